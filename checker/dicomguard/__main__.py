@@ -1,0 +1,3 @@
+from dicomguard.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,81 @@
+"""The embedded engine: regopy (rego-cpp) in-process, nothing to install or run."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from dicomguard.engines import EngineError, deny_sets
+from dicomguard.policies import RULES_PACKAGE, PolicySet
+
+
+def _import_regopy() -> Any:
+    try:
+        import regopy
+    except ImportError as error:  # pragma: no cover - depends on the platform's wheels
+        raise EngineError(
+            "the embedded engine needs regopy, which has no wheel for this platform; "
+            "install OPA and use --engine opa"
+        ) from error
+    return regopy
+
+
+@contextmanager
+def _native_stdout_captured() -> Iterator[list[str]]:
+    """rego-cpp prints compile errors to file descriptor 1, which would corrupt a JSON or
+    SARIF report on stdout. Capture them to use as the error message instead."""
+    captured: list[str] = []
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        os.dup2(sink.fileno(), 1)
+        try:
+            yield captured
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            sink.seek(0)
+            captured.append(sink.read().decode("utf-8", "replace"))
+
+
+def _check(output: Any, what: str, printed: str) -> Any:
+    if not output.ok():
+        detail = printed.strip() or str(output).strip()
+        raise EngineError(f"embedded engine failed to {what}:\n{detail}")
+    return output
+
+
+class EmbeddedEngine:
+    def __init__(self) -> None:
+        self._regopy = _import_regopy()
+
+    def interpreter(self, policies: PolicySet) -> Any:
+        interpreter = self._regopy.Interpreter()
+        for path, source in policies.modules.items():
+            try:
+                interpreter.add_module(path, source)
+            except Exception as error:  # regopy raises its own error types
+                raise EngineError(f"{path}: {error}") from error
+        if policies.data:
+            interpreter.add_data_json(json.dumps(policies.data))
+        return interpreter
+
+    def query(self, interpreter: Any, query: str, facts_input: dict[str, Any]) -> Any:
+        interpreter.set_input_term(json.dumps(facts_input))
+        with _native_stdout_captured() as printed:
+            output = interpreter.query(query)
+        _check(output, f"evaluate {query}", "".join(printed))
+        document = json.loads(str(output))
+        expressions = document.get("expressions") if isinstance(document, dict) else None
+        if not expressions:
+            return None
+        return expressions[0]
+
+    def evaluate(self, policies: PolicySet, facts_input: dict[str, Any]) -> dict[str, list[Any]]:
+        interpreter = self.interpreter(policies)
+        return deny_sets(self.query(interpreter, f"data.{RULES_PACKAGE}", facts_input))

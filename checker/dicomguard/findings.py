@@ -1,0 +1,101 @@
+"""Findings: what the engine said, joined with rule metadata and the fact's origin."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from dicomguard.policies import SEVERITIES, PolicySet, Rule
+
+SEVERITY_RANK = {name: rank for rank, name in enumerate(reversed(SEVERITIES), start=1)}
+
+
+@dataclass(slots=True)
+class Finding:
+    rule_id: str
+    title: str
+    category: str
+    severity: str
+    confidence: str  # confirmed | unresolved
+    file: str
+    line: int
+    end_line: int
+    resource: str
+    message: str
+    remediation: str
+    platform: str = ""
+    ports: list[int] | None = None
+    references: list[str] = field(default_factory=list)
+    path: str = ""  # how traffic gets in, for network findings (firewall packet path)
+    unknown: list[str] = field(default_factory=list)
+    suppressed: bool = False
+    suppression_reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        if self.ports is None:
+            del data["ports"]
+        return data
+
+    @property
+    def rank(self) -> int:
+        return SEVERITY_RANK.get(self.severity, 0)
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.file, self.line, -self.rank, self.rule_id, self.message)
+
+
+def at_or_above(severity: str, threshold: str) -> bool:
+    return SEVERITY_RANK[severity] >= SEVERITY_RANK[threshold]
+
+
+def build_findings(
+    denials: dict[str, list[Any]],
+    policies: PolicySet,
+    facts_by_id: dict[str, dict[str, Any]],
+    severity_overrides: dict[str, str] | None = None,
+    disabled: set[str] | frozenset[str] = frozenset(),
+) -> list[Finding]:
+    """Turn each rule package's deny entries into findings."""
+    overrides = severity_overrides or {}
+    findings: list[Finding] = []
+    for package, entries in denials.items():
+        rule = policies.rules.get(package)
+        if rule is None or rule.id in disabled:
+            continue
+        for entry in entries:
+            finding = _finding(rule, entry, facts_by_id, overrides)
+            if finding is not None:
+                findings.append(finding)
+    findings.sort(key=Finding.sort_key)
+    return findings
+
+
+def _finding(rule: Rule, entry: Any, facts_by_id: dict[str, dict[str, Any]],
+             overrides: dict[str, str]) -> Finding | None:
+    if not isinstance(entry, dict):
+        entry = {"message": str(entry)}
+    fact = facts_by_id.get(str(entry.get("fact", "")), {})
+    origin = fact.get("origin", {})
+    severity = overrides.get(rule.id) or entry.get("severity") or rule.severity
+    if severity not in SEVERITY_RANK:
+        severity = rule.severity
+    ports = entry.get("ports")
+    return Finding(
+        rule_id=rule.id,
+        title=rule.title,
+        category=rule.category,
+        severity=severity,
+        confidence="unresolved" if entry.get("confidence") == "unresolved" else "confirmed",
+        file=origin.get("file", ""),
+        line=int(origin.get("line") or 1),
+        end_line=int(origin.get("end_line") or origin.get("line") or 1),
+        resource=origin.get("address", ""),
+        message=str(entry.get("message", rule.title)),
+        remediation=rule.remediation,
+        platform=fact.get("platform", ""),
+        ports=[int(port) for port in ports] if isinstance(ports, list) else None,
+        references=rule.references,
+        path=fact.get("path", "") or "",
+        unknown=list(fact.get("unknown") or []),
+    )

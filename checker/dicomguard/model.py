@@ -1,0 +1,105 @@
+"""Core value types shared by every stage of the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a fact comes from: what a finding points at and what a suppression names."""
+
+    file: str
+    line: int
+    end_line: int
+    address: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "end_line": self.end_line,
+                "address": self.address}
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A value that cannot be known statically. Never treated as safe."""
+
+    reason: str
+
+    def __repr__(self) -> str:
+        return f"Unknown({self.reason!r})"
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, Unknown)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanError:
+    """Input that could not be read or parsed. Any error makes the scan exit 2."""
+
+    file: str
+    line: int | None
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "message": self.message}
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+class InputError(Exception):
+    """Raised by a front end for input it cannot read; turned into a ScanError."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass(slots=True)
+class SourceFile:
+    """A discovered file and the kind of source it was classified as."""
+
+    path: str  # as reported to users: relative to the working directory when inside it
+    kind: str
+    root: str = ""  # the scan root it was found under
+
+    def read_text(self) -> str:
+        with open(self.path, encoding="utf-8", errors="strict") as handle:
+            return handle.read()
+
+
+@dataclass(slots=True)
+class Facts:
+    """The facts document: what policies read. See schemas/facts.schema.json."""
+
+    ingress: list[dict[str, Any]] = field(default_factory=list)
+    storage: list[dict[str, Any]] = field(default_factory=list)
+    services: list[dict[str, Any]] = field(default_factory=list)
+    grants: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+
+    def extend(self, other: Facts) -> None:
+        self.ingress.extend(other.ingress)
+        self.storage.extend(other.storage)
+        self.services.extend(other.services)
+        self.grants.extend(other.grants)
+        self.notes.extend(other.notes)
+
+    def all_facts(self) -> list[dict[str, Any]]:
+        return [*self.ingress, *self.storage, *self.services, *self.grants]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ingress": self.ingress, "storage": self.storage, "services": self.services,
+                "grants": self.grants, "notes": self.notes}
+
+
+@dataclass(slots=True)
+class CollectResult:
+    """What a source collector returns: facts and the errors met on the way."""
+
+    facts: Facts = field(default_factory=Facts)
+    errors: list[ScanError] = field(default_factory=list)

@@ -1,0 +1,147 @@
+"""Loading Rego policies: built-in and user directories, their METADATA, and the catalogue."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+RULES_PACKAGE = "dicomguard.rules"
+CATEGORIES = ("exposed-dicom-port", "unencrypted-storage", "missing-authentication",
+              "unencrypted-transport")
+SEVERITIES = ("critical", "high", "medium", "low")
+
+_PACKAGE_LINE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
+_METADATA_START = re.compile(r"^#\s*METADATA\s*$")
+
+
+class PolicyError(Exception):
+    """A policy file that cannot be used; message names the file."""
+
+
+@dataclass(slots=True)
+class Rule:
+    """One policy rule and what users read about it."""
+
+    id: str
+    package: str
+    title: str
+    description: str
+    severity: str
+    category: str
+    remediation: str
+    references: list[str]
+    path: str
+
+
+@dataclass(slots=True)
+class PolicySet:
+    """Every Rego module to load, the rules they define and the data they read."""
+
+    modules: dict[str, str] = field(default_factory=dict)  # path -> source
+    rules: dict[str, Rule] = field(default_factory=dict)  # package -> rule
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def rule_by_id(self, rule_id: str) -> Rule | None:
+        for rule in self.rules.values():
+            if rule.id == rule_id:
+                return rule
+        return None
+
+    def catalogue(self) -> list[dict[str, Any]]:
+        return list(self.data.get("dicomguard", {}).get("catalogue", {}).get("ports", []))
+
+
+def builtin_policy_dir() -> Path:
+    return Path(str(resources.files("dicomguard.builtin_policies")))
+
+
+def parse_metadata(source: str, path: str) -> dict[str, Any] | None:
+    """The YAML of the first `# METADATA` comment block, as OPA reads it."""
+    lines = source.splitlines()
+    for index, line in enumerate(lines):
+        if not _METADATA_START.match(line.strip()):
+            continue
+        block: list[str] = []
+        for following in lines[index + 1:]:
+            if not following.startswith("#"):
+                break
+            block.append(following[2:] if following.startswith("# ") else following[1:])
+        try:
+            loaded = yaml.safe_load("\n".join(block))
+        except yaml.YAMLError as error:
+            raise PolicyError(f"{path}: METADATA is not valid YAML: {error}") from error
+        return loaded if isinstance(loaded, dict) else None
+    return None
+
+
+def rule_from_module(source: str, path: str) -> Rule | None:
+    """The rule a module under `dicomguard.rules` defines; None for helper modules."""
+    match = _PACKAGE_LINE.search(source)
+    if not match:
+        raise PolicyError(f"{path}: no package declaration")
+    package = match.group(1)
+    if not package.startswith(RULES_PACKAGE + "."):
+        return None
+    metadata = parse_metadata(source, path)
+    if metadata is None:
+        raise PolicyError(f"{path}: a rule needs a # METADATA block with custom.id")
+    custom = metadata.get("custom") or {}
+    missing = [key for key in ("id", "severity", "category") if not custom.get(key)]
+    if missing:
+        raise PolicyError(f"{path}: METADATA custom is missing {', '.join(missing)}")
+    if custom["severity"] not in SEVERITIES:
+        raise PolicyError(f"{path}: severity {custom['severity']!r} is not one of {SEVERITIES}")
+    return Rule(
+        id=str(custom["id"]),
+        package=package,
+        title=str(metadata.get("title", custom["id"])),
+        description=str(metadata.get("description", "")).strip(),
+        severity=custom["severity"],
+        category=str(custom["category"]),
+        remediation=str(custom.get("remediation", "")).strip(),
+        references=[str(ref) for ref in custom.get("references") or []],
+        path=path,
+    )
+
+
+def _merge(into: dict[str, Any], extra: dict[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def load_policies(extra_dirs: list[str] | tuple[str, ...] = (),
+                  include_builtin: bool = True) -> PolicySet:
+    """Read built-in and user policy directories. Test modules are left out."""
+    policy_set = PolicySet()
+    directories = [builtin_policy_dir()] if include_builtin else []
+    directories += [Path(directory) for directory in extra_dirs]
+    for directory in directories:
+        if not directory.is_dir():
+            raise PolicyError(f"{directory}: policy directory not found")
+        for path in sorted(directory.rglob("*.rego")):
+            if path.name.endswith("_test.rego"):
+                continue
+            source = path.read_text(encoding="utf-8")
+            policy_set.modules[str(path)] = source
+            rule = rule_from_module(source, str(path))
+            if rule is None:
+                continue
+            other = policy_set.rule_by_id(rule.id)
+            if other is not None and other.package != rule.package:
+                raise PolicyError(f"{path}: rule id {rule.id} is already used by {other.path}")
+            policy_set.rules[rule.package] = rule
+        for path in sorted(directory.rglob("data.json")):
+            try:
+                _merge(policy_set.data, json.loads(path.read_text(encoding="utf-8")))
+            except json.JSONDecodeError as error:
+                raise PolicyError(f"{path}:{error.lineno}: invalid JSON: {error.msg}") from error
+    return policy_set

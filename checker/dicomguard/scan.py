@@ -1,0 +1,97 @@
+"""The pipeline: discover -> collect facts -> evaluate policies -> findings -> suppress."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from dicomguard import __version__
+from dicomguard.discover import discover
+from dicomguard.engines import Engine
+from dicomguard.findings import Finding, build_findings
+from dicomguard.model import CollectResult, Facts, ScanError
+from dicomguard.policies import PolicySet, Rule
+from dicomguard.sources import FAMILIES, ScanContext, collector
+
+
+@dataclass(slots=True)
+class ScanReport:
+    """Everything a report format needs."""
+
+    findings: list[Finding]
+    errors: list[ScanError]
+    notes: list[dict[str, Any]]
+    rules: list[Rule]
+    files_scanned: int
+    duration_seconds: float
+    version: str = __version__
+    facts: Facts = field(default_factory=Facts)
+
+
+def collect_facts(grouped: dict[str, list[Any]], context: ScanContext) -> CollectResult:
+    """Run each family's collector over its files. One family's failure is an error, not a crash
+    of the whole scan."""
+    total = CollectResult()
+    for family in FAMILIES:
+        files = grouped.get(family.name)
+        if not files:
+            continue
+        result: CollectResult = collector(family).collect(files, context)
+        total.facts.extend(result.facts)
+        total.errors.extend(result.errors)
+    return total
+
+
+def _deduplicated(facts: Facts) -> Facts:
+    unique = Facts(notes=facts.notes)
+    for kind in ("ingress", "storage", "services", "grants"):
+        seen: set[str] = set()
+        kept = getattr(unique, kind)
+        for fact in getattr(facts, kind):
+            if fact["id"] not in seen:
+                seen.add(fact["id"])
+                kept.append(fact)
+    return unique
+
+
+def policy_input(facts: Facts, settings: dict[str, Any]) -> dict[str, Any]:
+    document = facts.to_json()
+    document["settings"] = {"extra_ports": settings.get("extra_ports", [])}
+    return document
+
+
+def run_scan(
+    paths: list[str],
+    policies: PolicySet,
+    engine: Engine,
+    context: ScanContext,
+    excluded: list[str] | None = None,
+) -> ScanReport:
+    started = time.perf_counter()
+    grouped = discover(paths, excluded)
+    context.all_files = [source for files in grouped.values() for source in files]
+    collected = collect_facts(grouped, context)
+    facts = _deduplicated(collected.facts)
+    denials = engine.evaluate(policies, policy_input(facts, context.settings))
+    facts_by_id = {fact["id"]: fact for fact in facts.all_facts()}
+    findings = build_findings(
+        denials,
+        policies,
+        facts_by_id,
+        severity_overrides=context.settings.get("severity", {}),
+        disabled=set(context.settings.get("disabled_rules", [])),
+    )
+    from dicomguard.suppress import apply_suppressions
+
+    errors = list(collected.errors)
+    errors.extend(apply_suppressions(findings))
+    return ScanReport(
+        findings=findings,
+        errors=errors,
+        notes=facts.notes,
+        rules=sorted(policies.rules.values(), key=lambda rule: rule.id),
+        files_scanned=len(context.all_files),
+        duration_seconds=time.perf_counter() - started,
+        facts=facts,
+    )

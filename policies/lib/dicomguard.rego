@@ -1,0 +1,86 @@
+# Messages are built with concat, not sprintf: regopy 1.5.2 quotes a computed string passed
+# to sprintf after the first argument (see docs/decisions.md).
+# Helpers shared by the built-in rules and available to user policies.
+# Facts are prepared in Python (address arithmetic included), so these stay plain comparisons.
+package dicomguard.lib
+
+# The DICOM / PACS port catalogue: the shipped data plus ports added in user configuration.
+catalogue contains entry if some entry in data.dicomguard.catalogue.ports
+
+catalogue contains entry if some entry in input.settings.extra_ports
+
+# Catalogue entries an ingress fact lets in. Unknown ports or protocol admit every entry.
+reachable_ports(fact) := {entry |
+	some entry in catalogue
+	protocol_matches(fact.protocol, entry.protocol)
+	port_covered(fact.ports, entry.port)
+}
+
+protocol_matches(null, _)
+
+protocol_matches("all", _)
+
+protocol_matches(fact_protocol, port_protocol) if fact_protocol == port_protocol
+
+port_covered(null, _)
+
+port_covered(ranges, port) if {
+	some range in ranges
+	range[0] <= port
+	port <= range[1]
+}
+
+internet_peer(fact) if {
+	some peer in fact.peers
+	peer.scope == "internet"
+}
+
+unknown_peer(fact) if {
+	some peer in fact.peers
+	peer.scope == "unknown"
+}
+
+# "confirmed" when every part of the exposure is known, "unresolved" when some part is not;
+# undefined when the fact admits no internet traffic at all.
+exposure(fact) := "confirmed" if {
+	internet_peer(fact)
+	fact.ports != null
+	fact.protocol != null
+}
+
+exposure(fact) := "unresolved" if {
+	internet_peer(fact)
+	not all_known(fact)
+}
+
+exposure(fact) := "unresolved" if {
+	not internet_peer(fact)
+	unknown_peer(fact)
+}
+
+all_known(fact) if {
+	fact.ports != null
+	fact.protocol != null
+}
+
+# A tri-state field: true is safe, false is a confirmed problem, null could not be known.
+confidence_of(false) := "confirmed"
+
+confidence_of(null) := "unresolved"
+
+# The label a finding gives a fact: its resource address, else file and line.
+label(fact) := fact.origin.address if fact.origin.address != ""
+
+label(fact) := concat(":", [fact.origin.file, format_int(fact.origin.line, 10)]) if fact.origin.address == ""
+
+# The sources that make a fact an exposure, for messages.
+sources(fact) := concat(", ", sort({peer_text(peer) |
+	some peer in fact.peers
+	peer.scope in {"internet", "unknown"}
+}))
+
+peer_text(peer) := peer.cidr if {
+	peer.cidr
+} else := peer.tag if {
+	peer.tag
+} else := "an unknown source"

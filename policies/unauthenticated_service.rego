@@ -1,0 +1,45 @@
+# METADATA
+# title: Image service reachable without authentication
+# description: >-
+#   A PACS, DICOMweb or image viewer that can be reached from other machines answers without
+#   asking who is calling. Anyone who can reach it can query, download and often delete studies.
+# custom:
+#   id: DG301
+#   severity: critical
+#   category: missing-authentication
+#   remediation: >-
+#     Turn authentication on (for Orthanc: "AuthenticationEnabled": true with RegisteredUsers
+#     or an authorization plugin; for dcm4chee-arc: the secured image with Keycloak), or bind the
+#     service to localhost behind an authenticating proxy.
+#   references:
+#     - HIPAA 45 CFR 164.312(d) Person or entity authentication
+#     - HIPAA 45 CFR 164.312(a)(1) Access control
+#     - DICOM PS3.15 Annex B, Secure Transport Connection Profiles
+package dicomguard.rules.unauthenticated_service
+
+import data.dicomguard.lib
+
+deny contains finding if {
+	some fact in input.services
+	fact.reach != "local"
+	fact.authentication != true
+	finding := {
+		"fact": fact.id,
+		"confidence": confidence(fact),
+		"message": concat("", [
+			lib.label(fact), " (", fact.product, ") serves images without authentication",
+			reach_text(fact),
+		]),
+	}
+}
+
+confidence(fact) := "confirmed" if {
+	fact.authentication == false
+	fact.reach != "unknown"
+} else := "unresolved"
+
+reach_text(fact) := " to the internet" if fact.reach == "internet"
+
+reach_text(fact) := " to the network" if fact.reach == "network"
+
+reach_text(fact) := " (reachability unknown)" if fact.reach == "unknown"

@@ -1,0 +1,38 @@
+package dicomguard.rules.unauthenticated_service_test
+
+import data.dicomguard.rules.unauthenticated_service
+
+orthanc(reach, authentication) := {
+	"id": "orthanc.json:1:",
+	"origin": {"file": "orthanc.json", "line": 1, "end_line": 30, "address": ""},
+	"platform": "orthanc",
+	"product": "orthanc",
+	"reach": reach,
+	"listeners": [],
+	"authentication": authentication,
+	"tls": null,
+	"weak_credentials": [],
+	"detail": "",
+	"unknown": [],
+}
+
+test_remote_access_without_authentication if {
+	findings := unauthenticated_service.deny with input as {"services": [orthanc("network", false)]}
+	some finding in findings
+	finding.confidence == "confirmed"
+	contains(finding.message, "orthanc.json:1")
+}
+
+test_authenticated_service_passes if {
+	count(unauthenticated_service.deny) == 0 with input as {"services": [orthanc("internet", true)]}
+}
+
+test_local_only_service_passes if {
+	count(unauthenticated_service.deny) == 0 with input as {"services": [orthanc("local", false)]}
+}
+
+test_unknown_authentication_is_unresolved if {
+	findings := unauthenticated_service.deny with input as {"services": [orthanc("internet", null)]}
+	some finding in findings
+	finding.confidence == "unresolved"
+}
