@@ -38,7 +38,7 @@ def deny_sets(packages: Any, prefix: str = "") -> dict[str, list[Any]]:
 
 def make_engine(name: str, **options: Any) -> Engine:
     """The engine a user asked for; heavy clients are imported only when chosen."""
-    if name == "embedded":
+    if name in {"auto", "embedded"}:
         from dicomguard.engines.embedded import EmbeddedEngine
 
         return EmbeddedEngine()

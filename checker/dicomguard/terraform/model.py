@@ -1,0 +1,90 @@
+"""The evaluated Terraform configuration that adapters read.
+
+The loader (configuration.py) parses .tf, .tf.json and plan JSON, evaluates expressions,
+expands count/for_each/dynamic blocks and modules, and hands adapters plain values:
+None, bool, int, float, str, list, dict, or Unknown (possibly nested inside lists and dicts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from dicomguard.model import Origin, ScanError, Unknown
+
+
+@dataclass(frozen=True, slots=True)
+class Reference(Unknown):
+    """An attribute of another resource that only exists after apply (an `.id`, an `.arn`).
+    Its value is unknown, but it still tells which resource it points at."""
+
+    address: str = ""  # the referenced resource instance, e.g. aws_security_group.pacs
+    attribute: str = ""
+
+
+_ABSENT = object()
+
+
+@dataclass(slots=True)
+class Attribute:
+    name: str
+    value: Any
+    line: int
+    end_line: int
+
+
+@dataclass(slots=True)
+class Block:
+    type: str
+    labels: list[str]
+    attributes: dict[str, Attribute]
+    blocks: list[Block]
+    file: str
+    line: int
+    end_line: int
+
+    def has(self, name: str) -> bool:
+        return name in self.attributes
+
+    def attr(self, name: str, default: Any = None) -> Any:
+        attribute = self.attributes.get(name)
+        return default if attribute is None else attribute.value
+
+    def attr_line(self, name: str) -> int:
+        attribute = self.attributes.get(name)
+        return self.line if attribute is None else attribute.line
+
+    def blocks_of(self, block_type: str) -> list[Block]:
+        return [block for block in self.blocks if block.type == block_type]
+
+
+@dataclass(slots=True)
+class Resource:
+    """One resource instance after count/for_each expansion."""
+
+    address: str  # module.pacs["eu"].aws_security_group.this[0]
+    type: str
+    name: str
+    body: Block
+    module_address: str = ""  # "" for the root module
+    mode: str = "managed"  # or "data"
+
+    def origin(self, block: Block | None = None) -> Origin:
+        where = block or self.body
+        return Origin(where.file, where.line, where.end_line, self.address)
+
+
+@dataclass(slots=True)
+class Configuration:
+    resources: list[Resource] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[ScanError] = field(default_factory=list)
+
+    def of_type(self, *types: str) -> list[Resource]:
+        return [resource for resource in self.resources if resource.type in types]
+
+    def by_address(self, address: str) -> Resource | None:
+        for resource in self.resources:
+            if resource.address == address:
+                return resource
+        return None
