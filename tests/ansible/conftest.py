@@ -37,14 +37,3 @@ def project(tmp_path: Path) -> Callable[..., CollectResult]:
         return collect(grouped.get("ansible", []), context)
 
     return build
-
-
-def ports_of(result: CollectResult, address_part: str = "") -> list[list[int]]:
-    """Every port range of the ingress facts whose address contains address_part."""
-    return [port for fact in result.facts.ingress if address_part in fact["origin"]["address"]
-            for port in fact["ports"] or []]
-
-
-def sources_of(result: CollectResult, address_part: str = "") -> list[str]:
-    return [peer.get("cidr") or peer.get("tag") or "?" for fact in result.facts.ingress
-            if address_part in fact["origin"]["address"] for peer in fact["peers"]]
