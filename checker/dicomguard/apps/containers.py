@@ -161,9 +161,9 @@ def _at(container: Container, line: int) -> Origin:
 
 
 def _orthanc(container: Container, config: OrthancConfig, result: CollectResult) -> None:
-    if config.mounts_replace_defaults and (container.orthanc_files
-                                           or container.unreadable_configs):
-        config.settings.clear()
+    if container.unreadable_configs or (config.mounts_replace_defaults
+                                        and container.orthanc_files):
+        config.settings.clear()  # what the image would default is now up to the mounted files
     for located, file in container.orthanc_files:
         try:
             config.layer(settings_from_json(located, file))

@@ -17,6 +17,9 @@ from dicomguard.apps.located import Located
 from dicomguard.facts import listener, service, tristate
 from dicomguard.model import InputError, Origin, Unknown, is_unknown
 
+# Since Orthanc 1.5.8 an unset AuthenticationEnabled follows RemoteAccessAllowed; before, it
+# was off.
+AUTHENTICATION_FOLLOWS_REMOTE_ACCESS = (1, 5, 8)
 # Orthanc 1.12.9 stopped creating the default orthanc/orthanc account when "RegisteredUsers"
 # is present but empty; when it is absent, every release since 1.5.8 still creates it.
 NO_DEFAULT_ACCOUNT_FOR_EMPTY_USERS = (1, 12, 9)
@@ -47,7 +50,7 @@ class OrthancConfig:
     version: tuple[int, ...] | None = None
     unreadable: list[str] = field(default_factory=list)  # config sources dicomguard cannot see
     # jodogne images keep their defaults in /etc/orthanc/orthanc.json: a mounted config
-    # replaces them, where orthancteam images merge mounted files with their own.
+    # replaces them, where orthancteam images apply theirs only to what no file sets.
     mounts_replace_defaults: bool = False
 
     def layer(self, settings: dict[str, Setting]) -> None:
@@ -161,10 +164,9 @@ def image_config(image: str, origin: Origin) -> OrthancConfig | None:
         config.mounts_replace_defaults = True
     else:
         # orthancteam/orthanc (formerly osimis/orthanc): remote access and authentication on,
-        # no registered user. Tags are YY.M.P; 25.8 and later ship Orthanc 1.12.9 or newer.
+        # RegisteredUsers absent. Tags are YY.M.P; 25.8 and later ship Orthanc 1.12.9 or newer.
         default("RemoteAccessAllowed", True)
         default("AuthenticationEnabled", True)
-        default("RegisteredUsers", {})
         release = _version(tag)
         if release and release[0] < 100:
             config.version = (1, 12, 9) if release[:2] >= (25, 8) else (1, 12, 8)
@@ -191,10 +193,13 @@ def _authorization_plugin(config: OrthancConfig) -> bool:
 def http_access(config: OrthancConfig) -> Access:
     remote = config.get("RemoteAccessAllowed")
     explicit = "AuthenticationEnabled" in config.settings
-    authentication = config.get("AuthenticationEnabled") if explicit else remote
-    notes: list[str] = []
-    if not explicit and config.unreadable:
+    if explicit or config.unreadable:
         authentication = config.get("AuthenticationEnabled")
+    elif config.version is not None and config.version < AUTHENTICATION_FOLLOWS_REMOTE_ACCESS:
+        authentication = False
+    else:
+        authentication = remote
+    notes: list[str] = []
     deciding = "AuthenticationEnabled" if explicit else "RemoteAccessAllowed"
     state = tristate(authentication)
     if is_unknown(authentication) or state is None:
@@ -241,8 +246,9 @@ def orthanc_facts(
     access = http_access(config)
     if tristate(config.get("HttpServerEnabled")) is not False:
         http_port = config.get("HttpPort")
-        reach = "local" if access.remote is False else (
-            reach_of(http_port, True) if access.remote else "unknown")
+        reach = "local" if access.remote is False else reach_of(http_port, True)
+        if access.remote is None and reach != "local":
+            reach = "unknown"
         webdav = tristate(config.get("WebDavEnabled")) is not False
         file, line = config.where(access.deciding_key, origin)
         tls = config.get("SslEnabled")
