@@ -209,15 +209,17 @@ def widest_reach(reaches: Iterable[str]) -> str:
     return max(reaches, key=REACH_ORDER.index, default="local")
 
 
-def listener(port: Any, protocol: str, *, tls: Any, reach: str, name: str = "") -> dict[str, Any]:
-    """A port a service answers on, whether its traffic is encrypted, and who can reach it."""
+def listener(port: Any, protocol: str, *, tls: Any, reach: str, name: str = "",
+             anonymous: Iterable[str] = ()) -> dict[str, Any]:
+    """A port a service answers on, whether its traffic is encrypted, who can reach it, and
+    the operations (e.g. DICOM C-STORE) anyone who reaches it may perform unidentified."""
     number: int | None
     try:
         number = None if port is None or is_unknown(port) else int(port)
     except (TypeError, ValueError):
         number = None
     return {"port": number, "protocol": protocol, "tls": tristate(tls), "reach": reach,
-            "name": name}
+            "name": name, "anonymous": sorted(anonymous)}
 
 
 def service(

@@ -270,6 +270,7 @@ def compose_containers(located: Located, file: str, roots: list[str],
             environment=environment, origin=origin, platform="compose", env_lines=env_lines,
             ports=ports, host_network=service.get("network_mode") == "host",
             orthanc_files=mounted, unreadable_configs=unreadable,
+            image_line=located.line(*path, "image"),
         ))
     return containers, errors
 

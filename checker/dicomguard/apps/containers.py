@@ -60,6 +60,11 @@ class Container:
     unpublished_reach: str = "local"  # who reaches a port nothing publishes
     orthanc_files: list[tuple[Located, str]] = field(default_factory=list)
     unreadable_configs: list[str] = field(default_factory=list)
+    image_line: int = 0  # where the image is named, for what the image itself brings
+
+    def image_origin(self) -> Origin:
+        line = self.image_line or self.origin.line
+        return Origin(self.origin.file, line, line, self.origin.address)
 
 
 def bind_reach(host_ip: Any) -> str:
@@ -310,7 +315,7 @@ def facts_for_container(container: Container, catalogue: list[dict[str, Any]]) -
         return result
     repository, tag = _image_parts(image)
     name = repository.split("/")[-1]
-    orthanc = image_config(image, container.origin)
+    orthanc = image_config(image, container.image_origin())
     services = result.facts.services
     if orthanc is not None:
         _orthanc(container, orthanc, result)

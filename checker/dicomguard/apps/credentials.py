@@ -30,10 +30,10 @@ def weakness(user: str, password: Any) -> str | None:
     if not text.strip():
         return "an empty password"
     lowered = text.lower()
-    if lowered == str(user).lower():
-        return "a password equal to the user name"
     if lowered in VENDOR_DEFAULT_PASSWORDS:
         return "a vendor default password"
+    if lowered == str(user).lower():
+        return "a password equal to the user name"
     if lowered in COMMON_PASSWORDS:
         return "one of the most common passwords"
     return None

@@ -244,6 +244,7 @@ def analyse(documents: list[Located], file: str, context: Any) -> CollectResult:
                 platform="kubernetes", env_lines=env_lines, host_network=pod.get(
                     "hostNetwork") is True, port_reach=port_reach, unpublished_reach="network",
                 orthanc_files=mounted, unreadable_configs=unreadable,
+                image_line=resource.line(*path, "image"),
             ), context.catalogue)
             result.facts.extend(found.facts)
             result.errors.extend(found.errors)

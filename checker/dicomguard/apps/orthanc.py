@@ -28,6 +28,7 @@ ORTHANC_DEFAULTS = {
     "DicomServerEnabled": True, "HttpServerEnabled": True, "DicomTlsEnabled": False,
     "DicomAlwaysAllowStore": True, "DicomCheckCalledAet": False, "WebDavEnabled": True,
     "DicomAlwaysAllowFind": False, "DicomAlwaysAllowGet": False, "DicomAlwaysAllowMove": False,
+    "DicomCheckModalityHost": False,
 }
 ANONYMOUS_RETRIEVAL = (("C-FIND", "DicomAlwaysAllowFind"), ("C-GET", "DicomAlwaysAllowGet"),
                        ("C-MOVE", "DicomAlwaysAllowMove"))
@@ -215,7 +216,12 @@ def http_access(config: OrthancConfig) -> Access:
     if is_unknown(users):
         return Access(tristate(remote), True, [], "RegisteredUsers", [users.reason])
     if isinstance(users, dict) and users:
-        return Access(tristate(remote), True, weak_credentials(users), "RegisteredUsers", notes)
+        weak = weak_credentials(users)
+        source = config.settings["RegisteredUsers"].source
+        if source.startswith("default of image"):
+            weak = [{"user": entry["user"], "reason": f"the password the {source} sets"}
+                    for entry in weak]
+        return Access(tristate(remote), True, weak, "RegisteredUsers", notes)
     default_account = [{"user": "orthanc", "reason": "the default password that Orthanc sets "
                         "when no user is registered"}]
     if "RegisteredUsers" not in config.settings:
@@ -280,20 +286,25 @@ def _dicom_fact(config: OrthancConfig, origin: Origin, platform: str,
     undecided = [key for _, key in ANONYMOUS_RETRIEVAL if tristate(config.get(key)) is None]
     if anyone_retrieves:
         authentication: Any = False
-        key = dict((op, k) for op, k in ANONYMOUS_RETRIEVAL)[anyone_retrieves[0]]
+        key = dict(ANONYMOUS_RETRIEVAL)[anyone_retrieves[0]]
     elif undecided:
         authentication = Unknown(f"{undecided[0]} cannot be known")
         key = undecided[0]
     else:
         authentication = True
-        key = "DicomPort"
+        key = next((name for name in ("DicomAlwaysAllowStore", "DicomTlsEnabled", "DicomPort")
+                    if name in config.settings), "DicomPort")
     file, line = config.where(key, origin)
     tls = config.get("DicomTlsEnabled")
+    anonymous = list(anyone_retrieves)
     detail = []
-    if tristate(config.get("DicomAlwaysAllowStore")) is not False:
-        detail.append("any calling AE title may store images (DicomAlwaysAllowStore)")
+    if tristate(config.get("DicomAlwaysAllowStore")) is True:
+        anonymous.append("C-STORE")
+        detail.append("DicomAlwaysAllowStore is on")
     if tristate(config.get("DicomCheckCalledAet")) is not True:
-        detail.append("the called AE title is not checked (DicomCheckCalledAet)")
+        detail.append("DicomCheckCalledAet is off")
+    if tristate(config.get("DicomCheckModalityHost")) is not True:
+        detail.append("DicomCheckModalityHost is off")
     product = "Orthanc DICOM server"
     if anyone_retrieves:
         product += ": " + ", ".join(anyone_retrieves) + " open to any modality"
@@ -303,7 +314,8 @@ def _dicom_fact(config: OrthancConfig, origin: Origin, platform: str,
         product=product,
         reach=reach,
         authentication=authentication,
-        listeners=[listener(port, "dicom", tls=tls, reach=reach, name="Orthanc DICOM")],
+        listeners=[listener(port, "dicom", tls=tls, reach=reach, name="Orthanc DICOM",
+                            anonymous=anonymous)],
         tls=tls,
         detail="; ".join(detail),
         suffix="dicom",
