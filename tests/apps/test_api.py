@@ -43,8 +43,7 @@ def test_container_facts_from_image_environment_and_published_ports(context):
     http = next(fact for fact in result.facts.services if fact["id"].endswith("#http"))
     assert http["authentication"] is True
     assert http["reach"] == "internet"
-    assert http["weak_credentials"] == [{"user": "admin",
-                                         "reason": "a password equal to the user name"}]
+    assert http["weak_credentials"] == [{"user": "admin", "reason": "a vendor default password"}]
     assert "admin" not in http["detail"]
     assert [fact["ports"] for fact in result.facts.ingress] == [[[8042, 8042]]]
     assert result.facts.ingress[0]["peers"][0]["scope"] == "internet"

@@ -219,7 +219,8 @@ def http_access(config: OrthancConfig) -> Access:
         weak = weak_credentials(users)
         source = config.settings["RegisteredUsers"].source
         if source.startswith("default of image"):
-            weak = [{"user": entry["user"], "reason": f"the password the {source} sets"}
+            image = source.removeprefix("default of image ")
+            weak = [{"user": entry["user"], "reason": f"the password built into the image {image}"}
                     for entry in weak]
         return Access(tristate(remote), True, weak, "RegisteredUsers", notes)
     default_account = [{"user": "orthanc", "reason": "the default password that Orthanc sets "
