@@ -66,13 +66,18 @@ PARSERS: dict[str, Parser] = {
 }
 
 
-def analyse_one(kind: str, text: str, file: str, catalogue: list[dict[str, Any]],
-                line_offset: int = 0) -> CollectResult:
+def parse_text(kind: str, text: str, file: str, line_offset: int = 0) -> Ruleset:
+    """The rule set of one file of a kind in PARSERS; InputError when it is not valid."""
     parser = PARSERS.get(kind)
     if parser is None:
         raise ValueError(f"unknown firewall kind {kind!r}")
+    return parser(text, file, line_offset)
+
+
+def analyse_one(kind: str, text: str, file: str, catalogue: list[dict[str, Any]],
+                line_offset: int = 0) -> CollectResult:
     try:
-        ruleset = parser(text, file, line_offset)
+        ruleset = parse_text(kind, text, file, line_offset)
     except InputError as error:
         line = error.line
         return CollectResult(errors=[ScanError(file, line, f"not a valid {kind} file: "
