@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from dicomguard.ansible.collect import collect
 from dicomguard.discover import discover
 from dicomguard.model import CollectResult

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from dicomguard.ansible.detect import classify
 
 PLAY = "---\n- name: PACS\n  hosts: pacs\n  roles: [orthanc]\n"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from dicomguard.ansible.loader import UnsafeText, load_yaml
 from dicomguard.ansible.templating import template
 from dicomguard.model import InputError, is_unknown

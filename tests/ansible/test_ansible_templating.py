@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from dicomguard.ansible.evaluate import HostOnly
 from dicomguard.ansible.templating import condition, template
 from dicomguard.model import Unknown, is_unknown

@@ -46,6 +46,7 @@ def collect(files: list[SourceFile], context: ScanContext) -> CollectResult:
         for inventory in _inventories_for(playbook, loaded_inventories) or [None]:
             runner.playbook(playbook, inventory)
     _unreached(runner, documents, by_kind)
+    deployer.finish()
     for kind in PARSED_KINDS:
         for path in by_kind.get(kind, []):
             documents.yaml(path)  # report broken files that nothing refers to

@@ -1,10 +1,10 @@
 """Files a task deploys (`template`, `copy`) and containers it starts, handed to the families
 that understand them (PACS application configs, host firewalls).
 
-An analyser is a module with `analyse_text(kind, text, file, context) -> CollectResult`, found
-beside the family's detect module. A family whose analyser is not installed is skipped with a
-note. Facts that come back point at the template (or at the task, for inline `content:`) and
-name the task.
+An analyser is a module with `analyse_text(kind, text, file, context, line_offset)
+-> CollectResult` and the KINDS it reads. A family whose analyser is not installed is skipped
+with a note. Facts that come back point at the template (or at the task file, for inline
+`content:`) and name the task.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from dicomguard.ansible.evaluate import TaskRun
 from dicomguard.ansible.templating import render_file
 from dicomguard.discover import display_path
 from dicomguard.facts import fact_id
-from dicomguard.model import CollectResult, Origin, is_unknown
+from dicomguard.model import CollectResult, Origin, Unknown, is_unknown
 from dicomguard.sources import ScanContext
 
 HEAD = 4096
-UNKNOWN_INTERPOLATION = "${ANSIBLE_VALUE_UNKNOWN_WHEN_SCANNED}"
+ORTHANC_CONFIG_DIR = "/etc/orthanc"
 FACT_KINDS = ("ingress", "storage", "services", "grants")
 
 
@@ -36,8 +36,8 @@ class Analyser:
 
 
 ANALYSERS = (
-    Analyser("firewall", "dicomguard.firewall.detect", "dicomguard.firewall.analyse"),
-    Analyser("apps", "dicomguard.apps.detect", "dicomguard.apps.analyse"),
+    Analyser("firewall", "dicomguard.firewall.detect", "dicomguard.firewall"),
+    Analyser("apps", "dicomguard.apps.detect", "dicomguard.apps.collect"),
 )
 
 
@@ -55,6 +55,10 @@ class Deployer:
         self.documents = documents
         self.context = context
         self.result = result
+        # Orthanc configs deployed so far: dest on the managed host -> (parsed, template path)
+        self.deployed: dict[str, tuple[Any, str]] = {}
+        self.consumed: set[str] = set()  # templates read as mounted into a container
+        self._pending: list[tuple[str, str, dict[str, Any]]] = []  # (template, kind, fact)
 
     def handle(self, run: TaskRun) -> None:
         if run.module in {"template", "copy"}:
@@ -121,36 +125,62 @@ class Deployer:
             return
         analyser, kind = found
         module = _module(analyser.analyse_module)
-        if module is None:
-            self._note(run, f"{dest} is a {analyser.family} file; this installation cannot "
-                            f"analyse it")
+        if module is None or kind not in getattr(module, "KINDS", ()):
+            self._note(run, f"{dest} is a {analyser.family} file ({kind}) that is not "
+                            f"analysed when an Ansible task deploys it")
             return
-        analysed: CollectResult = module.analyse_text(kind, text, file, self.context)
-        self._adopt(run, analysed, file, offset, keep)
+        analysed: CollectResult = module.analyse_text(kind, text, file, self.context,
+                                                      line_offset=offset)
+        if kind == "orthanc-json" and isinstance(dest, str):
+            self._remember_orthanc_config(dest, text, file, offset)
+            for fact_kind in keep:
+                for fact in getattr(analysed.facts, fact_kind):
+                    self._repoint(fact, run, at_task=False)
+                    self._pending.append((file, fact_kind, fact))
+            analysed.facts = type(analysed.facts)(notes=analysed.facts.notes)
+        self._adopt(run, analysed, file, keep, at_task=offset == 0 and
+                    file == run.origin.file)
 
-    def _adopt(self, run: TaskRun, analysed: CollectResult, file: str, offset: int,
-               keep: tuple[str, ...]) -> None:
-        """Point the facts and errors found in a deployed text at their source and task."""
+    def _remember_orthanc_config(self, dest: str, text: str, file: str, offset: int) -> None:
+        from dicomguard.apps import jsonc
+        from dicomguard.model import InputError
+
+        try:
+            self.deployed[dest] = (jsonc.loads(text).shifted(offset), file)
+        except InputError:
+            return  # analyse_text has reported it
+
+    def finish(self) -> None:
+        """Deployed Orthanc configs no container mounts are judged on their own."""
+        for file, kind, fact in self._pending:
+            if file not in self.consumed:
+                getattr(self.result.facts, kind).append(fact)
+        self._pending.clear()
+
+    def _adopt(self, run: TaskRun, analysed: CollectResult, file: str, keep: tuple[str, ...],
+               at_task: bool) -> None:
+        """Name the deploying task in the facts and errors found in a deployed text."""
         for error in analysed.errors:
-            self.result.errors.append(type(error)(file, (error.line or 1) + offset,
+            self.result.errors.append(type(error)(error.file, error.line,
                                                   f"{error.message} (deployed by task "
                                                   f"'{run.origin.address}')"))
         for kind in keep:
             for fact in getattr(analysed.facts, kind):
-                self._repoint(fact, run, file, offset)
+                self._repoint(fact, run, at_task)
                 getattr(self.result.facts, kind).append(fact)
         self.result.facts.notes.extend(analysed.facts.notes)
 
     @staticmethod
-    def _repoint(fact: dict[str, Any], run: TaskRun, file: str, offset: int) -> None:
+    def _repoint(fact: dict[str, Any], run: TaskRun, at_task: bool) -> None:
         origin = fact["origin"]
         inner = origin.get("address") or ""
-        line = int(origin.get("line") or 1) + offset
-        end_line = int(origin.get("end_line") or origin.get("line") or 1) + offset
-        if offset == 0 and file == run.origin.file:
+        line = int(origin.get("line") or 1)
+        end_line = int(origin.get("end_line") or line)
+        if at_task:  # text dicomguard composed from the task's own arguments
             line, end_line = run.origin.line, run.origin.end_line
-        address = f"{run.origin.address}: {inner}" if inner else run.origin.address
-        new_origin = Origin(file, line, end_line, address)
+        address = f"{run.origin.address}: {inner}" if inner and \
+            not inner.startswith(run.origin.address) else inner or run.origin.address
+        new_origin = Origin(str(origin.get("file") or run.origin.file), line, end_line, address)
         suffix = str(fact["id"]).partition("#")[2]
         fact["origin"] = new_origin.to_json()
         fact["id"] = fact_id(new_origin, suffix)
@@ -159,33 +189,58 @@ class Deployer:
     # ---- containers --------------------------------------------------------------------------
 
     def _container(self, run: TaskRun) -> None:
-        """A started container, described as a compose service so the application family
-        judges its image and environment. Its ports are already ingress facts here."""
-        args = run.args
-        if not isinstance(args.get("image"), str):
+        """A started container, judged by the application family from its image, environment
+        and the Orthanc configuration it mounts. Its ports are already ingress facts here."""
+        containers = _module("dicomguard.apps.containers")
+        if containers is None:
             return
-        service: dict[str, Any] = {"image": args["image"]}
-        for source, target in (("env", "environment"), ("published_ports", "ports"),
-                               ("network_mode", "network_mode"), ("command", "command")):
-            if args.get(source) is not None:
-                service[target] = _plain(args[source])
-        name = str(args.get("name") or "container")
-        compose = json.dumps({"services": {name: service}}, indent=2)
-        self._analyse(run, compose, "compose.yaml", Path("compose.yaml"), run.origin.file, 0,
-                      keep=("storage", "services", "grants"))
+        from dicomguard.apps.compose import parse_short_port
+
+        args = run.args
+        environment = args.get("env") if isinstance(args.get("env"), dict) else {}
+        ports = [parse_short_port(spec, run.arg_lines.get("published_ports", run.origin.line))
+                 for spec in _as_list(args.get("published_ports"))]
+        mounted, unreadable = self._mounted_orthanc_configs(run)
+        container = containers.Container(
+            image=args.get("image", Unknown("the container's image is not given")),
+            environment={str(key): value for key, value in environment.items()},
+            origin=run.origin, platform="ansible",
+            env_lines={key[len("env."):]: line for key, line in run.arg_lines.items()
+                       if key.startswith("env.")},
+            ports=ports, host_network=str(args.get("network_mode", "")).lower() == "host",
+            orthanc_files=mounted, unreadable_configs=unreadable,
+            image_line=run.arg_lines.get("image", run.origin.line))
+        found = containers.facts_for_container(container, self.context.catalogue)
+        self._adopt(run, found, run.origin.file, ("storage", "services", "grants"),
+                    at_task=False)
+
+    def _mounted_orthanc_configs(self, run: TaskRun) -> tuple[list[Any], list[str]]:
+        """Orthanc configs bind-mounted into /etc/orthanc: those an earlier task deployed are
+        read as rendered; any other host path is a config dicomguard cannot see."""
+        mounted: list[Any] = []
+        unreadable: list[str] = []
+        for volume in _as_list(run.args.get("volumes")):
+            if is_unknown(volume):
+                unreadable.append(f"a volume that cannot be known ({volume.reason})")
+                continue
+            source, _, rest = str(volume).partition(":")
+            target = rest.split(":")[0]
+            if not target.startswith(ORTHANC_CONFIG_DIR):
+                continue
+            deployed = [item for dest, item in self.deployed.items()
+                        if dest == source or dest.startswith(source.rstrip("/") + "/")]
+            if not deployed:
+                unreadable.append(f"{source} mounted at {target}")
+            for located, shown in deployed:
+                mounted.append((located, shown))
+                self.consumed.add(shown)
+        return mounted, unreadable
 
     def _note(self, run: TaskRun, message: str) -> None:
         self.documents.notes.append((run.origin.file, run.origin.line, message))
 
 
-def _plain(value: Any) -> Any:
-    """JSON-ready. An unknown part becomes a compose interpolation, which is what compose
-    files use for values known only when they run."""
-    if is_unknown(value):
-        return UNKNOWN_INTERPOLATION
-    if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return value
-
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]

@@ -452,8 +452,13 @@ def _host_only(name: object) -> bool:
 
 
 def _arg_lines(task: dict, module: str) -> dict[str, int]:
-    lines = dict(getattr(task.get(module), "key_lines", {}) or {})
-    lines.update(getattr(task.get("args"), "key_lines", {}) or {})
+    """Line of each argument's key, and of each `env` variable as `env.NAME`."""
+    lines: dict[str, int] = {}
+    for args in (task.get(module), task.get("args")):
+        lines.update(getattr(args, "key_lines", {}) or {})
+        environment = args.get("env") if isinstance(args, dict) else None
+        lines.update({f"env.{key}": line for key, line in
+                      (getattr(environment, "key_lines", {}) or {}).items()})
     return lines
 
 

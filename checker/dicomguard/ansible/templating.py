@@ -17,10 +17,11 @@ from typing import Any
 from jinja2 import ChainableUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
-from dicomguard.ansible.loader import UnsafeText
+from dicomguard.ansible.loader import VAULT, UnsafeText
 from dicomguard.model import Unknown, is_unknown
 
 OMIT = "__omit_place_holder__dicomguard__"
+VAULTED_TEXT = "<vaulted secret>"
 DEEPEST_NESTING = 40
 
 
@@ -65,6 +66,16 @@ class Opaque(_Unresolvable):
     """A value that exists at run time but cannot be known here (`is defined` is true)."""
 
     __slots__ = ()
+
+
+class VaultedSecret(Opaque):
+    """An Ansible Vault value. Written into a file it is a secret nobody here can read (not a
+    weak or default one); used in a decision it is unknown."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return VAULTED_TEXT
 
 
 def opaque(reason: str) -> Opaque:
@@ -166,6 +177,20 @@ def _from_yaml(value: str) -> Any:
     return load_yaml(str(value))
 
 
+def _json_default(value: Any) -> Any:
+    if isinstance(value, VaultedSecret):
+        return VAULTED_TEXT
+    if isinstance(value, _Unresolvable):
+        value._fail_with_undefined_error()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _to_json(value: Any, indent: int | None = None, sort_keys: bool = False, **_: Any) -> str:
+    if isinstance(value, _Unresolvable):
+        value._fail_with_undefined_error()
+    return json.dumps(value, indent=indent, sort_keys=sort_keys, default=_json_default)
+
+
 def _lookup(name: str, *args: Any, **kwargs: Any) -> Any:
     raise UnknownTouched(f"lookup('{name}') is evaluated on the controller at run time")
 
@@ -174,12 +199,12 @@ FILTERS: dict[str, Any] = {
     "default": _default, "d": _default, "bool": _bool, "mandatory": _mandatory,
     "ternary": _ternary, "combine": _combine, "dict2items": _dict2items,
     "items2dict": _items2dict, "regex_replace": _regex_replace, "regex_search": _regex_search,
-    "to_json": lambda value, **kw: json.dumps(value, **kw),
-    "to_nice_json": lambda value, indent=4, **kw: json.dumps(value, indent=indent,
-                                                             sort_keys=True),
+    "to_json": _to_json,
+    "to_nice_json": lambda value, indent=4, **kw: _to_json(value, indent=indent,
+                                                           sort_keys=True),
     "from_json": lambda value: json.loads(str(value)), "from_yaml": _from_yaml,
-    "to_yaml": lambda value, **kw: json.dumps(value), "to_nice_yaml": lambda value, **kw:
-    json.dumps(value, indent=2), "flatten": _flatten,
+    "to_yaml": _to_json, "to_nice_yaml": lambda value, **kw: _to_json(value, indent=2),
+    "flatten": _flatten,
     "string": str, "quote": lambda value: "'" + str(value).replace("'", "'\"'\"'") + "'",
     "basename": lambda value: str(value).rsplit("/", 1)[-1],
     "dirname": lambda value: str(value).rsplit("/", 1)[0] if "/" in str(value) else "",
@@ -277,6 +302,8 @@ class Variables(Mapping[str, Any]):
 
 
 def _for_jinja(value: Any) -> Any:
+    if is_unknown(value) and value == VAULT:
+        return VaultedSecret(hint=VAULT.reason)
     if is_unknown(value):
         return opaque(value.reason)
     if isinstance(value, dict):
@@ -288,12 +315,16 @@ def _for_jinja(value: Any) -> Any:
 
 def _native(value: Any) -> Any:
     """An expression's result; unknown as a whole raises, unknown parts become Unknown."""
+    if isinstance(value, VaultedSecret):
+        return VAULT
     if isinstance(value, _Unresolvable):
         value._fail_with_undefined_error()
     return _from_jinja(value)
 
 
 def _from_jinja(value: Any) -> Any:
+    if isinstance(value, VaultedSecret):
+        return VAULT
     if isinstance(value, _Unresolvable):
         return Unknown(value._reason())
     if isinstance(value, dict):
