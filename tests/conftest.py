@@ -121,3 +121,38 @@ def pacs_facts(tmp_path: Path):
         mechanism="security_group_rule", protocol="tcp",
         ports=[port_range(unknown_port, unknown_port)], peers=[peer("0.0.0.0/0")]))
     return main, facts
+
+
+USER_POLICY = """\
+# METADATA
+# title: {title}
+# description: A user rule that always reports, to exercise the gate without any source family.
+# custom:
+#   id: {rule_id}
+#   severity: {severity}
+#   category: missing-authentication
+#   remediation: Put the archive behind authentication.
+#   references:
+#     - HIPAA 45 CFR 164.312(d) Person or entity authentication
+package dicomguard.rules.{package}
+
+deny contains finding if {{
+	finding := {{"message": "{message}", "confidence": "{confidence}"}}
+}}
+"""
+
+
+@pytest.fixture
+def user_policy(tmp_path: Path):
+    """Write a policy directory with one rule that always reports; returns its path."""
+    def make(rule_id: str = "USR1", severity: str = "medium", confidence: str = "confirmed",
+             message: str = "the archive has no authentication",
+             title: str = "Archive without authentication") -> str:
+        directory = tmp_path / f"policies-{rule_id}"
+        directory.mkdir()
+        (directory / "always.rego").write_text(USER_POLICY.format(
+            rule_id=rule_id, severity=severity, confidence=confidence, message=message,
+            title=title, package=rule_id.lower()), encoding="utf-8")
+        return str(directory)
+
+    return make
