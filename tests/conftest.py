@@ -137,7 +137,7 @@ USER_POLICY = """\
 package dicomguard.rules.{package}
 
 deny contains finding if {{
-	finding := {{"message": "{message}", "confidence": "{confidence}"}}
+	finding := {{"message": {message}, "confidence": "{confidence}"}}
 }}
 """
 
@@ -151,7 +151,7 @@ def user_policy(tmp_path: Path):
         directory = tmp_path / f"policies-{rule_id}"
         directory.mkdir()
         (directory / "always.rego").write_text(USER_POLICY.format(
-            rule_id=rule_id, severity=severity, confidence=confidence, message=message,
+            rule_id=rule_id, severity=severity, confidence=confidence, message=json.dumps(message),
             title=title, package=rule_id.lower()), encoding="utf-8")
         return str(directory)
 
