@@ -51,6 +51,13 @@ def scan_json(*args: str, cwd: Path | None = None) -> tuple[int, dict]:
 
 
 @pytest.fixture
+def cli():
+    """run_cli as a fixture: `from conftest import ...` is ambiguous once test folders have
+    their own conftest.py (pytest imports each as the module `conftest`)."""
+    return run_cli
+
+
+@pytest.fixture
 def report_for():
     """Run the scan after collection (policies, findings, suppressions) over facts built with
     dicomguard.facts, for report and suppression tests that need no source family."""
