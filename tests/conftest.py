@@ -52,8 +52,7 @@ def scan_json(*args: str, cwd: Path | None = None) -> tuple[int, dict]:
 
 @pytest.fixture
 def cli():
-    """run_cli as a fixture: `from conftest import ...` is ambiguous once test folders have
-    their own conftest.py (pytest imports each as the module `conftest`)."""
+    """The real command line (run_cli), as a fixture."""
     return run_cli
 
 

@@ -7,6 +7,7 @@ from importlib import resources
 
 import jsonschema
 import pytest
+
 from dicomguard.facts import grant, ingress, note, peer, port_range, service, storage
 from dicomguard.model import Facts, Origin, ScanError, Unknown
 from dicomguard.report import RenderOptions, render

@@ -6,6 +6,7 @@ import json
 
 import jsonschema
 import pytest
+
 from dicomguard.model import ScanError
 from dicomguard.report import RenderOptions, render
 from dicomguard.report.sarif_format import fingerprint
