@@ -81,3 +81,16 @@ def test_extra_ports_reach_the_policies(cli, tmp_path):
     assert result.returncode == 0, result.stderr
     assert json.loads(dump.read_text())["settings"]["extra_ports"] == [
         {"port": 5000, "protocol": "tcp", "service": "viewer", "severity": "high"}]
+
+
+def test_the_documented_example_is_valid(tmp_path):
+    import re
+
+    import yaml
+
+    from dicomguard.config import validate
+    from tests.conftest import PROJECT
+
+    doc = (PROJECT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(.*?)```", doc, re.DOTALL).group(1)
+    validate(yaml.safe_load(example), "docs/configuration.md")
