@@ -68,9 +68,10 @@ def report_for():
     def build(facts: Facts, errors: list | None = None, settings: dict | None = None,
               policy_dirs: tuple[str, ...] = ()):
         started = time.perf_counter()
+        scanned_files = sorted({fact["origin"]["file"] for fact in facts.all_facts()})
         collected = CollectResult(facts=facts, errors=list(errors or []))
         return report_from_facts(collected, load_policies(policy_dirs), make_engine("embedded"),
-                                 settings or {}, files_scanned=len(facts.all_facts()),
+                                 settings or {}, scanned_files=scanned_files,
                                  started=started)
 
     return build

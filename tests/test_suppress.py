@@ -134,3 +134,15 @@ def test_source_lines_are_read_once_per_scan(tmp_path):
     assert lines.line(str(main), 1) == "first"
     assert lines.line(str(main), 3) == ""
     assert SourceLines().line(str(main), 1) == ""
+
+
+def test_a_malformed_suppression_anywhere_in_a_scanned_file_is_an_error(tmp_path):
+    clean = tmp_path / "network.tf"
+    clean.write_text('resource "aws_vpc" "main" {\n  // dicomguard:ignore DG101 until=2027-01-01\n'
+                     "}\n")
+    untouched = tmp_path / "other.tf"
+    untouched.write_text('# dicomguard:ignore DG101 reason="fine"\n')
+    outcome = apply_suppressions([], scanned_files=[str(clean), str(untouched)])
+    [error] = outcome.errors
+    assert (error.file, error.line) == (str(clean), 2)
+    assert "reason" in error.message

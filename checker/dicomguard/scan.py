@@ -93,7 +93,8 @@ def run_scan(
     if progress:
         progress("evaluating policies")
     return report_from_facts(collected, policies, engine, context.settings,
-                             files_scanned=len(context.all_files), started=started)
+                             scanned_files=[source.path for source in context.all_files],
+                             started=started)
 
 
 def report_from_facts(
@@ -101,7 +102,7 @@ def report_from_facts(
     policies: PolicySet,
     engine: Engine,
     settings: dict[str, Any],
-    files_scanned: int,
+    scanned_files: list[str],
     started: float,
 ) -> ScanReport:
     """Evaluate collected facts, build findings, apply suppressions: the scan after collection."""
@@ -118,13 +119,13 @@ def report_from_facts(
     lines = SourceLines()
     for finding in findings:
         finding.snippet = lines.line(finding.file, finding.line).strip()
-    suppression = apply_suppressions(findings, lines)
+    suppression = apply_suppressions(findings, lines, scanned_files=scanned_files)
     return ScanReport(
         findings=findings,
         errors=[*collected.errors, *suppression.errors],
         notes=[*facts.notes, *suppression.notes],
         rules=sorted(policies.rules.values(), key=lambda rule: rule.id),
-        files_scanned=files_scanned,
+        files_scanned=len(scanned_files),
         duration_seconds=time.perf_counter() - started,
         facts=facts,
     )

@@ -1,21 +1,27 @@
-"""The lines of scanned files, read once per scan, for suppressions and report snippets."""
+"""The text of scanned files, read once per scan, for suppressions and report snippets."""
 
 from __future__ import annotations
 
 
 class SourceLines:
-    """A per-scan cache of file lines. Unreadable files have no lines."""
+    """A per-scan cache of file text and lines. Unreadable files are empty."""
 
     def __init__(self) -> None:
+        self._texts: dict[str, str] = {}
         self._lines: dict[str, list[str]] = {}
+
+    def text(self, path: str) -> str:
+        if path not in self._texts:
+            try:
+                with open(path, encoding="utf-8", errors="replace") as handle:
+                    self._texts[path] = handle.read()
+            except OSError:
+                self._texts[path] = ""
+        return self._texts[path]
 
     def lines(self, path: str) -> list[str]:
         if path not in self._lines:
-            try:
-                with open(path, encoding="utf-8", errors="replace") as handle:
-                    self._lines[path] = handle.read().splitlines()
-            except OSError:
-                self._lines[path] = []
+            self._lines[path] = self.text(path).splitlines()
         return self._lines[path]
 
     def line(self, path: str, number: int) -> str:

@@ -9,6 +9,7 @@ nothing. Once `until` has passed the finding is reported again, with a note sayi
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -18,6 +19,7 @@ from dicomguard.findings import Finding
 from dicomguard.model import Origin, ScanError
 from dicomguard.sourcelines import SourceLines
 
+MARKER = "dicomguard:ignore"
 _MARKER = re.compile(r"(?:#|//)\s*dicomguard:ignore\b(?P<body>.*)$")
 _RULES = re.compile(r"\s*(?P<rules>[\w.-]+(?:\s*,\s*[\w.-]+)*)(?=\s|$)")
 _REASON = re.compile(r"""\breason=(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)')""")
@@ -90,8 +92,10 @@ def _candidate_lines(lines: SourceLines, finding: Finding) -> list[int]:
 
 
 def apply_suppressions(findings: list[Finding], lines: SourceLines | None = None,
-                       today: date | None = None) -> SuppressionOutcome:
-    """Mark suppressed findings. Malformed suppressions become errors, expired ones notes."""
+                       today: date | None = None, scanned_files: Iterable[str] = ()
+                       ) -> SuppressionOutcome:
+    """Mark suppressed findings. Malformed suppressions, in front of a finding or anywhere in
+    the scanned files, become errors; expired ones become notes."""
     lines = lines or SourceLines()
     today = today or datetime.now(UTC).date()
     outcome = SuppressionOutcome()
@@ -116,6 +120,15 @@ def apply_suppressions(findings: list[Finding], lines: SourceLines | None = None
             finding.suppressed = True
             finding.suppression_reason = parsed.reason
             break
+    for file in scanned_files:
+        if MARKER not in lines.text(file):
+            continue
+        for number, text in enumerate(lines.lines(file), start=1):
+            parsed = parse_comment(text, file, number)
+            if isinstance(parsed, ScanError) and (file, number, "error") not in reported:
+                reported.add((file, number, "error"))
+                outcome.errors.append(parsed)
+    outcome.errors.sort(key=lambda error: (error.file, error.line or 0))
     return outcome
 
 

@@ -35,7 +35,7 @@ def test_summary_line_counts_and_gives_the_verdict(pacs_facts, report_for):
     report = report_for(facts)
     last = render(report, "text", RenderOptions()).splitlines()[-1]
     assert last.startswith("dicomguard: 5 findings (2 critical, 2 high, 1 medium; "
-                           "3 unresolved) in 3 files")
+                           "3 unresolved) in 1 file (")
     assert last.endswith(": failed (--fail-on low)")
     for finding in report.findings:
         finding.suppressed = finding.confidence == "confirmed"
