@@ -12,10 +12,12 @@ def _scan(cli, root, *args):
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("fail_onn: high\n", "(top level): Additional properties are not allowed ('fail_onn'"),
+    ("fail_onn: high\n", "(top level): unknown key 'fail_onn' (did you mean 'fail_on'?); "
+                          "known keys: fail_on, extra_ports,"),
     ("fail_on: severe\n", "fail_on: 'severe' is not one of"),
     ("extra_ports:\n  - port: 70000\n", "extra_ports.0.port: 70000 is greater than"),
-    ("extra_ports:\n  - {port: 5000, proto: tcp}\n", "extra_ports.0: Additional properties"),
+    ("extra_ports:\n  - {port: 5000, proto: tcp}\n",
+     "extra_ports.0: unknown key 'proto' (did you mean 'protocol'?)"),
     ("severity:\n  DG101: urgent\n", "severity.DG101: 'urgent' is not one of"),
     ("disabled_rules: DG101\n", "disabled_rules: 'DG101' is not of type 'array'"),
     ("- fail_on: high\n", "(top level): [{'fail_on': 'high'}] is not of type 'object'"),
