@@ -121,6 +121,10 @@ def test_parse_comment_reads_ids_reason_and_date():
                                  date(2027, 6, 30), "f.json", 7)
     assert parsed.covers("DG102")
     assert parse_comment('name = "pacs"', "f.tf", 1) is None
+    xml = parse_comment('<!-- dicomguard:ignore DG101 reason="lab" until=2027-01-01-->', "z.xml", 2)
+    assert xml == Suppression(frozenset({"dg101"}), "lab", date(2027, 1, 1), "z.xml", 2)
+    block = parse_comment('/* dicomguard:ignore DG301 reason="demo" */', "orthanc.json", 4)
+    assert block == Suppression(frozenset({"dg301"}), "demo", None, "orthanc.json", 4)
     missing_id = parse_comment('# dicomguard:ignore reason="x"', "f.tf", 3)
     assert missing_id is not None and "rule id" in str(missing_id)
 

@@ -1,9 +1,10 @@
 """Inline suppressions: `# dicomguard:ignore RULE-ID reason="..." until=YYYY-MM-DD`.
 
-A suppression is a `#` or `//` comment on the line a finding points at, or among the comment
-lines directly above it. Several rule ids may be given, separated by commas. A reason is
-required; a suppression without one, or with an unreadable date, is an error and suppresses
-nothing. Once `until` has passed the finding is reported again, with a note saying so.
+A suppression is a comment (`#`, `//`, `/* */` or `<!-- -->`) on the line a finding points at,
+or among the comment lines directly above it. Several rule ids may be given, separated by
+commas. A reason is required; a suppression without one, or with an unreadable date, is an
+error and suppresses nothing. Once `until` has passed the finding is reported again, with a
+note saying so.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from dicomguard.model import Origin, ScanError
 from dicomguard.sourcelines import SourceLines
 
 MARKER = "dicomguard:ignore"
-_MARKER = re.compile(r"(?:#|//)\s*dicomguard:ignore\b(?P<body>.*)$")
+_MARKER = re.compile(r"(?:#|//|/\*|<!--)\s*dicomguard:ignore\b(?P<body>.*?)\s*(?:\*/|-->)?\s*$")
 _RULES = re.compile(r"\s*(?P<rules>[\w.-]+(?:\s*,\s*[\w.-]+)*)(?=\s|$)")
 _REASON = re.compile(r"""\breason=(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)')""")
 _UNTIL = re.compile(r"\buntil=(?P<date>\S*)")
-_COMMENT_LINE = re.compile(r"^\s*(?:#|//)")
+_COMMENT_LINE = re.compile(r"^\s*(?:#|//|/\*|<!--)")
 
 EXAMPLE = 'dicomguard:ignore DG101 reason="why it is acceptable" until=2027-06-30'
 
