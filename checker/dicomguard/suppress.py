@@ -60,7 +60,7 @@ def parse_comment(text: str, file: str, line: int) -> Suppression | ScanError | 
         return None
     body = marker.group("body")
     rules = _RULES.match(body)
-    if rules is None or rules.group("rules").startswith(("reason=", "until=")):
+    if rules is None:
         return ScanError(file, line, f"suppression names no rule id; write {EXAMPLE}")
     ids = frozenset(part.strip().casefold() for part in rules.group("rules").split(","))
     reason_match = _REASON.search(body)
