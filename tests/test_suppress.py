@@ -140,6 +140,14 @@ def test_source_lines_are_read_once_per_scan(tmp_path):
     assert SourceLines().line(str(main), 1) == ""
 
 
+def test_snippets_are_stripped_and_cut_short(tmp_path):
+    minified = tmp_path / "orthanc.json"
+    minified.write_text('  {"RemoteAccessAllowed": true, ' + '"x": 1, ' * 100 + "}\n")
+    snippet = SourceLines().snippet(str(minified), 1)
+    assert snippet.startswith('{"RemoteAccessAllowed": true,')
+    assert len(snippet) == 200 and snippet.endswith("…")
+
+
 def test_a_malformed_suppression_anywhere_in_a_scanned_file_is_an_error(tmp_path):
     clean = tmp_path / "network.tf"
     clean.write_text('resource "aws_vpc" "main" {\n  // dicomguard:ignore DG101 until=2027-01-01\n'

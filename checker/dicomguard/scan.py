@@ -118,7 +118,7 @@ def report_from_facts(
     )
     lines = SourceLines()
     for finding in findings:
-        finding.snippet = lines.line(finding.file, finding.line).strip()
+        finding.snippet = lines.snippet(finding.file, finding.line)
     suppression = apply_suppressions(findings, lines, scanned_files=scanned_files)
     return ScanReport(
         findings=findings,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+SNIPPET_LIMIT = 200  # characters of a source line shown in reports (minified JSON is one line)
+
 
 class SourceLines:
     """A per-scan cache of file text and lines. Unreadable files are empty."""
@@ -28,3 +30,8 @@ class SourceLines:
         """Line `number` (1-based) of `path`, or "" when there is no such line."""
         lines = self.lines(path) if path else []
         return lines[number - 1] if 1 <= number <= len(lines) else ""
+
+    def snippet(self, path: str, number: int) -> str:
+        """The line as reports show it: stripped, and cut short when very long."""
+        text = self.line(path, number).strip()
+        return text if len(text) <= SNIPPET_LIMIT else text[:SNIPPET_LIMIT - 1] + "…"
