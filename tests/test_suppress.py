@@ -8,7 +8,6 @@ from dicomguard.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, exit_code
 from dicomguard.facts import storage
 from dicomguard.findings import Finding
 from dicomguard.model import Facts, Origin
-from dicomguard.sourcelines import SourceLines
 from dicomguard.suppress import Suppression, apply_suppressions, parse_comment
 
 
@@ -127,25 +126,6 @@ def test_parse_comment_reads_ids_reason_and_date():
     assert block == Suppression(frozenset({"dg301"}), "demo", None, "orthanc.json", 4)
     missing_id = parse_comment('# dicomguard:ignore reason="x"', "f.tf", 3)
     assert missing_id is not None and "rule id" in str(missing_id)
-
-
-def test_source_lines_are_read_once_per_scan(tmp_path):
-    main = tmp_path / "main.tf"
-    main.write_text("first\nsecond\n")
-    lines = SourceLines()
-    assert lines.line(str(main), 2) == "second"
-    main.unlink()
-    assert lines.line(str(main), 1) == "first"
-    assert lines.line(str(main), 3) == ""
-    assert SourceLines().line(str(main), 1) == ""
-
-
-def test_snippets_are_stripped_and_cut_short(tmp_path):
-    minified = tmp_path / "orthanc.json"
-    minified.write_text('  {"RemoteAccessAllowed": true, ' + '"x": 1, ' * 100 + "}\n")
-    snippet = SourceLines().snippet(str(minified), 1)
-    assert snippet.startswith('{"RemoteAccessAllowed": true,')
-    assert len(snippet) == 200 and snippet.endswith("…")
 
 
 def test_a_malformed_suppression_anywhere_in_a_scanned_file_is_an_error(tmp_path):
