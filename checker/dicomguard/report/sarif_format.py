@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from dicomguard.policies import Rule
 from dicomguard.report import RenderOptions
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -112,8 +113,6 @@ def _rules_with_findings(report: Any) -> list[Any]:
     rules = {rule.id: rule for rule in report.rules}
     for finding in report.findings:
         if finding.rule_id not in rules:
-            from dicomguard.policies import Rule
-
             rules[finding.rule_id] = Rule(
                 id=finding.rule_id, package=finding.rule_id, title=finding.title,
                 description="", severity=finding.severity, category=finding.category,
