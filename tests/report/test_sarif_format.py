@@ -7,7 +7,7 @@ import json
 import jsonschema
 import pytest
 
-from dicomguard.model import ScanError
+from dicomguard.model import Facts, ScanError
 from dicomguard.report import RenderOptions, render
 from dicomguard.report.sarif_format import fingerprint
 
@@ -123,3 +123,14 @@ def test_scan_errors_are_tool_execution_notifications(report_for):
     assert notification["message"]["text"] == "unclosed block"
     region = notification["locations"][0]["physicalLocation"]["region"]
     assert region["startLine"] == 7
+
+
+def test_a_finding_of_a_rule_missing_from_the_report_still_has_its_rule(report_for,
+                                                                       user_policy):
+    report = report_for(Facts(), policy_dirs=(user_policy(),))
+    report.rules = [rule for rule in report.rules if rule.id != "USR1"]
+    run = _sarif(report)["runs"][0]
+    [result] = run["results"]
+    rule = run["tool"]["driver"]["rules"][result["ruleIndex"]]
+    assert rule["id"] == "USR1"
+    assert rule["shortDescription"]["text"] == "Archive without authentication"
