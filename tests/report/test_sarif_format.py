@@ -30,8 +30,6 @@ def test_validates_against_the_sarif_schema(pacs_facts, report_for, sarif_schema
     report.findings[0].suppressed = True
     report.findings[0].suppression_reason = "VPN only"
     jsonschema.validate(_sarif(report), sarif_schema)
-    from dicomguard.model import Facts
-
     jsonschema.validate(_sarif(report_for(Facts())), sarif_schema)
 
 
@@ -113,8 +111,6 @@ def test_suppressed_findings_stay_with_their_justification(pacs_facts, report_fo
 
 
 def test_scan_errors_are_tool_execution_notifications(report_for):
-    from dicomguard.model import Facts
-
     report = report_for(Facts(), errors=[ScanError("broken.tf", 7, "unclosed block")])
     invocation = _sarif(report)["runs"][0]["invocations"][0]
     assert invocation["executionSuccessful"] is False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dicomguard.model import ScanError
+from dicomguard.model import Facts, ScanError
 from dicomguard.report import RenderOptions, render
 
 ESCAPE = "\033["
@@ -46,8 +46,6 @@ def test_summary_line_counts_and_gives_the_verdict(pacs_facts, report_for):
 
 
 def test_a_clean_scan_says_so(report_for):
-    from dicomguard.model import Facts
-
     text = render(report_for(Facts()), "text", RenderOptions())
     assert text.startswith("dicomguard: no findings in 0 files")
     assert text.rstrip().endswith("passed (--fail-on low)")
@@ -71,8 +69,6 @@ def test_quiet_prints_only_findings_and_errors(pacs_facts, report_for):
     assert "remote module not followed" not in quiet
     assert "dicomguard: " not in quiet
     assert "DG201" in quiet and "broken.tf: not UTF-8" in quiet
-    from dicomguard.model import Facts
-
     assert render(report_for(Facts()), "text", RenderOptions(quiet=True)) == ""
 
 
