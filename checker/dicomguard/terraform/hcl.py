@@ -318,16 +318,24 @@ class _Compiler:
     def operation(self, node: Any) -> Ast:
         children = node.children
         if node.type == "unary_operation":
-            return ("unary", self.text(children[0]), self.operand(children[1:]))
-        split = next(index for index, child in enumerate(children)
-                     if index > 0 and not child.is_named)
-        return ("binary", self.text(children[split]), self.operand(children[:split]),
-                self.operand(children[split + 1:]))
+            operand, _ = self.operand(children, 1)
+            return ("unary", self.text(children[0]), operand)
+        left, position = self.operand(children, 0)
+        right, _ = self.operand(children, position + 1)
+        return ("binary", self.text(children[position]), left, right)
 
-    def operand(self, nodes: list[Any]) -> Ast:
-        """An operand is a term, possibly followed by attribute, index and splat steps."""
-        value = self.term(nodes[0])
-        return self.traversals(value, nodes[1:]) if len(nodes) > 1 else value
+    def operand(self, nodes: list[Any], start: int) -> tuple[Ast, int]:
+        """The operand starting at nodes[start]: a term or a parenthesised expression, then
+        any attribute, index and splat steps. Returns it and the position after it."""
+        if nodes[start].type == "(":
+            value, position = self.expression(nodes[start + 1]), start + 3
+        else:
+            value, position = self.term(nodes[start]), start + 1
+        steps = []
+        while position < len(nodes) and nodes[position].type in {"get_attr", "index", "splat"}:
+            steps.append(nodes[position])
+            position += 1
+        return (self.traversals(value, steps) if steps else value), position
 
     # Templates
 
