@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from dicomguard.discover import discover
 from dicomguard.sources import ScanContext
 from dicomguard.terraform.configuration import load

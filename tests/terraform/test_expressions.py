@@ -1,6 +1,7 @@
 """Expression semantics, per https://developer.hashicorp.com/terraform/language/expressions."""
 
 import pytest
+
 from dicomguard.model import Unknown
 
 UNKNOWN_CIDR = 'variable "cidr" {}\n'

@@ -1,6 +1,7 @@
 """Built-in functions, with the examples of https://developer.hashicorp.com/terraform/language/functions."""
 
 import pytest
+
 from dicomguard.model import Unknown
 
 

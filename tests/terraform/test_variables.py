@@ -5,6 +5,7 @@ and type conversion (https://developer.hashicorp.com/terraform/language/expressi
 from pathlib import Path
 
 import pytest
+
 from dicomguard.model import Unknown
 
 DECLARATION = 'variable "port" {\n  type    = number\n  default = 1\n}\n'
