@@ -3,6 +3,7 @@ Orthanc configuration, with variables interpolated from the project's `.env` as 
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Any
@@ -155,13 +156,23 @@ def parse_long_port(entry: dict[str, Any], line: int) -> PublishedPort:
         host_ports = published
     else:
         text = str(published)
-        if ":" in text:  # "127.0.0.1:8080": not documented, but Docker accepts it
+        if _is_address(text):  # "127.0.0.1": an address where the port belongs
+            host_ip, text = host_ip or text, ""
+        elif ":" in text:  # "127.0.0.1:8080": not documented, but Docker accepts it
             address, _, text = text.rpartition(":")
             host_ip = host_ip or address
         host_ports = _range(text) if text and text.replace("-", "").isdigit() else Unknown(
             f"published {published!r} carries no port")
     return PublishedPort(target, host_ports, host_ip, str(entry.get("protocol") or "tcp").lower(),
                          line)
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def _environment(raw: Any, located: Located, path: tuple[Any, ...]
