@@ -9,5 +9,16 @@ from dicomguard.sources import ScanContext
 
 
 @pytest.fixture(scope="session")
-def context() -> ScanContext:
-    return ScanContext(roots=["."], catalogue=load_policies().catalogue())
+def catalogue() -> list[dict]:
+    return load_policies().catalogue()
+
+
+@pytest.fixture(scope="session")
+def context(catalogue) -> ScanContext:
+    return ScanContext(roots=["."], catalogue=catalogue)
+
+
+@pytest.fixture
+def tree_context(tmp_path, catalogue) -> ScanContext:
+    """A scan rooted at tmp_path, for files that refer to other files (mounts, .env)."""
+    return ScanContext(roots=[str(tmp_path)], catalogue=catalogue)

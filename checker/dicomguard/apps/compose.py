@@ -3,6 +3,7 @@ Orthanc configuration, with variables interpolated from the project's `.env` as 
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from dicomguard.model import CollectResult, InputError, Origin, ScanError, Unkno
 EPHEMERAL_PORTS = [32768, 60999]  # Docker's default range for a port published without one
 ORTHANC_CONFIG_DIR = "/etc/orthanc"
 _VARIABLE = re.compile(r"\$(?:\$|\{(?P<braced>[^}]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
+_UNKNOWN_TAG = re.compile(r"^(?P<repository>[^$]+):(?P<tag>[^:/]*\$[^:/]*)$")
 _BRACED = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>.*))?$",
                      re.DOTALL)
 
@@ -70,6 +72,20 @@ def interpolate(value: Any, variables: dict[str, str]) -> Any:
     if missing:
         return Unknown(f"${{{missing[0]}}} has no value in the project's .env file")
     return result
+
+
+def _image(raw: Any, variables: dict[str, str]) -> Any:
+    """The image reference; when only its tag cannot be known, the repository still names
+    the product and the tag stays as written (an unknown tag is read as an unknown release)."""
+    image = interpolate(raw, variables)
+    if not is_unknown(image) or not isinstance(raw, str):
+        return image
+    match = _UNKNOWN_TAG.match(raw)
+    if match:
+        repository = interpolate(match.group("repository"), variables)
+        if not is_unknown(repository):
+            return f"{repository}:{match.group('tag')}"
+    return image
 
 
 def _port_number(text: Any) -> Any:
@@ -140,13 +156,23 @@ def parse_long_port(entry: dict[str, Any], line: int) -> PublishedPort:
         host_ports = published
     else:
         text = str(published)
-        if ":" in text:  # "127.0.0.1:8080": not documented, but Docker accepts it
+        if _is_address(text):  # "127.0.0.1": an address where the port belongs
+            host_ip, text = host_ip or text, ""
+        elif ":" in text:  # "127.0.0.1:8080": not documented, but Docker accepts it
             address, _, text = text.rpartition(":")
             host_ip = host_ip or address
         host_ports = _range(text) if text and text.replace("-", "").isdigit() else Unknown(
             f"published {published!r} carries no port")
     return PublishedPort(target, host_ports, host_ip, str(entry.get("protocol") or "tcp").lower(),
                          line)
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def _environment(raw: Any, located: Located, path: tuple[Any, ...]
@@ -265,8 +291,8 @@ def compose_containers(located: Located, file: str, roots: list[str],
         mounted, unreadable, mount_errors = _orthanc_mounts(service, base, roots, file)
         errors.extend(mount_errors)
         containers.append(Container(
-            image=service.get("image", Unknown(f"service {name} is built from source, "
-                                               "its image is not known")),
+            image=_image(raw_service["image"], variables) if "image" in raw_service
+            else Unknown(f"service {name} is built from source, its image is not known"),
             environment=environment, origin=origin, platform="compose", env_lines=env_lines,
             ports=ports, host_network=service.get("network_mode") == "host",
             orthanc_files=mounted, unreadable_configs=unreadable,

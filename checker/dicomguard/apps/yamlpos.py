@@ -56,6 +56,8 @@ def load_all(text: str) -> list[Located]:
                 continue
             lines: dict[Path, int] = {}
             value = _convert(node, (), lines)
+            if value is None:
+                continue
             documents.append(Located(value, lines, node.end_mark.line + 1))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
