@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from ansible_helpers import ports_of, sources_of
+
+from tests.ansible.helpers import ports_of, sources_of
 
 
 def one_task(project, module: str, args: str):

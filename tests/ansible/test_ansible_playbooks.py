@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ansible_helpers import ports_of, sources_of
+from tests.ansible.helpers import ports_of, sources_of
 
 UFW = "community.general.ufw: {rule: allow, port: '%s'}"
 

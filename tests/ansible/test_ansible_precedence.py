@@ -4,7 +4,8 @@ variable, must win (the order is documented in dicomguard/ansible/variables.py).
 from __future__ import annotations
 
 import pytest
-from ansible_helpers import ports_of
+
+from tests.ansible.helpers import ports_of
 
 LEVELS = [
     "role defaults", "inventory [all:vars]", "inventory group_vars/all",
