@@ -192,7 +192,7 @@ class Walker:
         else:
             return Target("undecidable", reason=f"verdict map on {target.vmap_key}")
         for keys, verdict in target.vmap:
-            if key in keys:
+            if any(_key_matches(candidate, key) for candidate in keys):
                 return verdict
         return None
 
@@ -220,6 +220,15 @@ class Walker:
                 return endings, back, []
             return endings, [], back
         raise RulesetError(f"unsupported target {kind}", rule.file, rule.line)
+
+
+def _key_matches(candidate: str, key: str) -> bool:
+    if candidate == key:
+        return True
+    low, separator, high = candidate.partition("-")
+    if separator and key.isdigit() and low.isdigit() and high.isdigit():
+        return int(low) <= int(key) <= int(high)
+    return False
 
 
 def _hook(ruleset: Ruleset, hook: str, probe: Probe,
