@@ -242,8 +242,9 @@ def ec2_security_group(run: TaskRun, result: Facts) -> None:
             ports = _port_specs(rule["ports"])
         else:
             low, high = rule.get("from_port"), rule.get("to_port", rule.get("from_port"))
-            if low is None or str(low) == "-1":
-                ports = facts.ALL_PORTS
+            if low is None or "-1" in (str(low), str(high)):
+                # -1 means every port only for ICMP; with tcp/udp the module's result is unclear.
+                ports = Unknown(f"ports {low}..{high} with protocol {protocol} are ambiguous")
             else:
                 ports = [facts.port_range(low, high)]
         sources = _list(rule.get("cidr_ip")) + _list(rule.get("cidr_ipv6")) + \
