@@ -109,11 +109,11 @@ def _unreached(runner: Runner, documents: Documents, by_kind: dict[str, list[Pat
     roles = dict.fromkeys(role for role in map(_role_of, tasks) if role is not None)
     for role_dir in roles:
         main = runner.role_file(role_dir / "tasks", "main")
-        if main is not None and main.resolve() not in documents.reached:
+        if main is not None and documents.resolve(main) not in documents.reached:
             where = Where(file=role_dir, playbook_dir=role_dir.parent.parent)
             runner.role(role_dir.name, Scope(), where, HostState(), {})
     for path in tasks:
-        if path.resolve() in documents.reached:
+        if documents.resolve(path) in documents.reached:
             continue
         role_dir = _role_of(path)
         scope = runner.role_scope(role_dir, Scope(), {}) if role_dir is not None else Scope()

@@ -19,17 +19,31 @@ class Documents:
         self.errors: list[ScanError] = []
         self._yaml: dict[Path, Any] = {}
         self._text: dict[Path, str | None] = {}
+        self._inside: dict[str, bool] = {}
+        self._resolved: dict[str, Path] = {}
+        self._vars: dict[str, dict[str, Any]] = {}
         self.reached: set[Path] = set()
         self.notes: list[tuple[str, int, str]] = []  # (file, line, what could not be followed)
 
+    def resolve(self, path: Path) -> Path:
+        """path.resolve(), remembered: the same files are asked for again and again."""
+        key = str(path)
+        if key not in self._resolved:
+            self._resolved[key] = path.resolve()
+        return self._resolved[key]
+
     def inside(self, path: Path) -> bool:
-        resolved = path.resolve()
-        return any(resolved == root or root in resolved.parents or
-                   (root.is_file() and resolved.parent == root.parent) for root in self.roots)
+        key = str(path)
+        if key not in self._inside:
+            resolved = self.resolve(path)
+            self._inside[key] = any(
+                resolved == root or root in resolved.parents or
+                (root.is_file() and resolved.parent == root.parent) for root in self.roots)
+        return self._inside[key]
 
     def text(self, path: Path) -> str | None:
         """A file's text; None (and an error, unless it is simply absent) when unreadable."""
-        path = path.resolve()
+        path = self.resolve(path)
         if path not in self._text:
             self._text[path] = None
             if self.inside(path) and path.is_file():
@@ -42,7 +56,7 @@ class Documents:
 
     def yaml(self, path: Path) -> Any:
         """A YAML file's document; None when absent, empty or broken (the error is recorded)."""
-        path = path.resolve()
+        path = self.resolve(path)
         if path in self._yaml:
             return self._yaml[path]
         self._yaml[path] = None
@@ -57,7 +71,14 @@ class Documents:
         return self._yaml[path]
 
     def vars_file(self, path: Path) -> dict[str, Any]:
-        """A variables file, or every file of a variables directory (in name order)."""
+        """A variables file, or every file of a variables directory (in name order). The same
+        mapping is returned each time: callers layer it, never change it."""
+        key = str(path)
+        if key not in self._vars:
+            self._vars[key] = self._read_vars(path)
+        return self._vars[key]
+
+    def _read_vars(self, path: Path) -> dict[str, Any]:
         merged: dict[str, Any] = {}
         for candidate in vars_candidates(path):
             document = self.yaml(candidate)

@@ -347,6 +347,9 @@ def template(value: Any, variables: Mapping[str, Any], depth: int = 0) -> Any:
     if not has_template(value):
         return value
     scope = variables if isinstance(variables, Variables) else Variables(variables)
+    names = _simple_names(value)
+    if names is not None:
+        return _substitute(value, names, scope, depth)
     try:
         single = _SINGLE_EXPRESSION.match(value)
         if single:
@@ -358,6 +361,43 @@ def template(value: Any, variables: Mapping[str, Any], depth: int = 0) -> Any:
     except (TemplateError, ArithmeticError, TypeError, ValueError, KeyError, IndexError,
             AttributeError, RecursionError) as error:
         return Unknown(f"template {value!r} cannot be evaluated: {error}")
+    if isinstance(result, str) and has_template(result) and result != value:
+        return template(result, scope, depth + 1)
+    return result
+
+
+_SIMPLE_REFERENCE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+def _simple_names(value: str) -> list[re.Match[str]] | None:
+    """The `{{ name }}` references of a string made only of text and such references (most
+    strings in playbooks): they need no compiled template."""
+    if "{%" in value or "{#" in value:
+        return None
+    matches = list(_SIMPLE_REFERENCE.finditer(value))
+    return matches if len(matches) == value.count("{{") else None
+
+
+def _substitute(value: str, matches: list[re.Match[str]], scope: Variables, depth: int) -> Any:
+    def lookup(name: str) -> Any:
+        found = scope[name] if name in scope else Missing(name=name)
+        if isinstance(found, _Unresolvable):
+            found._fail_with_undefined_error()
+        return found
+
+    try:
+        if len(matches) == 1 and matches[0].span() == (0, len(value)):
+            result = _from_jinja(lookup(matches[0].group(1)))
+        else:
+            pieces, last = [], 0
+            for match in matches:
+                found = scope[match.group(1)] if match.group(1) in scope else \
+                    Missing(name=match.group(1))
+                pieces += [value[last:match.start()], str(found)]
+                last = match.end()
+            result = "".join([*pieces, value[last:]])
+    except UnknownTouched as touched:
+        return Unknown(touched.reason)
     if isinstance(result, str) and has_template(result) and result != value:
         return template(result, scope, depth + 1)
     return result
