@@ -124,3 +124,18 @@ def test_an_include_outside_the_tree_is_a_note_not_a_pass(project) -> None:
 
 def _indent(text: str, spaces: int) -> str:
     return "".join(" " * spaces + line + "\n" for line in text.splitlines())
+
+
+def test_extra_vars_from_the_configuration_win(tmp_path) -> None:
+    from tests.ansible.conftest import write_tree
+    from tests.conftest import scan_json
+
+    write_tree(tmp_path, {
+        ".dicomguard.yaml": "ansible_extra_vars:\n  dicom_source: 0.0.0.0/0\n",
+        "site.yml": "- hosts: all\n  vars: {dicom_source: 10.0.0.0/8}\n  tasks:\n"
+                    "    - name: open\n      community.general.ufw:\n        rule: allow\n"
+                    "        port: '104'\n        from_ip: '{{ dicom_source }}'\n",
+    })
+    code, report = scan_json(".", cwd=tmp_path)
+    assert code == 1, report["errors"]
+    assert [finding["rule_id"] for finding in report["findings"]] == ["DG101"]
