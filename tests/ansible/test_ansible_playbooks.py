@@ -73,6 +73,7 @@ def test_an_undecidable_condition_means_may_run_and_says_so(project) -> None:
     [fact] = result.facts.ingress
     assert fact["ports"] == [[104, 104]]
     assert any(note.startswith("may run") and "managed host" in note for note in fact["unknown"])
+    assert fact["origin"]["address"] == "maybe (if ansible_facts['distribution'] == 'Ubuntu')"
 
 
 def test_registered_results_and_set_fact_flow_into_later_tasks(project) -> None:

@@ -51,6 +51,7 @@ class Where:
     depth: int = 0
     playbook_dir: Path | None = None
     host: str = ""
+    conditions: tuple[str, ...] = ()  # short "(if ...)" labels findings carry in their name
 
 
 @dataclass(slots=True)
@@ -149,7 +150,8 @@ class Runner:
             self._role_entry(entry, scope, where, state)
         for key in ("tasks", "post_tasks"):
             self.tasks(play.get(key), scope, where, state)
-        handler_where = replace(where, notes=("a handler: runs only when notified",))
+        handler_where = replace(where, notes=("a handler: runs only when notified",),
+                                conditions=("when notified",))
         self.tasks(play.get("handlers"), scope, handler_where, state)
 
     def _with_host_state(self, scope: Scope, state: HostState, host: str) -> Scope:
@@ -185,8 +187,7 @@ class Runner:
         verdict = condition(entry["when"], self._variables(scope)) if "when" in entry else True
         if verdict is False:
             return
-        notes = where.notes + ((_may_run(verdict),) if is_unknown(verdict) else ())
-        self.role(name, scope, replace(where, notes=notes), state, params)
+        self.role(name, scope, self._noted(where, verdict, entry.get("when")), state, params)
 
     def find_role(self, name: Any, where: Where) -> Path | None:
         if not isinstance(name, str) or not name:
@@ -215,7 +216,8 @@ class Runner:
             return
         role_scope = self.role_scope(role_dir, scope, params, vars_from, defaults_from)
         role_where = Where(file=role_dir, role=role_dir.name, role_dir=role_dir,
-                           notes=where.notes, depth=where.depth + 1,
+                           notes=where.notes, conditions=where.conditions,
+                           depth=where.depth + 1,
                            playbook_dir=where.playbook_dir, host=where.host)
         meta = self.documents.yaml(role_dir / "meta" / "main.yml") or \
             self.documents.yaml(role_dir / "meta" / "main.yaml")
@@ -229,7 +231,8 @@ class Runner:
         if handlers is not None:
             self.task_file(handlers, role_scope, replace(
                 role_where, file=handlers,
-                notes=(*where.notes, "a handler: runs only when notified")), state)
+                notes=(*where.notes, "a handler: runs only when notified"),
+                conditions=(*where.conditions, "when notified")), state)
 
     def role_scope(self, role_dir: Path, scope: Scope, params: dict[str, Any],
                    vars_from: str = "main", defaults_from: str = "main") -> Scope:
@@ -271,12 +274,14 @@ class Runner:
             verdict = self._when(task, task_scope)
             if verdict is False:
                 return
-            block_where = self._noted(where, verdict)
+            block_where = self._noted(where, verdict, task.get("when"))
             self.tasks(task.get("block"), task_scope, block_where, state)
             self.tasks(task.get("rescue"), task_scope,
                        replace(block_where, notes=(*block_where.notes,
                                                    "in a rescue section: runs when the block "
-                                                   "fails")), state)
+                                                   "fails"),
+                               conditions=(*block_where.conditions, "if the block fails")),
+                       state)
             self.tasks(task.get("always"), task_scope, block_where, state)
             return
         module = module_of(task)
@@ -286,7 +291,7 @@ class Runner:
             verdict = self._when(task, item_scope)
             if verdict is False:
                 continue
-            item_where = self._noted(where, verdict)
+            item_where = self._noted(where, verdict, task.get("when"))
             item_where = replace(item_where, notes=(*item_where.notes, *item_notes))
             self._dispatch(task, module, item_scope, item_where, state, suffix)
         if task.get("register"):
@@ -395,9 +400,11 @@ class Runner:
         return condition(task["when"], self._variables(scope))
 
     @staticmethod
-    def _noted(where: Where, verdict: bool | Unknown) -> Where:
+    def _noted(where: Where, verdict: bool | Unknown, when: Any) -> Where:
+        """A condition that cannot be decided: the tasks may run, and their findings say so."""
         if is_unknown(verdict):
-            return replace(where, notes=(*where.notes, _may_run(verdict)))
+            return replace(where, notes=(*where.notes, _may_run(verdict)),
+                           conditions=(*where.conditions, f"if {_when_text(when)}"))
         return where
 
     @staticmethod
@@ -419,6 +426,8 @@ class Runner:
             label = f"{where.role}: {label}"
         if suffix:
             label = f"{label} [{suffix}]"
+        if where.conditions:
+            label = f"{label} ({', '.join(where.conditions)})"
         return Origin(display_path(where.file), line_of(task), end_line_of(task), label)
 
     def _error(self, path: Path, line: int | None, message: str) -> None:
@@ -460,6 +469,12 @@ def _arg_lines(task: dict, module: str) -> dict[str, int]:
         lines.update({f"env.{key}": line for key, line in
                       (getattr(environment, "key_lines", {}) or {}).items()})
     return lines
+
+
+def _when_text(when: Any) -> str:
+    text = " and ".join(map(str, when)) if isinstance(when, list) else str(when)
+    text = " ".join(text.split())
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _may_run(verdict: Unknown) -> str:
