@@ -149,3 +149,27 @@ def test_the_examples_insecure_fails_and_secure_passes() -> None:
                              for finding in firewalld)
     code, report = scan_json(str(EXAMPLES / "ansible" / "secure"))
     assert (code, report["findings"], report["errors"]) == (0, [], [])
+
+
+def test_role_templates_are_read_only_as_rendered(tmp_path) -> None:
+    """Other families do not parse a role's raw Jinja templates; each deployed file is judged
+    once, as rendered, and the finding names the task."""
+    from tests.ansible.conftest import write_tree
+
+    write_tree(tmp_path, {
+        "roles/pacs/tasks/main.yml": (
+            "- name: cfg\n  template: {src: orthanc.json, dest: /etc/orthanc/orthanc.json}\n"
+            "- name: rules\n  template: {src: rules.v4, dest: /etc/iptables/rules.v4}\n"),
+        "roles/pacs/templates/orthanc.json":
+            '{\n  "RemoteAccessAllowed": true,\n'
+            '  "AuthenticationEnabled": {{ auth | default(false) | to_json }}\n}\n',
+        "roles/pacs/templates/rules.v4":
+            "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport {{ p | default(104) }} "
+            "-j ACCEPT\nCOMMIT\n",
+    })
+    code, report = scan_json(".", cwd=tmp_path)
+    assert report["errors"] == []
+    assert code == 1
+    assert {finding["rule_id"] for finding in report["findings"]} >= {"DG101", "DG301"}
+    for finding in report["findings"]:
+        assert finding["resource"].startswith(("pacs: cfg", "pacs: rules")), finding

@@ -25,6 +25,7 @@ from dicomguard.sources import ScanContext
 
 HEAD = 4096
 ORTHANC_CONFIG_DIR = "/etc/orthanc"
+ANSIBLE_KINDS = ("playbook", "tasks", "vars", "meta", "inventory", "template")
 FACT_KINDS = ("ingress", "storage", "services", "grants")
 
 
@@ -59,6 +60,7 @@ class Deployer:
         self.deployed: dict[str, tuple[Any, str]] = {}
         self.consumed: set[str] = set()  # templates read as mounted into a container
         self._pending: list[tuple[str, str, dict[str, Any]]] = []  # (template, kind, fact)
+        self._claimed: set[Path] | None = None  # files other families read themselves
 
     def handle(self, run: TaskRun) -> None:
         if run.module in {"template", "copy"}:
@@ -85,6 +87,8 @@ class Deployer:
         path = find_file(src, run.search)
         if path is None or not self.documents.inside(path):
             return
+        if run.module == "copy" and self._claimed_elsewhere(path):
+            return  # the file is read where it lies, by the family that claimed it
         raw = self.documents.text(path)
         if raw is None:
             return
@@ -97,6 +101,13 @@ class Deployer:
                                 f"{text.reason}")
             return
         self._analyse(run, text, dest, Path(str(dest)), display_path(path), 0)
+
+    def _claimed_elsewhere(self, path: Path) -> bool:
+        if self._claimed is None:
+            self._claimed = {self.documents.resolve(Path(source.path))
+                             for source in self.context.all_files
+                             if not source.kind.startswith(ANSIBLE_KINDS)}
+        return self.documents.resolve(path) in self._claimed
 
     def _content_offset(self, run: TaskRun) -> int:
         """Lines between the top of the task file and line 1 of an inline `content:`."""

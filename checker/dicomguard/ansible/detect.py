@@ -26,6 +26,12 @@ TASK_KEYWORDS = frozenset({
 })
 
 
+def is_ansible_template(path: Path) -> bool:
+    """A Jinja template Ansible renders (`*.j2`, or anything in a role's templates/): other
+    families must not read it raw; it is analysed as rendered by the task that deploys it."""
+    return path.suffix == ".j2" or _role_part(path.parts) == "templates"
+
+
 def classify(path: Path, head: str) -> str | None:
     parts = path.parts
     suffix = path.suffix.lower()
