@@ -140,3 +140,20 @@ def test_extra_vars_from_the_configuration_win(tmp_path) -> None:
     code, report = scan_json(".", cwd=tmp_path)
     assert code == 1, report["errors"]
     assert [finding["rule_id"] for finding in report["findings"]] == ["DG101"]
+
+
+def test_includes_and_dependencies_that_loop_terminate(project) -> None:
+    result = project({
+        "site.yml": "- import_playbook: site.yml\n- import_playbook: site.yml\n"
+                    "- hosts: all\n  roles: [a]\n  tasks:\n"
+                    "    - include_tasks: loop.yml\n",
+        "loop.yml": "- include_tasks: loop.yml\n- include_tasks: loop.yml\n" + task("t", 104),
+        "roles/a/meta/main.yml": "dependencies: [b, b]\n",
+        "roles/a/tasks/main.yml": task("in a", 4242),
+        "roles/b/meta/main.yml": "dependencies: [a, a]\n",
+        "roles/b/tasks/main.yml": task("in b", 8042),
+    })
+    assert ports_of(result, "t") == [[104, 104]]
+    assert ports_of(result, "a: in a") == [[4242, 4242]]
+    assert ports_of(result, "b: in b") == [[8042, 8042]]
+    assert any("imports itself" in error.message for error in result.errors)

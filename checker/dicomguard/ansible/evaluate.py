@@ -49,6 +49,7 @@ class Where:
     role_dir: Path | None = None
     notes: tuple[str, ...] = ()
     depth: int = 0
+    stack: tuple[Path, ...] = ()  # playbooks, roles and task files being walked, outermost first
     playbook_dir: Path | None = None
     host: str = ""
     conditions: tuple[str, ...] = ()  # short "(if ...)" labels findings carry in their name
@@ -71,7 +72,12 @@ class Runner:
 
     # ---- playbooks and plays -----------------------------------------------------------------
 
-    def playbook(self, path: Path, inventory: Inventory | None, depth: int = 0) -> None:
+    def playbook(self, path: Path, inventory: Inventory | None,
+                 stack: tuple[Path, ...] = ()) -> None:
+        resolved = self.documents.resolve(path)
+        if resolved in stack or len(stack) > DEEPEST_INCLUDE:
+            self._error(path, None, "playbook imports itself")
+            return
         document = self.documents.yaml(path)
         if document is None:
             return
@@ -84,8 +90,8 @@ class Runner:
             imported = play.get("import_playbook") or play.get("ansible.builtin.import_playbook")
             if imported:
                 target = template(imported, Variables(play.get("vars") or {}))
-                if isinstance(target, str) and depth < DEEPEST_INCLUDE:
-                    self.playbook(path.parent / target, inventory, depth + 1)
+                if isinstance(target, str):
+                    self.playbook(path.parent / target, inventory, (*stack, resolved))
                 continue
             for host, host_scope in self._host_contexts(play, path.parent, inventory):
                 self.play(play, path, host, host_scope)
@@ -212,12 +218,15 @@ class Runner:
             self._note(where.file, origin_line, f"role {name!r} is not in the scanned tree; "
                                                 f"its tasks are not checked")
             return
-        if where.depth > DEEPEST_INCLUDE:
+        if self.documents.resolve(role_dir) in where.stack or where.depth > DEEPEST_INCLUDE:
+            self._note(where.file, origin_line, f"role {name!r} depends on itself; "
+                                                "followed once")
             return
         role_scope = self.role_scope(role_dir, scope, params, vars_from, defaults_from)
         role_where = Where(file=role_dir, role=role_dir.name, role_dir=role_dir,
                            notes=where.notes, conditions=where.conditions,
                            depth=where.depth + 1,
+                           stack=(*where.stack, self.documents.resolve(role_dir)),
                            playbook_dir=where.playbook_dir, host=where.host)
         meta = self.documents.yaml(role_dir / "meta" / "main.yml") or \
             self.documents.yaml(role_dir / "meta" / "main.yaml")
@@ -252,6 +261,11 @@ class Runner:
     # ---- tasks -------------------------------------------------------------------------------
 
     def task_file(self, path: Path, scope: Scope, where: Where, state: HostState) -> None:
+        resolved = self.documents.resolve(path)
+        if resolved in where.stack:
+            self._note(path, 1, "task file includes itself; followed once")
+            return
+        where = replace(where, stack=(*where.stack, resolved))
         document = self.documents.yaml(path)
         if document is None:
             return
