@@ -173,3 +173,24 @@ def test_role_templates_are_read_only_as_rendered(tmp_path) -> None:
     assert {finding["rule_id"] for finding in report["findings"]} >= {"DG101", "DG301"}
     for finding in report["findings"]:
         assert finding["resource"].startswith(("pacs: cfg", "pacs: rules")), finding
+
+
+def test_a_host_whose_variables_change_a_deployed_config_gets_its_own_finding(project) -> None:
+    result = project({
+        "inventory/hosts.ini": "[pacs]\npacs1 orthanc_auth=True\npacs2 orthanc_auth=False\n",
+        "site.yml": "- hosts: pacs\n  roles: [pacs]\n",
+        "roles/pacs/tasks/main.yml": ROLE_TASKS,
+        "roles/pacs/defaults/main.yml": "orthanc_users: {radiology: 'Xk3!vq9#Lm2p'}\n",
+        "roles/pacs/templates/orthanc.json.j2": ORTHANC_TEMPLATE,
+    })
+    anonymous = [fact for fact in services(result) if fact["authentication"] is False]
+    assert anonymous and all("(host pacs2)" in fact["origin"]["address"] for fact in anonymous)
+
+
+def test_a_play_for_hosts_the_inventory_lacks_is_still_checked(project) -> None:
+    result = project({
+        "inventory/hosts.ini": "[web]\nweb1\n",
+        "site.yml": "- hosts: pacs\n  tasks:\n    - name: open\n"
+                    "      community.general.ufw: {rule: allow, port: '104'}\n",
+    })
+    assert ports_of(result, "open") == [[104, 104]]

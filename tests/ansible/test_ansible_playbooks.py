@@ -157,3 +157,13 @@ def test_includes_and_dependencies_that_loop_terminate(project) -> None:
     assert ports_of(result, "a: in a") == [[4242, 4242]]
     assert ports_of(result, "b: in b") == [[8042, 8042]]
     assert any("imports itself" in error.message for error in result.errors)
+
+
+def test_a_role_run_twice_with_different_parameters_keeps_both_results(project) -> None:
+    result = project({
+        "site.yml": "- hosts: all\n  roles:\n    - {role: fw, fw_port: 104}\n"
+                    "    - {role: fw, fw_port: 4242}\n",
+        "roles/fw/tasks/main.yml": task("open", "{{ fw_port }}"),
+    })
+    assert sorted(map(tuple, ports_of(result, "fw: open"))) == [(104, 104), (4242, 4242)]
+    assert len({fact["id"] for fact in result.facts.ingress}) == 2

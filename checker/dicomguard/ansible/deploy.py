@@ -10,6 +10,7 @@ with a note. Facts that come back point at the template (or at the task file, fo
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
@@ -52,14 +53,18 @@ def _module(name: str) -> Any:
 
 
 class Deployer:
-    def __init__(self, documents: Documents, context: ScanContext, result: CollectResult) -> None:
+    def __init__(self, documents: Documents, context: ScanContext, result: CollectResult,
+                 keep: Callable[[str, dict[str, Any], TaskRun], None]) -> None:
         self.documents = documents
         self.context = context
         self.result = result
+        self.keep = keep  # adds a fact (kind, fact, the task that produced it) to the result
         # Orthanc configs deployed so far: dest on the managed host -> (parsed, template path)
         self.deployed: dict[str, tuple[Any, str]] = {}
         self.consumed: set[str] = set()  # templates read as mounted into a container
-        self._pending: list[tuple[str, str, dict[str, Any]]] = []  # (template, kind, fact)
+        # facts of deployed Orthanc configs, kept until it is known whether a container mounts
+        # them: (template, kind, fact, task)
+        self._pending: list[tuple[str, str, dict[str, Any], TaskRun]] = []
         self._claimed: set[Path] | None = None  # files other families read themselves
 
     def handle(self, run: TaskRun) -> None:
@@ -147,7 +152,7 @@ class Deployer:
             for fact_kind in keep:
                 for fact in getattr(analysed.facts, fact_kind):
                     self._repoint(fact, run, at_task=False)
-                    self._pending.append((file, fact_kind, fact))
+                    self._pending.append((file, fact_kind, fact, run))
             analysed.facts = type(analysed.facts)(notes=analysed.facts.notes)
         self._adopt(run, analysed, file, keep, at_task=offset == 0 and
                     file == run.origin.file)
@@ -163,9 +168,9 @@ class Deployer:
 
     def finish(self) -> None:
         """Deployed Orthanc configs no container mounts are judged on their own."""
-        for file, kind, fact in self._pending:
+        for file, kind, fact, run in self._pending:
             if file not in self.consumed:
-                getattr(self.result.facts, kind).append(fact)
+                self.keep(kind, fact, run)
         self._pending.clear()
 
     def _adopt(self, run: TaskRun, analysed: CollectResult, file: str, keep: tuple[str, ...],
@@ -178,7 +183,7 @@ class Deployer:
         for kind in keep:
             for fact in getattr(analysed.facts, kind):
                 self._repoint(fact, run, at_task)
-                getattr(self.result.facts, kind).append(fact)
+                self.keep(kind, fact, run)
         self.result.facts.notes.extend(analysed.facts.notes)
 
     @staticmethod

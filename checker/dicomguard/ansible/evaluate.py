@@ -65,10 +65,13 @@ class HostState:
 
 class Runner:
     def __init__(self, documents: Documents, sink: Callable[[TaskRun], None],
-                 extra_vars: dict[str, Any] | None = None) -> None:
+                 extra_vars: dict[str, Any] | None = None,
+                 host_group_sizes: dict[str, int] | None = None) -> None:
         self.documents = documents
         self.sink = sink
         self.extra_vars = extra_vars or {}
+        # representative host -> how many hosts share its variables (filled as plays run)
+        self.host_group_sizes = host_group_sizes if host_group_sizes is not None else {}
 
     # ---- playbooks and plays -----------------------------------------------------------------
 
@@ -107,12 +110,18 @@ class Runner:
                 ["all", *[term.strip("!&") for term in str(pattern).replace(",", ":").split(":")
                           if term.strip("!&") and term.strip() != "all"]]
             return [("", self._inventory_scope(None, playbook_dir, "", groups))]
+        hosts = inventory.hosts_matching(str(pattern))
+        if not hosts:  # the inventory may not be the one this playbook is run with
+            return self._host_contexts(play, playbook_dir, None)
         contexts: dict[tuple, tuple[str, Scope]] = {}
-        for host in inventory.hosts_matching(str(pattern)):
+        sizes: dict[str, int] = {}
+        for host in hosts:
             groups = inventory.groups_of(host)
             scope = self._inventory_scope(inventory, playbook_dir, host, groups)
             signature = tuple(repr(layer) for layer in scope.layers)
-            contexts.setdefault(signature, (host, scope))
+            representative = contexts.setdefault(signature, (host, scope))[0]
+            sizes[representative] = sizes.get(representative, 0) + 1
+        self.host_group_sizes.update(sizes)
         return list(contexts.values())
 
     def _inventory_scope(self, inventory: Inventory | None, playbook_dir: Path, host: str,
