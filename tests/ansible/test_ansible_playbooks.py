@@ -167,3 +167,11 @@ def test_a_role_run_twice_with_different_parameters_keeps_both_results(project) 
     })
     assert sorted(map(tuple, ports_of(result, "fw: open"))) == [(104, 104), (4242, 4242)]
     assert len({fact["id"] for fact in result.facts.ingress}) == 2
+
+
+def test_prompted_variables_are_unknown(project) -> None:
+    result = project({"site.yml": "- hosts: all\n  vars_prompt:\n    - name: dicom_port\n"
+                                  "      prompt: Port?\n  tasks:\n" + _indent(
+                                      task("prompted", "{{ dicom_port }}"), 4)})
+    [fact] = result.facts.ingress
+    assert fact["ports"] is None and "vars_prompt" in " ".join(fact["unknown"])

@@ -156,6 +156,7 @@ class Runner:
     def play(self, play: dict, path: Path, host: str, scope: Scope) -> None:
         state = HostState()
         scope = scope.with_layer(level.PLAY_VARS, play.get("vars") or {})
+        scope = scope.with_layer(level.PLAY_VARS, _prompted(play.get("vars_prompt")))
         scope = scope.with_layer(level.PLAY_VARS_FILES,
                                  self._vars_files(play.get("vars_files"), path.parent, scope))
         scope = self._with_host_state(scope, state, host)
@@ -492,6 +493,13 @@ def _arg_lines(task: dict, module: str) -> dict[str, int]:
         lines.update({f"env.{key}": line for key, line in
                       (getattr(environment, "key_lines", {}) or {}).items()})
     return lines
+
+
+def _prompted(prompts: Any) -> dict[str, Unknown]:
+    """vars_prompt: typed in when the play starts."""
+    names = [prompt.get("name") for prompt in prompts or [] if isinstance(prompt, dict)]
+    return {name: Unknown(f"'{name}' is typed in when the play runs (vars_prompt)")
+            for name in names if isinstance(name, str)}
 
 
 def _when_text(when: Any) -> str:
