@@ -194,3 +194,28 @@ def test_a_play_for_hosts_the_inventory_lacks_is_still_checked(project) -> None:
                     "      community.general.ufw: {rule: allow, port: '104'}\n",
     })
     assert ports_of(result, "open") == [[104, 104]]
+
+
+def test_an_inline_compose_definition_is_analysed(project) -> None:
+    result = project({"tasks.yml": """
+- name: Start the PACS stack
+  community.docker.docker_compose_v2:
+    project_name: pacs
+    definition:
+      services:
+        orthanc:
+          image: jodogne/orthanc
+          ports: ["8042:8042"]
+"""})
+    weak = [entry for fact in services(result) for entry in fact["weak_credentials"]]
+    assert weak, "jodogne/orthanc ships orthanc/orthanc"
+    assert all("Start the PACS stack" in fact["origin"]["address"] for fact in services(result))
+
+
+def test_copy_from_the_managed_host_is_not_read_here(project) -> None:
+    result = project({
+        "tasks.yml": "- name: restore\n  copy: {src: orthanc.json, dest: /etc/orthanc/orthanc.json,"
+                     " remote_src: true}\n",
+        "files/orthanc.json": '{"RemoteAccessAllowed": true}\n',
+    })
+    assert services(result) == []

@@ -21,6 +21,7 @@ from dicomguard.ansible.evaluate import TaskRun
 from dicomguard.ansible.templating import render_file
 from dicomguard.discover import display_path
 from dicomguard.facts import fact_id
+from dicomguard.facts import tristate as facts_tristate
 from dicomguard.model import CollectResult, Origin, Unknown, is_unknown
 from dicomguard.sources import ScanContext
 
@@ -72,6 +73,8 @@ class Deployer:
             self._deployed_file(run)
         elif run.module == "docker_container":
             self._container(run)
+        elif run.module in {"docker_compose", "docker_compose_v2"}:
+            self._inline_compose(run)
 
     # ---- template / copy ---------------------------------------------------------------------
 
@@ -89,6 +92,8 @@ class Deployer:
         src = run.args.get("src")
         if not isinstance(src, str) or (is_unknown(dest) or dest is None):
             return
+        if run.module == "copy" and facts_tristate(run.args.get("remote_src", False)) is not False:
+            return  # the source is a file on the managed host
         path = find_file(src, run.search)
         if path is None or not self.documents.inside(path):
             return
@@ -230,6 +235,15 @@ class Deployer:
         self._adopt(run, found, run.origin.file, ("storage", "services", "grants"),
                     at_task=False)
 
+    def _inline_compose(self, run: TaskRun) -> None:
+        """A compose project given inline (`definition:`); a `project_src` in the scanned tree is
+        read by the application family where it lies."""
+        definition = run.args.get("definition")
+        if not isinstance(definition, dict):
+            return
+        text = json.dumps(_with_interpolations(definition), indent=2)
+        self._analyse(run, text, "compose.yaml", Path("compose.yaml"), run.origin.file, 0)
+
     def _mounted_orthanc_configs(self, run: TaskRun) -> tuple[list[Any], list[str]]:
         """Orthanc configs bind-mounted into /etc/orthanc: those an earlier task deployed are
         read as rendered; any other host path is a config dicomguard cannot see."""
@@ -254,6 +268,18 @@ class Deployer:
 
     def _note(self, run: TaskRun, message: str) -> None:
         self.documents.notes.append((run.origin.file, run.origin.line, message))
+
+
+def _with_interpolations(value: Any) -> Any:
+    """An unknown part of an inline compose definition becomes a compose interpolation with no
+    value, which the compose reader treats as unknown."""
+    if is_unknown(value):
+        return "${ANSIBLE_VALUE_UNKNOWN_WHEN_SCANNED}"
+    if isinstance(value, dict):
+        return {str(key): _with_interpolations(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_with_interpolations(item) for item in value]
+    return value
 
 
 def _as_list(value: Any) -> list[Any]:
