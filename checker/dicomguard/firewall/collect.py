@@ -79,8 +79,8 @@ def analyse_one(kind: str, text: str, file: str, catalogue: list[dict[str, Any]]
     try:
         ruleset = parse_text(kind, text, file, line_offset)
     except InputError as error:
-        line = error.line
-        return CollectResult(errors=[ScanError(file, line, f"not a valid {kind} file: "
+        where = getattr(error, "file", file)
+        return CollectResult(errors=[ScanError(where, error.line, f"not a valid {kind} file: "
                                                f"{error.message}")])
     return evaluate_ruleset(ruleset, catalogue, file)
 

@@ -41,10 +41,10 @@ CHAINS = ("before-logging-input", "before-input", "user-input", "after-input",
           "user-logging-input", "not-local")
 
 
-class UfwInputError(Exception):
+class UfwInputError(InputError):
     def __init__(self, file: str, line: int | None, message: str) -> None:
-        super().__init__(message)
-        self.file, self.line, self.message = file, line, message
+        super().__init__(message, line)
+        self.file = file
 
 
 def has_rules(texts: dict[str, tuple[str, str, int]], version: int) -> bool:
