@@ -159,7 +159,9 @@ def match_for(selector: tuple[str, ...], op: str, value: Value, table: TableCont
     text = " ".join(selector)
     items = flatten(value, table, line)
     if items is None:
-        return [Undecidable(f"{text} @{getattr(value, 'name', '')} at line {line}: the set is "
+        head = selector[0]
+        family: list[Match] = [Family(4 if head == "ip" else 6)] if head in {"ip", "ip6"} else []
+        return [*family, Undecidable(f"{text} @{getattr(value, 'name', '')} at line {line}: the set is "
                             "filled at run time")]
     head = selector[0]
     field_name = selector[-1]
