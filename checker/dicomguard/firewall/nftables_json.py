@@ -35,7 +35,7 @@ def parse(text: str, file: str, *, line_offset: int = 0) -> Ruleset:
     items = document.get("nftables") if isinstance(document, dict) else None
     if not isinstance(items, list):
         raise InputError("expected an object with an \"nftables\" list", 1 + line_offset)
-    starts = iter([text.count("\n", 0, match.start()) + 1 + line_offset
+    starts = iter([text.count("\n", 0, match.start(1)) + 1 + line_offset
                    for match in ITEM_START.finditer(text)])
     ruleset = Ruleset(platform={}, file=file)
     tables: dict[tuple[str, str], TableContext] = {}
