@@ -27,7 +27,7 @@ IPTABLES_NAMES = frozenset({"rules.v4", "rules.v6", "iptables.rules", "ip6tables
 
 def classify(path: Path, head: str) -> str | None:
     name = path.name
-    if name in UFW_FILES and "ufw-" in head and IPTABLES_TABLE.search(head):
+    if name in UFW_FILES and ":ufw" in head and IPTABLES_TABLE.search(head):
         return UFW_FILES[name]
     if name == "ufw" and path.parent.name == "default" and "DEFAULT_INPUT_POLICY" in head:
         return "ufw-default"
