@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,9 +11,11 @@ from dicomguard import __version__
 from dicomguard.discover import discover
 from dicomguard.engines import Engine
 from dicomguard.findings import Finding, build_findings
-from dicomguard.model import CollectResult, Facts, ScanError
+from dicomguard.model import CollectResult, Facts, ScanError, SourceFile
 from dicomguard.policies import PolicySet, Rule
+from dicomguard.sourcelines import SourceLines
 from dicomguard.sources import FAMILIES, ScanContext, collector
+from dicomguard.suppress import apply_suppressions
 
 
 @dataclass(slots=True)
@@ -29,15 +32,29 @@ class ScanReport:
     facts: Facts = field(default_factory=Facts)
 
 
-def collect_facts(grouped: dict[str, list[Any]], context: ScanContext) -> CollectResult:
-    """Run each family's collector over its files. One family's failure is an error, not a crash
-    of the whole scan."""
+Progress = Callable[[str], None]
+
+
+def collect_facts(grouped: dict[str, list[SourceFile]], context: ScanContext,
+                  progress: Progress | None = None) -> CollectResult:
+    """Run each family's collector over its files. A defect in one family is reported as an
+    error (exit 2) and the other families' findings are still reported."""
     total = CollectResult()
     for family in FAMILIES:
         files = grouped.get(family.name)
         if not files:
             continue
-        result: CollectResult = collector(family).collect(files, context)
+        if progress:
+            progress(f"reading {len(files)} {family.name} file(s)")
+        try:
+            result: CollectResult = collector(family).collect(files, context)
+        except Exception as error:  # a defect must not hide the other families' findings
+            total.errors.append(ScanError(
+                files[0].path, None,
+                f"internal error while reading {family.name} files "
+                f"({type(error).__name__}: {error}); please report it",
+            ))
+            continue
         total.facts.extend(result.facts)
         total.errors.extend(result.errors)
     return total
@@ -67,31 +84,48 @@ def run_scan(
     engine: Engine,
     context: ScanContext,
     excluded: list[str] | None = None,
+    progress: Progress | None = None,
 ) -> ScanReport:
     started = time.perf_counter()
     grouped = discover(paths, excluded)
     context.all_files = [source for files in grouped.values() for source in files]
-    collected = collect_facts(grouped, context)
+    collected = collect_facts(grouped, context, progress)
+    if progress:
+        progress("evaluating policies")
+    return report_from_facts(collected, policies, engine, context.settings,
+                             scanned_files=[source.path for source in context.all_files],
+                             started=started)
+
+
+def report_from_facts(
+    collected: CollectResult,
+    policies: PolicySet,
+    engine: Engine,
+    settings: dict[str, Any],
+    scanned_files: list[str],
+    started: float,
+) -> ScanReport:
+    """Evaluate collected facts, build findings, apply suppressions: the scan after collection."""
     facts = _deduplicated(collected.facts)
-    denials = engine.evaluate(policies, policy_input(facts, context.settings))
+    denials = engine.evaluate(policies, policy_input(facts, settings))
     facts_by_id = {fact["id"]: fact for fact in facts.all_facts()}
     findings = build_findings(
         denials,
         policies,
         facts_by_id,
-        severity_overrides=context.settings.get("severity", {}),
-        disabled=set(context.settings.get("disabled_rules", [])),
+        severity_overrides=settings.get("severity", {}),
+        disabled=set(settings.get("disabled_rules", [])),
     )
-    from dicomguard.suppress import apply_suppressions
-
-    errors = list(collected.errors)
-    errors.extend(apply_suppressions(findings))
+    lines = SourceLines()
+    for finding in findings:
+        finding.snippet = lines.snippet(finding.file, finding.line)
+    suppression = apply_suppressions(findings, lines, scanned_files=scanned_files)
     return ScanReport(
         findings=findings,
-        errors=errors,
-        notes=facts.notes,
+        errors=[*collected.errors, *suppression.errors],
+        notes=[*facts.notes, *suppression.notes],
         rules=sorted(policies.rules.values(), key=lambda rule: rule.id),
-        files_scanned=len(context.all_files),
+        files_scanned=len(scanned_files),
         duration_seconds=time.perf_counter() - started,
         facts=facts,
     )
