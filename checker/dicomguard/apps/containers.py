@@ -197,16 +197,16 @@ def _dcm4chee_arc(container: Container, tag: str, result: CollectResult) -> None
     listeners = [listener(port, protocol, tls=tls, reach=reach_of(container, port, True),
                           name=f"dcm4chee-arc {protocol}")
                  for port, protocol, tls in DCM4CHEE_LISTENERS]
-    users = {}
-    if "WILDFLY_ADMIN_PASSWORD" in container.environment:
-        users[str(container.environment.get("WILDFLY_ADMIN_USER", "admin"))] = (
-            container.environment["WILDFLY_ADMIN_PASSWORD"])
+    password = _password(container, "WILDFLY_ADMIN_PASSWORD", None)
+    users = {} if password is None else {
+        str(container.environment.get("WILDFLY_ADMIN_USER", "admin")): password}
     reach = widest_reach(reach_of(container, port, True) for port in DCM4CHEE_WEB_PORTS)
     result.facts.services.append(service(
         _at(container, container.origin.line),
         platform=container.platform,
-        product="dcm4chee-arc" + (" (secured with Keycloak)" if authentication is True
-                                  else " (image without authentication)"),
+        product={True: "dcm4chee-arc (secured with Keycloak)",
+                 False: "dcm4chee-arc (image without authentication)"}.get(
+                     authentication, "dcm4chee-arc"),
         reach=reach,
         authentication=authentication,
         listeners=listeners,
@@ -235,10 +235,9 @@ def _postgres(container: Container) -> dict[str, Any] | None:
         authentication = Unknown(f"POSTGRES_HOST_AUTH_METHOD cannot be known: {method.reason}")
     elif str(method or "").strip().lower() == "trust":
         authentication = False
-    users = {}
-    if "POSTGRES_PASSWORD" in environment:
-        users[str(environment.get("POSTGRES_USER") or "postgres")] = environment[
-            "POSTGRES_PASSWORD"]
+    password = _password(container, "POSTGRES_PASSWORD", None)
+    users = {} if password is None else {
+        str(environment.get("POSTGRES_USER") or "postgres"): password}
     lines = ("POSTGRES_HOST_AUTH_METHOD", "POSTGRES_PASSWORD") if authentication is not True \
         else ("POSTGRES_PASSWORD",)
     return _credential_service(container, "PostgreSQL (archive index)", "postgresql", users,
@@ -301,6 +300,40 @@ def container_facts(
     ), context.catalogue)
 
 
+def _ldap(container: Container) -> dict[str, Any] | None:
+    """dcm4che/slapd-dcm4chee: the root and config passwords default to "secret"."""
+    users = {"LDAP root": _password(container, "LDAP_ROOTPASS", "secret"),
+             "LDAP config": _password(container, "LDAP_CONFIGPASS", "secret")}
+    return _credential_service(container, "OpenLDAP (archive configuration)", "ldap", users,
+                               ("LDAP_ROOTPASS", "LDAP_CONFIGPASS"), (389, 636))
+
+
+def _keycloak(container: Container, repository: str) -> dict[str, Any] | None:
+    """Keycloak's bootstrap admin; dcm4che/keycloak defaults it to admin/changeit."""
+    environment = container.environment
+    user_key = next((key for key in ("KC_BOOTSTRAP_ADMIN_USERNAME", "KEYCLOAK_ADMIN")
+                     if key in environment), "KEYCLOAK_ADMIN")
+    password_key = next((key for key in ("KC_BOOTSTRAP_ADMIN_PASSWORD", "KEYCLOAK_ADMIN_PASSWORD")
+                         if key in environment or f"{key}_FILE" in environment),
+                        "KEYCLOAK_ADMIN_PASSWORD")
+    default = "changeit" if repository.startswith("dcm4che/") else None
+    password = _password(container, password_key, default)
+    if password is None:
+        return None
+    return _credential_service(container, "Keycloak (archive sign-in)", "keycloak",
+                               {str(environment.get(user_key, "admin")): password},
+                               (password_key, user_key), (8080, 8443))
+
+
+def _password(container: Container, key: str, default: str | None) -> Any:
+    """A password variable, its image default, or Unknown when read from a file (*_FILE)."""
+    if key in container.environment:
+        return container.environment[key]
+    if f"{key}_FILE" in container.environment:
+        return Unknown(f"{key} is read from a file")
+    return default
+
+
 def facts_for_container(container: Container, catalogue: list[dict[str, Any]]) -> CollectResult:
     """Ingress facts for the container's published ports and service facts for what its image
     serves. Unknown values (an image or variable that cannot be resolved) stay unknown."""
@@ -316,39 +349,18 @@ def facts_for_container(container: Container, catalogue: list[dict[str, Any]]) -
     repository, tag = _image_parts(image)
     name = repository.split("/")[-1]
     orthanc = image_config(image, container.image_origin())
-    services = result.facts.services
+    found: dict[str, Any] | None = None
     if orthanc is not None:
         _orthanc(container, orthanc, result)
     elif "dcm4chee-arc" in name:
         _dcm4chee_arc(container, tag, result)
     elif name.startswith("postgres"):
         found = _postgres(container)
-        if found:
-            services.append(found)
     elif name.startswith("slapd"):
-        environment = container.environment
-        users = {"LDAP root": environment.get("LDAP_ROOTPASS", "secret"),
-                 "LDAP config": environment.get("LDAP_CONFIGPASS", "secret")}
-        found = _credential_service(container, "OpenLDAP (archive configuration)", "ldap",
-                                    users, ("LDAP_ROOTPASS", "LDAP_CONFIGPASS"), (389, 636))
-        if found:
-            services.append(found)
+        found = _ldap(container)
     elif "keycloak" in name:
-        environment = container.environment
-        user_key = next((key for key in ("KC_BOOTSTRAP_ADMIN_USERNAME", "KEYCLOAK_ADMIN")
-                         if key in environment), "KEYCLOAK_ADMIN")
-        password_key = next((key for key in ("KC_BOOTSTRAP_ADMIN_PASSWORD",
-                                             "KEYCLOAK_ADMIN_PASSWORD") if key in environment),
-                            None)
-        password = environment.get(password_key) if password_key else (
-            "changeit" if repository.startswith("dcm4che/") else None)
-        if password is not None:
-            found = _credential_service(
-                container, "Keycloak (archive sign-in)", "keycloak",
-                {str(environment.get(user_key, "admin")): password},
-                (password_key or user_key,), (8080, 8443))
-            if found:
-                services.append(found)
-    services.extend(_jdwp(container, repository))
+        found = _keycloak(container, repository)
+    if found:
+        result.facts.services.append(found)
+    result.facts.services.extend(_jdwp(container, repository))
     return result
-
