@@ -174,13 +174,15 @@ def _orthanc(container: Container, config: OrthancConfig, result: CollectResult)
             config.layer(settings_from_json(located, file))
         except InputError as error:
             result.errors.append(ScanError(file, error.line, error.message))
-    config.unreadable.extend(container.unreadable_configs)
-    settings, problems = settings_from_environment(
+    environment = settings_from_environment(
         container.environment, container.origin.file, container.env_lines,
         container.origin.line)
-    config.layer(settings)
+    if environment.unknown_sources:
+        config.settings.clear()
+    config.unreadable.extend([*container.unreadable_configs, *environment.unknown_sources])
+    config.layer(environment.settings)
     result.errors.extend(ScanError(container.origin.file, problem.line, problem.message)
-                         for problem in problems)
+                         for problem in environment.problems)
     result.facts.services.extend(orthanc_facts(
         config, container.origin, platform=container.platform,
         reach_of=lambda port, everywhere: reach_of(container, port, everywhere)))
