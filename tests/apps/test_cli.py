@@ -94,3 +94,24 @@ def test_facts_of_every_application_kind_match_the_schema(tmp_path):
     document = json.loads(dump.read_text())
     jsonschema.validate(document, schema)
     assert {fact["platform"] for fact in document["services"]} == {"compose", "kubernetes"}
+
+
+def test_compose_override_publishes_what_the_base_file_describes(tmp_path):
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n"
+        "  pacs:\n"
+        "    image: orthancteam/orthanc:25.9.0\n"
+        "    environment:\n"
+        "      ORTHANC__AUTHENTICATION_ENABLED: \"false\"\n")
+    (tmp_path / "docker-compose.override.yml").write_text(
+        "services:\n"
+        "  pacs:\n"
+        "    ports:\n"
+        "      - \"8042:8042\"\n")
+    code, report = scan_json(str(tmp_path))
+    found = sorted((finding["rule_id"], finding["file"].rsplit("/", 1)[-1], finding["line"])
+                   for finding in report["findings"])
+    assert ("DG301", "docker-compose.yml", 5) in found
+    assert ("DG101", "docker-compose.override.yml", 4) in found
+    assert [rule for rule, _, _ in found].count("DG301") == 1
+    assert code == 1

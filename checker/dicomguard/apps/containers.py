@@ -42,6 +42,7 @@ class PublishedPort:
     host_ip: Any = None  # None: every host interface; a string; or Unknown
     protocol: str = "tcp"
     line: int = 0
+    reported_here: bool = True  # False: another file (a compose override) reports its ingress
 
 
 @dataclass(slots=True)
@@ -61,6 +62,7 @@ class Container:
     orthanc_files: list[tuple[Located, str]] = field(default_factory=list)
     unreadable_configs: list[str] = field(default_factory=list)
     image_line: int = 0  # where the image is named, for what the image itself brings
+    ports_only: bool = False  # a compose override of a service its base file describes
 
     def image_origin(self) -> Origin:
         line = self.image_line or self.origin.line
@@ -119,7 +121,7 @@ def reach_of(container: Container, port: Any, listens_everywhere: bool) -> str:
 def published_ingress(container: Container, catalogue_ports: set[int]) -> list[dict[str, Any]]:
     facts = []
     for published in container.ports:
-        if bind_reach(published.host_ip) == "local":
+        if not published.reported_here or bind_reach(published.host_ip) == "local":
             continue
         ports: list[Any]
         if is_unknown(published.host_ports):
@@ -342,6 +344,8 @@ def facts_for_container(container: Container, catalogue: list[dict[str, Any]]) -
     result = CollectResult()
     catalogue_ports = {int(entry["port"]) for entry in catalogue if "port" in entry}
     result.facts.ingress.extend(published_ingress(container, catalogue_ports))
+    if container.ports_only:
+        return result
     image = container.image
     if is_unknown(image) or not isinstance(image, str):
         if any(name.startswith("ORTHANC__") or name == "ORTHANC_JSON"
