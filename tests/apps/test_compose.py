@@ -287,3 +287,9 @@ def test_passwords_read_from_files_are_not_defaults(context):
               KEYCLOAK_ADMIN_PASSWORD_FILE: /run/secrets/keycloak
     """, context)
     assert facts.services == []
+
+
+def test_compose_format_1_is_named_in_the_error(context):
+    result = analyse_text("compose", "pacs:\n  image: jodogne/orthanc\n", "docker-compose.yml",
+                          context)
+    assert "format 1" in result.errors[0].message

@@ -309,7 +309,12 @@ def compose_containers(located: Located, file: str, roots: list[str],
                        ) -> tuple[list[Container], list[ScanError]]:
     document = located.value
     if not isinstance(document, dict) or not isinstance(document.get("services"), dict):
-        raise InputError("a Compose file needs a 'services' mapping", located.line())
+        legacy = isinstance(document, dict) and any(
+            isinstance(value, dict) and ("image" in value or "build" in value)
+            for value in document.values())
+        raise InputError("Compose file format 1 (services at the top level) is not read; "
+                         "move them under 'services:'" if legacy
+                         else "a Compose file needs a 'services' mapping", located.line())
     base = Path(file).parent
     if variables is None:
         dotenv = base / ".env"
