@@ -97,6 +97,7 @@ class ModuleInstance:
                 self._resource_groups[(block.labels[0], block.labels[1])] = ResourceGroup(
                     self, block)
         self._resource_types = {type_name for type_name, _ in self._resource_groups}
+        self._names = self._top_level_names()
 
     # Evaluation with errors reported, never raised
 
@@ -124,26 +125,29 @@ class ModuleInstance:
 
     # Names
 
+    def _top_level_names(self) -> dict[str, Any]:
+        names: dict[str, Any] = {
+            "var": Namespace("var", self.variable),
+            "local": Namespace("local", self.local),
+            "module": Namespace("module", self.module_call),
+            "path": {"module": str(self.source.absolute), "root": str(self.root.source.absolute),
+                     "cwd": str(self.root.source.absolute)},
+            "terraform": {"workspace": "default"},
+            "data": Namespace("data", lambda type_name: Namespace(
+                f"data.{type_name}", lambda data_name: self._data_value(type_name, data_name))),
+        }
+        for type_name in self._resource_types:
+            names.setdefault(type_name, Namespace(
+                type_name, lambda resource_name, type_name=type_name: self.resource_group(
+                    type_name, resource_name)))
+        return names
+
     def lookup(self, name: str) -> Any:
-        if name == "var":
-            return Namespace("var", self.variable)
-        if name == "local":
-            return Namespace("local", self.local)
-        if name == "module":
-            return Namespace("module", self.module_call)
-        if name == "path":
-            return {"module": str(self.source.absolute), "root": str(self.root.source.absolute),
-                    "cwd": str(self.root.source.absolute)}
-        if name == "terraform":
-            return {"workspace": "default"}
-        if name == "data":
-            return Namespace("data", lambda type_name: Namespace(
-                f"data.{type_name}", lambda data_name: self._data_value(type_name, data_name)))
+        found = self._names.get(name)
+        if found is not None:
+            return found
         if name in {"count", "each", "self"}:
             raise EvaluationError(f"{name!r} cannot be used here")
-        if name in self._resource_types:
-            return Namespace(name, lambda resource_name: self.resource_group(name,
-                                                                               resource_name))
         return Unknown(f"{name} is not declared in this module")
 
     def variable(self, name: str) -> Any:
@@ -280,7 +284,9 @@ class ModuleInstance:
         for name, attribute in syntax.attributes.items():
             if name in skip:
                 continue
-            value = self.evaluate(attribute, syntax.file, scope)
+            expression = attribute.expression
+            value = (expression[1] if expression[0] == "lit"
+                     else self.evaluate(attribute, syntax.file, scope))
             if value is None:
                 continue  # null means "not set": the provider's default applies
             attributes[name] = Attribute(name, value, attribute.line, attribute.end_line)
