@@ -98,6 +98,8 @@ class Lab:
             self.ns("firewall", "iptables-restore", stdin=text)
         elif kind == "ip6tables":
             self.ns("firewall", "ip6tables-restore", stdin=text)
+        elif kind == "nftables-json":
+            self.ns("firewall", "nft", "-j", "-f", "-", stdin=text)
         else:
             self.ns("firewall", "nft", "-f", "-", stdin=text)
 

@@ -14,7 +14,7 @@ from tests.conftest import need
 from tests.firewall.conftest import FIREWALL_EXAMPLES, example_files, verdicts_of
 from tests.firewall.kernel import lab
 
-LOADABLE = {"iptables", "ip6tables", "nftables"}
+LOADABLE = {"iptables", "ip6tables", "nftables", "nftables-json"}
 ORACLE_EXAMPLES = [(path, kind) for path, kind in example_files() if kind in LOADABLE]
 
 

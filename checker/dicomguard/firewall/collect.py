@@ -79,8 +79,8 @@ def analyse_one(kind: str, text: str, file: str, catalogue: list[dict[str, Any]]
     try:
         ruleset = parse_text(kind, text, file, line_offset)
     except InputError as error:
-        line = error.line
-        return CollectResult(errors=[ScanError(file, line, f"not a valid {kind} file: "
+        where = getattr(error, "file", file)
+        return CollectResult(errors=[ScanError(where, error.line, f"not a valid {kind} file: "
                                                f"{error.message}")])
     return evaluate_ruleset(ruleset, catalogue, file)
 
@@ -99,7 +99,7 @@ def collect(files: list[SourceFile], context: ScanContext) -> CollectResult:
     firewalld_parts: dict[str, list[SourceFile]] = {}
     for source in files:
         if source.kind.startswith("ufw-") and source.kind != "ufw-status":
-            ufw_parts.setdefault(str(Path(source.path).parent), []).append(source)
+            ufw_parts.setdefault(_ufw_root(source.path), []).append(source)
         elif source.kind.startswith("firewalld-"):
             firewalld_parts.setdefault(_firewalld_root(source.path), []).append(source)
         else:
@@ -116,6 +116,14 @@ def collect(files: list[SourceFile], context: ScanContext) -> CollectResult:
 def _extend(total: CollectResult, part: CollectResult) -> None:
     total.facts.extend(part.facts)
     total.errors.extend(part.errors)
+
+
+def _ufw_root(path: str) -> str:
+    """etc/ufw/user.rules and etc/default/ufw belong together."""
+    parent = Path(path).parent
+    if parent.name in {"ufw", "default"}:
+        parent = parent.parent
+    return str(parent)
 
 
 def _firewalld_root(path: str) -> str:

@@ -31,7 +31,7 @@ def classify(path: Path, head: str) -> str | None:
     name = path.name
     if is_ansible_template(path):
         return None  # read as rendered, by the Ansible task that deploys it
-    if name in UFW_FILES and "ufw-" in head and IPTABLES_TABLE.search(head):
+    if name in UFW_FILES and ":ufw" in head and IPTABLES_TABLE.search(head):
         return UFW_FILES[name]
     if name == "ufw" and path.parent.name == "default" and "DEFAULT_INPUT_POLICY" in head:
         return "ufw-default"

@@ -102,6 +102,7 @@ class Walker:
         self.ruleset = ruleset
         self.probe = probe
         self.chain_label = ""
+        self.transparent: dict[str, bool] = {}
 
     def split(self, rule: Rule, flows: list[Flow]) -> tuple[list[Flow], list[Flow]]:
         """The flows a rule matches and those that go on to the next rule."""
@@ -164,7 +165,8 @@ class Walker:
             if not live:
                 break
             target = rule.target
-            if target.kind == "continue":
+            if target.kind == "continue" or (
+                    target.kind == "jump" and self.is_transparent(target.chain, ())):
                 continue
             matched, live = self.split(rule, live)
             if not matched:
@@ -183,6 +185,18 @@ class Walker:
         returned.extend(live)
         self.chain_label = caller
         return endings, merge(returned)
+
+    def is_transparent(self, name: str, stack: tuple[str, ...]) -> bool:
+        """A chain that only logs or counts and always returns: jumping to it changes nothing,
+        whatever the jump's matches are."""
+        if name not in self.transparent:
+            chain = self.ruleset.chains.get(name)
+            self.transparent[name] = chain is not None and name not in stack and all(
+                rule.target.kind in {"continue", "return"} or (
+                    rule.target.kind == "jump"
+                    and self.is_transparent(rule.target.chain, (*stack, name)))
+                for rule in chain.rules)
+        return self.transparent[name]
 
     def vmap_choice(self, target: Target) -> Target | None:
         if target.vmap_key == "ct state":

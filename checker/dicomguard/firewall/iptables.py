@@ -63,6 +63,9 @@ UNDECIDABLE_MODULES = frozenset({
     "pkttype-extra", "xt_geoip",
 })
 PORT_MODULES = frozenset({"tcp", "udp", "udplite", "multiport"})
+MISSING_FILTER = {
+    hook: f"the file has no filter table with a {hook.upper()} chain; the kernel accepts unless "
+          "another file adds one" for hook in ("input", "forward")}
 TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|\S+')
 
 
@@ -314,13 +317,14 @@ def parse(text: str, file: str, version: int, *, line_offset: int = 0,
     """Parse iptables-restore input. Raises InputError (with a line) on what the kernel would
     refuse."""
     platform = platform or ("iptables" if version == 4 else "ip6tables")
-    ruleset = Ruleset(platform={version: platform}, file=file)
+    ruleset = Ruleset(platform={version: platform}, file=file,
+                      missing_hook_reason=MISSING_FILTER)
     add_tables(ruleset, text, file, version, line_offset)
     return ruleset
 
 
-def add_tables(ruleset: Ruleset, text: str, file: str, version: int, line_offset: int = 0,
-               prefix: str = "") -> None:
+def add_tables(ruleset: Ruleset, text: str, file: str, version: int,
+               line_offset: int = 0) -> None:
     """Add the tables of one iptables-restore text to a rule set (ufw combines several files)."""
     table = ""
     table_line = 0
@@ -332,12 +336,12 @@ def add_tables(ruleset: Ruleset, text: str, file: str, version: int, line_offset
             continue
         if line.startswith("*"):
             table, table_line = line[1:].strip(), index
-            declared = {}
             pending = []
+            declared = {chain.name.split("/", 1)[1]: chain for chain in ruleset.chains.values()
+                        if chain.name.startswith(f"{table}/")}
             for name in BUILTIN_CHAINS.get(table, ()):
-                key = _key(table, name)
-                existing = ruleset.chains.get(key)
-                declared[name] = existing or _chain(table, name, file, index, version, prefix)
+                if name not in declared:
+                    declared[name] = _chain(table, name, file, index, version)
         elif line == "COMMIT":
             if not table:
                 raise InputError("COMMIT outside a table", index)
@@ -350,8 +354,7 @@ def add_tables(ruleset: Ruleset, text: str, file: str, version: int, line_offset
             if not parts:
                 raise InputError("empty chain declaration", index)
             name = parts[0]
-            chain = declared.get(name) or ruleset.chains.get(_key(table, name)) or _chain(
-                table, name, file, index, version, prefix)
+            chain = declared.get(name) or _chain(table, name, file, index, version)
             policy = parts[1] if len(parts) > 1 else "-"
             if policy != "-":
                 if policy not in {"ACCEPT", "DROP"}:
@@ -366,11 +369,11 @@ def add_tables(ruleset: Ruleset, text: str, file: str, version: int, line_offset
         raise InputError(f"table {table} is not committed (no COMMIT line)", table_line)
 
 
-def _chain(table: str, name: str, file: str, line: int, version: int, prefix: str) -> Chain:
+def _chain(table: str, name: str, file: str, line: int, version: int) -> Chain:
     hook, priority = BUILTIN_HOOKS.get((table, name), (None, 0))
     builtin = name in BUILTIN_CHAINS.get(table, ())
     label = name if table == "filter" else f"{table} {name}"
-    return Chain(_key(table, name), prefix + label, file, line, hook, priority,
+    return Chain(_key(table, name), label, file, line, hook, priority,
                  "accept" if builtin else None, line, frozenset({version}),
                  nat=table == "nat")
 

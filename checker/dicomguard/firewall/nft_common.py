@@ -159,8 +159,11 @@ def match_for(selector: tuple[str, ...], op: str, value: Value, table: TableCont
     text = " ".join(selector)
     items = flatten(value, table, line)
     if items is None:
-        return [Undecidable(f"{text} @{getattr(value, 'name', '')} at line {line}: the set is "
-                            "filled at run time")]
+        head = selector[0]
+        family: list[Match] = [Family(4 if head == "ip" else 6)] if head in {"ip", "ip6"} else []
+        name = getattr(value, "name", "")
+        return [*family, Undecidable(f"{text} @{name} at line {line}: the set is filled at "
+                                     "run time")]
     head = selector[0]
     field_name = selector[-1]
     if op in {"<", ">", "<=", ">=", "lt", "gt", "le", "ge"} and field_name in {"dport", "sport"}:

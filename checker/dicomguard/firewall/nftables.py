@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from dicomguard.firewall.iptables import split_address_port
-from dicomguard.firewall.netfilter import Match, Rule, Ruleset, Target, Undecidable
+from dicomguard.firewall.netfilter import Chain, Match, Rule, Ruleset, Target, Undecidable
 from dicomguard.firewall.nft_common import (
     NamedSet,
     SetRef,
@@ -189,15 +189,17 @@ def _table(tables: dict[tuple[str, str], TableContext], words: list[str], file: 
 
 
 def _table_body(reader: Reader, ruleset: Ruleset, table: TableContext) -> None:
+    """Sets may be declared after the chains that use them: rules are read at the end."""
+    pending: list[tuple[Chain, list[tuple[list[Token], int]]]] = []
     while True:
         reader.skip_separators()
         word = reader.peek()
         if word == "}" or word is None:
-            return
+            break
         if word == "chain":
             reader.take()
             words, line = reader.header()
-            _chain_body(reader, ruleset, table, words[-1], line)
+            pending.append(_chain_body(reader, ruleset, table, words[-1], line))
             reader.block_end()
         elif word in {"set", "map"}:
             reader.take()
@@ -209,6 +211,14 @@ def _table_body(reader: Reader, ruleset: Ruleset, table: TableContext) -> None:
             _skip_block(reader)
         else:
             reader.statement()  # flags, comment
+    for chain, rules in pending:
+        _add_rules(chain, rules, table, ruleset.file)
+
+
+def _add_rules(chain: Chain, rules: list[tuple[list[Token], int]], table: TableContext,
+               file: str) -> None:
+    for words, line in rules:
+        chain.rules.append(parse_rule(words, table, line, file))
 
 
 def _skip_block(reader: Reader) -> None:
@@ -240,7 +250,7 @@ def _values(literal: Literal) -> list[Value]:
 
 
 def _chain_body(reader: Reader, ruleset: Ruleset, table: TableContext, name: str,
-                line: int) -> None:
+                line: int) -> tuple[Chain, list[tuple[list[Token], int]]]:
     base: dict[str, str | list[str]] = {}
     rules: list[tuple[list[Token], int]] = []
     while True:
@@ -259,9 +269,7 @@ def _chain_body(reader: Reader, ruleset: Ruleset, table: TableContext, name: str
                 rules.append((words, statement_line))
         if reader.peek() in {"}", None}:
             break
-    chain = add_chain(ruleset, table, name, line, base or None)
-    for words, rule_line in rules:
-        chain.rules.append(parse_rule(words, table, rule_line, ruleset.file))
+    return add_chain(ruleset, table, name, line, base or None), rules
 
 
 def _command(reader: Reader, ruleset: Ruleset, tables: dict[tuple[str, str], TableContext],
@@ -286,8 +294,9 @@ def _command(reader: Reader, ruleset: Ruleset, tables: dict[tuple[str, str], Tab
         if noun == "chain":
             if reader.peek() == "{":
                 reader.take()
-                _chain_body(reader, ruleset, table, name, line)
+                chain, rules = _chain_body(reader, ruleset, table, name, line)
                 reader.block_end()
+                _add_rules(chain, rules, table, file)
             else:
                 add_chain(ruleset, table, name, line, None)
         else:
