@@ -175,3 +175,25 @@ def test_prompted_variables_are_unknown(project) -> None:
                                       task("prompted", "{{ dicom_port }}"), 4)})
     [fact] = result.facts.ingress
     assert fact["ports"] is None and "vars_prompt" in " ".join(fact["unknown"])
+
+
+def test_ansible_cfg_roles_path_and_inventory(project) -> None:
+    result = project({
+        "ansible.cfg": "[defaults]\nroles_path = ./vendor/roles:./roles\n"
+                       "inventory = inventories/prod/hosts.ini\n",
+        "inventories/prod/hosts.ini": "[pacs]\npacs1 fw_port=104\n",
+        "inventories/staging/hosts.ini": "[pacs]\npacs9 fw_port=8042\n",
+        "site.yml": "- hosts: pacs\n  roles: [fw]\n",
+        "vendor/roles/fw/tasks/main.yml": task("open", "{{ fw_port }}"),
+    })
+    assert ports_of(result, "fw: open") == [[104, 104]]
+
+
+def test_play_tasks_see_the_defaults_of_the_roles_the_play_lists(project) -> None:
+    result = project({
+        "site.yml": "- hosts: all\n  roles: [pacs]\n  tasks:\n" + _indent(
+            task("after the role", "{{ pacs_port }}"), 4),
+        "roles/pacs/defaults/main.yml": "pacs_port: 4242\n",
+        "roles/pacs/tasks/main.yml": "- debug: {msg: hi}\n",
+    })
+    assert ports_of(result, "after the role") == [[4242, 4242]]

@@ -44,7 +44,8 @@ def collect(files: list[SourceFile], context: ScanContext) -> CollectResult:
         by_kind.setdefault(source.kind, []).append(Path(source.path))
     loaded_inventories = _inventories(by_kind.get("inventory", []), result)
     for playbook in by_kind.get("playbook", []):
-        for inventory in _inventories_for(playbook, loaded_inventories) or [None]:
+        configured = documents.ansible_cfg(playbook.parent).get("inventory")
+        for inventory in _inventories_for(playbook, loaded_inventories, configured) or [None]:
             runner.playbook(playbook, inventory)
     _unreached(runner, documents, by_kind)
     deployer.finish()
@@ -77,8 +78,14 @@ def _inventories(paths: list[Path], result: CollectResult) -> list[Inventory]:
     return list(by_directory.values())
 
 
-def _inventories_for(playbook: Path, loaded: list[Inventory]) -> list[Inventory]:
-    """Inventories kept in the playbook's project: its directory or below it."""
+def _inventories_for(playbook: Path, loaded: list[Inventory],
+                     configured: list[Path] | None) -> list[Inventory]:
+    """The inventories ansible.cfg names, else those kept in the playbook's project: its
+    directory or below it."""
+    if configured:
+        wanted = {path.resolve() if path.is_dir() else path.resolve().parent
+                  for path in configured}
+        return [inventory for inventory in loaded if Path(inventory.directory) in wanted]
     base = playbook.parent.resolve()
     return [inventory for inventory in loaded
             if Path(inventory.directory) == base or base in Path(inventory.directory).parents]

@@ -161,14 +161,29 @@ class Runner:
                                  self._vars_files(play.get("vars_files"), path.parent, scope))
         scope = self._with_host_state(scope, state, host)
         where = Where(file=path, playbook_dir=path.parent, host=host)
-        self.tasks(play.get("pre_tasks"), scope, where, state)
+        role_scope = scope
+        play_scope = self._with_roles_exposed(scope, play.get("roles"), where)
+        self.tasks(play.get("pre_tasks"), play_scope, where, state)
         for entry in play.get("roles") or []:
-            self._role_entry(entry, scope, where, state)
+            self._role_entry(entry, role_scope, where, state)
         for key in ("tasks", "post_tasks"):
-            self.tasks(play.get(key), scope, where, state)
+            self.tasks(play.get(key), play_scope, where, state)
         handler_where = replace(where, notes=("a handler: runs only when notified",),
                                 conditions=("when notified",))
-        self.tasks(play.get("handlers"), scope, handler_where, state)
+        self.tasks(play.get("handlers"), play_scope, handler_where, state)
+
+    def _with_roles_exposed(self, scope: Scope, entries: Any, where: Where) -> Scope:
+        """Roles listed under `roles:` are imported when the play is read: their defaults and
+        vars are visible to the play's own tasks too."""
+        for entry in entries if isinstance(entries, list) else []:
+            name = entry if isinstance(entry, str) else \
+                (entry.get("role") or entry.get("name")) if isinstance(entry, dict) else None
+            role_dir = self.find_role(name, where)
+            if role_dir is not None:
+                scope = scope.with_layer(level.ROLE_DEFAULTS, self.documents.vars_file(
+                    role_dir / "defaults" / "main")).with_layer(
+                    level.ROLE_VARS, self.documents.vars_file(role_dir / "vars" / "main"))
+        return scope
 
     def _with_host_state(self, scope: Scope, state: HostState, host: str) -> Scope:
         known = {"inventory_hostname": host, "inventory_hostname_short": host.split(".")[0]} \
@@ -212,7 +227,8 @@ class Runner:
         if where.role_dir is not None:
             bases.append(where.role_dir.parent)
         if where.playbook_dir is not None:
-            bases += [where.playbook_dir / "roles", where.playbook_dir]
+            bases += [where.playbook_dir / "roles", where.playbook_dir,
+                      *self.documents.ansible_cfg(where.playbook_dir).get("roles_path", [])]
         bases.append(where.file.parent / "roles")
         for base in bases:
             candidate = base / name
