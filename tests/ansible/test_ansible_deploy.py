@@ -219,3 +219,21 @@ def test_copy_from_the_managed_host_is_not_read_here(project) -> None:
         "files/orthanc.json": '{"RemoteAccessAllowed": true}\n',
     })
     assert services(result) == []
+
+
+def test_a_deployed_file_is_read_under_the_name_it_gets_on_the_host(project) -> None:
+    """A firewalld zone is named after its file: zone.xml.j2 deployed as public.xml is the
+    public zone."""
+    result = project({
+        "roles/fw/tasks/main.yml": "- name: zone\n  ansible.builtin.template:\n"
+                                   "    src: zone.xml.j2\n"
+                                   "    dest: /etc/firewalld/zones/public.xml\n",
+        "roles/fw/templates/zone.xml.j2":
+            '<?xml version="1.0" encoding="utf-8"?>\n<zone>\n  <short>Public</short>\n'
+            '  <port protocol="tcp" port="{{ web_port | default(8042) }}"/>\n</zone>\n',
+    })
+    exposed = [fact for fact in result.facts.ingress
+               if any(peer["scope"] == "internet" for peer in fact["peers"])]
+    assert exposed and all(fact["origin"]["file"].endswith("roles/fw/templates/zone.xml.j2")
+                           and fact["origin"]["line"] == 4 for fact in exposed)
+    assert ports_of(result, "fw: zone") and [8042, 8042] in ports_of(result, "fw: zone")

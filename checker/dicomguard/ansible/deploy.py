@@ -150,16 +150,20 @@ class Deployer:
             self._note(run, f"{dest} is a {analyser.family} file ({kind}) that is not "
                             f"analysed when an Ansible task deploys it")
             return
-        analysed: CollectResult = module.analyse_text(kind, text, file, self.context,
+        # Some files mean something by their name (a firewalld zone is named after its file):
+        # the text is analysed under the name it gets on the host, then pointed back at `file`.
+        named = str(Path(file).with_name(dest_path.name)) if dest_path.name else file
+        analysed: CollectResult = module.analyse_text(kind, text, named, self.context,
                                                       line_offset=offset)
+        renamed = (named, file)
         if kind == "orthanc-json" and isinstance(dest, str):
             self._remember_orthanc_config(dest, text, file, offset)
             for fact_kind in keep:
                 for fact in getattr(analysed.facts, fact_kind):
-                    self._repoint(fact, run, at_task=False)
+                    self._repoint(fact, run, at_task=False, renamed=renamed)
                     self._pending.append((file, fact_kind, fact, run))
             analysed.facts = type(analysed.facts)(notes=analysed.facts.notes)
-        self._adopt(run, analysed, file, keep, at_task=offset == 0 and
+        self._adopt(run, analysed, renamed, keep, at_task=offset == 0 and
                     file == run.origin.file)
 
     def _remember_orthanc_config(self, dest: str, text: str, file: str, offset: int) -> None:
@@ -178,22 +182,26 @@ class Deployer:
                 self.keep(kind, fact, run)
         self._pending.clear()
 
-    def _adopt(self, run: TaskRun, analysed: CollectResult, file: str, keep: tuple[str, ...],
-               at_task: bool) -> None:
+    def _adopt(self, run: TaskRun, analysed: CollectResult, renamed: tuple[str, str],
+               keep: tuple[str, ...], at_task: bool) -> None:
         """Name the deploying task in the facts and errors found in a deployed text."""
         for error in analysed.errors:
-            self.result.errors.append(type(error)(error.file, error.line,
+            file = renamed[1] if error.file == renamed[0] else error.file
+            self.result.errors.append(type(error)(file, error.line,
                                                   f"{error.message} (deployed by task "
                                                   f"'{run.origin.address}')"))
         for kind in keep:
             for fact in getattr(analysed.facts, kind):
-                self._repoint(fact, run, at_task)
+                self._repoint(fact, run, at_task, renamed)
                 self.keep(kind, fact, run)
         self.result.facts.notes.extend(analysed.facts.notes)
 
     @staticmethod
-    def _repoint(fact: dict[str, Any], run: TaskRun, at_task: bool) -> None:
+    def _repoint(fact: dict[str, Any], run: TaskRun, at_task: bool,
+                 renamed: tuple[str, str]) -> None:
         origin = fact["origin"]
+        if origin.get("file") == renamed[0]:
+            origin = {**origin, "file": renamed[1]}
         inner = origin.get("address") or ""
         line = int(origin.get("line") or 1)
         end_line = int(origin.get("end_line") or line)
@@ -232,8 +240,8 @@ class Deployer:
             orthanc_files=mounted, unreadable_configs=unreadable,
             image_line=run.arg_lines.get("image", run.origin.line))
         found = containers.facts_for_container(container, self.context.catalogue)
-        self._adopt(run, found, run.origin.file, ("storage", "services", "grants"),
-                    at_task=False)
+        self._adopt(run, found, (run.origin.file, run.origin.file),
+                    ("storage", "services", "grants"), at_task=False)
 
     def _inline_compose(self, run: TaskRun) -> None:
         """A compose project given inline (`definition:`); a `project_src` in the scanned tree is
