@@ -270,3 +270,23 @@ def test_a_symlinked_template_pointing_outside_is_not_read(tmp_path, tmp_path_fa
     grouped = discover([str(tmp_path)])
     result = collect(grouped["ansible"], ScanContext(roots=[str(tmp_path)], catalogue=CATALOGUE))
     assert result.facts.services == []
+
+
+def test_kubernetes_manifests_applied_by_a_task_are_analysed(project) -> None:
+    result = project({"tasks.yml": """
+- name: Expose the archive
+  kubernetes.core.k8s:
+    state: present
+    definition:
+      apiVersion: v1
+      kind: Service
+      metadata: {name: pacs}
+      spec:
+        type: LoadBalancer
+        selector: {app: pacs}
+        ports: [{port: 104, targetPort: 4242}]
+"""})
+    exposed = [fact for fact in result.facts.ingress
+               if any(peer["scope"] == "internet" for peer in fact["peers"])]
+    assert exposed and all("Expose the archive" in fact["origin"]["address"] for fact in exposed)
+    assert any([104, 104] in (fact["ports"] or []) for fact in exposed)
