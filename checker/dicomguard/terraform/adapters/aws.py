@@ -1,0 +1,454 @@
+"""AWS resources as facts: security groups and load balancers (ingress), EBS, RDS, EFS and
+HealthImaging (storage), S3 ACLs and bucket policies (grants), public databases (services)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from dicomguard.facts import (
+    ALL_PORTS,
+    grant,
+    ingress,
+    normalise_protocol,
+    peer,
+    port_range,
+    service,
+    storage,
+    tristate,
+)
+from dicomguard.model import Facts, Unknown, is_unknown
+from dicomguard.terraform.adapters.parts import Part, items, json_document, referenced_address
+from dicomguard.terraform.adapters.policy_documents import iam_document, public_statements
+from dicomguard.terraform.model import Configuration, Resource
+
+PLATFORM = "aws"
+PUBLIC_CANNED_ACLS = {
+    "public-read": ("AllUsers", "read"),
+    "public-read-write": ("AllUsers", "read and write"),
+    "authenticated-read": ("AuthenticatedUsers (any AWS account)", "read"),
+}
+PUBLIC_GRANTEES = {
+    "http://acs.amazonaws.com/groups/global/allusers": "AllUsers",
+    "http://acs.amazonaws.com/groups/global/authenticatedusers":
+        "AuthenticatedUsers (any AWS account)",
+}
+LISTENER_PROTOCOLS = {"udp": "udp", "tcp_udp": "all"}
+
+
+@dataclass(slots=True)
+class AwsContext:
+    """What one resource's facts depend on elsewhere in the configuration."""
+
+    configuration: Configuration
+    ebs_encrypted_by_default: Any = False
+    bucket_names: dict[str, str] = field(default_factory=dict)
+    bucket_blocks: dict[str, list[Part]] = field(default_factory=dict)
+    account_block: Part | None = None
+    load_balancers: dict[str, Part] = field(default_factory=dict)
+    policy_documents: dict[str, Resource] = field(default_factory=dict)
+
+    def bucket_of(self, value: Any) -> str | Unknown:
+        """The address of the bucket a sub-resource's `bucket` names."""
+        address = referenced_address(value)
+        if address:
+            return address
+        if isinstance(value, str):
+            return self.bucket_names.get(value, value)
+        return Unknown("the bucket is not known")
+
+
+def build_context(configuration: Configuration) -> AwsContext:
+    context = AwsContext(configuration)
+    for resource in configuration.of_type("aws_ebs_encryption_by_default"):
+        enabled = resource.body.attr("enabled", True)
+        context.ebs_encrypted_by_default = enabled if is_unknown(enabled) else tristate(enabled)
+    named = [(resource.body.attr("bucket"), resource.address)
+             for resource in configuration.of_type("aws_s3_bucket")]
+    literal = [name for name, _ in named if isinstance(name, str)]
+    context.bucket_names = {name: address for name, address in named
+                            if isinstance(name, str) and literal.count(name) == 1}
+    for resource in configuration.of_type("aws_s3_bucket_public_access_block"):
+        bucket = context.bucket_of(resource.body.attr("bucket"))
+        if isinstance(bucket, str):
+            context.bucket_blocks.setdefault(bucket, []).append(Part.of(resource))
+    for resource in configuration.of_type("aws_s3_account_public_access_block"):
+        context.account_block = Part.of(resource)
+    for resource in configuration.of_type("aws_lb", "aws_alb"):
+        context.load_balancers[resource.address] = Part.of(resource)
+    for resource in configuration.resources:
+        if resource.type == "aws_iam_policy_document":
+            context.policy_documents[resource.address] = resource
+    return context
+
+
+# --- ingress ------------------------------------------------------------------------------
+
+def rule_ports(protocol: Any, low: Any, high: Any) -> list[Any] | Unknown:
+    """Ports a rule opens. Protocol -1/all opens every port whatever from/to say; a negative
+    port with TCP or UDP is read as every port, as the console shows it."""
+    if not is_unknown(protocol) and normalise_protocol(protocol) == "all":
+        return ALL_PORTS
+    if low is None and high is None:
+        return Unknown("the rule gives no port range")
+    if not is_unknown(low) and not is_unknown(high):
+        try:
+            if int(low) < 0 or int(high) < 0:
+                return ALL_PORTS
+        except (TypeError, ValueError):
+            pass
+    return [port_range(low, high if high is not None else low)]
+
+
+def _sources(*cidr_lists: Any) -> list[dict[str, Any]]:
+    return [peer(source) for cidrs in cidr_lists for source in items(cidrs)]
+
+
+def _tags(*tag_lists: Any) -> list[dict[str, Any]]:
+    return [peer(tag if isinstance(tag, str) else "another security group", tag=True)
+            for tags in tag_lists for tag in items(tags)]
+
+
+def security_group(resource: Resource, context: AwsContext, facts: Facts) -> None:
+    for rule in Part.of(resource).parts("ingress"):
+        protocol = rule.get("protocol")
+        facts.ingress.append(ingress(
+            rule.origin(), platform=PLATFORM, mechanism="aws_security_group ingress",
+            protocol=protocol,
+            ports=rule_ports(protocol, rule.get("from_port"), rule.get("to_port")),
+            peers=[*_sources(rule.get("cidr_blocks"), rule.get("ipv6_cidr_blocks")),
+                   *_tags(rule.get("security_groups"), rule.get("prefix_list_ids")),
+                   *(_tags("self") if tristate(rule.get("self")) else [])],
+        ))
+
+
+def security_group_rule(resource: Resource, context: AwsContext, facts: Facts) -> None:
+    rule = Part.of(resource)
+    direction = rule.get("type")
+    if not is_unknown(direction) and direction != "ingress":
+        return
+    peers = [*_sources(rule.get("cidr_blocks"), rule.get("ipv6_cidr_blocks")),
+             *_tags(rule.get("source_security_group_id"), rule.get("prefix_list_ids")),
+             *(_tags("self") if tristate(rule.get("self")) else [])]
+    if is_unknown(direction):
+        peers = [peer(Unknown("the rule's type (ingress or egress) is not known"))]
+    protocol = rule.get("protocol")
+    facts.ingress.append(ingress(
+        rule.origin(), platform=PLATFORM, mechanism=resource.type, protocol=protocol,
+        ports=rule_ports(protocol, rule.get("from_port"), rule.get("to_port")), peers=peers,
+        path=referenced_address(rule.get("security_group_id")) or "",
+    ))
+
+
+def vpc_ingress_rule(resource: Resource, context: AwsContext, facts: Facts) -> None:
+    rule = Part.of(resource)
+    protocol = rule.get("ip_protocol")
+    facts.ingress.append(ingress(
+        rule.origin(), platform=PLATFORM, mechanism=resource.type, protocol=protocol,
+        ports=rule_ports(protocol, rule.get("from_port"), rule.get("to_port")),
+        peers=[*_sources(rule.get("cidr_ipv4"), rule.get("cidr_ipv6")),
+               *_tags(rule.get("referenced_security_group_id"), rule.get("prefix_list_id"))],
+        path=referenced_address(rule.get("security_group_id")) or "",
+    ))
+
+
+def _internet_facing(balancer: Part | None, reason: str) -> Any:
+    """True when a load balancer without security groups faces the internet. With security
+    groups, their own rules are the exposure (and are reported themselves)."""
+    if balancer is None:
+        return Unknown(reason)
+    if items(balancer.get("security_groups")):
+        return False
+    internal = balancer.get("internal", False)
+    return internal if is_unknown(internal) else not tristate(internal)
+
+
+def _listener_fact(part: Part, context: AwsContext, facing: Any, port: Any, protocol: Any,
+                   mechanism: str, facts: Facts) -> None:
+    if facing is False:
+        return
+    if is_unknown(protocol):
+        normalised: Any = protocol
+    else:
+        normalised = LISTENER_PROTOCOLS.get(str(protocol or "tcp").lower(), "tcp")
+    source = peer("internet", tag=True) if facing is True else peer(facing)
+    facts.ingress.append(ingress(
+        part.origin(), platform=PLATFORM, mechanism=mechanism, protocol=normalised,
+        ports=[port_range(port)], peers=[source],
+    ))
+
+
+def lb_listener(resource: Resource, context: AwsContext, facts: Facts) -> None:
+    listener = Part.of(resource)
+    address = referenced_address(listener.get("load_balancer_arn"))
+    balancer = context.load_balancers.get(address or "")
+    facing = _internet_facing(balancer, "the listener's load balancer is not in the "
+                                        "configuration")
+    _listener_fact(listener, context, facing, listener.get("port"), listener.get("protocol"),
+                   "internet-facing load balancer listener", facts)
+
+
+def classic_elb(resource: Resource, context: AwsContext, facts: Facts) -> None:
+    balancer = Part.of(resource)
+    facing = _internet_facing(balancer, "")
+    for listener in balancer.parts("listener"):
+        _listener_fact(listener, context, facing, listener.get("lb_port"),
+                       listener.get("lb_protocol"), "internet-facing classic load balancer",
+                       facts)
+
+
+# --- storage ------------------------------------------------------------------------------
+
+def volume_encryption(device: Part, context: AwsContext) -> Any:
+    """EBS encryption: explicit setting, a KMS key, the snapshot's state, or the account's
+    encryption by default (which encrypts every new volume whatever the resource says)."""
+    if context.ebs_encrypted_by_default is True:
+        return True
+    encrypted = device.get("encrypted")
+    if tristate(encrypted) is True or device.has("kms_key_id"):
+        return True
+    if encrypted is None and device.has("snapshot_id"):
+        return Unknown("encryption follows the snapshot the volume is created from")
+    if is_unknown(encrypted):
+        return encrypted
+    if is_unknown(context.ebs_encrypted_by_default):
+        return context.ebs_encrypted_by_default
+    return False
+
+
+def _volume_fact(device: Part, context: AwsContext, detail: str, facts: Facts,
+                 suffix: str = "") -> None:
+    facts.storage.append(storage(device.origin(), platform=PLATFORM, kind="block",
+                                 encrypted=volume_encryption(device, context), detail=detail,
+                                 suffix=suffix))
+
+
+def ebs_volume(resource: Resource, context: AwsContext, facts: Facts) -> None:
+    _volume_fact(Part.of(resource), context, "EBS volume", facts)
+
+
+def instance_volumes(resource: Resource, context: AwsContext, facts: Facts) -> None:
+    """aws_instance and aws_launch_configuration: root and EBS block devices. Without a
+    root_block_device the root volume is created unencrypted (unless encryption by default)."""
+    body = Part.of(resource)
+    roots = body.parts("root_block_device")
+    for root in roots:
+        _volume_fact(root, context, "root volume", facts)
+    if not roots and not body.has("launch_template"):
+        default = context.ebs_encrypted_by_default
+        facts.storage.append(storage(
+            body.origin(), platform=PLATFORM, kind="block",
+            encrypted=default if default is not False else False,
+            detail="root volume (no root_block_device: created unencrypted)", suffix="root"))
+    for device in body.parts("ebs_block_device"):
+        _volume_fact(device, context, f"EBS volume {device.get('device_name', '')}".strip(),
+                     facts)
+
+
+def launch_template_volumes(resource: Resource, context: AwsContext, facts: Facts) -> None:
+    for mapping in Part.of(resource).parts("block_device_mappings"):
+        for device in mapping.parts("ebs"):
+            _volume_fact(device, context, f"EBS volume {mapping.get('device_name', '')}".strip(),
+                         facts)
+
+
+def _rds_encryption(body: Part, serverless_default: bool = False) -> Any:
+    encrypted = body.get("storage_encrypted")
+    if tristate(encrypted) is True or body.has("kms_key_id"):
+        return True
+    if is_unknown(encrypted):
+        return encrypted
+    if encrypted is None:
+        if serverless_default:
+            return True
+        for inherited in ("replicate_source_db", "snapshot_identifier"):
+            if body.has(inherited):
+                return Unknown(f"encryption follows {inherited}")
+    return False
+
+
+def db_instance(resource: Resource, context: AwsContext, facts: Facts) -> None:
+    body = Part.of(resource)
+    engine = body.get("engine", "")
+    if not (isinstance(engine, str) and engine.startswith("aurora")):
+        facts.storage.append(storage(body.origin(), platform=PLATFORM, kind="database",
+                                     encrypted=_rds_encryption(body), detail="RDS storage"))
+    _database_endpoint(body, engine, facts)
+
+
+def _database_endpoint(body: Part, engine: Any, facts: Facts) -> None:
+    public = body.get("publicly_accessible", False)
+    reach = "unknown" if is_unknown(public) else "internet" if tristate(public) else "network"
+    facts.services.append(service(
+        body.line_of("publicly_accessible"), platform=PLATFORM,
+        product=engine if isinstance(engine, str) and engine else "database", reach=reach,
+        authentication=True, kind="database",
+        detail="publicly_accessible" if reach == "internet" else "",
+        unknown=[public.reason] if is_unknown(public) else [],
+    ))
+
+
+def rds_cluster(resource: Resource, context: AwsContext, facts: Facts) -> None:
+    body = Part.of(resource)
+    serverless = body.get("engine_mode") == "serverless"
+    facts.storage.append(storage(body.origin(), platform=PLATFORM, kind="database",
+                                 encrypted=_rds_encryption(body, serverless_default=serverless),
+                                 detail="Aurora cluster storage"))
+
+
+def efs(resource: Resource, context: AwsContext, facts: Facts) -> None:
+    body = Part.of(resource)
+    encrypted = body.get("encrypted", False)
+    if body.has("kms_key_id") and not is_unknown(encrypted):
+        encrypted = True
+    facts.storage.append(storage(body.origin(), platform=PLATFORM, kind="file",
+                                 encrypted=encrypted, detail="EFS file system"))
+
+
+def healthimaging(resource: Resource, context: AwsContext, facts: Facts) -> None:
+    body = Part.of(resource)
+    key = "customer-managed KMS key" if body.has("kms_key_arn") else "AWS-owned key"
+    facts.storage.append(storage(body.origin(), platform=PLATFORM, kind="dicom_store",
+                                 encrypted=True, detail=f"HealthImaging data store ({key})"))
+
+
+# --- S3 -----------------------------------------------------------------------------------
+
+def _block_setting(context: AwsContext, bucket: Any, settings: tuple[str, str]) -> Any:
+    """True when a public access block (the bucket's or the account's) neutralises ACLs or
+    policies; Unknown when a block exists whose settings are unknown."""
+    blocks = list(context.bucket_blocks.get(bucket, [])) if isinstance(bucket, str) else []
+    if context.account_block is not None:
+        blocks.append(context.account_block)
+    unknown: Unknown | None = None
+    for block in blocks:
+        for setting in settings:
+            value = block.get(setting, False)
+            if is_unknown(value):
+                unknown = value
+            elif tristate(value):
+                return True
+    return unknown if unknown is not None else False
+
+
+def _public_grant(part: Part, context: AwsContext, bucket: Any, principal: str, access: str,
+                  settings: tuple[str, str], facts: Facts, suffix: str = "") -> None:
+    blocked = _block_setting(context, bucket, settings)
+    public: Any = False if blocked is True else blocked if is_unknown(blocked) else True
+    facts.grants.append(grant(
+        part.origin(), platform=PLATFORM,
+        resource=bucket if isinstance(bucket, str) else "an unknown bucket",
+        principal=principal, public=public, access=access, suffix=suffix,
+    ))
+
+
+ACL_SETTINGS = ("block_public_acls", "ignore_public_acls")
+POLICY_SETTINGS = ("block_public_policy", "restrict_public_buckets")
+
+
+def _acl_grants(part: Part, acl: Any, context: AwsContext, bucket: Any, facts: Facts) -> None:
+    if is_unknown(acl):
+        facts.grants.append(grant(part.line_of("acl"), platform=PLATFORM,
+                                  resource=bucket if isinstance(bucket, str) else "",
+                                  principal=acl, public=acl))
+    elif isinstance(acl, str) and acl in PUBLIC_CANNED_ACLS:
+        principal, access = PUBLIC_CANNED_ACLS[acl]
+        _public_grant(part, context, bucket, principal, access, ACL_SETTINGS, facts)
+
+
+def _grantee_grants(grants: list[Part], context: AwsContext, bucket: Any,
+                    facts: Facts) -> None:
+    for index, entry in enumerate(grants):
+        grantees = entry.parts("grantee") or [entry]
+        for grantee in grantees:
+            uri = grantee.get("uri")
+            principal = PUBLIC_GRANTEES.get(uri.lower()) if isinstance(uri, str) else None
+            if principal:
+                permission = entry.get("permission") or entry.get("permissions") or "access"
+                access = ", ".join(map(str, items(permission))).lower()
+                _public_grant(entry, context, bucket, principal, access, ACL_SETTINGS, facts,
+                              suffix=f"grant{index}")
+
+
+def _policy_grants(part: Part, document: Any, context: AwsContext, bucket: Any,
+                   facts: Facts) -> None:
+    statements = public_statements(document)
+    origin = part.line_of("policy")
+    if is_unknown(statements):
+        facts.grants.append(grant(origin, platform=PLATFORM,
+                                  resource=bucket if isinstance(bucket, str) else "",
+                                  principal=statements, public=statements))
+        return
+    for index, (principal, access) in enumerate(statements):
+        blocked = _block_setting(context, bucket, POLICY_SETTINGS)
+        public: Any = False if blocked is True else blocked if is_unknown(blocked) else True
+        facts.grants.append(grant(origin, platform=PLATFORM,
+                                  resource=bucket if isinstance(bucket, str) else "",
+                                  principal=principal, public=public, access=access,
+                                  suffix=f"statement{index}"))
+
+
+def _policy_document(value: Any, context: AwsContext) -> Any:
+    address = referenced_address(value)
+    source = context.policy_documents.get(address or "")
+    if source is not None:
+        statements = [_plain(statement) for statement in Part.of(source).parts("statement")]
+        return iam_document(statements)
+    return json_document(value)
+
+
+def _plain(part: Part) -> dict[str, Any]:
+    plain = dict(part.values)
+    for nested in ("principals", "not_principals", "condition"):
+        plain[nested] = [child.values for child in part.parts(nested)]
+    return plain
+
+
+def s3_bucket(resource: Resource, context: AwsContext, facts: Facts) -> None:
+    body = Part.of(resource)
+    facts.storage.append(storage(body.origin(), platform=PLATFORM, kind="object",
+                                 encrypted=True,
+                                 detail="S3 encrypts every object (SSE-S3 at least) since 2023"))
+    _acl_grants(body, body.get("acl"), context, resource.address, facts)
+    _grantee_grants(body.parts("grant"), context, resource.address, facts)
+    if body.has("policy"):
+        _policy_grants(body, _policy_document(body.get("policy"), context), context,
+                       resource.address, facts)
+
+
+def s3_bucket_acl(resource: Resource, context: AwsContext, facts: Facts) -> None:
+    body = Part.of(resource)
+    bucket = context.bucket_of(body.get("bucket"))
+    _acl_grants(body, body.get("acl"), context, bucket, facts)
+    for policy in body.parts("access_control_policy"):
+        _grantee_grants(policy.parts("grant"), context, bucket, facts)
+
+
+def s3_bucket_policy(resource: Resource, context: AwsContext, facts: Facts) -> None:
+    body = Part.of(resource)
+    _policy_grants(body, _policy_document(body.get("policy"), context), context,
+                   context.bucket_of(body.get("bucket")), facts)
+
+
+Adapter = Callable[[Resource, AwsContext, Facts], None]
+ADAPTERS: dict[str, Adapter] = {
+    "aws_security_group": security_group,
+    "aws_default_security_group": security_group,
+    "aws_security_group_rule": security_group_rule,
+    "aws_vpc_security_group_ingress_rule": vpc_ingress_rule,
+    "aws_lb_listener": lb_listener,
+    "aws_alb_listener": lb_listener,
+    "aws_elb": classic_elb,
+    "aws_ebs_volume": ebs_volume,
+    "aws_instance": instance_volumes,
+    "aws_launch_configuration": instance_volumes,
+    "aws_launch_template": launch_template_volumes,
+    "aws_db_instance": db_instance,
+    "aws_rds_cluster": rds_cluster,
+    "aws_efs_file_system": efs,
+    "aws_medicalimaging_datastore": healthimaging,
+    "aws_s3_bucket": s3_bucket,
+    "aws_s3_bucket_acl": s3_bucket_acl,
+    "aws_s3_bucket_policy": s3_bucket_policy,
+}
