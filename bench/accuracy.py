@@ -230,8 +230,11 @@ def measure(corpus: Path) -> tuple[dict[str, Tally], list[tuple[Unit, bool]]]:
         wanted = CATEGORIES[unit.category]
         predicted = any(category in wanted and (not unit.resource or unit.resource in targets)
                         for category, targets in cache[unit.path])
-        for key in (f"category {unit.category}", f"platform {unit.platform}",
-                    f"{unit.platform} {unit.category}", "all"):
+        keys = [f"category {unit.category}", f"platform {unit.platform}",
+                f"{unit.platform} {unit.category}", "all"]
+        if (unit.path, unit.resource) not in KNOWN_GAPS:
+            keys.append(f"platform {unit.platform}, within coverage")
+        for key in keys:
             tallies[key].add(unit, predicted)
         if predicted != unit.truth:
             disagreements.append((unit, predicted))

@@ -216,7 +216,15 @@ def storage_account(resource: Resource, context: AzureContext, facts: Facts) -> 
     public_network = account.get("public_network_access_enabled", True)
     if tristate(public_network) is False:
         reach, unknown = "network", []
-    origin = account.line_of(https_name) if tls is False else account.origin()
+    rules = account.part("network_rules")
+    if reach == "internet" and tls is False:
+        origin = account.origin()
+    elif reach == "internet" and rules is not None:
+        origin = rules.origin()
+    elif tls is False:
+        origin = account.line_of(https_name if https is not None else "min_tls_version")
+    else:
+        origin = account.origin()
     facts.services.append(service(
         origin, platform=PLATFORM, product="Azure storage account", reach=reach,
         authentication=True, tls=tls, kind="data_store", unknown=unknown,
