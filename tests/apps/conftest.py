@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from dicomguard.policies import load_policies
 from dicomguard.sources import ScanContext
 

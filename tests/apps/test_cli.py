@@ -5,7 +5,6 @@ from __future__ import annotations
 from importlib.util import find_spec
 
 from dicomguard.report import FORMATS
-
 from tests.conftest import EXAMPLES, run_cli, scan_json
 
 INSECURE = EXAMPLES / "compose" / "insecure"

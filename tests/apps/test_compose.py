@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+
 from dicomguard.apps.collect import analyse_text
 from dicomguard.apps.compose import interpolate, parse_long_port, parse_short_port, read_dotenv
 from dicomguard.apps.containers import bind_reach

@@ -12,7 +12,6 @@ import json
 from dicomguard.apps.collect import analyse_text
 from dicomguard.apps.detect import classify
 from dicomguard.facts import parse_port_spec
-
 from tests.conftest import scan_json
 
 

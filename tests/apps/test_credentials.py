@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from dicomguard.apps.credentials import weak_credentials, weakness
 from dicomguard.model import Unknown
 

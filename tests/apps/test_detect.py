@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from dicomguard.apps.detect import classify
 
 COMPOSE_BODY = "services:\n  pacs:\n    image: orthancteam/orthanc\n"

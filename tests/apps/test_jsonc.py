@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from dicomguard.apps import jsonc
 from dicomguard.model import InputError
 
