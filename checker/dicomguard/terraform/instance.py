@@ -90,8 +90,9 @@ class ModuleInstance:
         self._memo: dict[tuple[str, str], Any] = {}
         self._resource_groups: dict[tuple[str, str], ResourceGroup] = {}
         self._calls: dict[str, ModuleCall] = {}
-        self._data = {(block.labels[0], block.labels[1]) for block in source.data
-                      if len(block.labels) == 2}
+        self._data_groups = {(block.labels[0], block.labels[1]): ResourceGroup(self, block,
+                                                                               mode="data")
+                             for block in source.data if len(block.labels) == 2}
         for block in source.resources:
             if len(block.labels) == 2:
                 self._resource_groups[(block.labels[0], block.labels[1])] = ResourceGroup(
@@ -194,10 +195,12 @@ class ModuleInstance:
         return group
 
     def _data_value(self, type_name: str, name: str) -> Any:
-        address = f"{self._prefix()}data.{type_name}.{name}"
-        if (type_name, name) not in self._data:
+        """A data source: what it reads is unknown (a Reference that names it), but adapters
+        may read its arguments (an aws_iam_policy_document's statements)."""
+        group = self._data_groups.get((type_name, name))
+        if group is None:
             raise EvaluationError(f"data source {type_name}.{name} is not declared")
-        return Unknown(f"{address} is read by the provider")
+        return group
 
     def module_call(self, name: str) -> Any:
         call = self._calls.get(name)
@@ -265,7 +268,7 @@ class ModuleInstance:
 
     def resources(self) -> list[Resource]:
         found: list[Resource] = []
-        for group in self._resource_groups.values():
+        for group in [*self._resource_groups.values(), *self._data_groups.values()]:
             found.extend(group.expand())
         for block in self.source.calls:
             if len(block.labels) != 1:
@@ -360,11 +363,14 @@ class Namespace(Lazy):
 class ResourceGroup(Lazy):
     """A resource block; with count or for_each, a collection of instances."""
 
-    def __init__(self, module: ModuleInstance, block: SyntaxBlock) -> None:
+    def __init__(self, module: ModuleInstance, block: SyntaxBlock, mode: str = "managed"
+                 ) -> None:
         self.module = module
         self.block = block
+        self.mode = mode
         self.type, self.name = block.labels
-        self.base = f"{module._prefix()}{self.type}.{self.name}"
+        kind = "data." if mode == "data" else ""
+        self.base = f"{module._prefix()}{kind}{self.type}.{self.name}"
         self._keys: list[Any] | Unknown | None = None
         self._instances: dict[Any, ResourceInstance] = {}
 
@@ -439,7 +445,7 @@ class ResourceInstance(Lazy):
 
     def attr(self, name: str) -> Any:
         attribute = self.group.block.attributes.get(name)
-        if attribute is None or name in RESOURCE_META:
+        if attribute is None or name in RESOURCE_META or self.group.mode == "data":
             return Reference(f"{self.address}.{name} is known only after apply", self.address,
                              name)
         if name not in self._values:
@@ -456,7 +462,7 @@ class ResourceInstance(Lazy):
         module = self.group.module
         body = module.build_block(self.group.block, self.scope, RESOURCE_META)
         return Resource(self.address, self.group.type, self.group.name, body,
-                        module_address=module.address)
+                        module_address=module.address, mode=self.group.mode)
 
 
 class ModuleCall(Lazy):
