@@ -7,7 +7,7 @@
 #   service with public network access). Its only protection left is a credential that can
 #   be guessed, leaked or phished.
 # custom:
-#   id: DG304
+#   id: DG305
 #   severity: high
 #   category: missing-authentication
 #   remediation: >-

@@ -7,14 +7,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dicomguard.facts import grant, ingress, parse_port_spec, peer, service, storage, tristate
+from dicomguard.facts import (
+    grant,
+    ingress,
+    listener,
+    parse_port_spec,
+    peer,
+    service,
+    storage,
+    tristate,
+)
 from dicomguard.model import Facts, Unknown, is_unknown
 from dicomguard.terraform.adapters.parts import Part, items, referenced_address
 from dicomguard.terraform.model import Configuration, Resource
 
 PLATFORM = "azure"
 PUBLIC_CONTAINER_TYPES = {"blob": "read (blobs)", "container": "read and list (container)"}
-WEAK_TLS = {"TLS1_0", "TLS1_1"}
 
 
 @dataclass(slots=True)
@@ -198,37 +206,33 @@ def _network_reach(rules: Part | None) -> tuple[str, list[str]]:
 
 
 def storage_account(resource: Resource, context: AzureContext, facts: Facts) -> None:
+    """Encrypted at rest always; reported for plain HTTP (HTTPS-only is off), for network
+    rules that admit the internet, and for allowing anonymous blob access. TLS below 1.2 is
+    not reported: Azure Storage stopped accepting TLS 1.0 and 1.1 in November 2025."""
     account = Part.of(resource)
     facts.storage.append(storage(account.origin(), platform=PLATFORM, kind="object",
                                  encrypted=True,
                                  detail="Azure Storage encrypts all data at rest"))
     https, https_name = _first(account, "https_traffic_only_enabled",
                                "enable_https_traffic_only")
-    minimum_tls = account.get("min_tls_version", "TLS1_2")
-    tls: Any = True
-    if https is not None and not tristate(https):
-        tls = https if is_unknown(https) else False
-    elif minimum_tls in WEAK_TLS:
-        tls = False
-    elif is_unknown(minimum_tls):
-        tls = minimum_tls
-    reach, unknown = _network_reach(account.part("network_rules"))
-    public_network = account.get("public_network_access_enabled", True)
-    if tristate(public_network) is False:
-        reach, unknown = "network", []
     rules = account.part("network_rules")
-    if reach == "internet" and tls is False:
-        origin = account.origin()
+    reach, unknown = _network_reach(rules)
+    if tristate(account.get("public_network_access_enabled", True)) is False:
+        reach, unknown = "network", []
+    listeners = [listener(443, "http", tls=True, reach=reach, name="blob HTTPS")]
+    if https is not None and tristate(https) is not True:
+        listeners.append(listener(80, "http", tls=https if is_unknown(https) else False,
+                                  reach=reach, name=f"blob HTTP ({https_name} = false)"))
+        origin = account.line_of(https_name)
     elif reach == "internet" and rules is not None:
         origin = rules.origin()
-    elif tls is False:
-        origin = account.line_of(https_name if https is not None else "min_tls_version")
     else:
         origin = account.origin()
+    tls: Any = True if https is None else https if is_unknown(https) else tristate(https)
     facts.services.append(service(
         origin, platform=PLATFORM, product="Azure storage account", reach=reach,
-        authentication=True, tls=tls, kind="data_store", unknown=unknown,
-        detail="" if tls is not False else f"{https_name} = false or TLS below 1.2"))
+        authentication=True, tls=tls, listeners=listeners, kind="data_store",
+        unknown=unknown))
     nested, nested_name = _first(account, "allow_nested_items_to_be_public",
                                  "allow_blob_public_access")
     if nested is not None and tristate(nested) is not False:

@@ -15,7 +15,8 @@ RESTRICTING_KEYS = frozenset({
     "aws:sourcearn", "aws:sourcevpc", "aws:sourcevpce", "aws:sourceaccount", "aws:sourceowner",
     "aws:sourceorgid", "aws:sourceorgpaths", "aws:principalaccount", "aws:principalarn",
     "aws:principalorgid", "aws:principalorgpaths", "aws:userid", "s3:dataaccesspointarn",
-    "s3:dataaccesspointaccount", "aws:sourceip",
+    "s3:dataaccesspointaccount", "aws:sourceip", "aws:vpceaccount", "aws:vpceorgid",
+    "aws:vpceorgpaths",
 })
 ARN_KEYS = frozenset({"aws:sourcearn", "aws:principalarn", "s3:dataaccesspointarn"})
 WILDCARDS = frozenset("*?")
