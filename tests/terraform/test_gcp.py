@@ -1,0 +1,120 @@
+"""Google Cloud resources: firewalls, IAM on buckets and DICOM stores, Cloud SQL."""
+
+from __future__ import annotations
+
+import pytest
+
+FIREWALL = '''
+    resource "google_compute_firewall" "rule" {{
+      name    = "rule"
+      network = "pacs"
+      {body}
+    }}
+'''
+
+
+@pytest.mark.parametrize(("body", "exposed"), [
+    ('allow {\n protocol = "tcp"\n ports = ["104"]\n}\n source_ranges = ["0.0.0.0/0"]', True),
+    ('allow {\n protocol = "tcp"\n}\n source_ranges = ["0.0.0.0/0"]', True),
+    ('allow {\n protocol = "all"\n}\n source_ranges = ["::/0"]', True),
+    ('allow {\n protocol = "tcp"\n ports = ["100-200"]\n}', True),
+    ('allow {\n protocol = "tcp"\n ports = ["104"]\n}\n source_tags = ["modality"]', False),
+    ('allow {\n protocol = "tcp"\n ports = ["104"]\n}\n source_ranges = ["10.20.0.0/16"]',
+     False),
+    ('allow {\n protocol = "udp"\n}\n source_ranges = ["0.0.0.0/0"]', False),
+    ('allow {\n protocol = "tcp"\n}\n source_ranges = ["0.0.0.0/0"]\n disabled = true', False),
+    ('allow {\n protocol = "tcp"\n}\n destination_ranges = ["0.0.0.0/0"]\n direction = "EGRESS"',
+     False),
+    ('deny {\n protocol = "tcp"\n}\n source_ranges = ["0.0.0.0/0"]', False),
+], ids=["port", "all-ports", "all-protocols-ipv6", "no-source-means-anywhere", "tags-only",
+        "private", "udp", "disabled", "egress", "deny"])
+def test_firewall(scan_tf, body, exposed):
+    result = scan_tf(FIREWALL.format(body=body))
+    assert bool(result.of("DG101")) is exposed
+
+
+def test_bucket_iam_and_public_access_prevention(scan_tf):
+    result = scan_tf('''
+        resource "google_storage_bucket" "open" {
+          name     = "stmary-open"
+          location = "EU"
+        }
+
+        resource "google_storage_bucket" "enforced" {
+          name                     = "stmary-enforced"
+          location                 = "EU"
+          public_access_prevention = "enforced"
+        }
+
+        resource "google_storage_bucket_iam_member" "open" {
+          bucket = google_storage_bucket.open.name
+          role   = "roles/storage.objectViewer"
+          member = "allUsers"
+        }
+
+        resource "google_storage_bucket_iam_member" "enforced" {
+          bucket = google_storage_bucket.enforced.name
+          role   = "roles/storage.objectViewer"
+          member = "allUsers"
+        }
+
+        resource "google_storage_bucket_iam_binding" "group" {
+          bucket  = google_storage_bucket.open.name
+          role    = "roles/storage.objectViewer"
+          members = ["group:radiology@stmary.example"]
+        }
+    ''')
+    assert result.resources("DG302") == {"google_storage_bucket_iam_member.open"}
+    assert not result.of("DG201")
+
+
+def test_dicom_store_and_dataset_iam(scan_tf):
+    result = scan_tf('''
+        resource "google_healthcare_dicom_store_iam_binding" "store" {
+          dicom_store_id = "projects/p/locations/eu/datasets/d/dicomStores/s"
+          role           = "roles/healthcare.dicomViewer"
+          members        = ["group:research@stmary.example", "allAuthenticatedUsers"]
+        }
+
+        data "google_iam_policy" "dataset" {
+          binding {
+            role    = "roles/healthcare.datasetViewer"
+            members = ["allUsers"]
+          }
+        }
+
+        resource "google_healthcare_dataset_iam_policy" "dataset" {
+          dataset_id  = "projects/p/locations/eu/datasets/d"
+          policy_data = data.google_iam_policy.dataset.policy_data
+        }
+    ''')
+    assert result.resources("DG302") == {
+        "google_healthcare_dicom_store_iam_binding.store",
+        "google_healthcare_dataset_iam_policy.dataset"}
+
+
+def test_cloud_sql_authorised_networks(scan_tf):
+    result = scan_tf('''
+        resource "google_sql_database_instance" "open" {
+          database_version = "POSTGRES_16"
+          settings {
+            tier = "db-f1-micro"
+            ip_configuration {
+              authorized_networks {
+                value = "0.0.0.0/0"
+              }
+            }
+          }
+        }
+
+        resource "google_sql_database_instance" "proxy_only" {
+          database_version = "POSTGRES_16"
+          settings {
+            tier = "db-f1-micro"
+            ip_configuration {
+              ipv4_enabled = true
+            }
+          }
+        }
+    ''')
+    assert result.resources("DG305") == {"google_sql_database_instance.open"}
