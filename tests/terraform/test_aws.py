@@ -354,3 +354,159 @@ def test_healthimaging_is_encrypted_and_has_no_public_endpoint(scan_tf):
     assert not result.findings
     [store] = result.facts.storage
     assert store["kind"] == "dicom_store" and store["encrypted"] is True
+
+
+def test_rules_from_an_unknown_expression_are_unresolved_not_safe(scan_tf):
+    result = scan_tf('''
+        variable "rules" {
+          type = list(object({ port = number, cidr = string }))
+        }
+
+        resource "aws_security_group" "attribute" {
+          ingress = var.rules
+        }
+
+        resource "aws_security_group" "dynamic" {
+          dynamic "ingress" {
+            for_each = var.rules
+            content {
+              from_port   = ingress.value.port
+              to_port     = ingress.value.port
+              protocol    = "tcp"
+              cidr_blocks = [ingress.value.cidr]
+            }
+          }
+        }
+    ''')
+    assert not result.of("DG101")
+    assert result.resources("DG101", "unresolved") == {
+        "aws_security_group.attribute", "aws_security_group.dynamic"}
+
+
+def test_rules_from_variables_and_dynamic_blocks_are_evaluated(scan_tf):
+    result = scan_tf('''
+        variable "dicom_port" {
+          type    = number
+          default = "104"
+        }
+
+        locals {
+          rules = {
+            dicom = { port = var.dicom_port, cidrs = ["0.0.0.0/0"] }
+            web   = { port = 8042, cidrs = ["10.90.0.0/16"] }
+          }
+        }
+
+        resource "aws_security_group" "pacs" {
+          dynamic "ingress" {
+            for_each = local.rules
+            content {
+              from_port   = ingress.value.port
+              to_port     = ingress.value.port
+              protocol    = "tcp"
+              cidr_blocks = ingress.value.cidrs
+            }
+          }
+        }
+    ''')
+    [finding] = result.of("DG101")
+    assert finding.ports == [104]
+    assert not result.of("DG101", "unresolved")
+
+
+def test_plan_json_is_adapted_like_configuration(scan_tf):
+    result = scan_tf(**{"plan__json": '''
+        {
+          "format_version": "1.2",
+          "terraform_version": "1.9.5",
+          "planned_values": {"root_module": {"resources": [{
+            "address": "aws_security_group_rule.dicom",
+            "mode": "managed",
+            "type": "aws_security_group_rule",
+            "name": "dicom",
+            "values": {"type": "ingress", "from_port": 104, "to_port": 104,
+                       "protocol": "tcp", "cidr_blocks": ["0.0.0.0/0"],
+                       "security_group_id": "sg-0123"}
+          }]}}
+        }
+    '''})
+    [finding] = result.of("DG101")
+    assert finding.resource == "aws_security_group_rule.dicom"
+    assert finding.file.endswith("plan.json")
+
+
+def test_legacy_inline_bucket_acl_grant_and_policy(scan_tf):
+    result = scan_tf('''
+        resource "aws_s3_bucket" "acl" {
+          bucket = "stmary-acl"
+          acl    = "authenticated-read"
+        }
+
+        resource "aws_s3_bucket" "grant" {
+          bucket = "stmary-grant"
+          grant {
+            type        = "Group"
+            uri         = "http://acs.amazonaws.com/groups/global/AllUsers"
+            permissions = ["READ"]
+          }
+        }
+
+        resource "aws_s3_bucket" "policy" {
+          bucket = "stmary-policy"
+          policy = jsonencode({
+            Statement = [{
+              Effect    = "Allow"
+              Principal = "*"
+              Action    = ["s3:GetObject", "s3:PutObject"]
+              Resource  = "arn:aws:s3:::stmary-policy/*"
+            }]
+          })
+        }
+
+        resource "aws_s3_bucket" "private" {
+          bucket = "stmary-private"
+          acl    = "private"
+        }
+    ''')
+    assert result.resources("DG302") == {
+        "aws_s3_bucket.acl", "aws_s3_bucket.grant", "aws_s3_bucket.policy"}
+    [policy] = [finding for finding in result.of("DG302")
+                if finding.resource == "aws_s3_bucket.policy"]
+    assert "read and write" in policy.message
+
+
+def test_account_public_access_block_covers_every_bucket(scan_tf):
+    result = scan_tf('''
+        resource "aws_s3_account_public_access_block" "account" {
+          ignore_public_acls      = true
+          restrict_public_buckets = true
+        }
+
+        resource "aws_s3_bucket" "archive" {
+          bucket = "stmary-archive"
+          acl    = "public-read"
+        }
+    ''')
+    assert not result.of("DG302")
+
+
+def test_classic_load_balancer_without_security_groups(scan_tf):
+    result = scan_tf('''
+        resource "aws_elb" "pacs" {
+          availability_zones = ["eu-west-1a"]
+          listener {
+            lb_port           = 11112
+            lb_protocol       = "tcp"
+            instance_port     = 11112
+            instance_protocol = "tcp"
+          }
+          listener {
+            lb_port           = 443
+            lb_protocol       = "https"
+            instance_port     = 8042
+            instance_protocol = "http"
+          }
+        }
+    ''')
+    [finding] = result.of("DG101")
+    assert finding.ports == [11112]

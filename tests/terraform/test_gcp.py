@@ -118,3 +118,44 @@ def test_cloud_sql_authorised_networks(scan_tf):
         }
     ''')
     assert result.resources("DG305") == {"google_sql_database_instance.open"}
+
+
+def test_bucket_acls(scan_tf):
+    result = scan_tf('''
+        resource "google_storage_bucket_acl" "predefined" {
+          bucket         = "stmary-archive"
+          predefined_acl = "publicRead"
+        }
+
+        resource "google_storage_default_object_acl" "entities" {
+          bucket      = "stmary-archive"
+          role_entity = ["OWNER:project-owners-123", "READER:allUsers"]
+        }
+
+        resource "google_storage_bucket_acl" "private" {
+          bucket      = "stmary-archive"
+          role_entity = ["READER:group-radiology@stmary.example"]
+        }
+    ''')
+    assert result.resources("DG302") == {
+        "google_storage_bucket_acl.predefined", "google_storage_default_object_acl.entities"}
+
+
+def test_firewall_source_ranges_from_a_variable_without_value_are_unresolved(scan_tf):
+    result = scan_tf('''
+        variable "sources" {
+          type = list(string)
+        }
+
+        resource "google_compute_firewall" "dicom" {
+          name    = "dicom"
+          network = "pacs"
+          allow {
+            protocol = "tcp"
+            ports    = ["104"]
+          }
+          source_ranges = var.sources
+        }
+    ''')
+    assert not result.of("DG101")
+    assert result.resources("DG101", "unresolved") == {"google_compute_firewall.dicom"}

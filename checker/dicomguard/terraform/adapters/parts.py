@@ -50,17 +50,32 @@ class Part:
         blocks = self.block.blocks if self.block else []
         found = [Part.of(self.resource, block) for block in blocks if block.type == name]
         value = self.values.get(name)
-        if isinstance(value, dict):
+        if isinstance(value, dict) or is_unknown(value):
             value = [value]
         if isinstance(value, list):
             where = self.line_of(name)
-            found.extend(Part(self.resource, item, where.line, where.end_line)
-                         for item in value if isinstance(item, dict))
+            for item in value:
+                if is_unknown(item):
+                    item = UnknownValues(item)
+                if isinstance(item, dict):
+                    found.append(Part(self.resource, item, where.line, where.end_line))
         return found
 
     def part(self, name: str) -> Part | None:
         found = self.parts(name)
         return found[0] if found else None
+
+
+class UnknownValues(dict[str, Any]):
+    """The arguments of a nested block written as an unknown expression (`ingress = var.rules`):
+    every argument is that unknown, so the facts built from it are unresolved, never safe."""
+
+    def __init__(self, unknown: Unknown) -> None:
+        super().__init__()
+        self.unknown = unknown
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        return self.unknown
 
 
 def items(value: Any) -> list[Any]:
