@@ -510,3 +510,15 @@ def test_classic_load_balancer_without_security_groups(scan_tf):
     ''')
     [finding] = result.of("DG101")
     assert finding.ports == [11112]
+
+
+def test_an_explicit_setting_is_what_the_finding_points_at(scan_tf):
+    result = scan_tf('''
+        resource "aws_db_instance" "index" {
+          engine            = "postgres"
+          instance_class    = "db.t4g.large"
+          storage_encrypted = false
+        }
+    ''')
+    [finding] = result.of("DG201")
+    assert finding.line == 5

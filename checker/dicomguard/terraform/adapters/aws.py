@@ -219,7 +219,7 @@ def volume_encryption(device: Part, context: AwsContext) -> Any:
 
 def _volume_fact(device: Part, context: AwsContext, detail: str, facts: Facts,
                  suffix: str = "") -> None:
-    facts.storage.append(storage(device.origin(), platform=PLATFORM, kind="block",
+    facts.storage.append(storage(device.line_of("encrypted"), platform=PLATFORM, kind="block",
                                  encrypted=volume_encryption(device, context), detail=detail,
                                  suffix=suffix))
 
@@ -272,8 +272,9 @@ def db_instance(resource: Resource, context: AwsContext, facts: Facts) -> None:
     body = Part.of(resource)
     engine = body.get("engine", "")
     if not (isinstance(engine, str) and engine.startswith("aurora")):
-        facts.storage.append(storage(body.origin(), platform=PLATFORM, kind="database",
-                                     encrypted=_rds_encryption(body), detail="RDS storage"))
+        facts.storage.append(storage(body.line_of("storage_encrypted"), platform=PLATFORM,
+                                     kind="database", encrypted=_rds_encryption(body),
+                                     detail="RDS storage"))
     _database_endpoint(body, engine, facts)
 
 
@@ -292,7 +293,8 @@ def _database_endpoint(body: Part, engine: Any, facts: Facts) -> None:
 def rds_cluster(resource: Resource, context: AwsContext, facts: Facts) -> None:
     body = Part.of(resource)
     serverless = body.get("engine_mode") == "serverless"
-    facts.storage.append(storage(body.origin(), platform=PLATFORM, kind="database",
+    facts.storage.append(storage(body.line_of("storage_encrypted"), platform=PLATFORM,
+                                 kind="database",
                                  encrypted=_rds_encryption(body, serverless_default=serverless),
                                  detail="Aurora cluster storage"))
 
@@ -302,7 +304,7 @@ def efs(resource: Resource, context: AwsContext, facts: Facts) -> None:
     encrypted = body.get("encrypted", False)
     if body.has("kms_key_id") and not is_unknown(encrypted):
         encrypted = True
-    facts.storage.append(storage(body.origin(), platform=PLATFORM, kind="file",
+    facts.storage.append(storage(body.line_of("encrypted"), platform=PLATFORM, kind="file",
                                  encrypted=encrypted, detail="EFS file system"))
 
 
