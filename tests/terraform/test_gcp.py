@@ -159,3 +159,64 @@ def test_firewall_source_ranges_from_a_variable_without_value_are_unresolved(sca
     ''')
     assert not result.of("DG101")
     assert result.resources("DG101", "unresolved") == {"google_compute_firewall.dicom"}
+
+
+def test_a_deny_rule_of_higher_priority_takes_its_ports_away(scan_tf):
+    result = scan_tf('''
+        resource "google_compute_firewall" "web" {
+          name          = "web"
+          network       = "pacs"
+          priority      = 1000
+          source_ranges = ["0.0.0.0/0"]
+          target_tags   = ["orthanc"]
+          allow {
+            protocol = "tcp"
+            ports    = ["4000-9000"]
+          }
+        }
+
+        resource "google_compute_firewall" "no_dicom_from_internet" {
+          name          = "no-dicom"
+          network       = "pacs"
+          priority      = 100
+          source_ranges = ["0.0.0.0/0"]
+          deny {
+            protocol = "tcp"
+            ports    = ["4242", "8042"]
+          }
+        }
+    ''')
+    assert not result.of("DG101")
+    [web] = result.facts.ingress
+    assert web["ports"] == [[4000, 4241], [4243, 8041], [8043, 9000]]
+
+
+@pytest.mark.parametrize("deny", [
+    'priority = 2000\n network = "pacs"\n source_ranges = ["0.0.0.0/0"]',
+    'priority = 100\n network = "other"\n source_ranges = ["0.0.0.0/0"]',
+    'priority = 100\n network = "pacs"\n source_ranges = ["10.0.0.0/8"]',
+    'priority = 100\n network = "pacs"\n source_ranges = ["0.0.0.0/0"]\n target_tags = ["db"]',
+    'priority = 100\n network = "pacs"\n source_ranges = ["0.0.0.0/0"]\n disabled = true',
+], ids=["lower-priority", "other-network", "private-source", "other-targets", "disabled"])
+def test_deny_rules_that_do_not_cover_the_allow(scan_tf, deny):
+    result = scan_tf(f'''
+        resource "google_compute_firewall" "dicom" {{
+          name          = "dicom"
+          network       = "pacs"
+          source_ranges = ["0.0.0.0/0"]
+          target_tags   = ["orthanc"]
+          allow {{
+            protocol = "tcp"
+            ports    = ["104"]
+          }}
+        }}
+
+        resource "google_compute_firewall" "deny" {{
+          name = "deny"
+          {deny}
+          deny {{
+            protocol = "all"
+          }}
+        }}
+    ''')
+    assert result.resources("DG101") == {"google_compute_firewall.dicom"}

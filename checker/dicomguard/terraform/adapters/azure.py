@@ -19,6 +19,7 @@ from dicomguard.facts import (
 )
 from dicomguard.model import Facts, Unknown, is_unknown
 from dicomguard.terraform.adapters.parts import Part, items, referenced_address
+from dicomguard.terraform.adapters.ranges import subtract
 from dicomguard.terraform.model import Configuration, Resource
 
 PLATFORM = "azure"
@@ -129,24 +130,6 @@ def _denied_everywhere(deny: NsgRule, allow: NsgRule) -> bool:
     return any(_source_peer(source)["scope"] == "internet" for source in deny.sources)
 
 
-def _subtract(ranges: list[Any], removed: list[Any]) -> list[Any]:
-    result = list(ranges)
-    for cut in removed:
-        if is_unknown(cut):
-            continue
-        kept: list[Any] = []
-        for span in result:
-            if is_unknown(span) or span[1] < cut[0] or span[0] > cut[1]:
-                kept.append(span)
-                continue
-            if span[0] < cut[0]:
-                kept.append([span[0], cut[0] - 1])
-            if span[1] > cut[1]:
-                kept.append([cut[1] + 1, span[1]])
-        result = kept
-    return result
-
-
 def _rule_fact(rule: NsgRule, group_rules: list[NsgRule], mechanism: str,
                facts: Facts) -> None:
     if rule.allow is False or rule.inbound is False:
@@ -159,7 +142,7 @@ def _rule_fact(rule: NsgRule, group_rules: list[NsgRule], mechanism: str,
     ports = rule.ports
     for other in group_rules:
         if other is not rule and _denied_everywhere(other, rule):
-            ports = _subtract(ports, other.ports)
+            ports = subtract(ports, other.ports)
     facts.ingress.append(ingress(rule.part.origin(), platform=PLATFORM, mechanism=mechanism,
                                  protocol=rule.protocol, ports=ports, peers=peers))
 

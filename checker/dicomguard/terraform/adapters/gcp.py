@@ -3,6 +3,7 @@ Healthcare IAM (grants), Cloud SQL authorised networks (services), DICOM stores 
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from dicomguard.facts import (
 )
 from dicomguard.model import Facts, Unknown, is_unknown
 from dicomguard.terraform.adapters.parts import Part, items, referenced_address
+from dicomguard.terraform.adapters.ranges import subtract
 from dicomguard.terraform.model import Configuration, Resource
 
 PLATFORM = "gcp"
@@ -33,6 +35,7 @@ ACL_ROLES = {"reader": "read", "writer": "read and write", "owner": "full contro
 class GcpContext:
     configuration: Configuration
     prevented_buckets: dict[str, Any] = field(default_factory=dict)  # address or name -> state
+    firewalls: dict[str, Firewall] = field(default_factory=dict)
     iam_policies: dict[str, Resource] = field(default_factory=dict)
 
     def prevention(self, bucket: Any) -> Any:
@@ -49,6 +52,10 @@ def build_context(configuration: Configuration) -> GcpContext:
         name = resource.body.attr("name")
         if isinstance(name, str):
             context.prevented_buckets[name] = state
+    for resource in configuration.of_type("google_compute_firewall"):
+        rule = _firewall(resource)
+        if rule is not None:
+            context.firewalls[resource.address] = rule
     for resource in configuration.resources:
         if resource.type == "google_iam_policy":
             context.iam_policies[resource.address] = resource
@@ -57,32 +64,95 @@ def build_context(configuration: Configuration) -> GcpContext:
 
 # --- firewall -----------------------------------------------------------------------------
 
-def firewall(resource: Resource, context: GcpContext, facts: Facts) -> None:
+@dataclass(slots=True)
+class Firewall:
+    """One ingress firewall rule, as the other rules of its network see it."""
+
+    resource: Resource
+    part: Part
+    network: Any
+    priority: Any
+    targets: set[str]
+    any_target: bool  # applies to every instance of the network
+    peers: list[dict[str, Any]]
+    world_versions: set[int]  # IP versions whose whole space a source range covers
+
+
+def _firewall(resource: Resource) -> Firewall | None:
     """An ingress rule admits its source ranges (0.0.0.0/0 when no source is given at all,
-    as gcloud documents) to each `allow` block's ports (every port when none are listed)."""
+    as gcloud documents); None for egress and disabled rules."""
     rule = Part.of(resource)
     direction = rule.get("direction", "INGRESS")
-    if tristate(rule.get("disabled")) is True:
-        return
+    disabled = rule.get("disabled")
+    if tristate(disabled) is True:
+        return None
     if not is_unknown(direction) and str(direction).upper() != "INGRESS":
-        return
+        return None
     ranges = rule.get("source_ranges")
     tags = [*items(rule.get("source_tags")), *items(rule.get("source_service_accounts"))]
     if ranges is None and not tags:
-        peers = [peer("0.0.0.0/0")]
-    else:
-        peers = [*(peer(source) for source in items(ranges)),
-                 *(peer(str(tag), tag=True) for tag in tags)]
+        ranges = ["0.0.0.0/0"]
+    peers = [*(peer(source) for source in items(ranges)),
+             *(peer(str(tag), tag=True) for tag in tags)]
     if is_unknown(direction):
         peers = [peer(Unknown("the rule's direction is not known"))]
-    elif tristate(rule.get("disabled")) is None and is_unknown(rule.get("disabled")):
-        peers = [peer(rule.get("disabled"))]
-    for index, allowed in enumerate(rule.parts("allow")):
+    elif is_unknown(disabled):
+        peers = [peer(disabled)]
+    targets = [*items(rule.get("target_tags")), *items(rule.get("target_service_accounts"))]
+    return Firewall(
+        resource=resource, part=rule, network=rule.get("network"),
+        priority=rule.get("priority", 1000),
+        targets={target for target in targets if isinstance(target, str)},
+        any_target=not targets, peers=peers,
+        world_versions={version for version in map(_world_version, items(ranges)) if version})
+
+
+def _world_version(source: Any) -> int | None:
+    try:
+        network = ipaddress.ip_network(str(source).strip(), strict=False)
+    except ValueError:
+        return None
+    return network.version if network.prefixlen == 0 else None
+
+
+def _shadows(deny: Firewall, allow: Firewall) -> bool:
+    """A deny rule that wins over `allow` (lower or equal priority number) for every instance
+    it targets and every internet source it admits."""
+    if deny.network is None or is_unknown(deny.network) or deny.network != allow.network:
+        return False
+    try:
+        if int(deny.priority) > int(allow.priority):
+            return False
+    except (TypeError, ValueError):
+        return False
+    if not (deny.any_target or (not allow.any_target and allow.targets <= deny.targets)):
+        return False
+    admitted = {6 if ":" in str(found.get("cidr", "")) else 4
+                for found in allow.peers if found["scope"] == "internet"}
+    return bool(admitted) and admitted <= deny.world_versions
+
+
+def firewall(resource: Resource, context: GcpContext, facts: Facts) -> None:
+    rule = context.firewalls.get(resource.address)
+    if rule is None:
+        return
+    denials = [other for other in context.firewalls.values()
+               if other is not rule and other.part.parts("deny") and _shadows(other, rule)]
+    for index, allowed in enumerate(rule.part.parts("allow")):
         protocol = allowed.get("protocol")
+        ports = _ports(protocol, allowed.get("ports"))
+        for deny in denials:
+            for denied in deny.part.parts("deny"):
+                denied_protocol = denied.get("protocol")
+                if is_unknown(ports) or is_unknown(denied_protocol):
+                    continue
+                same = not is_unknown(protocol) and normalise_protocol(
+                    denied_protocol) == normalise_protocol(protocol)
+                if same or normalise_protocol(denied_protocol) == "all":
+                    ports = subtract(ports, _ports(denied_protocol, denied.get("ports")))
         facts.ingress.append(ingress(
             allowed.origin(), platform=PLATFORM, mechanism="google_compute_firewall allow",
-            protocol=protocol, ports=_ports(protocol, allowed.get("ports")), peers=peers,
-            suffix=f"allow{index}"))
+            protocol=protocol, ports=ports, peers=rule.peers, suffix=f"allow{index}"))
 
 
 def _ports(protocol: Any, ports: Any) -> Any:
