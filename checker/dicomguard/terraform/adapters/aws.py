@@ -164,8 +164,8 @@ def _internet_facing(balancer: Part | None, reason: str) -> Any:
     return internal if is_unknown(internal) else not tristate(internal)
 
 
-def _listener_fact(part: Part, context: AwsContext, facing: Any, port: Any, protocol: Any,
-                   mechanism: str, facts: Facts) -> None:
+def _listener_fact(part: Part, facing: Any, port: Any, protocol: Any, mechanism: str,
+                   facts: Facts) -> None:
     if facing is False:
         return
     if is_unknown(protocol):
@@ -185,7 +185,7 @@ def lb_listener(resource: Resource, context: AwsContext, facts: Facts) -> None:
     balancer = context.load_balancers.get(address or "")
     facing = _internet_facing(balancer, "the listener's load balancer is not in the "
                                         "configuration")
-    _listener_fact(listener, context, facing, listener.get("port"), listener.get("protocol"),
+    _listener_fact(listener, facing, listener.get("port"), listener.get("protocol"),
                    "internet-facing load balancer listener", facts)
 
 
@@ -193,9 +193,8 @@ def classic_elb(resource: Resource, context: AwsContext, facts: Facts) -> None:
     balancer = Part.of(resource)
     facing = _internet_facing(balancer, "")
     for listener in balancer.parts("listener"):
-        _listener_fact(listener, context, facing, listener.get("lb_port"),
-                       listener.get("lb_protocol"), "internet-facing classic load balancer",
-                       facts)
+        _listener_fact(listener, facing, listener.get("lb_port"), listener.get("lb_protocol"),
+                       "internet-facing classic load balancer", facts)
 
 
 # --- storage ------------------------------------------------------------------------------

@@ -192,30 +192,35 @@ def _target(part: Part, *names: str) -> tuple[Any, str]:
     return None, ""
 
 
-def iam_member(resource: Resource, context: GcpContext, facts: Facts) -> None:
-    part = Part.of(resource)
-    value, target = _target(part, "bucket", "dicom_store_id", "dataset_id")
+TARGETS = ("bucket", "dicom_store_id", "dataset_id")
+
+
+def _iam_target(resource: Resource, part: Part, context: GcpContext) -> tuple[str, Any]:
+    """The store an IAM resource grants on, and whether public access prevention blocks it
+    (only Cloud Storage has it)."""
+    value, target = _target(part, *TARGETS)
     prevention = context.prevention(value) if resource.type.startswith("google_storage") \
         else False
-    role = part.get("role", "")
-    _member_grants(part, [part.get("member")], target, prevention, _role_access(role), facts,
-                   "member")
+    return target, prevention
+
+
+def iam_member(resource: Resource, context: GcpContext, facts: Facts) -> None:
+    part = Part.of(resource)
+    target, prevention = _iam_target(resource, part, context)
+    _member_grants(part, [part.get("member")], target, prevention,
+                   _role_access(part.get("role", "")), facts, "member")
 
 
 def iam_binding(resource: Resource, context: GcpContext, facts: Facts) -> None:
     part = Part.of(resource)
-    value, target = _target(part, "bucket", "dicom_store_id", "dataset_id")
-    prevention = context.prevention(value) if resource.type.startswith("google_storage") \
-        else False
+    target, prevention = _iam_target(resource, part, context)
     _member_grants(part, part.get("members"), target, prevention,
                    _role_access(part.get("role", "")), facts, "members")
 
 
 def iam_policy(resource: Resource, context: GcpContext, facts: Facts) -> None:
     part = Part.of(resource)
-    value, target = _target(part, "bucket", "dicom_store_id", "dataset_id")
-    prevention = context.prevention(value) if resource.type.startswith("google_storage") \
-        else False
+    target, prevention = _iam_target(resource, part, context)
     bindings = _policy_bindings(part.get("policy_data"), context)
     if is_unknown(bindings):
         facts.grants.append(grant(part.line_of("policy_data"), platform=PLATFORM,
