@@ -41,7 +41,6 @@ LISTENER_PROTOCOLS = {"udp": "udp", "tcp_udp": "all"}
 class AwsContext:
     """What one resource's facts depend on elsewhere in the configuration."""
 
-    configuration: Configuration
     ebs_encrypted_by_default: Any = False
     bucket_names: dict[str, str] = field(default_factory=dict)
     bucket_blocks: dict[str, list[Part]] = field(default_factory=dict)
@@ -60,7 +59,7 @@ class AwsContext:
 
 
 def build_context(configuration: Configuration) -> AwsContext:
-    context = AwsContext(configuration)
+    context = AwsContext()
     for resource in configuration.of_type("aws_ebs_encryption_by_default"):
         enabled = resource.body.attr("enabled", True)
         context.ebs_encrypted_by_default = enabled if is_unknown(enabled) else tristate(enabled)

@@ -39,7 +39,6 @@ class NsgRule:
 
 @dataclass(slots=True)
 class AzureContext:
-    configuration: Configuration
     rules_by_group: dict[str, list[NsgRule]] = field(default_factory=dict)
     group_names: dict[str, str] = field(default_factory=dict)
     accounts: dict[str, Part] = field(default_factory=dict)
@@ -62,7 +61,7 @@ class AzureContext:
 
 
 def build_context(configuration: Configuration) -> AzureContext:
-    context = AzureContext(configuration)
+    context = AzureContext()
     for resource in configuration.of_type("azurerm_network_security_group"):
         name = resource.body.attr("name")
         if isinstance(name, str):

@@ -33,7 +33,6 @@ ACL_ROLES = {"reader": "read", "writer": "read and write", "owner": "full contro
 
 @dataclass(slots=True)
 class GcpContext:
-    configuration: Configuration
     prevented_buckets: dict[str, Any] = field(default_factory=dict)  # address or name -> state
     firewalls: dict[str, Firewall] = field(default_factory=dict)
     iam_policies: dict[str, Resource] = field(default_factory=dict)
@@ -44,7 +43,7 @@ class GcpContext:
 
 
 def build_context(configuration: Configuration) -> GcpContext:
-    context = GcpContext(configuration)
+    context = GcpContext()
     for resource in configuration.of_type("google_storage_bucket"):
         setting = resource.body.attr("public_access_prevention", "inherited")
         state = setting if is_unknown(setting) else setting == "enforced"
