@@ -10,10 +10,11 @@ positive when a confirmed finding of the mapped categories points at it (unresol
 are reported to users but do not fail a gate, so they count as negative here).
 
 Truth: for A, the corpus's `dicom_ports_exposed` annotation (the upstream labels are about
-SSH, RDP or HTTP); for B and C, the upstream label, except where DECISIONS below decides a
-doubtful label from the provider's documented behaviour. KNOWN_GAPS lists the disagreements
-that remain, with their reason. Family-agnostic: Ansible and docker-compose samples are
-measured with whatever collectors are installed.
+SSH, RDP or HTTP), widened to the whole port catalogue; for B and C, the upstream label,
+except where DECISIONS below decides a doubtful label from the provider's documented
+behaviour. KNOWN_GAPS lists the disagreements that remain, with their reason.
+Family-agnostic: Ansible and docker-compose samples are measured with whatever collectors are
+installed.
 """
 
 from __future__ import annotations
@@ -83,6 +84,9 @@ for _bad in ("bucket_bad_2", "bucket_bad_3", "bucket_bad_4", "bucket_bad_5", "bu
         False, "S3 encrypts every new object with SSE-S3 at least since January 2023; a "
                "missing or odd SSE configuration does not leave objects in plaintext")
 
+for _disk in ("positive1.yaml", "positive2.yaml"):
+    DECISIONS[(f"kics/ansible/gcp/disk_encryption_disabled/{_disk}", "")] = (
+        False, "GCP persistent disks are always encrypted with Google-managed keys")
 DECISIONS[("kics/terraform/aws/network_acl_with_unrestricted_access_to_ssh/negative5.tf", "")] = (
     False, "the only world-open rule is a network ACL entry (of a remote module): ACLs are "
            "stateless filters in front of security groups, which still deny by default, so "
@@ -182,12 +186,34 @@ def _entry_units(entry: dict[str, Any]) -> list[Unit]:
     if not per_resource:
         label = entry["expect"] == "violation"
         if entry["category"] == "A-exposed-port":
-            label = bool(entry.get("dicom_ports_exposed"))
+            label = bool(entry.get("dicom_ports_exposed")) or _opens_catalogue_port(entry)
         return [_decided(Unit(**base, resource="", truth=label, label=label))]
     labelled = [(name, True) for name in entry["failing_resources"]]
     labelled += [(name, False) for name in entry["passing_resources"]]
     return [_decided(Unit(**base, resource=name, truth=label, label=label))
             for name, label in labelled]
+
+
+def catalogue_ports() -> set[int]:
+    data = json.loads((PROJECT / "policies" / "data.json").read_text(encoding="utf-8"))
+    return {entry["port"] for entry in data["dicomguard"]["catalogue"]["ports"]}
+
+
+def _opens_catalogue_port(entry: dict[str, Any]) -> bool:
+    """`dicom_ports_exposed` looks at 104, 4242, 8042 and 11112 only; the catalogue also holds
+    2575, 2761 and 2762. Read the annotated world-open TCP rules for those too (ambiguous port
+    specifications are skipped, as the annotation does)."""
+    wanted = catalogue_ports()
+    for rule in entry.get("world_open_ingress", []):
+        spec = str(rule.get("ports", ""))
+        if spec == "ALL":
+            return True
+        for piece in spec.split(","):
+            low, _, high = piece.strip().partition("-")
+            readable = low.isdigit() and (high.isdigit() or not high)
+            if readable and any(int(low) <= port <= int(high or low) for port in wanted):
+                return True
+    return False
 
 
 def _decided(unit: Unit) -> Unit:
