@@ -522,3 +522,49 @@ def test_an_explicit_setting_is_what_the_finding_points_at(scan_tf):
     ''')
     [finding] = result.of("DG201")
     assert finding.line == 5
+
+
+def test_managed_prefix_lists_admit_their_entries(scan_tf):
+    result = scan_tf('''
+        resource "aws_ec2_managed_prefix_list" "partners" {
+          name           = "teleradiology-partners"
+          address_family = "IPv4"
+          max_entries    = 5
+          entry {
+            cidr        = "0.0.0.0/0"
+            description = "temporary, for the migration"
+          }
+        }
+
+        resource "aws_ec2_managed_prefix_list" "modalities" {
+          name           = "modalities"
+          address_family = "IPv4"
+          max_entries    = 5
+          entry {
+            cidr = "10.40.8.0/22"
+          }
+        }
+
+        resource "aws_ec2_managed_prefix_list_entry" "vendor_support" {
+          prefix_list_id = aws_ec2_managed_prefix_list.modalities.id
+          cidr           = "198.51.100.7/32"
+        }
+
+        resource "aws_vpc_security_group_ingress_rule" "partners" {
+          security_group_id = "sg-0123"
+          prefix_list_id    = aws_ec2_managed_prefix_list.partners.id
+          ip_protocol       = "tcp"
+          from_port         = 104
+          to_port           = 104
+        }
+
+        resource "aws_security_group_rule" "modalities" {
+          type              = "ingress"
+          security_group_id = "sg-0123"
+          prefix_list_ids   = [aws_ec2_managed_prefix_list.modalities.id, "pl-6da54004"]
+          protocol          = "tcp"
+          from_port         = 104
+          to_port           = 104
+        }
+    ''')
+    assert result.resources("DG101") == {"aws_vpc_security_group_ingress_rule.partners"}

@@ -47,6 +47,19 @@ class AwsContext:
     account_block: Part | None = None
     load_balancers: dict[str, Part] = field(default_factory=dict)
     policy_documents: dict[str, Resource] = field(default_factory=dict)
+    prefix_lists: dict[str, list[Any]] = field(default_factory=dict)
+
+    def prefix_list_peers(self, values: Any) -> list[dict[str, Any]]:
+        """Managed prefix lists of the configuration admit their entries' CIDRs; others (an
+        AWS service's list, one from elsewhere) are private tags."""
+        peers = []
+        for value in items(values):
+            entries = self.prefix_lists.get(referenced_address(value) or "")
+            if entries is None:
+                peers.extend(_tags(value))
+            else:
+                peers.extend(peer(cidr) for cidr in entries)
+        return peers
 
     def bucket_of(self, value: Any) -> str | Unknown:
         """The address of the bucket a sub-resource's `bucket` names."""
@@ -74,6 +87,14 @@ def build_context(configuration: Configuration) -> AwsContext:
             context.bucket_blocks.setdefault(bucket, []).append(Part.of(resource))
     for resource in configuration.of_type("aws_s3_account_public_access_block"):
         context.account_block = Part.of(resource)
+    for resource in configuration.of_type("aws_ec2_managed_prefix_list"):
+        context.prefix_lists[resource.address] = [
+            entry.get("cidr") for entry in Part.of(resource).parts("entry")]
+    for resource in configuration.of_type("aws_ec2_managed_prefix_list_entry"):
+        entries = context.prefix_lists.get(
+            referenced_address(resource.body.attr("prefix_list_id")) or "")
+        if entries is not None:
+            entries.append(resource.body.attr("cidr"))
     for resource in configuration.of_type("aws_lb", "aws_alb"):
         context.load_balancers[resource.address] = Part.of(resource)
     for resource in configuration.resources:
@@ -117,7 +138,8 @@ def security_group(resource: Resource, context: AwsContext, facts: Facts) -> Non
             protocol=protocol,
             ports=rule_ports(protocol, rule.get("from_port"), rule.get("to_port")),
             peers=[*_sources(rule.get("cidr_blocks"), rule.get("ipv6_cidr_blocks")),
-                   *_tags(rule.get("security_groups"), rule.get("prefix_list_ids")),
+                   *_tags(rule.get("security_groups")),
+                   *context.prefix_list_peers(rule.get("prefix_list_ids")),
                    *(_tags("self") if tristate(rule.get("self")) else [])],
         ))
 
@@ -128,7 +150,8 @@ def security_group_rule(resource: Resource, context: AwsContext, facts: Facts) -
     if not is_unknown(direction) and direction != "ingress":
         return
     peers = [*_sources(rule.get("cidr_blocks"), rule.get("ipv6_cidr_blocks")),
-             *_tags(rule.get("source_security_group_id"), rule.get("prefix_list_ids")),
+             *_tags(rule.get("source_security_group_id")),
+             *context.prefix_list_peers(rule.get("prefix_list_ids")),
              *(_tags("self") if tristate(rule.get("self")) else [])]
     if is_unknown(direction):
         peers = [peer(Unknown("the rule's type (ingress or egress) is not known"))]
@@ -147,7 +170,8 @@ def vpc_ingress_rule(resource: Resource, context: AwsContext, facts: Facts) -> N
         rule.origin(), platform=PLATFORM, mechanism=resource.type, protocol=protocol,
         ports=rule_ports(protocol, rule.get("from_port"), rule.get("to_port")),
         peers=[*_sources(rule.get("cidr_ipv4"), rule.get("cidr_ipv6")),
-               *_tags(rule.get("referenced_security_group_id"), rule.get("prefix_list_id"))],
+               *_tags(rule.get("referenced_security_group_id")),
+               *context.prefix_list_peers(rule.get("prefix_list_id"))],
         path=referenced_address(rule.get("security_group_id")) or "",
     ))
 
