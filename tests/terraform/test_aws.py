@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def test_security_group_ingress_open_to_the_world_points_at_the_ingress_block(scan_tf):
     result = scan_tf('''
@@ -491,6 +493,7 @@ def test_account_public_access_block_covers_every_bucket(scan_tf):
 
 
 def test_classic_load_balancer_without_security_groups(scan_tf):
+    """Both the DICOM listener and the HTTPS listener that forwards to Orthanc's 8042."""
     result = scan_tf('''
         resource "aws_elb" "pacs" {
           availability_zones = ["eu-west-1a"]
@@ -508,8 +511,7 @@ def test_classic_load_balancer_without_security_groups(scan_tf):
           }
         }
     ''')
-    [finding] = result.of("DG101")
-    assert finding.ports == [11112]
+    assert sorted(finding.ports for finding in result.of("DG101")) == [[8042], [11112]]
 
 
 def test_an_explicit_setting_is_what_the_finding_points_at(scan_tf):
@@ -568,3 +570,50 @@ def test_managed_prefix_lists_admit_their_entries(scan_tf):
         }
     ''')
     assert result.resources("DG101") == {"aws_vpc_security_group_ingress_rule.partners"}
+
+
+ALB = '''
+    resource "aws_security_group" "alb" {{
+      name = "alb"
+      ingress {{
+        from_port   = 443
+        to_port     = 443
+        protocol    = "tcp"
+        cidr_blocks = ["{source}"]
+      }}
+    }}
+
+    resource "aws_lb" "viewer" {{
+      load_balancer_type = "application"
+      internal           = false
+      security_groups    = [aws_security_group.alb.id]
+    }}
+
+    resource "aws_lb_target_group" "orthanc" {{
+      port     = 8042
+      protocol = "HTTP"
+      vpc_id   = "vpc-0123"
+    }}
+
+    resource "aws_lb_listener" "https" {{
+      load_balancer_arn = aws_lb.viewer.arn
+      port              = 443
+      protocol          = "HTTPS"
+      default_action {{
+        type             = "forward"
+        target_group_arn = aws_lb_target_group.orthanc.arn
+      }}
+    }}
+'''
+
+
+@pytest.mark.parametrize(("source", "exposed"), [("0.0.0.0/0", True), ("10.90.0.0/16", False)])
+def test_load_balancer_forwarding_to_orthanc_through_its_security_group(scan_tf, source, exposed):
+    result = scan_tf(ALB.format(source=source))
+    findings = result.of("DG101")
+    assert bool(findings) is exposed
+    if exposed:
+        [finding] = findings
+        assert finding.resource == "aws_lb_listener.https"
+        assert finding.ports == [8042]
+        assert "forwards to port 8042" in finding.path

@@ -48,6 +48,8 @@ class AwsContext:
     load_balancers: dict[str, Part] = field(default_factory=dict)
     policy_documents: dict[str, Resource] = field(default_factory=dict)
     prefix_lists: dict[str, list[Any]] = field(default_factory=dict)
+    group_rules: dict[str, list[GroupRule]] = field(default_factory=dict)
+    target_groups: dict[str, Part] = field(default_factory=dict)
 
     def prefix_list_peers(self, values: Any) -> list[dict[str, Any]]:
         """Managed prefix lists of the configuration admit their entries' CIDRs; others (an
@@ -97,10 +99,27 @@ def build_context(configuration: Configuration) -> AwsContext:
             entries.append(resource.body.attr("cidr"))
     for resource in configuration.of_type("aws_lb", "aws_alb"):
         context.load_balancers[resource.address] = Part.of(resource)
+    for resource in configuration.of_type("aws_lb_target_group", "aws_alb_target_group"):
+        context.target_groups[resource.address] = Part.of(resource)
+    _index_group_rules(configuration, context)
     for resource in configuration.resources:
         if resource.type == "aws_iam_policy_document":
             context.policy_documents[resource.address] = resource
     return context
+
+
+def _index_group_rules(configuration: Configuration, context: AwsContext) -> None:
+    """Every ingress rule by the security group it belongs to, for load balancers."""
+    for resource in configuration.of_type("aws_security_group", "aws_default_security_group"):
+        context.group_rules.setdefault(resource.address, []).extend(
+            _inline_rules(resource, context))
+    standalone = [_standalone_rule(resource, context)
+                  for resource in configuration.of_type("aws_security_group_rule")]
+    standalone += [_vpc_rule(resource, context)
+                   for resource in configuration.of_type("aws_vpc_security_group_ingress_rule")]
+    for rule in standalone:
+        if rule is not None and rule.group:
+            context.group_rules.setdefault(rule.group, []).append(rule)
 
 
 # --- ingress ------------------------------------------------------------------------------
@@ -130,25 +149,36 @@ def _tags(*tag_lists: Any) -> list[dict[str, Any]]:
             for tags in tag_lists for tag in items(tags)]
 
 
-def security_group(resource: Resource, context: AwsContext, facts: Facts) -> None:
+@dataclass(slots=True)
+class GroupRule:
+    """One ingress rule of a security group, wherever it is written."""
+
+    part: Part
+    group: str  # the address of the security group it belongs to, when known
+    protocol: Any
+    ports: list[Any] | Unknown
+    peers: list[dict[str, Any]]
+
+
+def _inline_rules(resource: Resource, context: AwsContext) -> list[GroupRule]:
+    rules = []
     for rule in Part.of(resource).parts("ingress"):
         protocol = rule.get("protocol")
-        facts.ingress.append(ingress(
-            rule.origin(), platform=PLATFORM, mechanism="aws_security_group ingress",
-            protocol=protocol,
-            ports=rule_ports(protocol, rule.get("from_port"), rule.get("to_port")),
-            peers=[*_sources(rule.get("cidr_blocks"), rule.get("ipv6_cidr_blocks")),
-                   *_tags(rule.get("security_groups")),
-                   *context.prefix_list_peers(rule.get("prefix_list_ids")),
-                   *(_tags("self") if tristate(rule.get("self")) else [])],
-        ))
+        rules.append(GroupRule(
+            rule, resource.address, protocol,
+            rule_ports(protocol, rule.get("from_port"), rule.get("to_port")),
+            [*_sources(rule.get("cidr_blocks"), rule.get("ipv6_cidr_blocks")),
+             *_tags(rule.get("security_groups")),
+             *context.prefix_list_peers(rule.get("prefix_list_ids")),
+             *(_tags("self") if tristate(rule.get("self")) else [])]))
+    return rules
 
 
-def security_group_rule(resource: Resource, context: AwsContext, facts: Facts) -> None:
+def _standalone_rule(resource: Resource, context: AwsContext) -> GroupRule | None:
     rule = Part.of(resource)
     direction = rule.get("type")
     if not is_unknown(direction) and direction != "ingress":
-        return
+        return None
     peers = [*_sources(rule.get("cidr_blocks"), rule.get("ipv6_cidr_blocks")),
              *_tags(rule.get("source_security_group_id")),
              *context.prefix_list_peers(rule.get("prefix_list_ids")),
@@ -156,39 +186,94 @@ def security_group_rule(resource: Resource, context: AwsContext, facts: Facts) -
     if is_unknown(direction):
         peers = [peer(Unknown("the rule's type (ingress or egress) is not known"))]
     protocol = rule.get("protocol")
-    facts.ingress.append(ingress(
-        rule.origin(), platform=PLATFORM, mechanism=resource.type, protocol=protocol,
-        ports=rule_ports(protocol, rule.get("from_port"), rule.get("to_port")), peers=peers,
-        path=referenced_address(rule.get("security_group_id")) or "",
-    ))
+    return GroupRule(rule, referenced_address(rule.get("security_group_id")) or "", protocol,
+                     rule_ports(protocol, rule.get("from_port"), rule.get("to_port")), peers)
+
+
+def _vpc_rule(resource: Resource, context: AwsContext) -> GroupRule:
+    rule = Part.of(resource)
+    protocol = rule.get("ip_protocol")
+    return GroupRule(
+        rule, referenced_address(rule.get("security_group_id")) or "", protocol,
+        rule_ports(protocol, rule.get("from_port"), rule.get("to_port")),
+        [*_sources(rule.get("cidr_ipv4"), rule.get("cidr_ipv6")),
+         *_tags(rule.get("referenced_security_group_id")),
+         *context.prefix_list_peers(rule.get("prefix_list_id"))])
+
+
+def _rule_fact(rule: GroupRule, mechanism: str, facts: Facts, path: str = "") -> None:
+    facts.ingress.append(ingress(rule.part.origin(), platform=PLATFORM, mechanism=mechanism,
+                                 protocol=rule.protocol, ports=rule.ports, peers=rule.peers,
+                                 path=path))
+
+
+def security_group(resource: Resource, context: AwsContext, facts: Facts) -> None:
+    for rule in _inline_rules(resource, context):
+        _rule_fact(rule, "aws_security_group ingress", facts)
+
+
+def security_group_rule(resource: Resource, context: AwsContext, facts: Facts) -> None:
+    rule = _standalone_rule(resource, context)
+    if rule is not None:
+        _rule_fact(rule, resource.type, facts, path=rule.group)
 
 
 def vpc_ingress_rule(resource: Resource, context: AwsContext, facts: Facts) -> None:
-    rule = Part.of(resource)
-    protocol = rule.get("ip_protocol")
-    facts.ingress.append(ingress(
-        rule.origin(), platform=PLATFORM, mechanism=resource.type, protocol=protocol,
-        ports=rule_ports(protocol, rule.get("from_port"), rule.get("to_port")),
-        peers=[*_sources(rule.get("cidr_ipv4"), rule.get("cidr_ipv6")),
-               *_tags(rule.get("referenced_security_group_id")),
-               *context.prefix_list_peers(rule.get("prefix_list_id"))],
-        path=referenced_address(rule.get("security_group_id")) or "",
-    ))
+    rule = _vpc_rule(resource, context)
+    _rule_fact(rule, resource.type, facts, path=rule.group)
 
 
-def _internet_facing(balancer: Part | None, reason: str) -> Any:
-    """True when a load balancer without security groups faces the internet. With security
-    groups, their own rules are the exposure (and are reported themselves)."""
+# --- load balancers -----------------------------------------------------------------------
+
+def _admits_internet(rules: list[GroupRule], port: Any) -> Any:
+    """Whether security group rules admit the internet to a TCP port: True, False or Unknown."""
+    undecided: Unknown | None = None
+    for rule in rules:
+        scopes = {found["scope"] for found in rule.peers}
+        if not scopes & {"internet", "unknown"}:
+            continue
+        protocol = rule.protocol
+        if not is_unknown(protocol) and normalise_protocol(protocol) not in ("all", "tcp"):
+            continue
+        spans = rule.ports
+        if (is_unknown(protocol) or is_unknown(spans) or is_unknown(port)
+                or any(is_unknown(span) for span in spans)):
+            undecided = Unknown("a rule of the load balancer's security group is not known")
+            continue
+        if any(span[0] <= int(port) <= span[1] for span in spans):
+            if "internet" in scopes:
+                return True
+            undecided = Unknown("a source of the load balancer's security group is not known")
+    return undecided if undecided is not None else False
+
+
+def _internet_facing(balancer: Part | None, port: Any, context: AwsContext,
+                     reason: str) -> Any:
+    """Whether the internet reaches a load balancer's listener port: it is not internal, and
+    it has no security group (an NLB) or one that admits the internet to that port."""
     if balancer is None:
         return Unknown(reason)
-    if items(balancer.get("security_groups")):
-        return False
     internal = balancer.get("internal", False)
-    return internal if is_unknown(internal) else not tristate(internal)
+    if is_unknown(internal):
+        return internal
+    if tristate(internal):
+        return False
+    groups = items(balancer.get("security_groups"))
+    if not groups:
+        return True
+    verdicts = []
+    for group in groups:
+        rules = context.group_rules.get(referenced_address(group) or "")
+        verdicts.append(_admits_internet(rules, port) if rules is not None else Unknown(
+            "a security group of the load balancer is not in the configuration"))
+    if any(verdict is True for verdict in verdicts):
+        return True
+    return next((verdict for verdict in verdicts if is_unknown(verdict)), False)
 
 
-def _listener_fact(part: Part, facing: Any, port: Any, protocol: Any, mechanism: str,
-                   facts: Facts) -> None:
+def _listener_fact(part: Part, facing: Any, port: Any, protocol: Any, targets: list[Any],
+                   mechanism: str, facts: Facts) -> None:
+    """The listener port and the ports it forwards to (the service behind it)."""
     if facing is False:
         return
     if is_unknown(protocol):
@@ -196,27 +281,49 @@ def _listener_fact(part: Part, facing: Any, port: Any, protocol: Any, mechanism:
     else:
         normalised = LISTENER_PROTOCOLS.get(str(protocol or "tcp").lower(), "tcp")
     source = peer("internet", tag=True) if facing is True else peer(facing)
+    path = ""
+    if targets:
+        path = f"listener port {port} forwards to port " + ", ".join(map(str, targets))
     facts.ingress.append(ingress(
         part.origin(), platform=PLATFORM, mechanism=mechanism, protocol=normalised,
-        ports=[port_range(port)], peers=[source],
+        ports=[port_range(port), *(port_range(target) for target in targets)],
+        peers=[source], path=path,
     ))
+
+
+def _target_ports(listener: Part, context: AwsContext) -> list[Any]:
+    ports = []
+    for action in listener.parts("default_action"):
+        arns = [action.get("target_group_arn"),
+                *(group.get("arn") for forward in action.parts("forward")
+                  for group in forward.parts("target_group"))]
+        for arn in arns:
+            group = context.target_groups.get(referenced_address(arn) or "")
+            if group is not None and group.has("port") and group.get("port") not in ports:
+                ports.append(group.get("port"))
+    return ports
 
 
 def lb_listener(resource: Resource, context: AwsContext, facts: Facts) -> None:
     listener = Part.of(resource)
-    address = referenced_address(listener.get("load_balancer_arn"))
-    balancer = context.load_balancers.get(address or "")
-    facing = _internet_facing(balancer, "the listener's load balancer is not in the "
-                                        "configuration")
-    _listener_fact(listener, facing, listener.get("port"), listener.get("protocol"),
-                   "internet-facing load balancer listener", facts)
+    balancer = context.load_balancers.get(
+        referenced_address(listener.get("load_balancer_arn")) or "")
+    port = listener.get("port")
+    facing = _internet_facing(balancer, port, context,
+                              "the listener's load balancer is not in the configuration")
+    _listener_fact(listener, facing, port, listener.get("protocol"),
+                   _target_ports(listener, context), "internet-facing load balancer listener",
+                   facts)
 
 
 def classic_elb(resource: Resource, context: AwsContext, facts: Facts) -> None:
     balancer = Part.of(resource)
-    facing = _internet_facing(balancer, "")
     for listener in balancer.parts("listener"):
-        _listener_fact(listener, facing, listener.get("lb_port"), listener.get("lb_protocol"),
+        port = listener.get("lb_port")
+        facing = _internet_facing(balancer, port, context, "")
+        target = listener.get("instance_port")
+        _listener_fact(listener, facing, port, listener.get("lb_protocol"),
+                       [target] if target is not None else [],
                        "internet-facing classic load balancer", facts)
 
 
