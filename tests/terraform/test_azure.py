@@ -215,3 +215,31 @@ def test_managed_disks_are_always_encrypted(scan_tf):
     ''')
     assert not result.findings
     assert result.facts.storage[0]["encrypted"] is True
+
+
+def test_database_firewall_rules(scan_tf):
+    result = scan_tf('''
+        resource "azurerm_postgresql_flexible_server_firewall_rule" "anyone" {
+          name             = "anyone"
+          server_id        = "/subscriptions/0/resourceGroups/rg/providers/pg"
+          start_ip_address = "0.0.0.0"
+          end_ip_address   = "255.255.255.255"
+        }
+
+        resource "azurerm_mssql_firewall_rule" "azure_services" {
+          name             = "AllowAzureServices"
+          server_id        = "/subscriptions/0/resourceGroups/rg/providers/sql"
+          start_ip_address = "0.0.0.0"
+          end_ip_address   = "0.0.0.0"
+        }
+
+        resource "azurerm_mysql_flexible_server_firewall_rule" "office" {
+          name                = "office"
+          resource_group_name = "rg"
+          server_name         = "pacs-index"
+          start_ip_address    = "203.0.113.0"
+          end_ip_address      = "203.0.113.255"
+        }
+    ''')
+    assert result.resources("DG305") == {
+        "azurerm_postgresql_flexible_server_firewall_rule.anyone"}
