@@ -617,3 +617,54 @@ def test_load_balancer_forwarding_to_orthanc_through_its_security_group(scan_tf,
         assert finding.resource == "aws_lb_listener.https"
         assert finding.ports == [8042]
         assert "forwards to port 8042" in finding.path
+
+
+def test_policy_documents_merged_from_sources_and_overrides(scan_tf):
+    """registry.terraform.io/providers/hashicorp/aws/latest/docs/data-sources/iam_policy_document:
+    statements with the Sid of an earlier one replace it."""
+    result = scan_tf('''
+        data "aws_iam_policy_document" "public_read" {
+          statement {
+            sid       = "Read"
+            actions   = ["s3:GetObject"]
+            resources = ["arn:aws:s3:::stmary-archive/*"]
+            principals {
+              type        = "*"
+              identifiers = ["*"]
+            }
+          }
+        }
+
+        data "aws_iam_policy_document" "partner_read" {
+          statement {
+            sid       = "Read"
+            actions   = ["s3:GetObject"]
+            resources = ["arn:aws:s3:::stmary-archive/*"]
+            principals {
+              type        = "AWS"
+              identifiers = ["arn:aws:iam::111122223333:role/partner"]
+            }
+          }
+        }
+
+        data "aws_iam_policy_document" "combined" {
+          source_policy_documents = [data.aws_iam_policy_document.public_read.json]
+        }
+
+        data "aws_iam_policy_document" "overridden" {
+          source_policy_documents   = [data.aws_iam_policy_document.public_read.json]
+          override_policy_documents = [data.aws_iam_policy_document.partner_read.json]
+        }
+
+        resource "aws_s3_bucket_policy" "combined" {
+          bucket = "stmary-archive"
+          policy = data.aws_iam_policy_document.combined.json
+        }
+
+        resource "aws_s3_bucket_policy" "overridden" {
+          bucket = "stmary-archive"
+          policy = data.aws_iam_policy_document.overridden.json
+        }
+    ''')
+    assert result.resources("DG302") == {"aws_s3_bucket_policy.combined"}
+    assert not result.of("DG302", "unresolved")

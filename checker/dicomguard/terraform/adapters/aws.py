@@ -20,7 +20,12 @@ from dicomguard.facts import (
 )
 from dicomguard.model import Facts, Unknown, is_unknown
 from dicomguard.terraform.adapters.parts import Part, items, json_document, referenced_address
-from dicomguard.terraform.adapters.policy_documents import iam_document, public_statements
+from dicomguard.terraform.adapters.policy_documents import (
+    iam_document,
+    merge_statements,
+    public_statements,
+    statements_of,
+)
 from dicomguard.terraform.model import Configuration, Resource
 
 PLATFORM = "aws"
@@ -520,13 +525,34 @@ def _policy_grants(part: Part, document: Any, context: AwsContext, bucket: Any,
                                   suffix=f"statement{index}"))
 
 
-def _policy_document(value: Any, context: AwsContext) -> Any:
+def _policy_document(value: Any, context: AwsContext, seen: frozenset[str] = frozenset()
+                     ) -> Any:
+    """The document a policy argument holds: JSON text, an object, or an
+    aws_iam_policy_document of the configuration, rendered the way the provider merges it
+    (source documents, then its own statements, then overrides; a later Sid replaces)."""
     address = referenced_address(value)
     source = context.policy_documents.get(address or "")
-    if source is not None:
-        statements = [_plain(statement) for statement in Part.of(source).parts("statement")]
-        return iam_document(statements)
-    return json_document(value)
+    if source is None or address is None:
+        return json_document(value)
+    if address in seen:
+        return Unknown("policy documents include each other")
+    body = Part.of(source)
+    own = iam_document([_plain(statement) for statement in body.parts("statement")])
+    merged: list[Any] = []
+    for included in [*_included(body, ("source_policy_documents", "source_json")), own,
+                     *_included(body, ("override_policy_documents", "override_json"))]:
+        document = included if included is own else _policy_document(
+            included, context, seen | {address})
+        statements = statements_of(document)
+        if is_unknown(statements):
+            return statements
+        merged = merge_statements(merged, statements)
+    return {"Statement": merged}
+
+
+def _included(body: Part, names: tuple[str, ...]) -> list[Any]:
+    return [document for name in names for document in items(body.get(name))
+            if document != ""]
 
 
 def _plain(part: Part) -> dict[str, Any]:

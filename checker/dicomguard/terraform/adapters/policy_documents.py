@@ -23,18 +23,37 @@ WILDCARDS = frozenset("*?")
 READ_ACTION_PREFIXES = ("s3:get", "s3:list", "healthimaging:get", "healthimaging:search")
 
 
-def public_statements(document: Any) -> list[tuple[str, str]] | Unknown:
-    """(principal, access) for every Allow statement open to everyone; Unknown when the
-    document cannot be read."""
+def statements_of(document: Any) -> list[Any] | Unknown:
     if is_unknown(document):
         return document
     if not isinstance(document, dict):
         return Unknown("policy is not a JSON object")
     statements = document.get("Statement", [])
     if isinstance(statements, dict):
-        statements = [statements]
+        return [statements]
     if not isinstance(statements, list):
         return Unknown("policy Statement is not a list")
+    return statements
+
+
+def merge_statements(base: list[Any], later: list[Any]) -> list[Any]:
+    """Statements of `later` added to `base`; one with the Sid of an earlier one replaces it."""
+    result = list(base)
+    for statement in later:
+        sid = statement.get("Sid") if isinstance(statement, dict) else None
+        if isinstance(sid, str) and sid:
+            result = [kept for kept in result
+                      if not (isinstance(kept, dict) and kept.get("Sid") == sid)]
+        result.append(statement)
+    return result
+
+
+def public_statements(document: Any) -> list[tuple[str, str]] | Unknown:
+    """(principal, access) for every Allow statement open to everyone; Unknown when the
+    document cannot be read."""
+    statements = statements_of(document)
+    if is_unknown(statements):
+        return statements
     found: list[tuple[str, str]] = []
     for statement in statements:
         if not isinstance(statement, dict) or str(statement.get("Effect", "")).lower() != "allow":
@@ -124,6 +143,8 @@ def iam_document(statements: list[dict[str, Any]]) -> dict[str, Any]:
     for statement in statements:
         entry: dict[str, Any] = {"Effect": statement.get("effect") or "Allow",
                                  "Action": statement.get("actions") or []}
+        if statement.get("sid"):
+            entry["Sid"] = statement["sid"]
         for block, key in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
             principals: dict[str, Any] = {}
             for principal in statement.get(block) or []:
