@@ -21,6 +21,7 @@ from dicomguard.terraform.values import EvaluationError, Lazy, materialize, to_s
 
 RESOURCE_META = frozenset({"count", "for_each", "depends_on", "provider"})
 MODULE_META = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
+LIFECYCLE_REFERENCES = frozenset({"ignore_changes", "replace_triggered_by"})
 SINGLE = None  # the instance key of a resource or module without count or for_each
 
 
@@ -152,7 +153,9 @@ class ModuleInstance:
         found = self._names.get(name)
         if found is not None:
             return found
-        if name in {"count", "each", "self"}:
+        if name == "self":
+            return Unknown("self is known only after apply")
+        if name in {"count", "each"}:
             raise EvaluationError(f"{name!r} cannot be used here")
         # A resource type this module does not declare: a fragment of a larger configuration.
         # Its attributes are unknown, but references still name the resource.
@@ -307,6 +310,9 @@ class ModuleInstance:
         for child in syntax.blocks:
             if child.type == "dynamic":
                 blocks.extend(self.expand_dynamic(child, scope))
+            elif child.type == "lifecycle":
+                # ignore_changes and replace_triggered_by name attributes, not values.
+                blocks.append(self.build_block(child, scope, LIFECYCLE_REFERENCES))
             else:
                 blocks.append(self.build_block(child, scope))
         return Block(syntax.type, list(syntax.labels), attributes, blocks, syntax.file,
