@@ -32,16 +32,20 @@ class Scope:
     """Names visible to an expression: local bindings (for, each, count, iterators) in a chain,
     then the module's top-level names through `lookup_root`."""
 
-    __slots__ = ("bindings", "files", "lookup_root")
+    __slots__ = ("bindings", "files", "lookup_root", "speculative")
 
     def __init__(self, bindings: dict[str, Any], lookup_root: Callable[[str], Any],
-                 files: Any = None) -> None:
+                 files: Any = None, speculative: bool = False) -> None:
         self.bindings = bindings
         self.lookup_root = lookup_root
         self.files = files  # a FileAccess for file(), templatefile(), fileexists()
+        # True inside an instance that may not exist (its count or for_each is unknown):
+        # what fails there is not reported, since Terraform may never evaluate it.
+        self.speculative = speculative
 
-    def child(self, bindings: dict[str, Any]) -> Scope:
-        return Scope({**self.bindings, **bindings}, self.lookup_root, self.files)
+    def child(self, bindings: dict[str, Any], speculative: bool = False) -> Scope:
+        return Scope({**self.bindings, **bindings}, self.lookup_root, self.files,
+                     self.speculative or speculative)
 
     def lookup(self, name: str) -> Any:
         if name in self.bindings:

@@ -78,7 +78,7 @@ class ModuleInstance:
     def __init__(self, source: ModuleSource, session: Session, *, address: str = "",
                  inputs: dict[str, Callable[[], Any]] | None = None,
                  root: ModuleInstance | None = None, call_path: tuple[str, ...] = (),
-                 depth: int = 0) -> None:
+                 depth: int = 0, speculative: bool = False) -> None:
         self.source = source
         self.session = session
         self.address = address
@@ -87,7 +87,7 @@ class ModuleInstance:
         self.call_path = call_path
         self.depth = depth
         self.files = session.files_for(self.root.source.absolute)
-        self.scope = Scope({}, self.lookup, self.files)
+        self.scope = Scope({}, self.lookup, self.files, speculative)
         self._memo: dict[tuple[str, str], Any] = {}
         self._resource_groups: dict[tuple[str, str], ResourceGroup] = {}
         self._calls: dict[str, ModuleCall] = {}
@@ -109,10 +109,12 @@ class ModuleInstance:
     # Evaluation with errors reported, never raised
 
     def evaluate(self, attribute: SyntaxAttribute, file: str, scope: Scope | None = None) -> Any:
+        scope = scope or self.scope
         try:
-            return evaluate(attribute.expression, scope or self.scope)
+            return evaluate(attribute.expression, scope)
         except EvaluationError as error:
-            self.session.error(file, error.line or attribute.line, error.message)
+            if not scope.speculative:
+                self.session.error(file, error.line or attribute.line, error.message)
             return Unknown(f"{attribute.name} could not be evaluated: {error.message}")
         except RecursionError:
             self.session.error(file, attribute.line, "expression nests too deeply")
@@ -172,12 +174,15 @@ class ModuleInstance:
         if block is None:
             return Unknown(f"var.{name} is not declared in this module")
         constraint = block.attributes.get("type")
-        if name in self.inputs:
-            value = self.inputs[name]()
-        elif "default" in block.attributes:
+        nullable = block.attributes.get("nullable")
+        given = name in self.inputs
+        value = self.inputs[name]() if given else None
+        never_null = nullable is not None and nullable.expression == ("lit", False)
+        if not given or (value is None and never_null):
+            # With nullable = false, a null input means "use the default".
+            if "default" not in block.attributes:
+                return Unknown(f"var.{name} has no value")
             value = self.evaluate(block.attributes["default"], block.file)
-        else:
-            return Unknown(f"var.{name} has no value")
         try:
             return convert(value, constraint.expression if constraint else None)
         except EvaluationError as error:
@@ -275,8 +280,8 @@ class ModuleInstance:
             return self.scope
         if isinstance(key, Unknown):
             if "count" in block.attributes:
-                return self.scope.child({"count": {"index": key}})
-            return self.scope.child({"each": {"key": key, "value": key}})
+                return self.scope.child({"count": {"index": key}}, speculative=True)
+            return self.scope.child({"each": {"key": key, "value": key}}, speculative=True)
         if isinstance(key, tuple):
             return self.scope.child({"each": {"key": key[0], "value": key[1]}})
         return self.scope.child({"count": {"index": key}})
@@ -349,7 +354,8 @@ class ModuleInstance:
             items = [(Unknown("bad for_each"), Unknown("bad for_each"))]
         blocks = []
         for key, value in items:
-            inner = scope.child({iterator: {"key": key, "value": value}})
+            inner = scope.child({iterator: {"key": key, "value": value}},
+                                speculative=isinstance(collection, Unknown))
             labels: list[str] = []
             if "labels" in dynamic.attributes:
                 evaluated = self.evaluate(dynamic.attributes["labels"], dynamic.file, inner)
@@ -493,8 +499,12 @@ class ResourceInstance(Lazy):
         if name not in self._values:
             self._values[name] = Reference(f"{self.address}.{name} refers to itself",
                                            self.address, name)
-            self._values[name] = self.group.module.evaluate(attribute, self.group.block.file,
-                                                            self.scope)
+            value = self.group.module.evaluate(attribute, self.group.block.file, self.scope)
+            if value is None:
+                # Not set: the provider may compute it (an optional and computed attribute).
+                value = Reference(f"{self.address}.{name} is known only after apply",
+                                  self.address, name)
+            self._values[name] = value
         return self._values[name]
 
     def resolve(self) -> Any:
@@ -538,7 +548,7 @@ class ModuleCall(Lazy):
             self._instances[lookup] = ModuleInstance(
                 source, self.parent.session, address=address, inputs=inputs,
                 root=self.parent.root, call_path=(*self.parent.call_path, self.name),
-                depth=self.parent.depth + 1)
+                depth=self.parent.depth + 1, speculative=scope.speculative)
         return self._instances
 
     def _input(self, attribute: SyntaxAttribute, scope: Scope) -> Callable[[], Any]:
