@@ -64,7 +64,7 @@ def _eval(ast: Ast, scope: Scope) -> Any:
         return ast[1]
     handler = _HANDLERS.get(kind)
     if handler is None:
-        raise EvaluationError(f"unsupported expression {kind}")
+        raise EvaluationError(f"unsupported expression {kind}", malformed=True)
     return handler(ast, scope)
 
 
@@ -331,7 +331,8 @@ def _call(ast: Ast, scope: Scope) -> Any:
     try:
         return call_function(name, arguments, scope)
     except EvaluationError as error:
-        raise EvaluationError(f"{name}(): {error.message}", line) from None
+        raise EvaluationError(f"{name}(): {error.message}", line,
+                              malformed=error.malformed) from None
 
 
 def _try(name: str, argument_asts: list[Ast], scope: Scope) -> Any:

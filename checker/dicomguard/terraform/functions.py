@@ -63,7 +63,7 @@ def call_function(name: str, arguments: list[Any], scope: Any) -> Any:
     try:
         return implementation(*arguments)
     except TypeError as error:
-        raise EvaluationError(f"wrong arguments: {error}") from None
+        raise EvaluationError(f"wrong arguments: {error}", malformed=True) from None
 
 
 def _list(value: Any, what: str = "argument") -> list[Any]:

@@ -113,8 +113,14 @@ class ModuleInstance:
         try:
             return evaluate(attribute.expression, scope)
         except EvaluationError as error:
-            if not scope.speculative:
-                self.session.error(file, error.line or attribute.line, error.message)
+            line = error.line or attribute.line
+            if error.malformed:
+                self.session.error(file, line, error.message)
+            elif not scope.speculative:
+                # What the values met makes Terraform fail here (a null interpolated, a missing
+                # key); often a library module evaluated with its placeholder defaults.
+                self.session.note(Origin(file, line, attribute.end_line, ""),
+                                  f"{attribute.name} cannot be evaluated: {error.message}")
             return Unknown(f"{attribute.name} could not be evaluated: {error.message}")
         except RecursionError:
             self.session.error(file, attribute.line, "expression nests too deeply")
@@ -158,7 +164,7 @@ class ModuleInstance:
         if name == "self":
             return Unknown("self is known only after apply")
         if name in {"count", "each"}:
-            raise EvaluationError(f"{name!r} cannot be used here")
+            raise EvaluationError(f"{name!r} cannot be used here", malformed=True)
         # A resource type this module does not declare: a fragment of a larger configuration.
         # Its attributes are unknown, but references still name the resource.
         return Namespace(name, lambda resource_name: Undeclared(
@@ -383,10 +389,10 @@ class Namespace(Lazy):
         return self.member(name)
 
     def index(self, key: Any) -> Any:
-        raise EvaluationError(f"{self.name} cannot be indexed")
+        raise EvaluationError(f"{self.name} cannot be indexed", malformed=True)
 
     def resolve(self) -> Any:
-        raise EvaluationError(self.misuse)
+        raise EvaluationError(self.misuse, malformed=True)
 
 
 class Undeclared(Lazy):
@@ -451,7 +457,8 @@ class ResourceGroup(Lazy):
             return Reference(f"{self.base}.{name}: {keys.reason}", self.base, name)
         if keys == [SINGLE]:
             return self.instance(SINGLE).attr(name)
-        raise EvaluationError(f"{self.base} has several instances; use an index or [*]")
+        raise EvaluationError(f"{self.base} has several instances; use an index or [*]",
+                              malformed=True)
 
     def index(self, key: Any) -> Any:
         keys = self.keys()
@@ -563,7 +570,8 @@ class ModuleCall(Lazy):
             return Unknown(f"{self.base}.{name}: {self._keys.reason}")
         if list(instances) == [SINGLE]:
             return instances[SINGLE].output(name)
-        raise EvaluationError(f"{self.base} has several instances; use an index")
+        raise EvaluationError(f"{self.base} has several instances; use an index",
+                              malformed=True)
 
     def index(self, key: Any) -> Any:
         instances = self._build()
