@@ -74,10 +74,10 @@ def test_logical_operators_are_known_when_one_side_decides(value) -> None:
 def test_a_malformed_expression_is_an_error_with_its_line(configuration) -> None:
     loaded = configuration({"main.tf": 'resource "aws_instance" "a" {\n  ami = "x"\n'
                                        '  name = upper("a", "b")\n  tags = True\n}\n'})
-    assert [(error.file, error.line) for error in loaded.errors] == [
-        ("main.tf", 3), ("main.tf", 4)]
     body = loaded.resources[0].body
     assert isinstance(body.attr("name"), Unknown) and isinstance(body.attr("tags"), Unknown)
+    assert [(error.file, error.line) for error in loaded.errors] == [
+        ("main.tf", 3), ("main.tf", 4)]
 
 
 def test_values_terraform_would_reject_give_a_note_with_the_line_and_an_unknown(
@@ -98,10 +98,10 @@ resource "test" "probe" {
   can  = can(local.ports.hl7)
 }
 '''})
+    probe = loaded.by_address("test.probe").body
     assert loaded.errors == []
     assert sorted(note["origin"]["line"] for note in loaded.notes) == [9, 10]
     assert "null" in loaded.notes[0]["message"]
-    probe = loaded.by_address("test.probe").body
     assert isinstance(probe.attr("name"), Unknown)
     assert isinstance(probe.attr("bad"), Unknown)
     assert probe.attr("good") == 2575

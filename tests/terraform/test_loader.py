@@ -125,9 +125,9 @@ resource "aws_security_group_rule" "dicom" {
 
 def test_a_capitalised_bool_is_an_invalid_reference_as_in_terraform(configuration) -> None:
     loaded = configuration({"main.tf": 'resource "aws_ebs_volume" "v" {\n  encrypted = True\n}\n'})
+    assert isinstance(loaded.resources[0].body.attr("encrypted"), Unknown)
     [error] = loaded.errors
     assert (error.line, "invalid reference 'True'") == (2, error.message[:24])
-    assert isinstance(loaded.resources[0].body.attr("encrypted"), Unknown)
 
 
 def test_files_of_a_directory_that_clash_are_checked_one_by_one(configuration) -> None:
@@ -180,3 +180,14 @@ resource "aws_instance" "a" {
     [lifecycle] = body.blocks_of("lifecycle")
     assert lifecycle.attributes.keys() == {"create_before_destroy"}
     assert isinstance(body.blocks_of("provisioner")[0].attr("command"), Unknown)
+
+
+def test_a_body_is_evaluated_when_first_read_and_its_problems_reported_then(
+        configuration) -> None:
+    loaded = configuration({"main.tf": 'resource "aws_iam_role" "unread" {\n  name = True\n}\n'
+                                       'resource "aws_ebs_volume" "v" {\n  size = 1\n}\n'})
+    assert loaded.errors == []
+    assert loaded.by_address("aws_ebs_volume.v").body.attr("size") == 1
+    assert loaded.errors == []
+    loaded.by_address("aws_iam_role.unread").body  # noqa: B018 - reading it evaluates it
+    assert [error.line for error in loaded.errors] == [2]

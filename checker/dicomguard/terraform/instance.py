@@ -43,11 +43,12 @@ class Session:
     """What all module instances of one load share: errors, notes, module resolution."""
 
     def __init__(self, resolve_call: Callable[[ModuleInstance, SyntaxBlock],
-                                               ModuleSource | None], files_for: Any) -> None:
+                                               ModuleSource | None], files_for: Any,
+                 errors: list[ScanError], notes: list[dict[str, Any]]) -> None:
         self.resolve_call = resolve_call
         self.files_for = files_for
-        self.errors: list[ScanError] = []
-        self.notes: list[dict[str, Any]] = []
+        self.errors = errors  # the Configuration's lists: bodies evaluated later add to them
+        self.notes = notes
         self._seen: set[tuple[str, int | None, str]] = set()
 
     def error(self, file: str, line: int | None, message: str) -> None:
@@ -59,9 +60,10 @@ class Session:
     def note(self, origin: Origin, message: str) -> None:
         from dicomguard.facts import note
 
-        entry = note(origin, message)
-        if entry not in self.notes:
-            self.notes.append(entry)
+        key = (origin.file, origin.line, message)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.notes.append(note(origin, message))
 
 
 def _key_suffix(key: Any) -> str:
@@ -517,10 +519,12 @@ class ResourceInstance(Lazy):
     def resolve(self) -> Any:
         return Reference(f"{self.address} is known only after apply", self.address, "")
 
+    def body(self) -> Block:
+        return self.group.module.build_block(self.group.block, self.scope, RESOURCE_META)
+
     def resource(self) -> Resource:
         module = self.group.module
-        body = module.build_block(self.group.block, self.scope, RESOURCE_META)
-        return Resource(self.address, self.group.type, self.group.name, body,
+        return Resource(self.address, self.group.type, self.group.name, self.body,
                         module_address=module.address, mode=self.group.mode)
 
 
