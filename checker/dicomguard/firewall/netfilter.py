@@ -265,6 +265,7 @@ class Chain:
     versions: frozenset[int] = frozenset({4, 6})
     nat: bool = False
     rules: list[Rule] = field(default_factory=list)
+    coalesced: list[Rule] | None = None  # rules as evaluate.py walks them, built on first use
 
 
 @dataclass(slots=True)
