@@ -337,7 +337,8 @@ def _translated(ruleset: Ruleset, ending: Ending, version: int, protocol: str,
     probe = Probe(version, protocol, new_port, hook, None if local else target.address or None,
                   natted=True)
     nat_step = ending.decision.path
-    where = f"{target.address}:{new_port}" if target.address else f"port {new_port}"
+    host = f"[{target.address}]" if ":" in target.address else target.address
+    where = f"{host}:{new_port}" if target.address else f"port {new_port}"
     result = []
     for flow, decision in _hook(ruleset, hook, probe, [(ending.flow, ending.decision)])[0]:
         assert decision is not None
