@@ -293,3 +293,16 @@ def test_compose_format_1_is_named_in_the_error(context):
     result = analyse_text("compose", "pacs:\n  image: jodogne/orthanc\n", "docker-compose.yml",
                           context)
     assert "format 1" in result.errors[0].message
+
+
+def test_an_image_built_on_orthanc_is_read_through_its_variables(context):
+    facts = by_suffix(scan("""
+        services:
+          pacs:
+            image: registry.hospital.example/pacs:3.2
+            ports: ["8042:8042"]
+            environment:
+              ORTHANC__AUTHENTICATION_ENABLED: "false"
+    """, context))
+    assert facts["http"]["authentication"] is False
+    assert facts["http"]["reach"] == "unknown"  # RemoteAccessAllowed is in the image

@@ -148,7 +148,7 @@ def test_orthanc_config_from_a_config_map_in_the_same_file(context):
               configMap: {name: orthanc-config}
         """)
     _, services = scan(text, context)
-    assert services["http"]["reach"] == "internet"
+    assert services["http"]["reach"] == "unknown"  # hostNetwork: the node's addresses
     assert services["http"]["weak_credentials"] == [{"user": "admin",
                                                      "reason": "a vendor default password"}]
     assert services["http"]["origin"]["line"] == 11
@@ -179,3 +179,13 @@ def test_list_documents_and_other_kinds(context):
     ingress, services = scan(text, context)
     assert [fact["ports"] for fact in ingress] == [[[11112, 11112]]]
     assert services == {}
+
+
+def test_host_port_opens_the_node(context):
+    text = DEPLOYMENT.replace("              containerPort: 4242",
+                              "              containerPort: 4242\n              hostPort: 104")
+    ingress, services = scan(text, context)
+    assert [(fact["ports"], fact["peers"][0]["scope"], fact["mechanism"]) for fact in ingress] \
+        == [([[104, 104]], "unknown", "hostPort")]
+    assert services["dicom"]["reach"] == "unknown"
+    assert services["http"]["reach"] == "network"

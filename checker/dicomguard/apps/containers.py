@@ -347,14 +347,17 @@ def facts_for_container(container: Container, catalogue: list[dict[str, Any]]) -
     if container.ports_only:
         return result
     image = container.image
+    configures_orthanc = any(name.startswith("ORTHANC__") or name == "ORTHANC_JSON"
+                             for name in container.environment)
     if is_unknown(image) or not isinstance(image, str):
-        if any(name.startswith("ORTHANC__") or name == "ORTHANC_JSON"
-               for name in container.environment):
+        if configures_orthanc:
             _orthanc(container, OrthancConfig(unreadable=["the image"]), result)
         return result
     repository, tag = _image_parts(image)
     name = repository.split("/")[-1]
     orthanc = image_config(image, container.image_origin())
+    if orthanc is None and configures_orthanc:  # an image built on an Orthanc image
+        orthanc = OrthancConfig(unreadable=[f"the image {image}"])
     found: dict[str, Any] | None = None
     if orthanc is not None:
         _orthanc(container, orthanc, result)

@@ -26,6 +26,8 @@ INTERNAL_LOAD_BALANCER = {
 }
 NODE_PORT_PATH = "a NodePort listens on every node's addresses; whether those face the " \
                  "internet is decided outside the manifest"
+HOST_PORT_PATH = "a hostPort or hostNetwork pod listens on its node's addresses; whether " \
+                 "those face the internet is decided outside the manifest"
 ORTHANC_CONFIG_DIR = "/etc/orthanc"
 
 
@@ -142,6 +144,23 @@ def _pod(resource: Resource) -> tuple[Resource, tuple[str, ...], dict[str, Any],
     return resource, template_path, labels if isinstance(labels, dict) else {}, pod
 
 
+def _host_ports(container: dict[str, Any], resource: Resource, path: tuple[Any, ...],
+                file: str) -> list[tuple[Any, dict[str, Any]]]:
+    """(containerPort, ingress fact) for ports with a hostPort: open on the node's addresses."""
+    facts = []
+    for index, entry in enumerate(container.get("ports") or []):
+        if not isinstance(entry, dict) or not isinstance(entry.get("hostPort"), int):
+            continue
+        line = resource.line(*path, "ports", index)
+        fact = ingress(
+            Origin(file, line, line, resource.address()), platform="kubernetes",
+            mechanism="hostPort", protocol=entry.get("protocol") or "tcp",
+            ports=[[entry["hostPort"], entry["hostPort"]]],
+            peers=[peer(Unknown(HOST_PORT_PATH))], path=HOST_PORT_PATH, suffix=f"hostport{line}")
+        facts.append((entry.get("containerPort"), fact))
+    return facts
+
+
 def _selects(service: Resource, labels: dict[str, Any], namespace: str) -> bool:
     selector = _dig(service.body, "spec", "selector")
     return (isinstance(selector, dict) and bool(selector) and service.namespace == namespace
@@ -249,6 +268,11 @@ def analyse(documents: list[Located], file: str, context: Any) -> CollectResult:
                     for target in _target_ports(service, container):
                         port_reach[target] = widest_reach([port_reach.get(target, "local"),
                                                            reach])
+            for container_port, fact in _host_ports(container, resource, path, file):
+                result.facts.ingress.append(fact)
+                if isinstance(container_port, int):
+                    port_reach[container_port] = widest_reach(
+                        [port_reach.get(container_port, "local"), "unknown"])
             mounted, unreadable, errors = _mounted_orthanc(pod, container, resource,
                                                            config_maps, file)
             result.errors.extend(errors)
@@ -259,8 +283,8 @@ def analyse(documents: list[Located], file: str, context: Any) -> CollectResult:
                 image=image if isinstance(image, str) else Unknown("the image is not given"),
                 environment=environment,
                 origin=Origin(file, line, line, f"{resource.address()}.containers.{name}"),
-                platform="kubernetes", env_lines=env_lines, host_network=pod.get(
-                    "hostNetwork") is True, port_reach=port_reach, unpublished_reach="network",
+                platform="kubernetes", env_lines=env_lines, port_reach=port_reach,
+                unpublished_reach="unknown" if pod.get("hostNetwork") is True else "network",
                 orthanc_files=mounted, unreadable_configs=unreadable,
                 image_line=resource.line(*path, "image"),
             ), context.catalogue)
