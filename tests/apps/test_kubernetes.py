@@ -189,3 +189,60 @@ def test_host_port_opens_the_node(context):
         == [([[104, 104]], "unknown", "hostPort")]
     assert services["dicom"]["reach"] == "unknown"
     assert services["http"]["reach"] == "network"
+
+
+def ingress(tls=True, annotations=""):
+    tls_block = "  tls:\n    - hosts: [pacs.hospital.example]\n      secretName: pacs-tls\n" \
+        if tls else ""
+    return textwrap.dedent("""\
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata:
+          name: pacs
+          namespace: imaging
+        """) + (f"  annotations: {annotations}\n" if annotations else "") + "spec:\n" + \
+        tls_block + textwrap.indent(textwrap.dedent("""\
+          rules:
+            - host: pacs.hospital.example
+              http:
+                paths:
+                  - path: /
+                    pathType: Prefix
+                    backend:
+                      service:
+                        name: pacs
+                        port:
+                          name: web
+        """), "  ")
+
+
+def test_ingress_with_tls_exposes_the_web_port_to_the_internet(context):
+    text = DEPLOYMENT + service("type: ClusterIP") + ingress()
+    facts, services = scan(text, context)
+    (exposed,) = facts
+    assert exposed["mechanism"] == "Ingress"
+    assert exposed["ports"] == [[443, 443], [8042, 8042]]
+    assert exposed["peers"][0]["scope"] == "internet"
+    http = services["http"]
+    assert http["reach"] == "internet"
+    assert http["authentication"] is False
+    assert http["listeners"][0]["reach"] == "network"  # clear text only inside the cluster
+    assert services["dicom"]["reach"] == "network"  # the Ingress forwards only the web port
+
+
+def test_ingress_without_tls_leaves_the_traffic_in_clear(context):
+    facts, services = scan(DEPLOYMENT + service("type: ClusterIP") + ingress(tls=False), context)
+    assert facts[0]["ports"] == [[80, 80], [443, 443], [8042, 8042]]
+    assert services["http"]["listeners"][0]["reach"] == "internet"
+
+
+def test_internal_or_allow_listed_ingress_is_the_network(context):
+    internal = ingress(annotations='{alb.ingress.kubernetes.io/scheme: internal}')
+    _, services = scan(DEPLOYMENT + service("type: ClusterIP") + internal, context)
+    assert services["http"]["reach"] == "network"
+    allowed = ingress(annotations='{nginx.ingress.kubernetes.io/whitelist-source-range: '
+                                  '"10.0.0.0/8, 192.168.0.0/16"}')
+    facts, services = scan(DEPLOYMENT + service("type: ClusterIP") + allowed, context)
+    assert [peer["scope"] for peer in facts[0]["peers"]] == ["private", "private"]
+    assert services["http"]["reach"] == "network"

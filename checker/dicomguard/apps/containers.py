@@ -63,6 +63,9 @@ class Container:
     unreadable_configs: list[str] = field(default_factory=list)
     image_line: int = 0  # where the image is named, for what the image itself brings
     ports_only: bool = False  # a compose override of a service its base file describes
+    # Ports the outside reaches only through a TLS-terminating proxy (a Kubernetes Ingress):
+    # their clear-text leg stays inside the cluster network.
+    tls_fronted: set[int] = field(default_factory=set)
 
     def image_origin(self) -> Origin:
         line = self.image_line or self.origin.line
@@ -116,6 +119,13 @@ def reach_of(container: Container, port: Any, listens_everywhere: bool) -> str:
     if port in container.port_reach:
         reaches.append(container.port_reach[port])
     return widest_reach(reaches) if reaches else container.unpublished_reach
+
+
+def transport_reach(container: Container, port: Any, reach: str) -> str:
+    """Who can read a listener's unencrypted traffic."""
+    if reach == "internet" and port in container.tls_fronted:
+        return "network"
+    return reach
 
 
 def published_ingress(container: Container, catalogue_ports: set[int]) -> list[dict[str, Any]]:
@@ -187,7 +197,8 @@ def _orthanc(container: Container, config: OrthancConfig, result: CollectResult)
                          for problem in environment.problems)
     result.facts.services.extend(orthanc_facts(
         config, container.origin, platform=container.platform,
-        reach_of=lambda port, everywhere: reach_of(container, port, everywhere)))
+        reach_of=lambda port, everywhere: reach_of(container, port, everywhere),
+        transport_reach=lambda port, reach: transport_reach(container, port, reach)))
 
 
 def _dcm4chee_arc(container: Container, tag: str, result: CollectResult) -> None:
@@ -198,8 +209,9 @@ def _dcm4chee_arc(container: Container, tag: str, result: CollectResult) -> None
         authentication = Unknown(f"image tag {tag!r} cannot be known")
     else:
         authentication = "secure" in tag
-    listeners = [listener(port, protocol, tls=tls, reach=reach_of(container, port, True),
-                          name=f"dcm4chee-arc {protocol}")
+    listeners = [listener(port, protocol, tls=tls, name=f"dcm4chee-arc {protocol}",
+                          reach=transport_reach(container, port,
+                                                reach_of(container, port, True)))
                  for port, protocol, tls in DCM4CHEE_LISTENERS]
     password = _password(container, "WILDFLY_ADMIN_PASSWORD", None)
     users = {} if password is None else {

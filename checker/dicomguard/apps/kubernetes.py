@@ -1,5 +1,6 @@
-"""Kubernetes manifests: Services that expose catalogue ports (LoadBalancer, NodePort,
-externalIPs) and the containers of PACS images behind them."""
+"""Kubernetes manifests: Services and Ingresses that expose PACS ports (LoadBalancer,
+NodePort, externalIPs, hostPort, Ingress backends) and the containers of PACS images behind
+them."""
 
 from __future__ import annotations
 
@@ -167,12 +168,16 @@ def _selects(service: Resource, labels: dict[str, Any], namespace: str) -> bool:
             and all(labels.get(key) == value for key, value in selector.items()))
 
 
-def _target_ports(service: Resource, container: dict[str, Any]) -> list[int]:
+def _target_ports(service: Resource, container: dict[str, Any],
+                  only: set[Any] | None = None) -> list[int]:
+    """Container ports a Service forwards to (only: the Service ports by number or name)."""
     named = {entry.get("name"): entry.get("containerPort")
              for entry in container.get("ports") or [] if isinstance(entry, dict)}
     targets = []
     for entry in _dig(service.body, "spec", "ports") or []:
         if not isinstance(entry, dict):
+            continue
+        if only is not None and not only & {entry.get("port"), entry.get("name")}:
             continue
         target = entry.get("targetPort", entry.get("port"))
         target = named.get(target, target) if isinstance(target, str) else target
@@ -235,26 +240,121 @@ def _mounted_orthanc(pod: dict[str, Any], container: dict[str, Any], resource: R
     return found, unreadable, errors
 
 
+@dataclass(slots=True)
+class Exposure:
+    """Reach a Service (directly, or as an Ingress backend) gives the pods it selects."""
+
+    service: Resource
+    reach: str
+    service_ports: set[Any] | None = None  # only these Service ports (number or name); None: all
+    tls_fronted: bool = False  # the outside leg ends in TLS at an Ingress
+
+
+def _named_ports(service: Resource, pods: list[Any]) -> dict[str, int]:
+    """containerPort by name, in the containers a Service selects."""
+    return {str(entry["name"]): entry["containerPort"]
+            for workload, _, labels, pod in pods if _selects(service, labels, workload.namespace)
+            for container in pod.get("containers") or [] if isinstance(container, dict)
+            for entry in container.get("ports") or []
+            if isinstance(entry, dict) and "name" in entry
+            and isinstance(entry.get("containerPort"), int)}
+
+
+def _ingress_backends(ingress_resource: Resource) -> list[tuple[str, Any]]:
+    """(Service name, Service port number or name) of every backend of an Ingress."""
+    spec = ingress_resource.body.get("spec") or {}
+    backends = [spec.get("defaultBackend") or spec.get("backend")]
+    for rule in spec.get("rules") or []:
+        for path in _dig(rule, "http", "paths") or []:
+            if isinstance(path, dict):
+                backends.append(path.get("backend"))
+    found = []
+    for backend in backends:
+        if not isinstance(backend, dict):
+            continue
+        if isinstance(backend.get("service"), dict):  # networking.k8s.io/v1
+            port = backend["service"].get("port") or {}
+            found.append((str(backend["service"].get("name")),
+                          port.get("number", port.get("name"))))
+        elif "serviceName" in backend:  # extensions/v1beta1
+            found.append((str(backend["serviceName"]), backend.get("servicePort")))
+    return found
+
+
+def _ingress_peers(ingress_resource: Resource) -> tuple[list[dict[str, Any]], str]:
+    annotations = _dig(ingress_resource.body, "metadata", "annotations") or {}
+    if any(str(value).lower() == "internal" for key, value in annotations.items()
+           if key.endswith(("/scheme", "/load-balancer-type"))):
+        return [peer("the VPC (internal load balancer)", tag=True)], "network"
+    allowed = annotations.get("nginx.ingress.kubernetes.io/whitelist-source-range") or \
+        annotations.get("nginx.ingress.kubernetes.io/allowlist-source-range")
+    if isinstance(allowed, str) and allowed.strip():
+        ranges = [item.strip() for item in allowed.split(",") if item.strip()]
+        scopes = {source_scope(item) for item in ranges}
+        reach = "internet" if scopes & {"internet", "public"} else (
+            "unknown" if "unknown" in scopes else "network")
+        return [peer(item) for item in ranges], reach
+    return [peer("0.0.0.0/0")], "internet"
+
+
+def _ingress_exposures(ingress_resource: Resource, services: dict[tuple[str, str], Resource],
+                       pods: list[Any], catalogue_ports: set[int], file: str
+                       ) -> tuple[dict[str, Any], list[Exposure]]:
+    peers, reach = _ingress_peers(ingress_resource)
+    tls = bool(_dig(ingress_resource.body, "spec", "tls"))
+    exposures = []
+    ports: list[Any] = [[443, 443]] if tls else [[80, 80], [443, 443]]
+    for name, port in _ingress_backends(ingress_resource):
+        service = services.get((ingress_resource.namespace, name))
+        if service is None:
+            continue
+        exposures.append(Exposure(service, reach, {port}, tls))
+        named = _named_ports(service, pods)
+        for entry in _dig(service.body, "spec", "ports") or []:
+            if isinstance(entry, dict) and port in (entry.get("port"), entry.get("name")):
+                target = entry.get("targetPort", entry.get("port"))
+                target = named.get(target) if isinstance(target, str) else target
+                if isinstance(target, int) and target in catalogue_ports:
+                    ports.append([target, target])
+    line = ingress_resource.line()
+    fact = ingress(
+        Origin(file, line, _end_line(ingress_resource), ingress_resource.address()),
+        platform="kubernetes", mechanism="Ingress", protocol="tcp", ports=ports, peers=peers,
+        path="an ingress controller forwards HTTP" + (" after TLS" if tls else "") +
+             " to the Service", suffix="ingress")
+    return fact, exposures
+
+
+def _end_line(resource: Resource) -> int:
+    depth = len(resource.path)
+    return max((line for key, line in resource.located.lines.items()
+                if key[:depth] == resource.path), default=resource.line())
+
+
+def _exposures(resources: list[Resource], pods: list[Any], catalogue_ports: set[int],
+               file: str, result: CollectResult) -> list[Exposure]:
+    exposures: list[Exposure] = []
+    services = {(item.namespace, item.name): item for item in resources if item.kind == "Service"}
+    for service in services.values():
+        facts, reach = _service_exposure(service, catalogue_ports, file,
+                                         _named_ports(service, pods))
+        result.facts.ingress.extend(facts)
+        if reach is not None:
+            exposures.append(Exposure(service, reach))
+    for item in resources:
+        if item.kind == "Ingress":
+            fact, found = _ingress_exposures(item, services, pods, catalogue_ports, file)
+            result.facts.ingress.append(fact)
+            exposures.extend(found)
+    return exposures
+
+
 def analyse(documents: list[Located], file: str, context: Any) -> CollectResult:
     result = CollectResult()
     resources = _resources(documents)
     catalogue_ports = {int(entry["port"]) for entry in context.catalogue if "port" in entry}
-    exposures: list[tuple[Resource, str]] = []
     pods = [pod for pod in map(_pod, resources) if pod is not None]
-    for resource in resources:
-        if resource.kind == "Service":
-            named_ports = {
-                str(entry["name"]): entry["containerPort"]
-                for workload, _, labels, pod in pods if _selects(resource, labels,
-                                                                 workload.namespace)
-                for container in pod.get("containers") or [] if isinstance(container, dict)
-                for entry in container.get("ports") or []
-                if isinstance(entry, dict) and "name" in entry
-                and isinstance(entry.get("containerPort"), int)}
-            facts, reach = _service_exposure(resource, catalogue_ports, file, named_ports)
-            result.facts.ingress.extend(facts)
-            if reach is not None:
-                exposures.append((resource, reach))
+    exposures = _exposures(resources, pods, catalogue_ports, file, result)
     config_maps = _config_maps(resources)
     for resource, template_path, labels, pod in pods:
         for index, container in enumerate(pod.get("containers") or []):
@@ -263,16 +363,22 @@ def analyse(documents: list[Located], file: str, context: Any) -> CollectResult:
             path = (*template_path, "spec", "containers", index)
             environment, env_lines = _environment(container, resource, path)
             port_reach: dict[int, str] = {}
-            for service, reach in exposures:
-                if _selects(service, labels, resource.namespace):
-                    for target in _target_ports(service, container):
-                        port_reach[target] = widest_reach([port_reach.get(target, "local"),
-                                                           reach])
+            in_clear: set[int] = set()  # reached from outside without TLS in front
+            fronted: set[int] = set()
+            for exposure in exposures:
+                if not _selects(exposure.service, labels, resource.namespace):
+                    continue
+                for target in _target_ports(exposure.service, container,
+                                            exposure.service_ports):
+                    port_reach[target] = widest_reach([port_reach.get(target, "local"),
+                                                       exposure.reach])
+                    (fronted if exposure.tls_fronted else in_clear).add(target)
             for container_port, fact in _host_ports(container, resource, path, file):
                 result.facts.ingress.append(fact)
                 if isinstance(container_port, int):
                     port_reach[container_port] = widest_reach(
                         [port_reach.get(container_port, "local"), "unknown"])
+                    in_clear.add(container_port)
             mounted, unreadable, errors = _mounted_orthanc(pod, container, resource,
                                                            config_maps, file)
             result.errors.extend(errors)
@@ -286,7 +392,7 @@ def analyse(documents: list[Located], file: str, context: Any) -> CollectResult:
                 platform="kubernetes", env_lines=env_lines, port_reach=port_reach,
                 unpublished_reach="unknown" if pod.get("hostNetwork") is True else "network",
                 orthanc_files=mounted, unreadable_configs=unreadable,
-                image_line=resource.line(*path, "image"),
+                image_line=resource.line(*path, "image"), tls_fronted=fronted - in_clear,
             ), context.catalogue)
             result.facts.extend(found.facts)
             result.errors.extend(found.errors)
