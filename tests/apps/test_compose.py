@@ -306,3 +306,12 @@ def test_an_image_built_on_orthanc_is_read_through_its_variables(context):
     """, context))
     assert facts["http"]["authentication"] is False
     assert facts["http"]["reach"] == "unknown"  # RemoteAccessAllowed is in the image
+
+
+def test_a_service_of_the_wrong_shape_is_an_error_at_its_line(context):
+    result = analyse_text("compose", "services:\n  pacs:\n    image: orthancteam/orthanc\n"
+                          "    ports: 8042\n  web:\n    image: nginx\n    ports: ['104:104']\n",
+                          "compose.yaml", context)
+    assert [(error.line, error.message) for error in result.errors] == [
+        (4, "service 'pacs': 'ports' has the wrong type (int)")]
+    assert len(result.facts.ingress) == 1

@@ -246,3 +246,19 @@ def test_internal_or_allow_listed_ingress_is_the_network(context):
     facts, services = scan(DEPLOYMENT + service("type: ClusterIP") + allowed, context)
     assert [peer["scope"] for peer in facts[0]["peers"]] == ["private", "private"]
     assert services["http"]["reach"] == "network"
+
+
+def test_a_resource_of_the_wrong_shape_is_an_error_and_the_others_are_read(context):
+    text = DEPLOYMENT + service("type: LoadBalancer") + textwrap.dedent("""\
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: dicom}
+        spec: [LoadBalancer, 104]
+        """)
+    result = analyse_text("kubernetes", text, "k8s/pacs.yaml", context)
+    assert len(result.errors) == 1
+    assert "unexpected structure" in result.errors[0].message
+    broken = text.splitlines().index("metadata: {name: dicom}") + 1
+    assert result.errors[0].line == broken - 2  # the resource's first line
+    assert result.facts.services

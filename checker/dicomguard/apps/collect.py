@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dicomguard.apps.located import STRUCTURE_ERRORS
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, SourceFile
 
 KINDS = ("orthanc-json", "compose", "kubernetes")
@@ -51,13 +52,21 @@ def _analyse(kind: str, text: str, file: str, context: Any, line_offset: int,
         line = error.line + line_offset if error.line else None
         result.errors.append(ScanError(file, line, error.message))
         return result
+    try:
+        return _facts(kind, parsed, file, context, line_offset, consumed)
+    except InputError as error:
+        result.errors.append(ScanError(file, (error.line or 1) + line_offset, error.message))
+    except STRUCTURE_ERRORS as error:
+        result.errors.append(ScanError(
+            file, None, f"unexpected structure, not analysed ({type(error).__name__}: {error})"))
+    return result
+
+
+def _facts(kind: str, parsed: Any, file: str, context: Any, line_offset: int,
+           consumed: set[str]) -> CollectResult:
     if kind == "orthanc-json":
-        try:
-            return _orthanc_json(parsed.shifted(line_offset), file)
-        except InputError as error:
-            result.errors.append(ScanError(file, (error.line or 1) + line_offset,
-                                           error.message))
-            return result
+        return _orthanc_json(parsed.shifted(line_offset), file)
+    result = CollectResult()
     documents = [document.shifted(line_offset) for document in parsed]
     if kind == "compose":
         from dicomguard.apps import compose

@@ -304,6 +304,20 @@ def _merge_override(container: Container, override: Any, variables: dict[str, st
         container.ports.append(port)
 
 
+SERVICE_SHAPES = {"ports": list, "volumes": list, "environment": (dict, list),
+                  "env_file": (str, list), "image": str}
+
+
+def _shape_problem(service: Any) -> tuple[str | None, str] | None:
+    """(key, what is wrong) when a service has a shape Compose rejects."""
+    if not isinstance(service, dict):
+        return None, "is not a mapping"
+    for key, shape in SERVICE_SHAPES.items():
+        if key in service and service[key] is not None and not isinstance(service[key], shape):
+            return key, f"'{key}' has the wrong type ({type(service[key]).__name__})"
+    return None
+
+
 def compose_containers(located: Located, file: str, roots: list[str],
                        variables: dict[str, str] | None = None
                        ) -> tuple[list[Container], list[ScanError]]:
@@ -325,9 +339,11 @@ def compose_containers(located: Located, file: str, roots: list[str],
     errors: list[ScanError] = []
     for name, raw_service in document["services"].items():
         path = ("services", name)
-        if not isinstance(raw_service, dict):
-            errors.append(ScanError(file, located.line(*path),
-                                    f"service {name!r} is not a mapping"))
+        problem = _shape_problem(raw_service)
+        if problem:
+            key, message = problem
+            where = located.line(*path, key) if key else located.line(*path)
+            errors.append(ScanError(file, where, f"service {name!r}: {message}"))
             continue
         service = interpolate(raw_service, variables)
         origin = Origin(file, located.line(*path), _end_line(located, path), f"services.{name}")

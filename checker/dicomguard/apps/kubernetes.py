@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dicomguard.apps.containers import Container, facts_for_container
-from dicomguard.apps.located import Located
+from dicomguard.apps.located import STRUCTURE_ERRORS, Located
 from dicomguard.facts import ingress, peer, source_scope, widest_reach
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, Unknown
 
@@ -41,11 +41,11 @@ class Resource:
 
     @property
     def name(self) -> str:
-        return str((self.body.get("metadata") or {}).get("name", "unnamed"))
+        return str(_dig(self.body, "metadata", "name") or "unnamed")
 
     @property
     def namespace(self) -> str:
-        return str((self.body.get("metadata") or {}).get("namespace") or "default")
+        return str(_dig(self.body, "metadata", "namespace") or "default")
 
     def line(self, *path: Any) -> int:
         return self.located.line(*self.path, *path)
@@ -335,17 +335,21 @@ def _exposures(resources: list[Resource], pods: list[Any], catalogue_ports: set[
                file: str, result: CollectResult) -> list[Exposure]:
     exposures: list[Exposure] = []
     services = {(item.namespace, item.name): item for item in resources if item.kind == "Service"}
-    for service in services.values():
-        facts, reach = _service_exposure(service, catalogue_ports, file,
-                                         _named_ports(service, pods))
-        result.facts.ingress.extend(facts)
-        if reach is not None:
-            exposures.append(Exposure(service, reach))
     for item in resources:
-        if item.kind == "Ingress":
-            fact, found = _ingress_exposures(item, services, pods, catalogue_ports, file)
-            result.facts.ingress.append(fact)
-            exposures.extend(found)
+        try:
+            if item.kind == "Service":
+                facts, reach = _service_exposure(item, catalogue_ports, file,
+                                                 _named_ports(item, pods))
+                result.facts.ingress.extend(facts)
+                if reach is not None:
+                    exposures.append(Exposure(item, reach))
+            elif item.kind == "Ingress":
+                fact, found = _ingress_exposures(item, services, pods, catalogue_ports, file)
+                result.facts.ingress.append(fact)
+                exposures.extend(found)
+        except STRUCTURE_ERRORS as error:
+            result.errors.append(ScanError(file, item.line(), f"{item.address()}: unexpected "
+                                           f"structure, not analysed ({error})"))
     return exposures
 
 
@@ -357,43 +361,56 @@ def analyse(documents: list[Located], file: str, context: Any) -> CollectResult:
     exposures = _exposures(resources, pods, catalogue_ports, file, result)
     config_maps = _config_maps(resources)
     for resource, template_path, labels, pod in pods:
-        for index, container in enumerate(pod.get("containers") or []):
-            if not isinstance(container, dict):
-                continue
-            path = (*template_path, "spec", "containers", index)
-            environment, env_lines = _environment(container, resource, path)
-            port_reach: dict[int, str] = {}
-            in_clear: set[int] = set()  # reached from outside without TLS in front
-            fronted: set[int] = set()
-            for exposure in exposures:
-                if not _selects(exposure.service, labels, resource.namespace):
-                    continue
-                for target in _target_ports(exposure.service, container,
-                                            exposure.service_ports):
-                    port_reach[target] = widest_reach([port_reach.get(target, "local"),
-                                                       exposure.reach])
-                    (fronted if exposure.tls_fronted else in_clear).add(target)
-            for container_port, fact in _host_ports(container, resource, path, file):
-                result.facts.ingress.append(fact)
-                if isinstance(container_port, int):
-                    port_reach[container_port] = widest_reach(
-                        [port_reach.get(container_port, "local"), "unknown"])
-                    in_clear.add(container_port)
-            mounted, unreadable, errors = _mounted_orthanc(pod, container, resource,
-                                                           config_maps, file)
-            result.errors.extend(errors)
-            name = container.get("name", index)
-            line = resource.line(*path)
-            image = container.get("image")
-            found = facts_for_container(Container(
-                image=image if isinstance(image, str) else Unknown("the image is not given"),
-                environment=environment,
-                origin=Origin(file, line, line, f"{resource.address()}.containers.{name}"),
-                platform="kubernetes", env_lines=env_lines, port_reach=port_reach,
-                unpublished_reach="unknown" if pod.get("hostNetwork") is True else "network",
-                orthanc_files=mounted, unreadable_configs=unreadable,
-                image_line=resource.line(*path, "image"), tls_fronted=fronted - in_clear,
-            ), context.catalogue)
-            result.facts.extend(found.facts)
-            result.errors.extend(found.errors)
+        try:
+            _workload(resource, template_path, labels, pod, exposures, config_maps, file,
+                      context, result)
+        except STRUCTURE_ERRORS as error:
+            result.errors.append(ScanError(file, resource.line(), f"{resource.address()}: "
+                                           f"unexpected structure, not analysed ({error})"))
     return result
+
+
+def _workload(resource: Resource, template_path: tuple[str, ...], labels: dict[str, Any],
+              pod: dict[str, Any], exposures: list[Exposure],
+              config_maps: dict[tuple[str, str], Resource], file: str, context: Any,
+              result: CollectResult) -> None:
+    """Facts of every container of one workload's pod template."""
+    for index, container in enumerate(pod.get("containers") or []):
+        if not isinstance(container, dict):
+            continue
+        path = (*template_path, "spec", "containers", index)
+        environment, env_lines = _environment(container, resource, path)
+        port_reach: dict[int, str] = {}
+        in_clear: set[int] = set()  # reached from outside without TLS in front
+        fronted: set[int] = set()
+        for exposure in exposures:
+            if not _selects(exposure.service, labels, resource.namespace):
+                continue
+            for target in _target_ports(exposure.service, container,
+                                        exposure.service_ports):
+                port_reach[target] = widest_reach([port_reach.get(target, "local"),
+                                                   exposure.reach])
+                (fronted if exposure.tls_fronted else in_clear).add(target)
+        for container_port, fact in _host_ports(container, resource, path, file):
+            result.facts.ingress.append(fact)
+            if isinstance(container_port, int):
+                port_reach[container_port] = widest_reach(
+                    [port_reach.get(container_port, "local"), "unknown"])
+                in_clear.add(container_port)
+        mounted, unreadable, errors = _mounted_orthanc(pod, container, resource,
+                                                       config_maps, file)
+        result.errors.extend(errors)
+        name = container.get("name", index)
+        line = resource.line(*path)
+        image = container.get("image")
+        found = facts_for_container(Container(
+            image=image if isinstance(image, str) else Unknown("the image is not given"),
+            environment=environment,
+            origin=Origin(file, line, line, f"{resource.address()}.containers.{name}"),
+            platform="kubernetes", env_lines=env_lines, port_reach=port_reach,
+            unpublished_reach="unknown" if pod.get("hostNetwork") is True else "network",
+            orthanc_files=mounted, unreadable_configs=unreadable,
+            image_line=resource.line(*path, "image"), tls_fronted=fronted - in_clear,
+        ), context.catalogue)
+        result.facts.extend(found.facts)
+        result.errors.extend(found.errors)
