@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
 from dicomguard.apps.located import STRUCTURE_ERRORS
@@ -94,6 +96,16 @@ def analyse_text(kind: str, text: str, file: str, context: Any,
     return _analyse(kind, text, file, context, line_offset, set())
 
 
+def left_to_ansible(path: str) -> bool:
+    """A file in an Ansible role's files/ or templates/ is read by the Ansible family when a
+    task deploys it, with the task's variables and destination; read here too, it would be
+    reported twice."""
+    for ancestor in Path(path).parents:
+        if ancestor.name in {"files", "templates"} and (ancestor.parent / "tasks").is_dir():
+            return find_spec("dicomguard.ansible.deploy") is not None
+    return False
+
+
 def collect(files: list[SourceFile], context: Any) -> CollectResult:
     result = CollectResult()
     consumed: set[str] = set()  # Orthanc configs already read as mounted into a container
@@ -101,7 +113,8 @@ def collect(files: list[SourceFile], context: Any) -> CollectResult:
     order = {"compose": 0, "kubernetes": 1, "orthanc-json": 2}
     ordered = sorted(files, key=lambda source: order[source.kind])
     for source in ordered:
-        if source.kind == "orthanc-json" and source.path in consumed:
+        if (source.kind == "orthanc-json" and source.path in consumed) or left_to_ansible(
+                source.path):
             continue
         try:
             text = source.read_text()
