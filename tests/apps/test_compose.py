@@ -315,3 +315,27 @@ def test_a_service_of_the_wrong_shape_is_an_error_at_its_line(context):
     assert [(error.line, error.message) for error in result.errors] == [
         (4, "service 'pacs': 'ports' has the wrong type (int)")]
     assert len(result.facts.ingress) == 1
+
+
+def test_an_env_file_that_cannot_be_read_makes_unset_variables_unknown(tmp_path, tree_context):
+    compose_file = tmp_path / "compose.yaml"
+    compose_file.write_text(textwrap.dedent("""
+        services:
+          pacs:
+            image: orthancteam/orthanc
+            env_file: [secrets/orthanc.env, {path: optional.env, required: false}]
+            ports: ["8042:8042"]
+            environment:
+              ORTHANC__SSL_ENABLED: "true"
+          index:
+            image: postgres
+            env_file: /etc/pacs/index.env
+            ports: ["5432:5432"]
+    """))
+    result = analyse_text("compose", compose_file.read_text(), str(compose_file), tree_context)
+    facts = by_suffix(result.facts)
+    assert facts["http"]["authentication"] is None
+    assert "secrets/orthanc.env" in " ".join(facts["http"]["unknown"])
+    assert "optional.env" not in " ".join(facts["http"]["unknown"])
+    assert facts["http"]["tls"] is True
+    assert facts["postgresql"]["authentication"] is None  # trust may be set in that file

@@ -262,3 +262,40 @@ def test_a_resource_of_the_wrong_shape_is_an_error_and_the_others_are_read(conte
     broken = text.splitlines().index("metadata: {name: dicom}") + 1
     assert result.errors[0].line == broken - 2  # the resource's first line
     assert result.facts.services
+
+
+def test_variables_from_config_maps_and_secrets_in_the_same_file(context):
+    text = DEPLOYMENT.replace(
+        "              valueFrom:\n                secretKeyRef: {name: orthanc-users, key: users}",
+        "              valueFrom:\n                secretKeyRef: {name: orthanc-users, key: users}"
+        "\n          envFrom:\n            - configMapRef: {name: orthanc-settings}") + \
+        textwrap.dedent("""\
+        ---
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: orthanc-users, namespace: imaging}
+        data:
+          users: eyJhZG1pbiI6ICJhZG1pbiJ9
+        ---
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: orthanc-settings, namespace: imaging}
+        data:
+          ORTHANC__SSL_ENABLED: "true"
+        """)
+    text = text.replace('ORTHANC__AUTHENTICATION_ENABLED\n              value: "false"',
+                        'ORTHANC__AUTHENTICATION_ENABLED\n              value: "true"')
+    _, services = scan(text, context)
+    assert services["http"]["weak_credentials"] == [{"user": "admin",
+                                                     "reason": "a vendor default password"}]
+    assert services["http"]["tls"] is True
+
+
+def test_env_from_a_source_elsewhere_makes_unset_settings_unknown(context):
+    text = DEPLOYMENT.replace(
+        "          env:\n", "          envFrom:\n            - secretRef: {name: elsewhere}\n"
+        "          env:\n")
+    _, services = scan(text, context)
+    assert services["http"]["authentication"] is False  # set explicitly in env
+    assert services["http"]["tls"] is None  # SslEnabled may come from the Secret
+    assert services["http"]["reach"] == "unknown"

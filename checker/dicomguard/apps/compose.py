@@ -239,18 +239,25 @@ def _orthanc_mounts(service: dict[str, Any], base: Path, roots: list[str], file:
     return found, unreadable, errors
 
 
-def _env_files(service: dict[str, Any], base: Path, roots: list[str]) -> dict[str, Any]:
+def _env_files(service: dict[str, Any], base: Path, roots: list[str]
+               ) -> tuple[dict[str, Any], list[str]]:
+    """Variables of the service's env_files, and the env_files that cannot be read."""
     raw = service.get("env_file")
     entries = raw if isinstance(raw, list) else [raw] if raw else []
     values: dict[str, Any] = {}
+    unknown: list[str] = []
     for entry in entries:
         path_text = entry.get("path") if isinstance(entry, dict) else entry
+        required = not isinstance(entry, dict) or entry.get("required", True) is not False
         if not isinstance(path_text, str):
+            unknown.append("an env_file whose path cannot be known")
             continue
         path = base / path_text
         if _within_roots(path, roots) and path.is_file():
             values.update(read_dotenv(path.read_text(encoding="utf-8", errors="replace")))
-    return values
+        elif required or not _within_roots(path, roots):
+            unknown.append(f"env_file {path_text}")
+    return values, unknown
 
 
 def _end_line(located: Located, path: tuple[Any, ...]) -> int:
@@ -347,7 +354,7 @@ def compose_containers(located: Located, file: str, roots: list[str],
             continue
         service = interpolate(raw_service, variables)
         origin = Origin(file, located.line(*path), _end_line(located, path), f"services.{name}")
-        environment = dict(_env_files(service, base, roots))
+        environment, unknown_environment = _env_files(service, base, roots)
         from_service, env_lines = _environment(service.get("environment"), located,
                                                (*path, "environment"))
         environment.update(from_service)
@@ -364,7 +371,7 @@ def compose_containers(located: Located, file: str, roots: list[str],
             environment=environment, origin=origin, platform="compose", env_lines=env_lines,
             ports=ports, host_network=service.get("network_mode") == "host",
             orthanc_files=mounted, unreadable_configs=unreadable,
-            image_line=located.line(*path, "image"),
+            image_line=located.line(*path, "image"), unknown_environment=unknown_environment,
             ports_only=role == "override" and name in partner,
         )
         if role == "base" and name in partner:

@@ -62,6 +62,9 @@ class Container:
     orthanc_files: list[tuple[Located, str]] = field(default_factory=list)
     unreadable_configs: list[str] = field(default_factory=list)
     image_line: int = 0  # where the image is named, for what the image itself brings
+    # Sources of variables dicomguard cannot read (a missing env_file, an envFrom Secret kept
+    # elsewhere): any variable not set explicitly may come from them.
+    unknown_environment: list[str] = field(default_factory=list)
     ports_only: bool = False  # a compose override of a service its base file describes
     # Ports the outside reaches only through a TLS-terminating proxy (a Kubernetes Ingress):
     # their clear-text leg stays inside the cluster network.
@@ -189,9 +192,10 @@ def _orthanc(container: Container, config: OrthancConfig, result: CollectResult)
     environment = settings_from_environment(
         container.environment, container.origin.file, container.env_lines,
         container.origin.line)
-    if environment.unknown_sources:
-        config.settings.clear()
-    config.unreadable.extend([*container.unreadable_configs, *environment.unknown_sources])
+    if environment.unknown_sources or container.unknown_environment:
+        config.settings.clear()  # any of these could be overridden from a source not read
+    config.unreadable.extend([*container.unreadable_configs, *environment.unknown_sources,
+                              *container.unknown_environment])
     config.layer(environment.settings)
     result.errors.extend(ScanError(container.origin.file, problem.line, problem.message)
                          for problem in environment.problems)
@@ -245,7 +249,7 @@ def _credential_service(container: Container, product: str, suffix: str,
 
 def _postgres(container: Container) -> dict[str, Any] | None:
     environment = container.environment
-    method = environment.get("POSTGRES_HOST_AUTH_METHOD")
+    method = _password(container, "POSTGRES_HOST_AUTH_METHOD", None)
     authentication: Any = True
     if is_unknown(method):
         authentication = Unknown(f"POSTGRES_HOST_AUTH_METHOD cannot be known: {method.reason}")
@@ -342,11 +346,14 @@ def _keycloak(container: Container, repository: str) -> dict[str, Any] | None:
 
 
 def _password(container: Container, key: str, default: str | None) -> Any:
-    """A password variable, its image default, or Unknown when read from a file (*_FILE)."""
+    """A variable, its image default, or Unknown when read from a file (*_FILE) or possibly
+    set by a source of variables dicomguard cannot read."""
     if key in container.environment:
         return container.environment[key]
     if f"{key}_FILE" in container.environment:
         return Unknown(f"{key} is read from a file")
+    if container.unknown_environment:
+        return Unknown(f"{key} may be set by {', '.join(container.unknown_environment)}")
     return default
 
 

@@ -4,6 +4,7 @@ them."""
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from typing import Any
 
@@ -186,28 +187,84 @@ def _target_ports(service: Resource, container: dict[str, Any],
     return targets
 
 
-def _environment(container: dict[str, Any], resource: Resource, path: tuple[Any, ...]
-                 ) -> tuple[dict[str, Any], dict[str, int]]:
+def _key_values(resource: Resource) -> dict[str, Any]:
+    """The keys of a ConfigMap (data) or Secret (base64 data, plain stringData)."""
     values: dict[str, Any] = {}
-    lines: dict[str, int] = {}
+    data = resource.body.get("data")
+    for key, value in (data.items() if isinstance(data, dict) else ()):
+        if resource.kind == "Secret":
+            try:
+                values[str(key)] = base64.b64decode(str(value), validate=True).decode("utf-8")
+            except (ValueError, UnicodeDecodeError):
+                values[str(key)] = Unknown(f"Secret {resource.name} key {key} is not readable")
+        else:
+            values[str(key)] = value
+    string_data = resource.body.get("stringData")
+    if resource.kind == "Secret" and isinstance(string_data, dict):
+        values.update({str(key): value for key, value in string_data.items()})
+    return values
+
+
+@dataclass(slots=True)
+class Environment:
+    values: dict[str, Any]
+    lines: dict[str, int]
+    unknown_sources: list[str]
+
+
+def _environment(container: dict[str, Any], resource: Resource, path: tuple[Any, ...],
+                 stores: dict[tuple[str, str, str], Resource]) -> Environment:
+    """A container's variables: envFrom first, env over it, references resolved through
+    ConfigMaps and Secrets in the same file."""
+    found = Environment({}, {}, [])
+    for index, source in enumerate(container.get("envFrom") or []):
+        if not isinstance(source, dict):
+            continue
+        for kind, key in (("ConfigMap", "configMapRef"), ("Secret", "secretRef")):
+            if isinstance(source.get(key), dict):
+                store = stores.get((kind, resource.namespace, str(source[key].get("name"))))
+                if store is None:
+                    found.unknown_sources.append(
+                        f"envFrom {kind} {source[key].get('name')}")
+                    continue
+                prefix = str(source.get("prefix") or "")
+                for name, value in _key_values(store).items():
+                    found.values[prefix + name] = value
+                    found.lines[prefix + name] = resource.line(*path, "envFrom", index)
     for index, entry in enumerate(container.get("env") or []):
         if not isinstance(entry, dict) or "name" not in entry:
             continue
         name = str(entry["name"])
         if "value" in entry:
-            values[name] = "" if entry["value"] is None else entry["value"]
+            found.values[name] = "" if entry["value"] is None else entry["value"]
         else:
-            values[name] = Unknown(f"{name} comes from a Secret or ConfigMap reference")
-        lines[name] = resource.line(*path, "env", index)
-    return values, lines
+            found.values[name] = _reference(entry.get("valueFrom"), resource, stores, name)
+        found.lines[name] = resource.line(*path, "env", index)
+    return found
 
 
-def _config_maps(resources: list[Resource]) -> dict[tuple[str, str], Resource]:
-    return {(item.namespace, item.name): item for item in resources if item.kind == "ConfigMap"}
+def _reference(value_from: Any, resource: Resource,
+               stores: dict[tuple[str, str, str], Resource], name: str) -> Any:
+    for kind, key in (("ConfigMap", "configMapKeyRef"), ("Secret", "secretKeyRef")):
+        reference = value_from.get(key) if isinstance(value_from, dict) else None
+        if isinstance(reference, dict):
+            store = stores.get((kind, resource.namespace, str(reference.get("name"))))
+            if store is not None:
+                values = _key_values(store)
+                if str(reference.get("key")) in values:
+                    return values[str(reference.get("key"))]
+            return Unknown(f"{name} comes from {kind} {reference.get('name')}, not in this file")
+    return Unknown(f"{name} comes from a reference resolved only in the cluster")
+
+
+def _stores(resources: list[Resource]) -> dict[tuple[str, str, str], Resource]:
+    """ConfigMaps and Secrets of the file by (kind, namespace, name)."""
+    return {(item.kind, item.namespace, item.name): item for item in resources
+            if item.kind in {"ConfigMap", "Secret"}}
 
 
 def _mounted_orthanc(pod: dict[str, Any], container: dict[str, Any], resource: Resource,
-                     config_maps: dict[tuple[str, str], Resource], file: str
+                     stores: dict[tuple[str, str, str], Resource], file: str
                      ) -> tuple[list[tuple[Located, str]], list[str], list[ScanError]]:
     """Orthanc configs from ConfigMaps in the same file mounted into /etc/orthanc."""
     from dicomguard.apps import jsonc
@@ -224,8 +281,8 @@ def _mounted_orthanc(pod: dict[str, Any], container: dict[str, Any], resource: R
         if not target.startswith(ORTHANC_CONFIG_DIR):
             continue
         volume = volumes.get(mount.get("name")) or {}
-        map_name = _dig(volume, "configMap", "name")
-        config_map = config_maps.get((resource.namespace, str(map_name)))
+        config_map = stores.get(("ConfigMap", resource.namespace,
+                                 str(_dig(volume, "configMap", "name"))))
         if config_map is None:
             unreadable.append(f"volume {mount.get('name')!r} mounted at {target}")
             continue
@@ -359,11 +416,11 @@ def analyse(documents: list[Located], file: str, context: Any) -> CollectResult:
     catalogue_ports = {int(entry["port"]) for entry in context.catalogue if "port" in entry}
     pods = [pod for pod in map(_pod, resources) if pod is not None]
     exposures = _exposures(resources, pods, catalogue_ports, file, result)
-    config_maps = _config_maps(resources)
+    stores = _stores(resources)
     for resource, template_path, labels, pod in pods:
         try:
-            _workload(resource, template_path, labels, pod, exposures, config_maps, file,
-                      context, result)
+            _workload(resource, template_path, labels, pod, exposures, stores, file, context,
+                      result)
         except STRUCTURE_ERRORS as error:
             result.errors.append(ScanError(file, resource.line(), f"{resource.address()}: "
                                            f"unexpected structure, not analysed ({error})"))
@@ -372,14 +429,14 @@ def analyse(documents: list[Located], file: str, context: Any) -> CollectResult:
 
 def _workload(resource: Resource, template_path: tuple[str, ...], labels: dict[str, Any],
               pod: dict[str, Any], exposures: list[Exposure],
-              config_maps: dict[tuple[str, str], Resource], file: str, context: Any,
+              stores: dict[tuple[str, str, str], Resource], file: str, context: Any,
               result: CollectResult) -> None:
     """Facts of every container of one workload's pod template."""
     for index, container in enumerate(pod.get("containers") or []):
         if not isinstance(container, dict):
             continue
         path = (*template_path, "spec", "containers", index)
-        environment, env_lines = _environment(container, resource, path)
+        environment = _environment(container, resource, path, stores)
         port_reach: dict[int, str] = {}
         in_clear: set[int] = set()  # reached from outside without TLS in front
         fronted: set[int] = set()
@@ -398,16 +455,17 @@ def _workload(resource: Resource, template_path: tuple[str, ...], labels: dict[s
                     [port_reach.get(container_port, "local"), "unknown"])
                 in_clear.add(container_port)
         mounted, unreadable, errors = _mounted_orthanc(pod, container, resource,
-                                                       config_maps, file)
+                                                       stores, file)
         result.errors.extend(errors)
         name = container.get("name", index)
         line = resource.line(*path)
         image = container.get("image")
         found = facts_for_container(Container(
             image=image if isinstance(image, str) else Unknown("the image is not given"),
-            environment=environment,
+            environment=environment.values,
             origin=Origin(file, line, line, f"{resource.address()}.containers.{name}"),
-            platform="kubernetes", env_lines=env_lines, port_reach=port_reach,
+            platform="kubernetes", env_lines=environment.lines, port_reach=port_reach,
+            unknown_environment=environment.unknown_sources,
             unpublished_reach="unknown" if pod.get("hostNetwork") is True else "network",
             orthanc_files=mounted, unreadable_configs=unreadable,
             image_line=resource.line(*path, "image"), tls_fronted=fronted - in_clear,
