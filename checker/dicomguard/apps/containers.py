@@ -17,6 +17,7 @@ from dicomguard.apps.located import Located
 from dicomguard.apps.orthanc import (
     OrthancConfig,
     image_config,
+    image_parts,
     orthanc_facts,
     settings_from_environment,
     settings_from_json,
@@ -157,15 +158,6 @@ def published_ingress(container: Container, catalogue_ports: set[int]) -> list[d
             suffix=f"port{line}",
         ))
     return facts
-
-
-def _image_parts(image: str) -> tuple[str, str]:
-    last = image.split("/")[-1]
-    if ":" in last:
-        repository, _, tag = image.rpartition(":")
-    else:
-        repository, tag = image, ""
-    return repository.split("@")[0].lower(), tag
 
 
 def _line_of(container: Container, *names: str) -> int:
@@ -372,7 +364,7 @@ def facts_for_container(container: Container, catalogue: list[dict[str, Any]]) -
         if configures_orthanc:
             _orthanc(container, OrthancConfig(unreadable=["the image"]), result)
         return result
-    repository, tag = _image_parts(image)
+    repository, tag = image_parts(image)
     name = repository.split("/")[-1]
     orthanc = image_config(image, container.image_origin())
     if orthanc is None and configures_orthanc:  # an image built on an Orthanc image

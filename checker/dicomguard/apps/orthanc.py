@@ -151,19 +151,32 @@ def _version(text: str) -> tuple[int, ...] | None:
     return tuple(int(part) for part in match.groups("0")) if match else None
 
 
+def image_parts(image: str) -> tuple[str, str]:
+    """(repository in lower case, tag) of an image reference; a digest is dropped."""
+    reference = image.split("@")[0]
+    last = reference.split("/")[-1]
+    repository, tag = (reference.rpartition(":")[0], reference.rpartition(":")[2]) \
+        if ":" in last else (reference, "")
+    return repository.lower(), tag
+
+
 def image_config(image: str, origin: Origin) -> OrthancConfig | None:
     """What an Orthanc image brings before any file or variable: None for other images."""
-    repository, _, tag = image.rpartition(":") if ":" in image.split("/")[-1] else (image, "", "")
-    name = repository.lower()
-    if "orthanc" not in name.split("/")[-1]:
+    name, tag = image_parts(image)
+    parts = name.split("/")
+    if "orthanc" not in parts[-1]:
         return None
+    owner = parts[-2] if len(parts) >= 2 else ""
+    if owner not in {"jodogne", "orthancteam", "osimis"}:
+        # An image of someone's own making: what it brings cannot be known.
+        return OrthancConfig(unreadable=[f"the image {image}"])
     config = OrthancConfig()
     source = f"default of image {image}"
 
     def default(key: str, value: Any) -> None:
         config.settings[key] = Setting(value, origin.file, origin.line, source)
 
-    if name.startswith(("jodogne/", "docker.io/jodogne/")):
+    if owner == "jodogne":
         # The image's /etc/orthanc/orthanc.json: remote access on, the orthanc/orthanc account.
         default("RemoteAccessAllowed", True)
         default("AuthenticationEnabled", True)
