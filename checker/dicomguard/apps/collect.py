@@ -56,8 +56,8 @@ def _analyse(kind: str, text: str, file: str, context: Any, line_offset: int,
         return result
     try:
         return _facts(kind, parsed, file, context, line_offset, consumed)
-    except InputError as error:
-        result.errors.append(ScanError(file, (error.line or 1) + line_offset, error.message))
+    except InputError as error:  # raised with lines of the shifted documents: already absolute
+        result.errors.append(ScanError(file, error.line or 1 + line_offset, error.message))
     except STRUCTURE_ERRORS as error:
         result.errors.append(ScanError(
             file, None, f"unexpected structure, not analysed ({type(error).__name__}: {error})"))
