@@ -22,17 +22,21 @@ _PACKAGE_LINE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
 
 
 def module_names(policies: PolicySet) -> dict[str, str]:
-    """A stable, unique name under `dicomguard/` for each module path: built-in modules keep
-    their relative path, user modules are grouped by a digest of their directory."""
+    """A stable name under `dicomguard/` for each module: built-in modules keep their relative
+    path, user modules are named by package and file name, so pushing the same policy again
+    from any checkout replaces it instead of adding a second copy."""
     builtin = builtin_policy_dir().resolve()
     names: dict[str, str] = {}
-    for path in policies.modules:
+    for path, source in policies.modules.items():
         resolved = Path(path).resolve()
         if resolved.is_relative_to(builtin):
             name = f"dicomguard/builtin/{resolved.relative_to(builtin).as_posix()}"
         else:
-            group = hashlib.sha256(str(resolved.parent).encode()).hexdigest()[:10]
-            name = f"dicomguard/user/{group}/{resolved.name}"
+            match = _PACKAGE_LINE.search(source)
+            package = match.group(1) if match else "no-package"
+            name = f"dicomguard/user/{package}/{resolved.name}"
+        while name in names.values():
+            name = f"{name.removesuffix('.rego')}_.rego"
         names[path] = name
     return names
 
