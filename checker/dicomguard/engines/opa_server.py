@@ -112,6 +112,11 @@ class OpaServerEngine:
             host=self.address.host, port=self.address.port, ssl=verify, token=self.token,
             retries=0, timeout=self.timeout)
         client.root_url = f"{self.address.display}/v1"
+        if self.ca_bundle:
+            # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a session's CA bundle;
+            # the one given for this server must win.
+            client._session.mount(f"https://{self.address.host}:{self.address.port}",
+                                  _pinned_ca_adapter(self.ca_bundle))
         return client
 
     def _push(self, client: Any, policies: PolicySet) -> None:
@@ -197,8 +202,11 @@ class OpaServerEngine:
         if "bundle" in message:
             return EngineError(f"cannot {what}: {message}; the server serves a bundle, "
                                "use --opa-preloaded")
+        if not code and not message:
+            return EngineError(f"cannot {what}: {self.address.display} did not answer like an "
+                               "OPA server (unexpected response)")
         return EngineError(f"cannot {what}: OPA at {self.address.display} answered "
-                           f"{code or 'an error'}: {message}")
+                           f"{code}: {message}")
 
     def _token_hint(self) -> str:
         if self.token:
@@ -219,6 +227,17 @@ class OpaServerEngine:
             return (f"cannot {what}: {self.address.display} answered 404; is it an OPA server "
                     "with the v1 REST API?")
         return f"cannot {what}: OPA at {self.address.display} answered {status}: {detail}"
+
+
+def _pinned_ca_adapter(ca_bundle: str) -> Any:
+    from requests.adapters import HTTPAdapter
+
+    class PinnedCaAdapter(HTTPAdapter):
+        def send(self, request: Any, **options: Any) -> Any:
+            options["verify"] = ca_bundle
+            return super().send(request, **options)
+
+    return PinnedCaAdapter()
 
 
 class _UploadRejected(EngineError):
