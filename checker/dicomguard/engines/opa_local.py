@@ -62,7 +62,7 @@ class LocalOpaEngine:
         self.binary = found
 
     def evaluate(self, policies: PolicySet, facts_input: dict[str, Any]) -> dict[str, list[Any]]:
-        from dicomguard.bundle import bundle_files, write_directory
+        from dicomguard.bundle import bundle_files, module_names, write_directory
 
         with tempfile.TemporaryDirectory(prefix="dicomguard-opa-") as workdir:
             bundle = Path(workdir) / "bundle"
@@ -72,7 +72,10 @@ class LocalOpaEngine:
             completed = self._run(["eval", "--format", "json", "--bundle", str(bundle),
                                    "--input", str(input_file), f"data.{RULES_PACKAGE}"])
         if completed.returncode != 0:
-            raise EngineError(self._failure(completed))
+            message = self._failure(completed)
+            for path, name in module_names(policies).items():
+                message = message.replace(str(bundle / name), path)
+            raise EngineError(message)
         try:
             result = json.loads(completed.stdout).get("result") or []
             value = result[0]["expressions"][0]["value"] if result else None
