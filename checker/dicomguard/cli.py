@@ -131,6 +131,18 @@ def _parse_vars(pairs: list[str]) -> dict[str, str]:
     return values
 
 
+def _progress_printer(args: argparse.Namespace) -> Any:
+    """Progress on standard error, only for a person at a terminal."""
+    if args.quiet or not sys.stderr.isatty():
+        return None
+
+    def show(message: str) -> None:
+        sys.stderr.write(f"\rdicomguard: {message}...\033[K")
+        sys.stderr.flush()
+
+    return show
+
+
 def command_scan(args: argparse.Namespace) -> int:
     from dicomguard.config import load_config
     from dicomguard.engines import make_engine
@@ -158,7 +170,8 @@ def command_scan(args: argparse.Namespace) -> int:
         terraform_var_files=list(args.var_file), terraform_vars=_parse_vars(args.var),
         terraform_env_vars=args.env_vars,
     )
-    report = run_scan(args.paths, policies, engine, context, settings.get("exclude", []))
+    report = run_scan(args.paths, policies, engine, context, settings.get("exclude", []),
+                      progress=_progress_printer(args))
     if args.dump_facts:
         import json
 
@@ -169,6 +182,8 @@ def command_scan(args: argparse.Namespace) -> int:
     fail_on = args.fail_on or settings.get("fail_on", "low")
     options = RenderOptions(color=_color_wanted(args, sys.stdout), quiet=args.quiet,
                             fail_on=fail_on, strict=args.strict)
+    if sys.stderr.isatty() and not args.quiet:
+        sys.stderr.write("\r\033[K")
     text = render(report, args.format, options)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +11,7 @@ from dicomguard import __version__
 from dicomguard.discover import discover
 from dicomguard.engines import Engine
 from dicomguard.findings import Finding, build_findings
-from dicomguard.model import CollectResult, Facts, ScanError
+from dicomguard.model import CollectResult, Facts, ScanError, SourceFile
 from dicomguard.policies import PolicySet, Rule
 from dicomguard.sources import FAMILIES, ScanContext, collector
 
@@ -29,15 +30,29 @@ class ScanReport:
     facts: Facts = field(default_factory=Facts)
 
 
-def collect_facts(grouped: dict[str, list[Any]], context: ScanContext) -> CollectResult:
-    """Run each family's collector over its files. One family's failure is an error, not a crash
-    of the whole scan."""
+Progress = Callable[[str], None]
+
+
+def collect_facts(grouped: dict[str, list[SourceFile]], context: ScanContext,
+                  progress: Progress | None = None) -> CollectResult:
+    """Run each family's collector over its files. A defect in one family is reported as an
+    error (exit 2) and the other families' findings are still reported."""
     total = CollectResult()
     for family in FAMILIES:
         files = grouped.get(family.name)
         if not files:
             continue
-        result: CollectResult = collector(family).collect(files, context)
+        if progress:
+            progress(f"reading {len(files)} {family.name} file(s)")
+        try:
+            result: CollectResult = collector(family).collect(files, context)
+        except Exception as error:  # a defect must not hide the other families' findings
+            total.errors.append(ScanError(
+                files[0].path, None,
+                f"internal error while reading {family.name} files "
+                f"({type(error).__name__}: {error}); please report it",
+            ))
+            continue
         total.facts.extend(result.facts)
         total.errors.extend(result.errors)
     return total
@@ -67,11 +82,14 @@ def run_scan(
     engine: Engine,
     context: ScanContext,
     excluded: list[str] | None = None,
+    progress: Progress | None = None,
 ) -> ScanReport:
     started = time.perf_counter()
     grouped = discover(paths, excluded)
     context.all_files = [source for files in grouped.values() for source in files]
-    collected = collect_facts(grouped, context)
+    collected = collect_facts(grouped, context, progress)
+    if progress:
+        progress("evaluating policies")
     facts = _deduplicated(collected.facts)
     denials = engine.evaluate(policies, policy_input(facts, context.settings))
     facts_by_id = {fact["id"]: fact for fact in facts.all_facts()}

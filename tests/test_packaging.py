@@ -1,0 +1,65 @@
+"""The wheel carries everything a scan needs, and works with no source tree around."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, PROJECT
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
+         "-w", str(out), str(PROJECT)],
+        check=True, capture_output=True, text=True,
+    )
+    (built,) = out.glob("dicomguard-*.whl")
+    return built
+
+
+def test_wheel_contains_every_subpackage_policy_and_schema(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    source = PROJECT / "checker"
+    for init in source.rglob("__init__.py"):
+        assert init.relative_to(source).as_posix() in names, "add it to pyproject packages"
+    for policy in (PROJECT / "policies").rglob("*.rego"):
+        if not policy.name.endswith("_test.rego"):
+            relative = policy.relative_to(PROJECT / "policies").as_posix()
+            assert f"dicomguard/builtin_policies/{relative}" in names
+    assert "dicomguard/builtin_policies/data.json" in names
+    for schema in (source / "dicomguard" / "schemas").glob("*.json"):
+        assert f"dicomguard/schemas/{schema.name}" in names
+
+
+def test_installed_wheel_scans_without_the_source_tree(wheel: Path, tmp_path: Path) -> None:
+    environment = tmp_path / "venv"
+    venv.create(environment, system_site_packages=True, with_pip=True)
+    python = environment / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
+                   check=True, capture_output=True, text=True)
+    workdir = tmp_path / "elsewhere"
+    workdir.mkdir()
+    where = subprocess.run([str(python), "-c", "import dicomguard; print(dicomguard.__file__)"],
+                           cwd=workdir, check=True, capture_output=True, text=True)
+    assert str(environment) in where.stdout
+    command = environment / "bin" / "dicomguard"
+    listing = subprocess.run([str(command), "policies", "list"], cwd=workdir,
+                             capture_output=True, text=True)
+    assert listing.returncode == 0, listing.stderr
+    assert "DG101" in listing.stdout
+    insecure = EXAMPLES / "terraform" / "insecure-pacs"
+    if insecure.is_dir():
+        scan = subprocess.run([str(command), "scan", str(insecure), "--no-color"], cwd=workdir,
+                              capture_output=True, text=True)
+        assert scan.returncode == 1, scan.stdout + scan.stderr
+        assert "DG101" in scan.stdout
