@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from dicomguard.engines import make_engine
 from dicomguard.facts import grant, ingress, peer, service, storage
 from dicomguard.model import Facts, Origin, Unknown
 from dicomguard.policies import load_policies
 from dicomguard.scan import policy_input
-
 from tests.conftest import EXAMPLES, SHARED, run_cli
 
 OPA_ENGINES = ("local", "server", "bundle")

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from dicomguard.engines import EngineError, make_engine
 from dicomguard.policies import load_policies
-
 from tests.conftest import need, run_cli
 from tests.engines.conftest import free_port, opa_server
 from tests.engines.test_engine_parity import every_rule_firing

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from dicomguard.engines.portability import builtin_calls, opa_builtins
 from dicomguard.policies import load_policies
-
 from tests.conftest import need, run_cli
 
 NET_POLICY = """\

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dicomguard.policies import builtin_policy_dir, load_policies
 
+from dicomguard.policies import builtin_policy_dir, load_policies
 from tests.conftest import PROJECT, need
 
 _PACKAGE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
