@@ -73,6 +73,48 @@ def test_preloaded_bundle_server_is_used_as_is(tmp_path: Path, bundle_url: str) 
     assert result.returncode == 0, result.stderr
 
 
+CENTRAL_RULE = """\
+# METADATA
+# title: Archive port reachable from a partner range
+# custom:
+#   id: CENTRAL1
+#   severity: medium
+#   category: exposed-dicom-port
+#   remediation: Ask the imaging security team.
+package dicomguard.rules.central_partner_range
+
+deny contains {"fact": fact.id, "message": "reviewed centrally"} if {
+	some fact in input.ingress
+	some peer in fact.peers
+	net.cidr_contains("10.0.0.0/8", peer.cidr)
+}
+"""
+
+
+def test_rules_only_the_central_server_has_are_reported(tmp_path: Path,
+                                                        opa_binary: str) -> None:
+    from dicomguard.findings import build_findings
+
+    central = tmp_path / "central"
+    central.mkdir()
+    (central / "partner_range.rego").write_text(CENTRAL_RULE, encoding="utf-8")
+    bundle = tmp_path / "central-bundle.tar.gz"
+    assert run_cli("policies", "bundle", "-p", str(central), "-o", str(bundle)).returncode == 0
+    policies = load_policies()  # the runner knows only the built-in rules
+    facts_input = every_rule_firing()
+    with opa_server(opa_binary, "--bundle", str(bundle)) as url:
+        denials = make_engine("opa", opa_url=url, opa_preloaded=True).evaluate(
+            policies, facts_input)
+    rule = policies.rules["dicomguard.rules.central_partner_range"]
+    assert (rule.id, rule.severity, rule.title) == (
+        "CENTRAL1", "medium", "Archive port reachable from a partner range")
+    facts = {fact["id"]: fact for kind in ("ingress", "storage", "services", "grants")
+             for fact in facts_input[kind]}
+    central_findings = [finding for finding in build_findings(denials, policies, facts)
+                        if finding.rule_id == "CENTRAL1"]
+    assert [finding.resource for finding in central_findings] == ["aws_security_group.pacs"]
+
+
 def test_unreachable_server_fails_after_bounded_retries(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     result = scan_with(tmp_path, "--engine", "opa", "--opa-url", url)
@@ -180,6 +222,26 @@ def test_bearer_token_from_the_environment(tmp_path: Path, opa_binary: str) -> N
     assert refused.returncode == 2
     assert "set DICOMGUARD_OPA_TOKEN" in refused.stderr
     assert accepted.returncode == 0, accepted.stderr
+
+
+def test_server_and_token_variable_from_configuration(tmp_path: Path, opa_binary: str) -> None:
+    authz = tmp_path / "authz.rego"
+    authz.write_text(AUTHZ_POLICY, encoding="utf-8")
+    with opa_server(opa_binary, "--authentication=token", "--authorization=basic",
+                    str(authz)) as url:
+        (tmp_path / "infra").mkdir()
+        (tmp_path / "infra" / ".dicomguard.yaml").write_text(
+            f"engine: opa\nopa_url: {url}\nopa_token_env: HOSPITAL_OPA_TOKEN\n"
+            "opa_timeout: 5\n", encoding="utf-8")
+        from_config = scan_with(tmp_path, env={"HOSPITAL_OPA_TOKEN": "ci-runner-secret"})
+        wrong_token = scan_with(tmp_path, env={"HOSPITAL_OPA_TOKEN": "guess"})
+        (tmp_path / "infra" / ".dicomguard.yaml").unlink()
+        from_environment = scan_with(tmp_path, "--engine", "opa", env={
+            "DICOMGUARD_OPA_URL": url, "DICOMGUARD_OPA_TOKEN": "ci-runner-secret"})
+    assert from_config.returncode == 0, from_config.stderr
+    assert wrong_token.returncode == 2
+    assert "the token in HOSPITAL_OPA_TOKEN was refused" in wrong_token.stderr
+    assert from_environment.returncode == 0, from_environment.stderr
 
 
 def make_certificates(directory: Path) -> tuple[Path, Path, Path]:

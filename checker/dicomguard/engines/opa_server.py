@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from dicomguard.engines import EngineError, deny_sets
 from dicomguard.policies import RULES_PACKAGE, PolicySet
@@ -61,7 +61,8 @@ def _import_client() -> tuple[Any, tuple[type[Exception], ...]]:
     except ImportError as error:
         raise EngineError("--engine opa with --opa-url needs opa-python-client: "
                           "pip install 'dicomguard[opa]'") from error
-    return opa_client, (errors.RegoParseError, errors.PatchDataError, errors.TypeException)
+    return opa_client, (errors.RegoParseError, errors.PatchDataError, errors.TypeException,
+                        errors.PolicyNotFoundError)
 
 
 class OpaServerEngine:
@@ -85,6 +86,9 @@ class OpaServerEngine:
         self._requests = requests
 
     def evaluate(self, policies: PolicySet, facts_input: dict[str, Any]) -> dict[str, list[Any]]:
+        """Every rule's deny set. In preloaded mode, rules the server has and this installation
+        does not (a central team's additions) are added to `policies` from the server's own
+        modules, so their findings carry their METADATA instead of being dropped."""
         client = self._client()
         try:
             if not self.preloaded:
@@ -92,17 +96,41 @@ class OpaServerEngine:
             response = self._call(
                 lambda: client.query_rule(input_data=facts_input, package_path=RULES_PACKAGE),
                 f"query data.{RULES_PACKAGE}")
+            packages = response.get("result") if isinstance(response, dict) else None
+            denials = deny_sets(packages)
+            missing = sorted(set(policies.rules) - set(denials))
+            if missing:
+                how = ("load the dicomguard bundle on the server (dicomguard policies bundle) "
+                       "or drop --opa-preloaded" if self.preloaded else _REGO_V1_HINT)
+                raise EngineError(f"OPA at {self.address.display} has no deny rule for "
+                                  f"{', '.join(missing)}; {how}")
+            unknown = set(denials) - set(policies.rules)
+            if self.preloaded and unknown:
+                self._learn_rules(client, policies, unknown)
         finally:
             client.close_connection()
-        packages = response.get("result") if isinstance(response, dict) else None
-        denials = deny_sets(packages)
-        missing = sorted(set(policies.rules) - set(denials))
-        if missing:
-            how = ("load the dicomguard bundle on the server (dicomguard policies bundle) or "
-                   "drop --opa-preloaded" if self.preloaded else _REGO_V1_HINT)
-            raise EngineError(f"OPA at {self.address.display} has no deny rule for "
-                              f"{', '.join(missing)}; {how}")
         return denials
+
+    def _learn_rules(self, client: Any, policies: PolicySet, packages: set[str]) -> None:
+        from dicomguard.policies import PolicyError, rule_from_module
+
+        for policy_id in self._call(client.get_policies_list, "list the server's policies"):
+            # Bundle module ids start with "/", which only survives in the URL encoded.
+            document = self._call(lambda i=policy_id: client.get_policy(quote(i, safe="")),
+                                  f"read policy {policy_id}")
+            source = str((document.get("result") or {}).get("raw") or "")
+            try:
+                rule = rule_from_module(source, f"{self.address.display} {policy_id}")
+            except PolicyError as error:
+                if any(f"package {package}\n" in source for package in packages):
+                    raise EngineError(f"a rule on the server cannot be reported: {error}") from None
+                continue
+            if rule is not None and rule.package in packages:
+                other = policies.rule_by_id(rule.id)
+                if other is not None and other.package != rule.package:
+                    raise EngineError(f"{policy_id} on {self.address.display} reuses rule id "
+                                      f"{rule.id} of {other.path}")
+                policies.rules[rule.package] = rule
 
     def _client(self) -> Any:
         verify: bool | str = False
