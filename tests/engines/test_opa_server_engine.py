@@ -287,3 +287,24 @@ def test_misconfigured_opa_engine_is_a_usage_error(tmp_path: Path, arguments: li
     result = scan_with(tmp_path, *arguments)
     assert result.returncode == 2
     assert expected in result.stderr
+
+
+def test_modules_are_pushed_in_an_order_the_server_accepts(tmp_path: Path,
+                                                           opa_binary: str) -> None:
+    # a_rules calls b_words, which calls a function of c_base: OPA refuses b_words until
+    # c_base is there, although b_words comes first.
+    (tmp_path / "a_rules.rego").write_text(
+        "# METADATA\n# title: Words\n# custom:\n#   id: ACME2\n#   severity: low\n"
+        "#   category: exposed-dicom-port\npackage dicomguard.rules.acme_words\n\n"
+        "import data.acme.b_words\n\n"
+        'deny contains {"fact": fact.id, "message": b_words.word} if some fact in input.ingress\n',
+        encoding="utf-8")
+    (tmp_path / "b_words.rego").write_text(
+        'package acme.b_words\n\nimport data.acme.c_base\n\nword := c_base.shout("archive")\n',
+        encoding="utf-8")
+    (tmp_path / "c_base.rego").write_text("package acme.c_base\n\nshout(word) := upper(word)\n",
+                                          encoding="utf-8")
+    policies = load_policies([str(tmp_path)])
+    with opa_server(opa_binary) as url:
+        denials = make_engine("opa", opa_url=url).evaluate(policies, every_rule_firing())
+    assert {entry["message"] for entry in denials["dicomguard.rules.acme_words"]} == {"ARCHIVE"}

@@ -155,7 +155,7 @@ class OpaServerEngine:
         for key, value in sorted(policies.data.items()):
             self._push_data(client, key, value)
         pending = sorted(module_names(policies).items(),
-                         key=lambda item: RULES_PACKAGE in policies.modules[item[0]])
+                         key=lambda item: f"package {RULES_PACKAGE}." in policies.modules[item[0]])
         while pending:
             failed: list[tuple[str, str]] = []
             last_error: Exception | None = None
