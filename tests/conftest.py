@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,118 @@ def scan_json(*args: str, cwd: Path | None = None) -> tuple[int, dict]:
     result = run_cli("scan", "--format", "json", *args, cwd=cwd)
     assert result.stdout, result.stderr
     return result.returncode, json.loads(result.stdout)
+
+
+@pytest.fixture
+def cli():
+    """The real command line (run_cli), as a fixture."""
+    return run_cli
+
+
+@pytest.fixture
+def report_for():
+    """Run the scan after collection (policies, findings, suppressions) over facts built with
+    dicomguard.facts, for report and suppression tests that need no source family."""
+    from dicomguard.engines import make_engine
+    from dicomguard.model import CollectResult, Facts
+    from dicomguard.policies import load_policies
+    from dicomguard.scan import report_from_facts
+
+    def build(facts: Facts, errors: list | None = None, settings: dict | None = None,
+              policy_dirs: tuple[str, ...] = ()):
+        started = time.perf_counter()
+        scanned_files = sorted({fact["origin"]["file"] for fact in facts.all_facts()})
+        collected = CollectResult(facts=facts, errors=list(errors or []))
+        return report_from_facts(collected, load_policies(policy_dirs), make_engine("embedded"),
+                                 settings or {}, scanned_files=scanned_files,
+                                 started=started)
+
+    return build
+
+
+PACS_TF = """\
+resource "aws_security_group" "pacs" {
+  name = "pacs"
+  ingress {
+    from_port   = 104
+    to_port     = 104
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+
+resource "aws_ebs_volume" "images" {
+  size      = 500
+  encrypted = false
+}
+
+resource "aws_security_group_rule" "modality" {
+  type        = "ingress"
+  from_port   = var.dicom_port
+  to_port     = var.dicom_port
+  protocol    = "tcp"
+  cidr_blocks = ["0.0.0.0/0"]
+}
+"""
+
+
+@pytest.fixture
+def pacs_facts(tmp_path: Path):
+    """A small insecure deployment on disk and the facts an AWS adapter makes of it: an open
+    DICOM port (confirmed), an unencrypted volume, and an open port whose number is a variable
+    (unresolved). Returns (path of main.tf, Facts)."""
+    from dicomguard.facts import ingress, peer, port_range, storage
+    from dicomguard.model import Facts, Origin, Unknown
+
+    main = tmp_path / "main.tf"
+    main.write_text(PACS_TF, encoding="utf-8")
+    file = str(main)
+    facts = Facts()
+    facts.ingress.append(ingress(
+        Origin(file, 1, 9, "aws_security_group.pacs"), platform="aws",
+        mechanism="security_group", protocol="tcp", ports=[port_range(104, 104)],
+        peers=[peer("0.0.0.0/0")], suffix="ingress0"))
+    facts.storage.append(storage(
+        Origin(file, 11, 14, "aws_ebs_volume.images"), platform="aws", kind="block",
+        encrypted=False))
+    unknown_port = Unknown("var.dicom_port has no value")
+    facts.ingress.append(ingress(
+        Origin(file, 16, 22, "aws_security_group_rule.modality"), platform="aws",
+        mechanism="security_group_rule", protocol="tcp",
+        ports=[port_range(unknown_port, unknown_port)], peers=[peer("0.0.0.0/0")]))
+    return main, facts
+
+
+USER_POLICY = """\
+# METADATA
+# title: {title}
+# description: A user rule that always reports, to exercise the gate without any source family.
+# custom:
+#   id: {rule_id}
+#   severity: {severity}
+#   category: missing-authentication
+#   remediation: Put the archive behind authentication.
+#   references:
+#     - HIPAA 45 CFR 164.312(d) Person or entity authentication
+package dicomguard.rules.{package}
+
+deny contains finding if {{
+	finding := {{"message": {message}, "confidence": "{confidence}"}}
+}}
+"""
+
+
+@pytest.fixture
+def user_policy(tmp_path: Path):
+    """Write a policy directory with one rule that always reports; returns its path."""
+    def make(rule_id: str = "USR1", severity: str = "medium", confidence: str = "confirmed",
+             message: str = "the archive has no authentication",
+             title: str = "Archive without authentication") -> str:
+        directory = tmp_path / f"policies-{rule_id}"
+        directory.mkdir()
+        (directory / "always.rego").write_text(USER_POLICY.format(
+            rule_id=rule_id, severity=severity, confidence=confidence, message=json.dumps(message),
+            title=title, package=rule_id.lower()), encoding="utf-8")
+        return str(directory)
+
+    return make

@@ -193,15 +193,14 @@ def command_scan(args: argparse.Namespace) -> int:
 
 
 def exit_code(report: Any, fail_on: str, strict: bool) -> int:
-    from dicomguard.findings import at_or_above
+    from dicomguard.report import RenderOptions
+    from dicomguard.report.gate import fails_gate
 
     if report.errors:
         return EXIT_ERROR
-    for finding in report.findings:
-        if finding.suppressed or not at_or_above(finding.severity, fail_on):
-            continue
-        if finding.confidence == "confirmed" or strict:
-            return EXIT_FINDINGS
+    options = RenderOptions(fail_on=fail_on, strict=strict)
+    if any(fails_gate(finding, options) for finding in report.findings):
+        return EXIT_FINDINGS
     return EXIT_CLEAN
 
 

@@ -62,4 +62,18 @@ def validate(document: Any, where: str) -> None:
     if errors:
         first = errors[0]
         key = ".".join(str(part) for part in first.absolute_path) or "(top level)"
-        raise ConfigError(f"{where}: {key}: {first.message}")
+        raise ConfigError(f"{where}: {key}: {_explain(first)}")
+
+
+def _explain(error: Any) -> str:
+    """The validator's message, with the known keys and a likely spelling for unknown ones."""
+    known = error.schema.get("properties") if error.validator == "additionalProperties" else None
+    if not known or not isinstance(error.instance, dict):
+        return str(error.message)
+    from difflib import get_close_matches
+
+    parts = []
+    for name in sorted(set(map(str, error.instance)) - set(known)):
+        close = get_close_matches(name, list(known), n=1)
+        parts.append(f"unknown key {name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    return f"{'; '.join(parts)}; known keys: {', '.join(known)}"

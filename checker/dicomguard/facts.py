@@ -201,6 +201,27 @@ def storage(
     }
 
 
+REACH_ORDER = ("local", "network", "unknown", "internet")
+
+
+def widest_reach(reaches: Iterable[str]) -> str:
+    """The reach that exposes most: internet > unknown > network > local (local when none)."""
+    return max(reaches, key=REACH_ORDER.index, default="local")
+
+
+def listener(port: Any, protocol: str, *, tls: Any, reach: str, name: str = "",
+             anonymous: Iterable[str] = ()) -> dict[str, Any]:
+    """A port a service answers on, whether its traffic is encrypted, who can reach it, and
+    the operations (e.g. DICOM C-STORE) anyone who reaches it may perform unidentified."""
+    number: int | None
+    try:
+        number = None if port is None or is_unknown(port) else int(port)
+    except (TypeError, ValueError):
+        number = None
+    return {"port": number, "protocol": protocol, "tls": tristate(tls), "reach": reach,
+            "name": name, "anonymous": sorted(anonymous)}
+
+
 def service(
     origin: Origin,
     *,

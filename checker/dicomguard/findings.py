@@ -30,6 +30,7 @@ class Finding:
     unknown: list[str] = field(default_factory=list)
     suppressed: bool = False
     suppression_reason: str | None = None
+    snippet: str = ""  # the source line the finding points at
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -13,7 +13,9 @@ from dicomguard.engines import Engine
 from dicomguard.findings import Finding, build_findings
 from dicomguard.model import CollectResult, Facts, ScanError, SourceFile
 from dicomguard.policies import PolicySet, Rule
+from dicomguard.sourcelines import SourceLines
 from dicomguard.sources import FAMILIES, ScanContext, collector
+from dicomguard.suppress import apply_suppressions
 
 
 @dataclass(slots=True)
@@ -90,26 +92,40 @@ def run_scan(
     collected = collect_facts(grouped, context, progress)
     if progress:
         progress("evaluating policies")
+    return report_from_facts(collected, policies, engine, context.settings,
+                             scanned_files=[source.path for source in context.all_files],
+                             started=started)
+
+
+def report_from_facts(
+    collected: CollectResult,
+    policies: PolicySet,
+    engine: Engine,
+    settings: dict[str, Any],
+    scanned_files: list[str],
+    started: float,
+) -> ScanReport:
+    """Evaluate collected facts, build findings, apply suppressions: the scan after collection."""
     facts = _deduplicated(collected.facts)
-    denials = engine.evaluate(policies, policy_input(facts, context.settings))
+    denials = engine.evaluate(policies, policy_input(facts, settings))
     facts_by_id = {fact["id"]: fact for fact in facts.all_facts()}
     findings = build_findings(
         denials,
         policies,
         facts_by_id,
-        severity_overrides=context.settings.get("severity", {}),
-        disabled=set(context.settings.get("disabled_rules", [])),
+        severity_overrides=settings.get("severity", {}),
+        disabled=set(settings.get("disabled_rules", [])),
     )
-    from dicomguard.suppress import apply_suppressions
-
-    errors = list(collected.errors)
-    errors.extend(apply_suppressions(findings))
+    lines = SourceLines()
+    for finding in findings:
+        finding.snippet = lines.snippet(finding.file, finding.line)
+    suppression = apply_suppressions(findings, lines, scanned_files=scanned_files)
     return ScanReport(
         findings=findings,
-        errors=errors,
-        notes=facts.notes,
+        errors=[*collected.errors, *suppression.errors],
+        notes=[*facts.notes, *suppression.notes],
         rules=sorted(policies.rules.values(), key=lambda rule: rule.id),
-        files_scanned=len(context.all_files),
+        files_scanned=len(scanned_files),
         duration_seconds=time.perf_counter() - started,
         facts=facts,
     )

@@ -1,11 +1,139 @@
-"""Inline suppressions: `# dicomguard:ignore RULE-ID reason="..." until=YYYY-MM-DD`."""
+"""Inline suppressions: `# dicomguard:ignore RULE-ID reason="..." until=YYYY-MM-DD`.
+
+A suppression is a comment (`#`, `//`, `/* */` or `<!-- -->`) on the line a finding points at,
+or among the comment lines directly above it. Several rule ids may be given, separated by
+commas. A reason is required; a suppression without one, or with an unreadable date, is an
+error and suppresses nothing. Once `until` has passed the finding is reported again, with a
+note saying so.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from dicomguard.facts import note
 from dicomguard.findings import Finding
-from dicomguard.model import ScanError
+from dicomguard.model import Origin, ScanError
+from dicomguard.sourcelines import SourceLines
+
+MARKER = "dicomguard:ignore"
+_MARKER = re.compile(r"(?:#|//|/\*|<!--)\s*dicomguard:ignore\b(?P<body>.*?)\s*(?:\*/|-->)?\s*$")
+_RULES = re.compile(r"\s*(?P<rules>[\w.-]+(?:\s*,\s*[\w.-]+)*)(?=\s|$)")
+_REASON = re.compile(r"""\breason=(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)')""")
+_UNTIL = re.compile(r"\buntil=(?P<date>\S*)")
+_COMMENT_LINE = re.compile(r"^\s*(?:#|//|/\*|<!--)")
+
+EXAMPLE = 'dicomguard:ignore DG101 reason="why it is acceptable" until=2027-06-30'
 
 
-def apply_suppressions(findings: list[Finding]) -> list[ScanError]:
-    """Mark suppressed findings; return errors for malformed suppression comments."""
-    return []
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    rules: frozenset[str]
+    reason: str
+    until: date | None
+    file: str
+    line: int
+
+    def covers(self, rule_id: str) -> bool:
+        return rule_id.casefold() in self.rules
+
+    def expired(self, today: date) -> bool:
+        return self.until is not None and today > self.until
+
+
+@dataclass(slots=True)
+class SuppressionOutcome:
+    """What applying suppressions produced besides marking findings."""
+
+    errors: list[ScanError] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def parse_comment(text: str, file: str, line: int) -> Suppression | ScanError | None:
+    """The suppression in one source line; None when the line has none."""
+    marker = _MARKER.search(text)
+    if marker is None:
+        return None
+    body = marker.group("body")
+    rules = _RULES.match(body)
+    if rules is None:
+        return ScanError(file, line, f"suppression names no rule id; write {EXAMPLE}")
+    ids = frozenset(part.strip().casefold() for part in rules.group("rules").split(","))
+    reason_match = _REASON.search(body)
+    reason = ""
+    if reason_match:
+        reason = (reason_match.group("double") or reason_match.group("single") or "").strip()
+    if reason_match is None or not reason:
+        return ScanError(file, line, 'suppression has no reason="..." and does not suppress; '
+                                     f"write {EXAMPLE}")
+    outside_reason = body[:reason_match.start()] + " " + body[reason_match.end():]
+    until = None
+    until_match = _UNTIL.search(outside_reason)
+    if until_match:
+        try:
+            until = date.fromisoformat(until_match.group("date"))
+        except ValueError:
+            return ScanError(file, line, f"suppression until={until_match.group('date')!r} is "
+                                         "not a date (YYYY-MM-DD) and does not suppress")
+    return Suppression(ids, reason, until, file, line)
+
+
+def _candidate_lines(lines: SourceLines, finding: Finding) -> list[int]:
+    """The finding's own line, then the comment lines directly above it."""
+    candidates = [finding.line]
+    above = finding.line - 1
+    while above >= 1 and _COMMENT_LINE.match(lines.line(finding.file, above)):
+        candidates.append(above)
+        above -= 1
+    return candidates
+
+
+def apply_suppressions(findings: list[Finding], lines: SourceLines | None = None,
+                       today: date | None = None, scanned_files: Iterable[str] = ()
+                       ) -> SuppressionOutcome:
+    """Mark suppressed findings. Malformed suppressions, in front of a finding or anywhere in
+    the scanned files, become errors; expired ones become notes."""
+    lines = lines or SourceLines()
+    today = today or datetime.now(UTC).date()
+    outcome = SuppressionOutcome()
+    reported: set[tuple[str, int, str]] = set()
+    for finding in findings:
+        if not finding.file:
+            continue
+        for number in _candidate_lines(lines, finding):
+            parsed = parse_comment(lines.line(finding.file, number), finding.file, number)
+            if isinstance(parsed, ScanError):
+                if (finding.file, number, "error") not in reported:
+                    reported.add((finding.file, number, "error"))
+                    outcome.errors.append(parsed)
+                continue
+            if parsed is None or not parsed.covers(finding.rule_id):
+                continue
+            if parsed.expired(today):
+                if (finding.file, number, finding.rule_id) not in reported:
+                    reported.add((finding.file, number, finding.rule_id))
+                    outcome.notes.append(_expiry_note(parsed, finding))
+                continue
+            finding.suppressed = True
+            finding.suppression_reason = parsed.reason
+            break
+    for file in scanned_files:
+        if MARKER not in lines.text(file):
+            continue
+        for number, text in enumerate(lines.lines(file), start=1):
+            parsed = parse_comment(text, file, number)
+            if isinstance(parsed, ScanError) and (file, number, "error") not in reported:
+                reported.add((file, number, "error"))
+                outcome.errors.append(parsed)
+    outcome.errors.sort(key=lambda error: (error.file, error.line or 0))
+    return outcome
+
+
+def _expiry_note(suppression: Suppression, finding: Finding) -> dict[str, Any]:
+    origin = Origin(suppression.file, suppression.line, suppression.line, finding.resource)
+    return note(origin, f"suppression of {finding.rule_id} expired on "
+                        f"{suppression.until}; the finding is reported again")

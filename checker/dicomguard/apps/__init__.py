@@ -1,0 +1,1 @@
+"""PACS application configs: Orthanc JSON, docker-compose files and Kubernetes manifests."""

@@ -1,0 +1,372 @@
+"""Containers of PACS images (Orthanc, dcm4chee-arc and its companions, PostgreSQL) to facts.
+
+Compose files, Kubernetes manifests and Ansible's docker_container tasks all describe the same
+thing: an image, its environment and the ports published from it. `container_facts` turns that
+into ingress facts (published ports) and service facts (who may use what the image serves).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from dicomguard.apps.credentials import weak_credentials
+from dicomguard.apps.located import Located
+from dicomguard.apps.orthanc import (
+    OrthancConfig,
+    image_config,
+    orthanc_facts,
+    settings_from_environment,
+    settings_from_json,
+)
+from dicomguard.facts import ingress, listener, peer, service, widest_reach
+from dicomguard.model import CollectResult, InputError, Origin, ScanError, Unknown, is_unknown
+
+DOCKER_PATH = ("Docker publishes the port with DNAT rules ahead of the host firewall's INPUT "
+               "chain, so ufw and firewalld rules do not restrict it")
+JDWP_OPTION = re.compile(r"(?:-agentlib:jdwp=|-Xrunjdwp:)\S*?address=(?:[\w.*\[\]:-]*:)?(\d+)")
+WILDFLY_DEBUG_PORT = 8787
+DCM4CHEE_LISTENERS = ((8080, "http", False), (8443, "http", True), (11112, "dicom", False),
+                      (2762, "dicom", True), (2575, "hl7", False), (12575, "hl7", True))
+DCM4CHEE_WEB_PORTS = (8080, 8443)
+
+
+@dataclass(slots=True)
+class PublishedPort:
+    """A container port made reachable from outside the container."""
+
+    container_port: Any  # int or Unknown
+    host_ports: Any  # [low, high], or Unknown
+    host_ip: Any = None  # None: every host interface; a string; or Unknown
+    protocol: str = "tcp"
+    line: int = 0
+    reported_here: bool = True  # False: another file (a compose override) reports its ingress
+
+
+@dataclass(slots=True)
+class Container:
+    """One container as an orchestrator describes it."""
+
+    image: Any  # str or Unknown
+    environment: dict[str, Any]
+    origin: Origin  # the service / container block; address names it
+    platform: str  # compose, kubernetes, ansible
+    env_lines: dict[str, int] = field(default_factory=dict)
+    ports: list[PublishedPort] = field(default_factory=list)
+    host_network: bool = False
+    # Reach of container ports made reachable some other way (a Kubernetes Service).
+    port_reach: dict[int, str] = field(default_factory=dict)
+    unpublished_reach: str = "local"  # who reaches a port nothing publishes
+    orthanc_files: list[tuple[Located, str]] = field(default_factory=list)
+    unreadable_configs: list[str] = field(default_factory=list)
+    image_line: int = 0  # where the image is named, for what the image itself brings
+    ports_only: bool = False  # a compose override of a service its base file describes
+
+    def image_origin(self) -> Origin:
+        line = self.image_line or self.origin.line
+        return Origin(self.origin.file, line, line, self.origin.address)
+
+
+def bind_reach(host_ip: Any) -> str:
+    """Who can reach a port published on host_ip (None: every interface)."""
+    if host_ip is None:
+        return "internet"
+    if is_unknown(host_ip):
+        return "unknown"
+    text = str(host_ip).strip().strip("[]")
+    if text in {"", "0.0.0.0", "::", "*"}:
+        return "internet"
+    if text == "localhost":
+        return "local"
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return "unknown"
+    if address.is_loopback:
+        return "local"
+    if address.is_private or address.is_link_local:
+        return "network"
+    return "internet"
+
+
+def _bind_peer(host_ip: Any) -> dict[str, Any]:
+    if host_ip is None or is_unknown(host_ip):
+        return peer("0.0.0.0") if host_ip is None else peer(host_ip)
+    text = str(host_ip).strip().strip("[]")
+    if text == "::":
+        return peer("::/0")
+    if bind_reach(text) == "internet":
+        return peer("0.0.0.0" if text in {"", "0.0.0.0", "*"} else "0.0.0.0/0")
+    if bind_reach(text) == "unknown":
+        return peer(Unknown(f"host address {text!r} cannot be classified"))
+    return peer(text)
+
+
+def reach_of(container: Container, port: Any, listens_everywhere: bool) -> str:
+    if not listens_everywhere:
+        return "local"
+    if container.host_network:
+        return "internet"
+    if is_unknown(port) or port is None:
+        return "unknown"
+    reaches = [bind_reach(published.host_ip) for published in container.ports
+               if is_unknown(published.container_port) or published.container_port == port]
+    if port in container.port_reach:
+        reaches.append(container.port_reach[port])
+    return widest_reach(reaches) if reaches else container.unpublished_reach
+
+
+def published_ingress(container: Container, catalogue_ports: set[int]) -> list[dict[str, Any]]:
+    facts = []
+    for published in container.ports:
+        if not published.reported_here or bind_reach(published.host_ip) == "local":
+            continue
+        ports: list[Any]
+        if is_unknown(published.host_ports):
+            ports = [published.host_ports]
+        else:
+            ports = [published.host_ports]
+            target = published.container_port
+            if (not is_unknown(target) and target in catalogue_ports
+                    and not published.host_ports[0] <= target <= published.host_ports[1]):
+                ports.append([target, target])
+        line = published.line or container.origin.line
+        facts.append(ingress(
+            Origin(container.origin.file, line, line, container.origin.address),
+            platform=container.platform,
+            mechanism="published container port",
+            protocol=published.protocol,
+            ports=ports,
+            peers=[_bind_peer(published.host_ip)],
+            path=DOCKER_PATH,
+            suffix=f"port{line}",
+        ))
+    return facts
+
+
+def _image_parts(image: str) -> tuple[str, str]:
+    last = image.split("/")[-1]
+    if ":" in last:
+        repository, _, tag = image.rpartition(":")
+    else:
+        repository, tag = image, ""
+    return repository.split("@")[0].lower(), tag
+
+
+def _line_of(container: Container, *names: str) -> int:
+    for name in names:
+        if name in container.env_lines:
+            return container.env_lines[name]
+    return container.origin.line
+
+
+def _at(container: Container, line: int) -> Origin:
+    end = container.origin.end_line if line == container.origin.line else line
+    return Origin(container.origin.file, line, end, container.origin.address)
+
+
+def _orthanc(container: Container, config: OrthancConfig, result: CollectResult) -> None:
+    if container.unreadable_configs or (config.mounts_replace_defaults
+                                        and container.orthanc_files):
+        config.settings.clear()  # what the image would default is now up to the mounted files
+    for located, file in container.orthanc_files:
+        try:
+            config.layer(settings_from_json(located, file))
+        except InputError as error:
+            result.errors.append(ScanError(file, error.line, error.message))
+    environment = settings_from_environment(
+        container.environment, container.origin.file, container.env_lines,
+        container.origin.line)
+    if environment.unknown_sources:
+        config.settings.clear()
+    config.unreadable.extend([*container.unreadable_configs, *environment.unknown_sources])
+    config.layer(environment.settings)
+    result.errors.extend(ScanError(container.origin.file, problem.line, problem.message)
+                         for problem in environment.problems)
+    result.facts.services.extend(orthanc_facts(
+        config, container.origin, platform=container.platform,
+        reach_of=lambda port, everywhere: reach_of(container, port, everywhere)))
+
+
+def _dcm4chee_arc(container: Container, tag: str, result: CollectResult) -> None:
+    authentication: Any
+    if not tag or tag == "latest":
+        authentication = False
+    elif "${" in tag or "{{" in tag:
+        authentication = Unknown(f"image tag {tag!r} cannot be known")
+    else:
+        authentication = "secure" in tag
+    listeners = [listener(port, protocol, tls=tls, reach=reach_of(container, port, True),
+                          name=f"dcm4chee-arc {protocol}")
+                 for port, protocol, tls in DCM4CHEE_LISTENERS]
+    password = _password(container, "WILDFLY_ADMIN_PASSWORD", None)
+    users = {} if password is None else {
+        str(container.environment.get("WILDFLY_ADMIN_USER", "admin")): password}
+    reach = widest_reach(reach_of(container, port, True) for port in DCM4CHEE_WEB_PORTS)
+    result.facts.services.append(service(
+        _at(container, container.origin.line),
+        platform=container.platform,
+        product={True: "dcm4chee-arc (secured with Keycloak)",
+                 False: "dcm4chee-arc (image without authentication)"}.get(
+                     authentication, "dcm4chee-arc"),
+        reach=reach,
+        authentication=authentication,
+        listeners=listeners,
+        weak_credentials=weak_credentials(users),
+        suffix="dcm4chee-arc",
+    ))
+
+
+def _credential_service(container: Container, product: str, suffix: str,
+                        users: dict[str, Any], lines: tuple[str, ...], ports: tuple[int, ...],
+                        authentication: Any = True) -> dict[str, Any] | None:
+    weak = weak_credentials(users)
+    if not weak and authentication is True:
+        return None
+    reach = widest_reach(reach_of(container, port, True) for port in ports)
+    return service(_at(container, _line_of(container, *lines)), platform=container.platform,
+                   product=product, reach=reach, authentication=authentication,
+                   weak_credentials=weak, suffix=suffix)
+
+
+def _postgres(container: Container) -> dict[str, Any] | None:
+    environment = container.environment
+    method = environment.get("POSTGRES_HOST_AUTH_METHOD")
+    authentication: Any = True
+    if is_unknown(method):
+        authentication = Unknown(f"POSTGRES_HOST_AUTH_METHOD cannot be known: {method.reason}")
+    elif str(method or "").strip().lower() == "trust":
+        authentication = False
+    password = _password(container, "POSTGRES_PASSWORD", None)
+    users = {} if password is None else {
+        str(environment.get("POSTGRES_USER") or "postgres"): password}
+    lines = ("POSTGRES_HOST_AUTH_METHOD", "POSTGRES_PASSWORD") if authentication is not True \
+        else ("POSTGRES_PASSWORD",)
+    return _credential_service(container, "PostgreSQL (archive index)", "postgresql", users,
+                               lines, (5432,), authentication)
+
+
+def _jdwp(container: Container, repository: str) -> list[dict[str, Any]]:
+    ports: set[int] = set()
+    for value in container.environment.values():
+        if isinstance(value, str):
+            ports.update(int(port) for port in JDWP_OPTION.findall(value))
+    if "dcm4chee" in repository or "wildfly" in repository:
+        ports.add(WILDFLY_DEBUG_PORT)
+    facts = []
+    for port in sorted(ports):
+        reach = reach_of(container, port, True)
+        if reach == "local":
+            continue
+        facts.append(service(
+            _at(container, _published_line(container, port)), platform=container.platform,
+            product="JDWP debugger: runs any code it is sent", reach=reach,
+            authentication=False,
+            listeners=[listener(port, "jdwp", tls=False, reach=reach, name="JDWP")],
+            suffix=f"jdwp{port}"))
+    return facts
+
+
+def _published_line(container: Container, port: int) -> int:
+    for published in container.ports:
+        if published.container_port == port and published.line:
+            return published.line
+    return container.origin.line
+
+
+def container_facts(
+    image: Any,
+    environment: dict[str, Any],
+    ports: list[Any],
+    origin: Origin,
+    context: Any,
+    *,
+    platform: str = "ansible",
+    env_lines: dict[str, int] | None = None,
+    host_network: bool = False,
+) -> CollectResult:
+    """Facts for one container described by another family (an Ansible docker_container task).
+
+    image: the image reference (str or Unknown); environment: variable name -> value (values may
+    be Unknown); ports: published ports in docker syntax ("8042:8042", "127.0.0.1:104:104",
+    "4242") or PublishedPort objects; origin: where findings point (address names the task);
+    context: the ScanContext (its catalogue is used). env_lines: line of each variable.
+    """
+    from dicomguard.apps.compose import parse_short_port
+
+    published = [port if isinstance(port, PublishedPort)
+                 else parse_short_port(port, origin.line) for port in ports]
+    return facts_for_container(Container(
+        image=image, environment=dict(environment), origin=origin, platform=platform,
+        env_lines=dict(env_lines or {}), ports=published, host_network=host_network,
+    ), context.catalogue)
+
+
+def _ldap(container: Container) -> dict[str, Any] | None:
+    """dcm4che/slapd-dcm4chee: the root and config passwords default to "secret"."""
+    users = {"LDAP root": _password(container, "LDAP_ROOTPASS", "secret"),
+             "LDAP config": _password(container, "LDAP_CONFIGPASS", "secret")}
+    return _credential_service(container, "OpenLDAP (archive configuration)", "ldap", users,
+                               ("LDAP_ROOTPASS", "LDAP_CONFIGPASS"), (389, 636))
+
+
+def _keycloak(container: Container, repository: str) -> dict[str, Any] | None:
+    """Keycloak's bootstrap admin; dcm4che/keycloak defaults it to admin/changeit."""
+    environment = container.environment
+    user_key = next((key for key in ("KC_BOOTSTRAP_ADMIN_USERNAME", "KEYCLOAK_ADMIN")
+                     if key in environment), "KEYCLOAK_ADMIN")
+    password_key = next((key for key in ("KC_BOOTSTRAP_ADMIN_PASSWORD", "KEYCLOAK_ADMIN_PASSWORD")
+                         if key in environment or f"{key}_FILE" in environment),
+                        "KEYCLOAK_ADMIN_PASSWORD")
+    default = "changeit" if repository.startswith("dcm4che/") else None
+    password = _password(container, password_key, default)
+    if password is None:
+        return None
+    return _credential_service(container, "Keycloak (archive sign-in)", "keycloak",
+                               {str(environment.get(user_key, "admin")): password},
+                               (password_key, user_key), (8080, 8443))
+
+
+def _password(container: Container, key: str, default: str | None) -> Any:
+    """A password variable, its image default, or Unknown when read from a file (*_FILE)."""
+    if key in container.environment:
+        return container.environment[key]
+    if f"{key}_FILE" in container.environment:
+        return Unknown(f"{key} is read from a file")
+    return default
+
+
+def facts_for_container(container: Container, catalogue: list[dict[str, Any]]) -> CollectResult:
+    """Ingress facts for the container's published ports and service facts for what its image
+    serves. Unknown values (an image or variable that cannot be resolved) stay unknown."""
+    result = CollectResult()
+    catalogue_ports = {int(entry["port"]) for entry in catalogue if "port" in entry}
+    result.facts.ingress.extend(published_ingress(container, catalogue_ports))
+    if container.ports_only:
+        return result
+    image = container.image
+    if is_unknown(image) or not isinstance(image, str):
+        if any(name.startswith("ORTHANC__") or name == "ORTHANC_JSON"
+               for name in container.environment):
+            _orthanc(container, OrthancConfig(unreadable=["the image"]), result)
+        return result
+    repository, tag = _image_parts(image)
+    name = repository.split("/")[-1]
+    orthanc = image_config(image, container.image_origin())
+    found: dict[str, Any] | None = None
+    if orthanc is not None:
+        _orthanc(container, orthanc, result)
+    elif "dcm4chee-arc" in name:
+        _dcm4chee_arc(container, tag, result)
+    elif name.startswith("postgres"):
+        found = _postgres(container)
+    elif name.startswith("slapd"):
+        found = _ldap(container)
+    elif "keycloak" in name:
+        found = _keycloak(container, repository)
+    if found:
+        result.facts.services.append(found)
+    result.facts.services.extend(_jdwp(container, repository))
+    return result

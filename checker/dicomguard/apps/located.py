@@ -1,0 +1,32 @@
+"""Parsed documents that remember the line of every value.
+
+Both the JSON-with-comments reader and the YAML reader return a `Located`: the plain value
+(dicts, lists, scalars) and the 1-based line where each path starts, so that a finding can point
+at the exact key that causes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Path = tuple[Any, ...]
+
+
+@dataclass(slots=True)
+class Located:
+    value: Any
+    lines: dict[Path, int] = field(default_factory=dict)
+    end_line: int = 1
+
+    def line(self, *path: Any, default: int | None = None) -> int:
+        """The line of the deepest known prefix of path."""
+        for cut in range(len(path), -1, -1):
+            found = self.lines.get(tuple(path[:cut]))
+            if found is not None:
+                return found
+        return default if default is not None else 1
+
+    def shifted(self, offset: int) -> Located:
+        return Located(self.value, {path: line + offset for path, line in self.lines.items()},
+                       self.end_line + offset)

@@ -1,0 +1,15 @@
+"""Which findings fail the gate: shared by the exit code and the formats that show it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dicomguard.findings import at_or_above
+from dicomguard.report import RenderOptions
+
+
+def fails_gate(finding: Any, options: RenderOptions) -> bool:
+    """True when this finding alone makes the scan exit 1."""
+    if finding.suppressed or not at_or_above(finding.severity, options.fail_on):
+        return False
+    return finding.confidence == "confirmed" or options.strict

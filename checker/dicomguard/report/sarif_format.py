@@ -1,0 +1,151 @@
+"""SARIF 2.1.0 for code-scanning services (GitHub, GitLab, Azure DevOps)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from dicomguard.policies import Rule
+from dicomguard.report import RenderOptions
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+FINGERPRINT_KEY = "dicomguard/v1"
+LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
+# GitHub code scanning maps security-severity to critical (>= 9.0), high (>= 7.0),
+# medium (>= 4.0) and low.
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
+_FILE_AND_LINE = re.compile(r"(\S+?):\d+\b")
+
+
+def fingerprint(finding: Any) -> str:
+    """Stable across runs and unrelated edits: rule, file, resource and the message with line
+    numbers taken out, never the line a finding happens to be on."""
+    message = " ".join(_FILE_AND_LINE.sub(r"\1", finding.message).lower().split())
+    identity = "\0".join((finding.rule_id, finding.file.replace("\\", "/"), finding.resource,
+                          message))
+    return hashlib.sha256(identity.encode("utf-8")).hexdigest()
+
+
+def _artifact(path: str) -> dict[str, Any]:
+    if Path(path).is_absolute():
+        return {"uri": Path(path).as_uri()}
+    return {"uri": Path(path).as_posix(), "uriBaseId": "%SRCROOT%"}
+
+
+def _location(file: str, line: int | None, end_line: int | None = None,
+              snippet: str = "") -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": _artifact(file)}
+    if line:
+        region: dict[str, Any] = {"startLine": line, "endLine": max(end_line or line, line)}
+        if snippet:
+            region["snippet"] = {"text": snippet}
+        physical["region"] = region
+    return {"physicalLocation": physical}
+
+
+def _rule(rule: Any) -> dict[str, Any]:
+    references = "".join(f"\n- {reference}" for reference in rule.references)
+    help_text = rule.remediation or rule.description
+    return {
+        "id": rule.id,
+        "name": rule.package.rsplit(".", 1)[-1],
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.description or rule.title},
+        "help": {
+            "text": help_text + (f"\n\nReferences:{references}" if references else ""),
+            "markdown": f"**Fix:** {help_text}" + (f"\n\n**References:**{references}"
+                                                   if references else ""),
+        },
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "properties": {
+            "category": rule.category,
+            "security-severity": SECURITY_SEVERITY[rule.severity],
+            "precision": "high",
+            "tags": ["security", rule.category],
+        },
+    }
+
+
+def _result(finding: Any, rule_index: int) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "category": finding.category,
+        "severity": finding.severity,
+        "confidence": finding.confidence,
+        "security-severity": SECURITY_SEVERITY[finding.severity],
+    }
+    if finding.ports is not None:
+        properties["ports"] = finding.ports
+    if finding.unknown:
+        properties["unknown"] = finding.unknown
+    location = _location(finding.file, finding.line, finding.end_line, finding.snippet) \
+        if finding.file else None
+    if location and finding.resource:
+        location["logicalLocations"] = [{"fullyQualifiedName": finding.resource,
+                                         "kind": "resource"}]
+    result: dict[str, Any] = {
+        "ruleId": finding.rule_id,
+        "ruleIndex": rule_index,
+        "level": LEVELS[finding.severity],
+        "message": {"text": finding.message},
+        "locations": [location] if location else [],
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(finding)},
+        "properties": properties,
+    }
+    if finding.suppressed:
+        result["suppressions"] = [{"kind": "inSource", "status": "accepted",
+                                   "justification": finding.suppression_reason or ""}]
+    return result
+
+
+def _notification(message: str, level: str, file: str = "", line: int | None = None
+                  ) -> dict[str, Any]:
+    notification: dict[str, Any] = {"level": level, "message": {"text": message}}
+    if file:
+        notification["locations"] = [_location(file, line)]
+    return notification
+
+
+def _rules_with_findings(report: Any) -> list[Any]:
+    """Every loaded rule, plus any a hand-built report names without loading it."""
+    rules = {rule.id: rule for rule in report.rules}
+    for finding in report.findings:
+        if finding.rule_id not in rules:
+            rules[finding.rule_id] = Rule(
+                id=finding.rule_id, package=finding.rule_id, title=finding.title,
+                description="", severity=finding.severity, category=finding.category,
+                remediation=finding.remediation, references=finding.references, path="")
+    return sorted(rules.values(), key=lambda rule: rule.id)
+
+
+def render(report: Any, options: RenderOptions) -> str:
+    rules = _rules_with_findings(report)
+    index = {rule.id: position for position, rule in enumerate(rules)}
+    notifications = [_notification(error.message, "error", error.file, error.line)
+                     for error in report.errors]
+    notifications += [
+        _notification(item.get("message", ""), "warning", item.get("origin", {}).get("file", ""),
+                      item.get("origin", {}).get("line"))
+        for item in report.notes
+    ]
+    document = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "dicomguard",
+                "version": report.version,
+                "semanticVersion": report.version,
+                "rules": [_rule(rule) for rule in rules],
+            }},
+            "invocations": [{
+                "executionSuccessful": not report.errors,
+                "toolExecutionNotifications": notifications,
+            }],
+            "results": [_result(finding, index[finding.rule_id]) for finding in report.findings],
+            "columnKind": "unicodeCodePoints",
+        }],
+    }
+    return json.dumps(document, indent=2) + "\n"

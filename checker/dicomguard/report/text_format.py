@@ -1,0 +1,114 @@
+"""Text report for people: findings grouped by file, each with its line, source and fix."""
+
+from __future__ import annotations
+
+import textwrap
+from collections import Counter
+from typing import Any
+
+from dicomguard.findings import SEVERITY_RANK
+from dicomguard.report import RenderOptions
+from dicomguard.report.gate import fails_gate
+
+WIDTH = 100
+NO_FILE = "(findings not tied to a file)"
+_COLOURS = {
+    "critical": "1;31", "high": "31", "medium": "33", "low": "36",
+    "dim": "2", "bold": "1", "failed": "1;31", "passed": "1;32", "unresolved": "35",
+}
+
+
+class _Painter:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, style: str) -> str:
+        if not self.enabled or style not in _COLOURS:
+            return text
+        return f"\033[{_COLOURS[style]}m{text}\033[0m"
+
+
+def _wrapped(text: str, indent: str) -> list[str]:
+    return textwrap.wrap(" ".join(text.split()), WIDTH, initial_indent=indent,
+                         subsequent_indent=indent + "  ") or [indent.rstrip()]
+
+
+def _finding_lines(finding: Any, paint: _Painter) -> list[str]:
+    severity = paint(finding.severity.upper(), finding.severity)
+    heading = f"  {severity}  {paint(finding.rule_id, 'bold')}  {finding.title}"
+    if finding.confidence == "unresolved":
+        heading += "  " + paint("[unresolved]", "unresolved")
+    lines = [heading]
+    where = f"{finding.file}:{finding.line}" if finding.file else ""
+    location = "  ".join(part for part in (where, finding.resource) if part)
+    if location:
+        lines.append(f"    {location}")
+    lines.extend(_wrapped(finding.message, "    "))
+    if finding.snippet:
+        lines.append(paint(f"      {finding.line} | {finding.snippet}", "dim"))
+    if finding.confidence == "unresolved":
+        reasons = "; ".join(finding.unknown) or "a value could not be known statically"
+        lines.extend(_wrapped(f"unresolved: {reasons}", "    "))
+    if finding.remediation:
+        lines.extend(_wrapped(f"fix: {finding.remediation}", "    "))
+    return lines
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _summary(report: Any, active: list[Any], options: RenderOptions, paint: _Painter) -> str:
+    if active:
+        by_severity = Counter(finding.severity for finding in active)
+        counts = ", ".join(f"{by_severity[name]} {name}"
+                           for name in sorted(by_severity, key=lambda s: -SEVERITY_RANK[s]))
+        unresolved = sum(1 for finding in active if finding.confidence == "unresolved")
+        if unresolved:
+            counts += f"; {unresolved} unresolved"
+        parts = [f"{_plural(len(active), 'finding')} ({counts})"]
+    else:
+        parts = ["no findings"]
+    suppressed = len(report.findings) - len(active)
+    if suppressed:
+        parts.append(f"{suppressed} suppressed")
+    if report.errors:
+        parts.append(_plural(len(report.errors), "error"))
+    failed = bool(report.errors) or any(fails_gate(finding, options) for finding in active)
+    gate = f"--fail-on {options.fail_on}" + (" --strict" if options.strict else "")
+    verdict = paint("failed", "failed") if failed else paint("passed", "passed")
+    return (f"dicomguard: {', '.join(parts)} in {_plural(report.files_scanned, 'file')} "
+            f"({report.duration_seconds:.2f} s): {verdict} ({gate})")
+
+
+def _where(origin: dict[str, Any]) -> str:
+    file, line = origin.get("file", ""), origin.get("line")
+    return f"{file}:{line}" if file and line else file or "(unknown location)"
+
+
+def render(report: Any, options: RenderOptions) -> str:
+    paint = _Painter(options.color)
+    active = [finding for finding in report.findings if not finding.suppressed]
+    by_file: dict[str, list[Any]] = {}
+    for finding in sorted(active, key=lambda f: f.sort_key()):
+        by_file.setdefault(finding.file or NO_FILE, []).append(finding)
+    out: list[str] = []
+    for file, findings in by_file.items():
+        out.append(paint(file, "bold"))
+        for finding in findings:
+            out.extend(_finding_lines(finding, paint))
+            out.append("")
+    if report.errors:
+        out.append(paint("errors (input that could not be read or parsed):", "failed"))
+        out.extend(f"  {error}" for error in report.errors)
+        out.append("")
+    if report.notes and not options.quiet:
+        out.append("notes:")
+        out.extend(f"  {_where(item.get('origin', {}))}: {item.get('message', '')}"
+                   for item in report.notes)
+        out.append("")
+    if not options.quiet:
+        out.append(_summary(report, active, options, paint))
+    while out and out[-1] == "":
+        out.pop()
+    return "\n".join(out) + "\n" if out else ""

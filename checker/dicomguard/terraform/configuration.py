@@ -1,0 +1,294 @@
+"""Load a Terraform configuration: parse every file once, group files into modules (one per
+directory), find the root modules, and evaluate each root with its variables, expanding
+modules, count, for_each and dynamic blocks into resource instances (see instance.py)."""
+
+from __future__ import annotations
+
+import gc
+import os
+from pathlib import Path
+from typing import Any
+
+from dicomguard.facts import note
+from dicomguard.model import InputError, Origin, ScanError, SourceFile
+from dicomguard.sources import ScanContext
+from dicomguard.terraform.files import FileAccess
+from dicomguard.terraform.instance import ModuleInstance, ModuleSource, Session
+from dicomguard.terraform.model import Configuration
+from dicomguard.terraform.syntax import SyntaxBlock
+from dicomguard.terraform.variables import root_inputs
+
+MODULE_KINDS = frozenset({"tf", "tf-json"})
+DECLARING_BLOCKS = frozenset({"variable", "output", "resource", "data", "module"})
+VARIABLE_KINDS = frozenset({"tfvars", "tfvars-json"})
+DEEPEST_MODULE_NESTING = 16
+
+
+def load(files: list[SourceFile], context: ScanContext) -> Configuration:
+    # Loading allocates many small objects that all live until the scan ends; the cyclic
+    # garbage collector would only walk them again and again (it doubled the load time).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(files, context)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load(files: list[SourceFile], context: ScanContext) -> Configuration:
+    configuration = Configuration()
+    parsed: dict[Path, list[tuple[SourceFile, SyntaxBlock]]] = {}
+    variable_files: dict[Path, list[SourceFile]] = {}
+    directories: dict[str, Path] = {}
+    for source in files:
+        parent = os.path.dirname(source.path)
+        directory = directories.get(parent)
+        if directory is None:
+            directory = directories[parent] = Path(parent).absolute().resolve()
+        if source.kind in VARIABLE_KINDS:
+            variable_files.setdefault(directory, []).append(source)
+        elif source.kind == "plan":
+            _load_plan(source, configuration)
+        elif source.kind in MODULE_KINDS:
+            body = _parse(source, configuration.errors)
+            if body is not None:
+                parsed.setdefault(directory, []).append((source, body))
+    variants = {directory: _module_variants(directory, bodies, configuration.notes)
+                for directory, bodies in sorted(parsed.items())}
+    modules = {directory: found[0] for directory, found in variants.items()}
+    confinement = _confinement_roots(context.roots)
+    loader = _ModuleResolver(modules, confinement)
+    session = Session(loader.resolve, lambda root: FileAccess(root, confinement))
+    loader.session = session
+    for directory in _root_directories(modules):
+        for module in variants[directory]:
+            inputs = root_inputs(module, variable_files.get(directory, []), context, session)
+            root = ModuleInstance(module, session, inputs=inputs)
+            configuration.resources.extend(root.resources())
+    configuration.errors.extend(session.errors)
+    configuration.notes.extend(session.notes)
+    return configuration
+
+
+def _parse(source: SourceFile, errors: list[ScanError]) -> SyntaxBlock | None:
+    try:
+        text = source.read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        errors.append(ScanError(source.path, None, f"cannot read: {error}"))
+        return None
+    try:
+        if source.kind == "tf-json":
+            from dicomguard.terraform.json_syntax import parse_file as parse_json
+
+            return parse_json(text, source.path)
+        from dicomguard.terraform.hcl import parse_file
+
+        return parse_file(text, source.path)
+    except InputError as error:
+        errors.append(ScanError(source.path, error.line, error.message))
+        return None
+
+
+def _load_plan(source: SourceFile, configuration: Configuration) -> None:
+    from dicomguard.terraform.plan import load_plan
+
+    resources, errors = load_plan(source)
+    configuration.resources.extend(resources)
+    configuration.errors.extend(errors)
+
+
+def _is_override(path: str) -> bool:
+    name = Path(path).name
+    stem = name.removesuffix(".json").removesuffix(".tf")
+    return stem == "override" or stem.endswith("_override")
+
+
+def _declarations(body: SyntaxBlock) -> list[tuple[tuple[str, ...], int]]:
+    """What a file declares (kind and name), with lines."""
+    found = []
+    for block in body.blocks:
+        if block.type == "locals":
+            found.extend((("locals", name), attribute.line)
+                         for name, attribute in block.attributes.items())
+        elif block.type in DECLARING_BLOCKS:
+            found.append(((block.type, *block.labels), block.line))
+    return found
+
+
+def _module_variants(directory: Path, bodies: list[tuple[SourceFile, SyntaxBlock]],
+                     notes: list[dict[str, Any]]) -> list[ModuleSource]:
+    """The module a directory forms. When its files declare the same thing twice, Terraform
+    would reject them as one module; they are usually independent samples or variants, so
+    each such file is checked as its own module with the directory's other files."""
+    owners: dict[tuple[str, ...], set[str]] = {}
+    for source, body in bodies:
+        if not _is_override(source.path):
+            for key, _ in _declarations(body):
+                owners.setdefault(key, set()).add(source.path)
+    clashing = {path for paths in owners.values() if len(paths) > 1 for path in paths}
+    if not clashing:
+        return [_module_source(directory, bodies, notes)]
+    first = min(clashing)
+    notes.append(note(Origin(first, 1, 1, ""), (
+        f"{len(clashing)} files in {os.path.dirname(first) or '.'} declare the same blocks, "
+        "so Terraform would not accept them as one module; each was checked as its own "
+        "module with the directory's other files")))
+    shared = [item for item in bodies if item[0].path not in clashing]
+    return [_module_source(directory, [*shared, item], notes)
+            for item in sorted(bodies, key=lambda item: item[0].path)
+            if item[0].path in clashing]
+
+
+def _module_source(directory: Path, bodies: list[tuple[SourceFile, SyntaxBlock]],
+                   notes: list[dict[str, Any]]) -> ModuleSource:
+    module = ModuleSource(str(directory), directory, {}, {}, {}, [], [], [])
+    declared: dict[tuple[str, ...], SyntaxBlock] = {}
+    ordered = sorted(bodies, key=lambda item: (_is_override(item[0].path), item[0].path))
+    for source, body in ordered:
+        override = _is_override(source.path)
+        for block in body.blocks:
+            if block.type == "locals":
+                for name, attribute in block.attributes.items():
+                    module.locals[name] = (attribute, source.path)
+                continue
+            if block.type not in DECLARING_BLOCKS:
+                continue
+            key = (block.type, *block.labels)
+            if key in declared and override:
+                _merge_override(declared[key], block)
+                continue
+            if key in declared:
+                entry = note(Origin(source.path, block.line, block.end_line, ".".join(key[1:])),
+                             f"{block.type} {'.'.join(block.labels)} is declared twice; both "
+                             "are checked")
+                if entry not in notes:
+                    notes.append(entry)
+                if block.type in {"resource", "data"}:
+                    _add_block(module, block)
+                continue
+            declared[key] = block
+            _add_block(module, block)
+    return module
+
+
+def _merge_override(original: SyntaxBlock, override: SyntaxBlock) -> None:
+    """https://developer.hashicorp.com/terraform/language/files/override: attributes replace
+    attributes, nested blocks replace all nested blocks of the same type."""
+    original.attributes.update(override.attributes)
+    replaced = {block.type for block in override.blocks}
+    original.blocks = [block for block in original.blocks if block.type not in replaced]
+    original.blocks.extend(override.blocks)
+
+
+def _add_block(module: ModuleSource, block: SyntaxBlock) -> None:
+    labels = block.labels
+    if block.type == "variable" and len(labels) == 1:
+        module.variables[labels[0]] = block
+    elif block.type == "output" and len(labels) == 1:
+        module.outputs[labels[0]] = block
+    elif block.type == "resource" and len(labels) == 2:
+        module.resources.append(block)
+    elif block.type == "data" and len(labels) == 2:
+        module.data.append(block)
+    elif block.type == "module" and len(labels) == 1:
+        module.calls.append(block)
+
+
+def _confinement_roots(roots: list[str]) -> list[Path]:
+    confined = []
+    for root in roots:
+        path = Path(root).absolute().resolve()
+        confined.append(path if path.is_dir() else path.parent)
+    return confined
+
+
+def literal_source(block: SyntaxBlock) -> str | None:
+    attribute = block.attributes.get("source")
+    if attribute is None or attribute.expression[0] != "lit":
+        return None
+    value = attribute.expression[1]
+    return value if isinstance(value, str) else None
+
+
+def is_local_source(source: str) -> bool:
+    return source.startswith(("./", "../", ".\\", "..\\")) or source in {".", ".."}
+
+
+def _root_directories(modules: dict[Path, ModuleSource]) -> list[Path]:
+    """Directories no other scanned directory calls as a local module; downloaded modules
+    (under .terraform) are only ever evaluated through their callers."""
+    called: set[Path] = set()
+    for directory, module in modules.items():
+        for block in module.calls:
+            source = literal_source(block)
+            if source and is_local_source(source):
+                called.add((directory / source).resolve())
+    return [directory for directory in modules
+            if directory not in called and ".terraform" not in directory.parts]
+
+
+class _ModuleResolver:
+    """Finds the module a `module` block calls: a local directory, or a copy downloaded by
+    terraform init (.terraform/modules/modules.json). Never downloads anything."""
+
+    def __init__(self, modules: dict[Path, ModuleSource], confinement: list[Path]) -> None:
+        self.modules = modules
+        self.confinement = confinement
+        self.session: Session | None = None
+        self._manifests: dict[Path, dict[str, str]] = {}
+        self._directories: dict[tuple[Path, str], Path] = {}
+
+    def resolve(self, caller: ModuleInstance, block: SyntaxBlock) -> ModuleSource | None:
+        assert self.session is not None
+        name = block.labels[0]
+        address = f"{caller.address + '.' if caller.address else ''}module.{name}"
+        origin = Origin(block.file, block.line, block.end_line, address)
+        if caller.depth >= DEEPEST_MODULE_NESTING:
+            self.session.note(origin, f"{address}: modules nest too deeply; not followed")
+            return None
+        source = literal_source(block)
+        if source is None:
+            self.session.error(block.file, block.line, f"module {name!r} needs a literal source")
+            return None
+        if is_local_source(source):
+            target = self._local_directory(caller.source.absolute, source)
+            found = self.modules.get(target)
+            if found is None:
+                self.session.note(origin, f"{address}: local module {source!r} is not among "
+                                          "the scanned files; its resources are not checked")
+            return found
+        manifest = self._manifest(caller.root.source.absolute)
+        downloaded = manifest.get(".".join((*caller.call_path, name)))
+        if downloaded is not None:
+            found = self.modules.get((caller.root.source.absolute / downloaded).resolve())
+            if found is not None:
+                return found
+        self.session.note(origin, f"{address}: module {source!r} is not downloaded (run "
+                                  "terraform init to include it); its resources are not checked")
+        return None
+
+    def _local_directory(self, caller: Path, source: str) -> Path:
+        key = (caller, source)
+        if key not in self._directories:
+            self._directories[key] = (caller / source).resolve()
+        return self._directories[key]
+
+    def _manifest(self, root: Path) -> dict[str, str]:
+        if root not in self._manifests:
+            self._manifests[root] = _read_manifest(root / ".terraform" / "modules"
+                                                   / "modules.json")
+        return self._manifests[root]
+
+
+def _read_manifest(path: Path) -> dict[str, str]:
+    import json
+
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    entries = document.get("Modules", []) if isinstance(document, dict) else []
+    return {entry["Key"]: entry["Dir"] for entry in entries
+            if isinstance(entry, dict) and isinstance(entry.get("Key"), str)
+            and isinstance(entry.get("Dir"), str)}

@@ -1,0 +1,142 @@
+"""The JSON syntax of Terraform (.tf.json), as specified at
+https://developer.hashicorp.com/terraform/language/syntax/json: strings are templates (`${}`,
+`%{}`), `locals`/`variable`/`output`/`resource`/`data`/`module` nest by their labels.
+
+Without provider schemas JSON cannot say whether `"ingress": [{...}]` is an attribute or nested
+blocks, so an object (or a list of objects) in a resource body is kept as both.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import json.decoder
+import json.scanner
+from typing import Any
+
+from dicomguard.model import InputError
+from dicomguard.terraform.syntax import Ast, SyntaxAttribute, SyntaxBlock, literal
+
+LABELS = {"variable": 1, "output": 1, "module": 1, "resource": 2, "data": 2, "provider": 1}
+EXPRESSION_KEYS = frozenset({"depends_on", "type", "providers", "iterator"})
+
+
+class _Positioned(dict[str, Any]):
+    __slots__ = ("end_line", "line")
+
+
+def _decoder(text: str) -> json.JSONDecoder:
+    newlines = [index for index, char in enumerate(text) if char == "\n"]
+
+    def line_of(offset: int) -> int:
+        return bisect.bisect_right(newlines, offset) + 1
+
+    decoder = json.JSONDecoder()
+
+    def parse_object(state: Any, strict: bool, scan_once: Any, hook: Any, pairs_hook: Any,
+                     memo: Any = None, _w: Any = json.decoder.WHITESPACE.match,
+                     _ws: str = json.decoder.WHITESPACE_STR) -> tuple[Any, int]:
+        start = state[1]
+        pairs, end = json.decoder.JSONObject(state, strict, scan_once, None, list, memo)
+        positioned = _Positioned(pairs)
+        positioned.line, positioned.end_line = line_of(start - 1), line_of(end - 1)
+        return positioned, end
+
+    decoder.parse_object = parse_object  # type: ignore[assignment]
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
+    return decoder
+
+
+def parse_file(text: str, file: str) -> SyntaxBlock:
+    try:
+        document = _decoder(text).decode(text)
+    except json.JSONDecodeError as error:
+        raise InputError(f"invalid JSON: {error.msg}", error.lineno) from None
+    if not isinstance(document, _Positioned):
+        raise InputError("a .tf.json file must hold a JSON object", 1)
+    root = SyntaxBlock("", [], file, document.line, document.end_line)
+    for block_type, content in document.items():
+        depth = LABELS.get(block_type, 0)
+        if block_type == "locals":
+            for item in _objects(content):
+                locals_block = SyntaxBlock("locals", [], file, item.line, item.end_line)
+                _fill(locals_block, item, file, blocks=False)
+                root.blocks.append(locals_block)
+            continue
+        for labels, body in _labelled(content, depth, []):
+            block = SyntaxBlock(block_type, labels, file, body.line, body.end_line)
+            _fill(block, body, file, blocks=block_type in {"resource", "data"})
+            root.blocks.append(block)
+    return root
+
+
+def _objects(content: Any) -> list[_Positioned]:
+    if isinstance(content, _Positioned):
+        return [content]
+    if isinstance(content, list):
+        return [item for item in content if isinstance(item, _Positioned)]
+    return []
+
+
+def _labelled(content: Any, depth: int, labels: list[str]
+              ) -> list[tuple[list[str], _Positioned]]:
+    if depth == 0:
+        return [(labels, body) for body in _objects(content)]
+    found = []
+    for item in _objects(content):
+        for key, value in item.items():
+            found.extend(_labelled(value, depth - 1, [*labels, key]))
+    return found
+
+
+def _fill(block: SyntaxBlock, body: _Positioned, file: str, *, blocks: bool) -> None:
+    for key, value in body.items():
+        if key == "//":
+            continue
+        line = value.line if isinstance(value, _Positioned) else body.line
+        end_line = value.end_line if isinstance(value, _Positioned) else body.end_line
+        if blocks and key == "dynamic":
+            for labels, dynamic_body in _labelled(value, 1, []):
+                dynamic = SyntaxBlock("dynamic", labels, file, dynamic_body.line,
+                                      dynamic_body.end_line)
+                _fill(dynamic, dynamic_body, file, blocks=True)
+                block.blocks.append(dynamic)
+            continue
+        nested = _objects(value)
+        if blocks and nested and (isinstance(value, _Positioned) or len(nested) == len(value)):
+            for item in nested:
+                child = SyntaxBlock(key, [], file, item.line, item.end_line)
+                _fill(child, item, file, blocks=True)
+                block.blocks.append(child)
+            if key in {"lifecycle", "content", "provisioner", "connection"}:
+                continue
+        block.attributes[key] = SyntaxAttribute(key, _expression(key, value, file, line), line,
+                                                end_line)
+
+
+def _expression(key: str, value: Any, file: str, line: int) -> Ast:
+    if key in EXPRESSION_KEYS and isinstance(value, str):
+        from dicomguard.terraform.hcl import parse_expression
+
+        return parse_expression(value, file, line)
+    return _value(value, file, line)
+
+
+def _value(value: Any, file: str, line: int) -> Ast:
+    if isinstance(value, str):
+        if "${" not in value and "%{" not in value:
+            return literal(value)
+        from dicomguard.terraform.hcl import compile_template
+
+        return compile_template(value, file, line)
+    if isinstance(value, list):
+        if not any(isinstance(item, str | list | dict) for item in value):
+            return literal(value)
+        return ("tuple", [_value(item, file, line) for item in value])
+    if isinstance(value, dict):
+        item_line = getattr(value, "line", line)
+        return ("object", [(literal(key), _value(item, file, item_line))
+                           for key, item in value.items() if key != "//"])
+    if isinstance(value, float) and value.is_integer():
+        return literal(int(value))
+    return literal(value)

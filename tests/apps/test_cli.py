@@ -1,0 +1,117 @@
+"""The command line over application configs, as users run it."""
+
+from __future__ import annotations
+
+from importlib.util import find_spec
+
+from dicomguard.report import FORMATS
+from tests.conftest import EXAMPLES, run_cli, scan_json
+
+INSECURE = EXAMPLES / "compose" / "insecure"
+SECURE = EXAMPLES / "compose" / "secure"
+
+
+def test_insecure_compose_example_fails_with_each_problem_at_its_line():
+    code, report = scan_json(str(INSECURE))
+    assert code == 1
+    assert report["errors"] == []
+    found = {(finding["rule_id"], finding["file"].rsplit("/", 1)[-1], finding["line"])
+             for finding in report["findings"]}
+    expected = {
+        ("DG101", "docker-compose.yml", 8),    # 8042 on every host interface
+        ("DG101", "docker-compose.yml", 9),    # 104 -> Orthanc DICOM
+        ("DG301", "docker-compose.yml", 12),   # C-FIND open to any modality
+        ("DG304", "docker-compose.yml", 12),   # C-STORE from anyone
+        ("DG303", "docker-compose.yml", 19),   # the jodogne image's orthanc/orthanc
+        ("DG301", "docker-compose.yml", 26),   # PostgreSQL trust, published
+        ("DG303", "docker-compose.yml", 26),
+        ("DG301", "docker-compose.yml", 32),   # dcm4chee-arc without -secure
+        ("DG301", "docker-compose.yml", 38),   # JDWP published
+        ("DG303", "orthanc.json", 6),          # weak users in the mounted config
+        ("DG401", "orthanc.json", 6),          # HTTP without TLS
+    }
+    assert expected <= found
+    assert all(finding["confidence"] == "confirmed" for finding in report["findings"])
+
+
+def test_mounted_config_is_reported_once_in_its_container_context():
+    _, report = scan_json(str(INSECURE))
+    orthanc_json = [finding for finding in report["findings"]
+                    if finding["file"].endswith("orthanc.json")]
+    assert orthanc_json
+    assert {finding["resource"] for finding in orthanc_json} == {"services.orthanc"}
+
+
+def test_passwords_never_appear_in_reports():
+    available = [name for name in FORMATS
+                 if find_spec(f"dicomguard.report.{name}_format") is not None]
+    for report_format in available:
+        result = run_cli("scan", "--format", report_format, str(INSECURE))
+        assert "radiologist" in result.stdout, report_format
+        for password in ("password123", "WILDFLY_ADMIN_PASSWORD=admin"):
+            assert password not in result.stdout, report_format
+
+
+def test_secure_compose_example_passes():
+    code, report = scan_json(str(SECURE))
+    assert report["errors"] == []
+    assert report["findings"] == []
+    assert code == 0
+
+
+def test_kubernetes_examples():
+    code, report = scan_json(str(EXAMPLES / "kubernetes" / "insecure"))
+    assert code == 1
+    found = {(finding["rule_id"], finding["line"]) for finding in report["findings"]}
+    assert {("DG301", 13), ("DG101", 58), ("DG101", 61)} <= found
+    code, report = scan_json(str(EXAMPLES / "kubernetes" / "secure"))
+    assert (code, report["findings"], report["errors"]) == (0, [], [])
+
+
+def test_unparseable_compose_is_an_error_with_file_and_line(tmp_path):
+    (tmp_path / "compose.yaml").write_text("services:\n  pacs:\n    image: [unclosed\n")
+    (tmp_path / "orthanc.json").write_text('{\n  "RemoteAccessAllowed": true,\n'
+                                           '  "AuthenticationEnabled": false\n}\n')
+    code, report = scan_json(str(tmp_path))
+    assert code == 2
+    assert report["errors"][0]["file"].endswith("compose.yaml")
+    assert report["errors"][0]["line"] == 4
+    assert any(finding["rule_id"] == "DG301" for finding in report["findings"])
+
+
+def test_facts_of_every_application_kind_match_the_schema(tmp_path):
+    import json
+    from importlib import resources
+
+    import jsonschema
+
+    schema = json.loads(resources.files("dicomguard").joinpath(
+        "schemas/facts.schema.json").read_text())
+    dump = tmp_path / "facts.json"
+    result = run_cli("scan", "--format", "json", "--dump-facts", str(dump), str(INSECURE),
+                     str(SECURE), str(EXAMPLES / "kubernetes"))
+    assert result.returncode == 1, result.stderr
+    document = json.loads(dump.read_text())
+    jsonschema.validate(document, schema)
+    assert {fact["platform"] for fact in document["services"]} == {"compose", "kubernetes"}
+
+
+def test_compose_override_publishes_what_the_base_file_describes(tmp_path):
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n"
+        "  pacs:\n"
+        "    image: orthancteam/orthanc:25.9.0\n"
+        "    environment:\n"
+        "      ORTHANC__AUTHENTICATION_ENABLED: \"false\"\n")
+    (tmp_path / "docker-compose.override.yml").write_text(
+        "services:\n"
+        "  pacs:\n"
+        "    ports:\n"
+        "      - \"8042:8042\"\n")
+    code, report = scan_json(str(tmp_path))
+    found = sorted((finding["rule_id"], finding["file"].rsplit("/", 1)[-1], finding["line"])
+                   for finding in report["findings"])
+    assert ("DG301", "docker-compose.yml", 5) in found
+    assert ("DG101", "docker-compose.override.yml", 4) in found
+    assert [rule for rule, _, _ in found].count("DG301") == 1
+    assert code == 1

@@ -1,0 +1,40 @@
+"""Which files the application family claims, by name and by their first bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dicomguard.apps.detect import classify
+
+COMPOSE_BODY = "services:\n  pacs:\n    image: orthancteam/orthanc\n"
+
+
+@pytest.mark.parametrize(("name", "head", "kind"), [
+    ("orthanc.json", "{}", "orthanc-json"),
+    ("pacs-config.json", '{\n  // x\n  "RemoteAccessAllowed": true\n}', "orthanc-json"),
+    ("package.json", '{"name": "viewer", "version": "1.0.0"}', None),
+    ("appsettings.json", '{"SslEnabled": true, "AuthenticationEnabled": false}', None),
+    ("site.json", '{"DicomAet": "PACS", "DicomPort": 104}', "orthanc-json"),
+    ("compose.yaml", "services: {}\n", "compose"),
+    ("docker-compose.override.yml", "services: {}\n", "compose"),
+    ("docker-compose.prod.yaml", "", "compose"),
+    ("compose.dev.yml", "", "compose"),
+    ("positive1.yaml", "version: '3'\n\n" + COMPOSE_BODY, "compose"),
+    ("stack.yml", "# pacs\nservices:\n  # the archive\n  pacs:\n    ports: ['104:104']\n",
+     "compose"),
+    ("group_vars/all.yml", "services:\n  - name: pacs\n", None),
+    ("site.yml", "- hosts: pacs\n  roles: [orthanc]\n", None),
+    ("tasks/main.yml", "- name: start\n  community.docker.docker_container:\n", None),
+    ("deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: pacs\n",
+     "kubernetes"),
+    ("svc.yaml", "apiVersion: v1\nkind: Service\n", "kubernetes"),
+    ("chart/templates/svc.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .x }}\n",
+     None),
+    ("kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n",
+     None),
+    ("main.tf", 'resource "x" "y" {}', None),
+])
+def test_classify(name, head, kind):
+    assert classify(Path(name), head) == kind

@@ -1,0 +1,181 @@
+"""Kubernetes: Services that expose catalogue ports, and the PACS containers behind them."""
+
+from __future__ import annotations
+
+import textwrap
+
+from dicomguard.apps.collect import analyse_text
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: pacs
+  namespace: imaging
+spec:
+  template:
+    metadata:
+      labels:
+        app: pacs
+    spec:
+      containers:
+        - name: orthanc
+          image: orthancteam/orthanc:25.9.0
+          ports:
+            - name: http
+              containerPort: 8042
+            - name: dicom
+              containerPort: 4242
+          env:
+            - name: ORTHANC__AUTHENTICATION_ENABLED
+              value: "false"
+            - name: ORTHANC__REGISTERED_USERS
+              valueFrom:
+                secretKeyRef: {name: orthanc-users, key: users}
+"""
+
+
+def service(kind_line, annotations="", extra=""):
+    return textwrap.dedent(f"""\
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: pacs
+          namespace: imaging
+          {annotations}
+        spec:
+          {kind_line}
+          selector:
+            app: pacs
+          ports:
+            - name: web
+              port: 443
+              targetPort: http
+            - name: dicom
+              port: 104
+              targetPort: 4242
+          {extra}
+        """)
+
+
+def scan(text, context):
+    result = analyse_text("kubernetes", text, "k8s/pacs.yaml", context)
+    assert result.errors == []
+    facts = {fact["id"].rsplit("#", 1)[1]: fact for fact in result.facts.services}
+    return result.facts.ingress, facts
+
+
+def test_load_balancer_exposes_the_selected_orthanc_to_the_internet(context):
+    ingress, services = scan(DEPLOYMENT + service("type: LoadBalancer"), context)
+    assert [(fact["ports"], fact["peers"][0]["scope"]) for fact in ingress] == [
+        ([[443, 443], [8042, 8042]], "internet"), ([[104, 104], [4242, 4242]], "internet")]
+    assert ingress[0]["origin"]["address"] == "Service/pacs"
+    assert services["http"]["reach"] == "internet"  # named targetPort resolved
+    assert services["http"]["authentication"] is False
+    assert services["http"]["origin"]["line"] == 21
+    assert services["dicom"]["reach"] == "internet"
+
+
+def test_internal_load_balancer_is_the_network(context):
+    annotations = 'annotations: {service.beta.kubernetes.io/aws-load-balancer-internal: "true"}'
+    ingress, services = scan(DEPLOYMENT + service("type: LoadBalancer", annotations), context)
+    assert {fact["peers"][0]["scope"] for fact in ingress} == {"private"}
+    assert services["http"]["reach"] == "network"
+
+
+def test_source_ranges_limit_the_load_balancer(context):
+    extra = "loadBalancerSourceRanges: [10.0.0.0/8]"
+    ingress, services = scan(DEPLOYMENT + service("type: LoadBalancer", extra=extra), context)
+    assert ingress[0]["peers"] == [{"cidr": "10.0.0.0/8", "scope": "private"}]
+    assert services["http"]["reach"] == "network"
+
+
+def test_node_port_reach_is_unresolved(context):
+    ingress, services = scan(DEPLOYMENT + service("type: NodePort"), context)
+    assert ingress[0]["peers"][0]["scope"] == "unknown"
+    assert [30000, 32767] in ingress[0]["ports"]
+    assert services["http"]["reach"] == "unknown"
+
+
+def test_cluster_ip_has_no_ingress_but_the_cluster_network_reaches_it(context):
+    ingress, services = scan(DEPLOYMENT + service("type: ClusterIP"), context)
+    assert ingress == []
+    assert services["http"]["reach"] == "network"
+
+
+def test_a_service_in_another_namespace_does_not_select(context):
+    other = service("type: LoadBalancer").replace("namespace: imaging", "namespace: web")
+    _, services = scan(DEPLOYMENT + other, context)
+    assert services["http"]["reach"] == "network"
+
+
+def test_secret_references_are_unknown_not_weak(context):
+    text = DEPLOYMENT.replace('value: "false"', 'value: "true"')
+    _, services = scan(text, context)
+    assert services["http"]["authentication"] is True
+    assert services["http"]["weak_credentials"] == []
+
+
+def test_orthanc_config_from_a_config_map_in_the_same_file(context):
+    text = textwrap.dedent("""\
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: orthanc-config
+        data:
+          orthanc.json: |
+            {
+              // mounted at /etc/orthanc
+              "RemoteAccessAllowed": true,
+              "AuthenticationEnabled": true,
+              "RegisteredUsers": {"admin": "admin"}
+            }
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: orthanc
+        spec:
+          hostNetwork: true
+          containers:
+            - name: orthanc
+              image: jodogne/orthanc:1.12.4
+              volumeMounts:
+                - {name: config, mountPath: /etc/orthanc/orthanc.json, subPath: orthanc.json}
+          volumes:
+            - name: config
+              configMap: {name: orthanc-config}
+        """)
+    _, services = scan(text, context)
+    assert services["http"]["reach"] == "internet"
+    assert services["http"]["weak_credentials"] == [{"user": "admin",
+                                                     "reason": "a vendor default password"}]
+    assert services["http"]["origin"]["line"] == 11
+
+
+def test_a_config_volume_from_elsewhere_makes_settings_unknown(context):
+    text = DEPLOYMENT.replace("          env:", textwrap.indent(
+        "volumeMounts:\n  - {name: config, mountPath: /etc/orthanc}\nenv:", " " * 10))
+    _, services = scan(text, context)
+    assert services["http"]["reach"] == "unknown"
+
+
+def test_list_documents_and_other_kinds(context):
+    text = textwrap.dedent("""\
+        apiVersion: v1
+        kind: List
+        items:
+          - apiVersion: v1
+            kind: Service
+            metadata: {name: dicom}
+            spec:
+              type: LoadBalancer
+              ports: [{port: 11112}]
+          - apiVersion: v1
+            kind: Namespace
+            metadata: {name: imaging}
+        """)
+    ingress, services = scan(text, context)
+    assert [fact["ports"] for fact in ingress] == [[[11112, 11112]]]
+    assert services == {}

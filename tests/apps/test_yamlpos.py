@@ -1,0 +1,40 @@
+"""YAML with line numbers, safe loading only."""
+
+from __future__ import annotations
+
+import pytest
+
+from dicomguard.apps import yamlpos
+from dicomguard.model import InputError
+
+
+def test_lines_of_keys_and_items_and_merge_keys():
+    (document,) = yamlpos.load_all(
+        "base: &base\n"
+        "  image: orthancteam/orthanc\n"
+        "services:\n"
+        "  pacs:\n"
+        "    <<: *base\n"
+        "    ports:\n"
+        "      - '8042:8042'\n")
+    assert document.value["services"]["pacs"] == {"image": "orthancteam/orthanc",
+                                                  "ports": ["8042:8042"]}
+    assert document.line("services", "pacs") == 4
+    assert document.line("services", "pacs", "ports", 0) == 7
+
+
+def test_several_documents_and_empty_ones():
+    documents = yamlpos.load_all("a: 1\n---\n---\nb: 2\n")
+    assert [document.value for document in documents] == [{"a": 1}, {"b": 2}]
+    assert documents[1].line("b") == 4
+
+
+def test_unknown_tags_are_never_constructed():
+    (document,) = yamlpos.load_all("a: !!python/object/apply:os.system ['true']\nb: !vault x\n")
+    assert document.value == {"a": ["true"], "b": "x"}
+
+
+def test_syntax_error_names_the_line():
+    with pytest.raises(InputError) as raised:
+        yamlpos.load_all("a: 1\nb: [1, 2\nc: 3\n")
+    assert raised.value.line is not None and raised.value.line >= 2

@@ -1,0 +1,163 @@
+"""Modules: https://developer.hashicorp.com/terraform/language/modules (inputs, outputs,
+count/for_each on module blocks, nesting), and downloaded copies of remote modules."""
+
+import json
+
+from dicomguard.model import Unknown
+from dicomguard.terraform.model import Reference
+
+SECURITY_GROUP_MODULE = '''
+variable "port" {
+  type = number
+}
+variable "cidrs" {
+  type    = list(string)
+  default = ["10.0.0.0/8"]
+}
+resource "aws_security_group" "this" {
+  name = "pacs-${var.port}"
+  dynamic "ingress" {
+    for_each = var.cidrs
+    content {
+      from_port   = var.port
+      to_port     = var.port
+      cidr_blocks = [ingress.value]
+    }
+  }
+}
+output "id" {
+  value = aws_security_group.this.id
+}
+output "name" {
+  value = aws_security_group.this.name
+}
+'''
+
+
+def test_a_local_module_is_evaluated_with_its_inputs_and_not_as_a_root(configuration) -> None:
+    loaded = configuration({
+        "modules/sg/main.tf": SECURITY_GROUP_MODULE,
+        "live/main.tf": '''
+module "pacs" {
+  source = "../modules/sg"
+  port   = "104"
+  cidrs  = ["0.0.0.0/0"]
+}
+''',
+    })
+    assert loaded.errors == []
+    [group] = loaded.resources
+    assert group.address == "module.pacs.aws_security_group.this"
+    assert group.module_address == "module.pacs"
+    assert group.body.file == "modules/sg/main.tf"
+    [ingress] = group.body.blocks_of("ingress")
+    assert (ingress.attr("from_port"), ingress.attr("cidr_blocks")) == (104, ["0.0.0.0/0"])
+
+
+def test_a_module_called_twice_is_evaluated_per_instance(configuration) -> None:
+    loaded = configuration({
+        "modules/sg/main.tf": SECURITY_GROUP_MODULE,
+        "main.tf": '''
+module "pacs" {
+  source   = "./modules/sg"
+  for_each = { eu = 104, us = 11112 }
+  port     = each.value
+}
+module "gateway" {
+  count  = 1
+  source = "./modules/sg"
+  port   = 4242
+}
+resource "test" "probe" {
+  eu_name = module.pacs["eu"].name
+  us_id   = module.pacs["us"].id
+  gateway = module.gateway[0].name
+}
+''',
+    })
+    assert loaded.errors == []
+    names = {r.address: r.body.attr("name") for r in loaded.resources if r.type != "test"}
+    assert names == {
+        'module.pacs["eu"].aws_security_group.this': "pacs-104",
+        'module.pacs["us"].aws_security_group.this': "pacs-11112",
+        "module.gateway[0].aws_security_group.this": "pacs-4242",
+    }
+    probe = loaded.by_address("test.probe").body
+    assert probe.attr("eu_name") == "pacs-104"
+    assert probe.attr("gateway") == "pacs-4242"
+    reference = probe.attr("us_id")
+    assert isinstance(reference, Reference)
+    assert reference.address == 'module.pacs["us"].aws_security_group.this'
+
+
+def test_nested_modules_pass_values_down_and_outputs_up(configuration) -> None:
+    loaded = configuration({
+        "modules/sg/main.tf": SECURITY_GROUP_MODULE,
+        "modules/pacs/main.tf": '''
+variable "dicom_port" {}
+module "sg" {
+  source = "../sg"
+  port   = var.dicom_port
+}
+output "group_name" {
+  value = module.sg.name
+}
+''',
+        "main.tf": '''
+module "pacs" {
+  source     = "./modules/pacs"
+  dicom_port = 104
+}
+resource "test" "probe" {
+  value = module.pacs.group_name
+}
+''',
+    })
+    assert loaded.errors == []
+    assert loaded.by_address("module.pacs.module.sg.aws_security_group.this") is not None
+    assert loaded.by_address("test.probe").body.attr("value") == "pacs-104"
+
+
+def test_a_module_input_not_given_and_without_default_is_unknown(configuration) -> None:
+    loaded = configuration({"modules/sg/main.tf": SECURITY_GROUP_MODULE,
+                            "main.tf": 'module "pacs" {\n  source = "./modules/sg"\n}\n'})
+    [group] = loaded.resources
+    assert isinstance(group.body.blocks_of("ingress")[0].attr("from_port"), Unknown)
+
+
+def test_a_remote_module_not_downloaded_is_a_note_never_a_download(configuration) -> None:
+    loaded = configuration({"main.tf": '''
+module "vpc" {
+  source  = "terraform-aws-modules/security-group/aws"
+  version = "5.1.0"
+}
+'''})
+    assert loaded.resources == []
+    [note] = loaded.notes
+    assert note["origin"]["address"] == "module.vpc"
+    assert (note["origin"]["file"], note["origin"]["line"]) == ("main.tf", 2)
+    assert "not downloaded" in note["message"]
+
+
+def test_a_downloaded_remote_module_is_read_from_terraform_modules(configuration) -> None:
+    manifest = {"Modules": [{"Key": "", "Source": "", "Dir": "."},
+                            {"Key": "pacs", "Source": "registry.terraform.io/acme/sg/aws",
+                             "Dir": ".terraform/modules/pacs"}]}
+    loaded = configuration({
+        "main.tf": 'module "pacs" {\n  source = "acme/sg/aws"\n  port   = 104\n}\n',
+        ".terraform/modules/modules.json": json.dumps(manifest),
+        ".terraform/modules/pacs/main.tf": SECURITY_GROUP_MODULE,
+    })
+    assert loaded.notes == []
+    [group] = loaded.resources
+    assert group.address == "module.pacs.aws_security_group.this"
+    assert group.body.attr("name") == "pacs-104"
+
+
+def test_a_module_calling_itself_stops(configuration) -> None:
+    loaded = configuration({
+        "main.tf": 'module "a" {\n  source = "./m"\n}\n',
+        "m/main.tf": 'module "again" {\n  source = "./"\n}\n'
+                     'resource "aws_instance" "i" {}\n',
+    })
+    assert loaded.notes and "nest too deeply" in loaded.notes[0]["message"]

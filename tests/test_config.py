@@ -1,0 +1,98 @@
+"""`.dicomguard.yaml`: found in the scanned root or given with --config, validated readably."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+
+def _scan(cli, root, *args):
+    return cli("scan", str(root), "--format", "json", *args)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("fail_onn: high\n", "(top level): unknown key 'fail_onn' (did you mean 'fail_on'?); "
+                          "known keys: fail_on, extra_ports,"),
+    ("fail_on: severe\n", "fail_on: 'severe' is not one of"),
+    ("extra_ports:\n  - port: 70000\n", "extra_ports.0.port: 70000 is greater than"),
+    ("extra_ports:\n  - {port: 5000, proto: tcp}\n",
+     "extra_ports.0: unknown key 'proto' (did you mean 'protocol'?)"),
+    ("severity:\n  DG101: urgent\n", "severity.DG101: 'urgent' is not one of"),
+    ("disabled_rules: DG101\n", "disabled_rules: 'DG101' is not of type 'array'"),
+    ("- fail_on: high\n", "(top level): [{'fail_on': 'high'}] is not of type 'object'"),
+])
+def test_an_invalid_config_exits_2_naming_the_key(cli, tmp_path, text, expected):
+    (tmp_path / ".dicomguard.yaml").write_text(text)
+    result = _scan(cli, tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert f"dicomguard: error: {tmp_path / '.dicomguard.yaml'}: {expected}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_yaml_names_the_line(cli, tmp_path):
+    (tmp_path / ".dicomguard.yaml").write_text("fail_on: high\nexclude: [unclosed\n")
+    result = _scan(cli, tmp_path)
+    assert result.returncode == 2
+    assert f"{tmp_path / '.dicomguard.yaml'}:" in result.stderr
+    assert "not valid YAML" in result.stderr
+
+
+def test_a_missing_config_file_is_a_usage_error(cli, tmp_path):
+    result = _scan(cli, tmp_path, "--config", str(tmp_path / "nope.yaml"))
+    assert result.returncode == 2
+    assert "nope.yaml: cannot read" in result.stderr
+
+
+def test_fail_on_from_config_and_the_command_line_wins(cli, tmp_path, user_policy):
+    policy = user_policy(severity="medium")
+    (tmp_path / ".dicomguard.yaml").write_text("fail_on: high\n")
+    assert _scan(cli, tmp_path, "--policy", policy).returncode == 0
+    assert _scan(cli, tmp_path, "--policy", policy, "--fail-on", "low").returncode == 1
+
+
+def test_severity_overrides_and_disabled_rules(cli, tmp_path, user_policy):
+    policy = user_policy(severity="low")
+    (tmp_path / ".dicomguard.yaml").write_text("fail_on: high\nseverity:\n  USR1: critical\n")
+    result = _scan(cli, tmp_path, "--policy", policy)
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["findings"][0]["severity"] == "critical"
+    (tmp_path / ".dicomguard.yaml").write_text("disabled_rules: [USR1]\n")
+    result = _scan(cli, tmp_path, "--policy", policy)
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["findings"] == []
+
+
+def test_policy_dirs_are_relative_to_the_config_file(cli, tmp_path, user_policy):
+    policy = user_policy()
+    config = tmp_path / "settings" / "dicomguard.yaml"
+    config.parent.mkdir()
+    config.write_text("policy_dirs: [../policies-USR1]\n")
+    result = _scan(cli, tmp_path / "settings", "--config", str(config))
+    assert result.returncode == 1, result.stderr
+    assert json.loads(result.stdout)["findings"][0]["rule_id"] == "USR1"
+    assert policy.endswith("policies-USR1")
+
+
+def test_extra_ports_reach_the_policies(cli, tmp_path):
+    (tmp_path / ".dicomguard.yaml").write_text(
+        "extra_ports:\n  - {port: 5000, service: viewer}\n")
+    dump = tmp_path / "facts.json"
+    result = _scan(cli, tmp_path, "--dump-facts", str(dump))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(dump.read_text())["settings"]["extra_ports"] == [
+        {"port": 5000, "protocol": "tcp", "service": "viewer", "severity": "high"}]
+
+
+def test_the_documented_example_is_valid(tmp_path):
+    import re
+
+    import yaml
+
+    from dicomguard.config import validate
+    from tests.conftest import PROJECT
+
+    doc = (PROJECT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(.*?)```", doc, re.DOTALL).group(1)
+    validate(yaml.safe_load(example), "docs/configuration.md")

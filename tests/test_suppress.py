@@ -1,0 +1,140 @@
+"""Inline suppressions, through the real policies and findings."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dicomguard.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, exit_code
+from dicomguard.facts import storage
+from dicomguard.findings import Finding
+from dicomguard.model import Facts, Origin
+from dicomguard.suppress import Suppression, apply_suppressions, parse_comment
+
+
+def _volume_report(tmp_path, report_for, text: str, line: int):
+    """An unencrypted volume whose block starts at `line` of main.tf holding `text`."""
+    main = tmp_path / "main.tf"
+    main.write_text(text, encoding="utf-8")
+    facts = Facts(storage=[storage(Origin(str(main), line, line + 3, "aws_ebs_volume.images"),
+                                   platform="aws", kind="block", encrypted=False)])
+    return report_for(facts)
+
+
+VOLUME = 'resource "aws_ebs_volume" "images" {\n  encrypted = false\n}\n'
+
+
+def test_comment_above_the_block_suppresses_with_its_reason(tmp_path, report_for):
+    text = '# dicomguard:ignore DG201 reason="scratch volume, no patient data"\n' + VOLUME
+    report = _volume_report(tmp_path, report_for, text, line=2)
+    [finding] = report.findings
+    assert finding.suppressed
+    assert finding.suppression_reason == "scratch volume, no patient data"
+    assert report.errors == []
+    assert exit_code(report, "low", strict=True) == EXIT_CLEAN
+
+
+def test_slash_comments_and_the_findings_own_line_suppress(tmp_path, report_for):
+    above = '// dicomguard:ignore DG201 reason="test fixture"\n' + VOLUME
+    assert _volume_report(tmp_path, report_for, above, line=2).findings[0].suppressed
+    trailing = VOLUME.replace("{\n", '{ # dicomguard:ignore DG201 reason="test fixture"\n', 1)
+    assert _volume_report(tmp_path, report_for, trailing, line=1).findings[0].suppressed
+
+
+def test_stacked_comments_above_the_block_each_count(tmp_path, report_for):
+    text = ('# dicomguard:ignore DG101 reason="not this one"\n'
+            "# the volume below holds only rendered thumbnails\n"
+            '# dicomguard:ignore DG999, DG201 reason="thumbnails only" until=2999-01-01\n'
+            + VOLUME)
+    [finding] = _volume_report(tmp_path, report_for, text, line=4).findings
+    assert finding.suppressed
+    assert finding.suppression_reason == "thumbnails only"
+
+
+def test_other_rule_ids_and_distant_comments_do_not_suppress(tmp_path, report_for):
+    other_rule = '# dicomguard:ignore DG101 reason="wrong rule"\n' + VOLUME
+    report = _volume_report(tmp_path, report_for, other_rule, line=2)
+    assert not report.findings[0].suppressed
+    assert exit_code(report, "low", strict=False) == EXIT_FINDINGS
+    separated = '# dicomguard:ignore DG201 reason="too far away"\n\n' + VOLUME
+    assert not _volume_report(tmp_path, report_for, separated, line=3).findings[0].suppressed
+
+
+def test_a_suppression_without_reason_is_an_error_and_suppresses_nothing(tmp_path, report_for):
+    text = "# dicomguard:ignore DG201\n" + VOLUME
+    report = _volume_report(tmp_path, report_for, text, line=2)
+    assert not report.findings[0].suppressed
+    [error] = report.errors
+    assert error.file == str(tmp_path / "main.tf")
+    assert error.line == 1
+    assert "reason" in error.message
+    assert exit_code(report, "low", strict=False) == EXIT_ERROR
+
+
+def test_an_empty_reason_is_no_reason(tmp_path, report_for):
+    text = '# dicomguard:ignore DG201 reason=""\n' + VOLUME
+    report = _volume_report(tmp_path, report_for, text, line=2)
+    assert not report.findings[0].suppressed
+    assert len(report.errors) == 1
+
+
+def test_an_expired_suppression_stops_suppressing_and_says_so(tmp_path, report_for):
+    text = '# dicomguard:ignore DG201 reason="migration" until=2020-01-31\n' + VOLUME
+    report = _volume_report(tmp_path, report_for, text, line=2)
+    assert not report.findings[0].suppressed
+    assert report.errors == []
+    [note] = report.notes
+    assert "expired on 2020-01-31" in note["message"]
+    assert note["origin"]["line"] == 1
+    assert exit_code(report, "low", strict=False) == EXIT_FINDINGS
+
+
+def test_until_is_inclusive(tmp_path):
+    main = tmp_path / "main.tf"
+    main.write_text('# dicomguard:ignore DG201 reason="migration" until=2026-03-01\n' + VOLUME)
+
+    def finding() -> Finding:
+        return Finding("DG201", "Images stored unencrypted", "unencrypted-storage", "high",
+                       "confirmed", str(main), 2, 4, "aws_ebs_volume.images",
+                       "aws_ebs_volume.images is not encrypted", "Turn on encryption.")
+
+    on_the_day, day_after = finding(), finding()
+    apply_suppressions([on_the_day], today=date(2026, 3, 1))
+    outcome = apply_suppressions([day_after], today=date(2026, 3, 2))
+    assert on_the_day.suppressed
+    assert not day_after.suppressed
+    assert len(outcome.notes) == 1
+
+
+def test_an_unreadable_date_is_an_error(tmp_path, report_for):
+    text = '# dicomguard:ignore DG201 reason="migration" until=next-week\n' + VOLUME
+    report = _volume_report(tmp_path, report_for, text, line=2)
+    assert not report.findings[0].suppressed
+    [error] = report.errors
+    assert "next-week" in error.message
+
+
+def test_parse_comment_reads_ids_reason_and_date():
+    parsed = parse_comment("  // dicomguard:ignore DG101,dg102 until=2027-06-30 "
+                           "reason='VPN only, until=never'", "f.json", 7)
+    assert parsed == Suppression(frozenset({"dg101", "dg102"}), "VPN only, until=never",
+                                 date(2027, 6, 30), "f.json", 7)
+    assert parsed.covers("DG102")
+    assert parse_comment('name = "pacs"', "f.tf", 1) is None
+    xml = parse_comment('<!-- dicomguard:ignore DG101 reason="lab" until=2027-01-01-->', "z.xml", 2)
+    assert xml == Suppression(frozenset({"dg101"}), "lab", date(2027, 1, 1), "z.xml", 2)
+    block = parse_comment('/* dicomguard:ignore DG301 reason="demo" */', "orthanc.json", 4)
+    assert block == Suppression(frozenset({"dg301"}), "demo", None, "orthanc.json", 4)
+    missing_id = parse_comment('# dicomguard:ignore reason="x"', "f.tf", 3)
+    assert missing_id is not None and "rule id" in str(missing_id)
+
+
+def test_a_malformed_suppression_anywhere_in_a_scanned_file_is_an_error(tmp_path):
+    clean = tmp_path / "network.tf"
+    clean.write_text('resource "aws_vpc" "main" {\n  // dicomguard:ignore DG101 until=2027-01-01\n'
+                     "}\n")
+    untouched = tmp_path / "other.tf"
+    untouched.write_text('# dicomguard:ignore DG101 reason="fine"\n')
+    outcome = apply_suppressions([], scanned_files=[str(clean), str(untouched)])
+    [error] = outcome.errors
+    assert (error.file, error.line) == (str(clean), 2)
+    assert "reason" in error.message
