@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from dicomguard.engines import make_engine
-from dicomguard.facts import grant, ingress, peer, service, storage
+from dicomguard.facts import grant, ingress, listener, peer, service, storage
 from dicomguard.model import Facts, Origin, Unknown
 from dicomguard.policies import load_policies
 from dicomguard.scan import policy_input
@@ -78,14 +78,15 @@ def assert_same(scans: Scans, target: Path, engine: str, cwd: Path,
 
 
 def example_targets() -> list[Path]:
-    if not EXAMPLES.is_dir():
-        return []
-    return sorted(path for path in EXAMPLES.iterdir() if not path.name.startswith("."))
+    """Each example: a directory examples/<family>/<name>, scanned as users are told to."""
+    return sorted(path for path in EXAMPLES.glob("*/*")
+                  if path.is_dir() and not path.name.startswith("."))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("engine", OPA_ENGINES)
-@pytest.mark.parametrize("example", example_targets(), ids=lambda path: path.name)
+@pytest.mark.parametrize("example", example_targets(),
+                         ids=lambda path: path.relative_to(EXAMPLES).as_posix())
 def test_examples_give_the_same_findings(scans: Scans, example: Path, engine: str) -> None:
     assert_same(scans, example.relative_to(EXAMPLES.parent), engine, EXAMPLES.parent)
 
@@ -148,9 +149,15 @@ def every_rule_firing() -> dict[str, Any]:
         services=[
             service(at(80, "orthanc"), platform="orthanc", product="Orthanc", reach="internet",
                     authentication=False,
+                    listeners=[listener(8042, "http", tls=False, reach="internet"),
+                               listener(4242, "dicom", tls=False, reach="internet",
+                                        anonymous=["C-STORE", "C-FIND"])],
                     weak_credentials=[{"user": "orthanc", "reason": "the default password"}]),
             service(at(90, "dcm4chee"), platform="compose", product="dcm4chee",
-                    reach="unknown", authentication=Unknown("env var not set")),
+                    reach="unknown", authentication=Unknown("env var not set"),
+                    listeners=[listener(Unknown("${PORT}"), "dicom", tls=None, reach="unknown",
+                                        anonymous=["C-STORE"]),
+                               listener(2762, "dicom", tls=True, reach="network")]),
             service(at(100, "local"), platform="compose", product="Orthanc", reach="local",
                     authentication=False),
         ],
