@@ -20,7 +20,7 @@ from dicomguard.engines import EngineError, make_engine
 from dicomguard.policies import load_policies
 from tests.conftest import need, run_cli
 from tests.engines.conftest import free_port, opa_server
-from tests.engines.test_engine_parity import every_rule_firing
+from tests.engines.sample_facts import every_rule_firing
 
 pytestmark = pytest.mark.slow
 
