@@ -59,6 +59,15 @@ def test_secure_compose_example_passes():
     assert code == 0
 
 
+def test_kubernetes_examples():
+    code, report = scan_json(str(EXAMPLES / "kubernetes" / "insecure"))
+    assert code == 1
+    found = {(finding["rule_id"], finding["line"]) for finding in report["findings"]}
+    assert {("DG301", 13), ("DG101", 58), ("DG101", 61)} <= found
+    code, report = scan_json(str(EXAMPLES / "kubernetes" / "secure"))
+    assert (code, report["findings"], report["errors"]) == (0, [], [])
+
+
 def test_unparseable_compose_is_an_error_with_file_and_line(tmp_path):
     (tmp_path / "compose.yaml").write_text("services:\n  pacs:\n    image: [unclosed\n")
     (tmp_path / "orthanc.json").write_text('{\n  "RemoteAccessAllowed": true,\n'
@@ -68,3 +77,41 @@ def test_unparseable_compose_is_an_error_with_file_and_line(tmp_path):
     assert report["errors"][0]["file"].endswith("compose.yaml")
     assert report["errors"][0]["line"] == 4
     assert any(finding["rule_id"] == "DG301" for finding in report["findings"])
+
+
+def test_facts_of_every_application_kind_match_the_schema(tmp_path):
+    import json
+    from importlib import resources
+
+    import jsonschema
+
+    schema = json.loads(resources.files("dicomguard").joinpath(
+        "schemas/facts.schema.json").read_text())
+    dump = tmp_path / "facts.json"
+    result = run_cli("scan", "--format", "json", "--dump-facts", str(dump), str(INSECURE),
+                     str(SECURE), str(EXAMPLES / "kubernetes"))
+    assert result.returncode == 1, result.stderr
+    document = json.loads(dump.read_text())
+    jsonschema.validate(document, schema)
+    assert {fact["platform"] for fact in document["services"]} == {"compose", "kubernetes"}
+
+
+def test_compose_override_publishes_what_the_base_file_describes(tmp_path):
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n"
+        "  pacs:\n"
+        "    image: orthancteam/orthanc:25.9.0\n"
+        "    environment:\n"
+        "      ORTHANC__AUTHENTICATION_ENABLED: \"false\"\n")
+    (tmp_path / "docker-compose.override.yml").write_text(
+        "services:\n"
+        "  pacs:\n"
+        "    ports:\n"
+        "      - \"8042:8042\"\n")
+    code, report = scan_json(str(tmp_path))
+    found = sorted((finding["rule_id"], finding["file"].rsplit("/", 1)[-1], finding["line"])
+                   for finding in report["findings"])
+    assert ("DG301", "docker-compose.yml", 5) in found
+    assert ("DG101", "docker-compose.override.yml", 4) in found
+    assert [rule for rule, _, _ in found].count("DG301") == 1
+    assert code == 1

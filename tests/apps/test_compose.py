@@ -271,3 +271,25 @@ def test_a_service_that_is_not_a_mapping_is_an_error_and_others_are_read(context
                           "    ports: ['104:104']\n", "compose.yaml", context)
     assert [error.line for error in result.errors] == [2]
     assert len(result.facts.ingress) == 1
+
+
+def test_passwords_read_from_files_are_not_defaults(context):
+    facts = scan("""
+        services:
+          ldap:
+            image: dcm4che/slapd-dcm4chee:2.6.5-31.2
+            environment:
+              LDAP_ROOTPASS_FILE: /run/secrets/ldap_root
+              LDAP_CONFIGPASS_FILE: /run/secrets/ldap_config
+          keycloak:
+            image: dcm4che/keycloak:24.0.5
+            environment:
+              KEYCLOAK_ADMIN_PASSWORD_FILE: /run/secrets/keycloak
+    """, context)
+    assert facts.services == []
+
+
+def test_compose_format_1_is_named_in_the_error(context):
+    result = analyse_text("compose", "pacs:\n  image: jodogne/orthanc\n", "docker-compose.yml",
+                          context)
+    assert "format 1" in result.errors[0].message

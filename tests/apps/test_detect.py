@@ -15,6 +15,8 @@ COMPOSE_BODY = "services:\n  pacs:\n    image: orthancteam/orthanc\n"
     ("orthanc.json", "{}", "orthanc-json"),
     ("pacs-config.json", '{\n  // x\n  "RemoteAccessAllowed": true\n}', "orthanc-json"),
     ("package.json", '{"name": "viewer", "version": "1.0.0"}', None),
+    ("appsettings.json", '{"SslEnabled": true, "AuthenticationEnabled": false}', None),
+    ("site.json", '{"DicomAet": "PACS", "DicomPort": 104}', "orthanc-json"),
     ("compose.yaml", "services: {}\n", "compose"),
     ("docker-compose.override.yml", "services: {}\n", "compose"),
     ("docker-compose.prod.yaml", "", "compose"),

@@ -69,7 +69,7 @@ def scan(text, context):
 def test_load_balancer_exposes_the_selected_orthanc_to_the_internet(context):
     ingress, services = scan(DEPLOYMENT + service("type: LoadBalancer"), context)
     assert [(fact["ports"], fact["peers"][0]["scope"]) for fact in ingress] == [
-        ([[443, 443]], "internet"), ([[104, 104], [4242, 4242]], "internet")]
+        ([[443, 443], [8042, 8042]], "internet"), ([[104, 104], [4242, 4242]], "internet")]
     assert ingress[0]["origin"]["address"] == "Service/pacs"
     assert services["http"]["reach"] == "internet"  # named targetPort resolved
     assert services["http"]["authentication"] is False

@@ -199,3 +199,11 @@ def test_unknown_image_with_orthanc_variables_is_unresolved(context):
 def test_not_an_object_is_an_error(context):
     result = analyse_text("orthanc-json", "[1, 2]", "orthanc.json", context)
     assert result.errors[0].line == 1
+
+
+def test_orthanc_json_that_cannot_be_known_makes_settings_unknown(context):
+    facts = compose(context, "orthancteam/orthanc", {
+        "ORTHANC_JSON": "${ORTHANC_JSON}", "ORTHANC__SSL_ENABLED": "true"})
+    assert facts["http"]["authentication"] is None
+    assert facts["http"]["reach"] == "unknown"
+    assert facts["http"]["tls"] is True  # ORTHANC__* variables still apply

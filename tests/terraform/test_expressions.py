@@ -3,6 +3,7 @@
 import pytest
 
 from dicomguard.model import Unknown
+from dicomguard.terraform.model import Reference
 
 UNKNOWN_CIDR = 'variable "cidr" {}\n'
 
@@ -113,6 +114,12 @@ def test_path_and_workspace_references(value, tmp_path) -> None:
     assert value('"${path.root}/x"') == f"{tmp_path.resolve()}/x"
 
 
-def test_data_sources_are_unknown(value) -> None:
-    result = value("data.aws_vpc.main.cidr_block", extra='data "aws_vpc" "main" {}\n')
-    assert isinstance(result, Unknown)
+def test_what_a_data_source_reads_is_unknown_but_names_it(configuration) -> None:
+    loaded = configuration({"main.tf": 'data "aws_vpc" "main" {\n  id = "vpc-1"\n}\n'
+                                       'resource "test" "probe" {\n'
+                                       '  value = data.aws_vpc.main.cidr_block\n}\n'})
+    result = loaded.by_address("test.probe").body.attr("value")
+    assert isinstance(result, Reference)
+    assert (result.address, result.attribute) == ("data.aws_vpc.main", "cidr_block")
+    data = loaded.by_address("data.aws_vpc.main")
+    assert (data.mode, data.body.attr("id")) == ("data", "vpc-1")

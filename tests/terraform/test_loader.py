@@ -101,3 +101,54 @@ def test_each_directory_is_its_own_module(configuration, tmp_path: Path) -> None
     assert sorted((resource.body.file, resource.body.attr("encrypted"))
                   for resource in loaded.resources) == [
         (str(Path("a/main.tf")), True), (str(Path("b/main.tf")), False)]
+
+
+def test_references_to_what_a_fragment_does_not_declare_are_unknown_not_errors(
+        configuration) -> None:
+    loaded = configuration({"main.tf": '''
+resource "aws_security_group_rule" "dicom" {
+  security_group_id = aws_security_group.elsewhere.id
+  from_port         = var.port
+  cidr_blocks       = [local.world]
+  ami               = data.aws_ami.base.id
+}
+'''})
+    assert loaded.errors == []
+    rule = loaded.resources[0].body
+    reference = rule.attr("security_group_id")
+    assert isinstance(reference, Reference)
+    assert (reference.address, reference.attribute) == ("aws_security_group.elsewhere", "id")
+    assert isinstance(rule.attr("from_port"), Unknown)
+    assert isinstance(rule.attr("cidr_blocks")[0], Unknown)
+    assert isinstance(rule.attr("ami"), Unknown)
+
+
+def test_a_capitalised_bool_is_an_invalid_reference_as_in_terraform(configuration) -> None:
+    loaded = configuration({"main.tf": 'resource "aws_ebs_volume" "v" {\n  encrypted = True\n}\n'})
+    [error] = loaded.errors
+    assert (error.line, "invalid reference 'True'") == (2, error.message[:24])
+    assert isinstance(loaded.resources[0].body.attr("encrypted"), Unknown)
+
+
+def test_files_of_a_directory_that_clash_are_checked_one_by_one(configuration) -> None:
+    """Sample directories (positive1.tf, negative1.tf...) declare the same resource in every
+    file: Terraform would reject them as one module, so each is checked with the shared files."""
+    volume = 'resource "aws_ebs_volume" "v" {{\n  encrypted = {}\n  size = var.size\n}}\n'
+    loaded = configuration({
+        "positive.tf": volume.format("false"),
+        "negative.tf": volume.format("true"),
+        "variables.tf": 'variable "size" {\n  default = 100\n}\n',
+    })
+    assert loaded.errors == []
+    assert sorted((r.body.file, r.body.attr("encrypted"), r.body.attr("size"))
+                  for r in loaded.resources) == [
+        ("negative.tf", True, 100), ("positive.tf", False, 100)]
+    [note] = loaded.notes
+    assert "declare the same blocks" in note["message"]
+
+
+def test_a_resource_declared_twice_in_one_file_is_checked_twice(configuration) -> None:
+    loaded = configuration({"main.tf": 'resource "aws_ebs_volume" "v" {\n  encrypted = true\n}\n'
+                                       'resource "aws_ebs_volume" "v" {\n  encrypted = false\n}\n'})
+    assert [r.body.attr("encrypted") for r in loaded.resources] == [True, False]
+    assert "declared twice" in loaded.notes[0]["message"]

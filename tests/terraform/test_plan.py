@@ -34,8 +34,9 @@ PLAN = {
 def test_plan_resources_come_from_planned_values_with_after_unknown(configuration) -> None:
     loaded = configuration({"tfplan.json": json.dumps(PLAN, indent=2)})
     assert loaded.errors == []
-    assert [r.address for r in loaded.resources] == [
-        "aws_security_group.pacs", "module.db.aws_db_instance.index"]
+    assert [(r.address, r.mode) for r in loaded.resources] == [
+        ("aws_security_group.pacs", "managed"), ("data.aws_vpc.main", "data"),
+        ("module.db.aws_db_instance.index", "managed")]
     group = loaded.resources[0]
     assert group.body.file == "tfplan.json"
     assert group.body.line == 8  # where the resource's address is written
@@ -43,7 +44,7 @@ def test_plan_resources_come_from_planned_values_with_after_unknown(configuratio
     assert ingress.attr("from_port") == 104
     assert isinstance(ingress.attr("ipv6_cidr_blocks"), Reference)
     assert isinstance(group.body.attr("id"), Reference)
-    database = loaded.resources[1]
+    database = loaded.resources[2]
     assert database.module_address == "module.db"
     assert database.body.attr("storage_encrypted") is False
     assert not database.body.has("kms_key_id")

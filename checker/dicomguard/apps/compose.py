@@ -16,6 +16,7 @@ EPHEMERAL_PORTS = [32768, 60999]  # Docker's default range for a port published 
 ORTHANC_CONFIG_DIR = "/etc/orthanc"
 _VARIABLE = re.compile(r"\$(?:\$|\{(?P<braced>[^}]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
 _UNKNOWN_TAG = re.compile(r"^(?P<repository>[^$]+):(?P<tag>[^:/]*\$[^:/]*)$")
+_PAIRED_NAME = re.compile(r"^(?P<stem>(?:docker-)?compose)(?P<override>\.override)?\.ya?ml$")
 _BRACED = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>.*))?$",
                      re.DOTALL)
 
@@ -258,17 +259,68 @@ def _end_line(located: Located, path: tuple[Any, ...]) -> int:
                default=located.line(*path))
 
 
+def _partner_services(file: Path, roots: list[str]) -> tuple[str, dict[str, Any]]:
+    """Compose reads compose.yaml with compose.override.yaml (and the docker-compose names)
+    as one project. For a base file: ("base", the override's services); for an override:
+    ("override", the base's services); otherwise ("", {})."""
+    match = _PAIRED_NAME.match(file.name)
+    if not match:
+        return "", {}
+    stem, override = match.group("stem"), match.group("override")
+    names = [f"{stem}.{ext}" for ext in ("yaml", "yml")] if override else [
+        f"{stem}.override.{ext}" for ext in ("yaml", "yml")]
+    for name in names:
+        partner = file.parent / name
+        if partner.is_file() and _within_roots(partner, roots):
+            from dicomguard.apps import yamlpos
+
+            try:
+                documents = yamlpos.load_all(partner.read_text(encoding="utf-8"))
+            except (InputError, OSError, UnicodeDecodeError):
+                return "", {}  # reported when that file is scanned itself
+            services = documents[0].value.get("services") if documents and isinstance(
+                documents[0].value, dict) else None
+            return ("override" if override else "base"), (
+                services if isinstance(services, dict) else {})
+    return "", {}
+
+
+def _merge_override(container: Container, override: Any, variables: dict[str, str]) -> None:
+    """What a compose override changes in a service, for its reach and configuration; the
+    override's own scan reports its published ports."""
+    if not isinstance(override, dict):
+        return
+    if "image" in override:
+        container.image = _image(override["image"], variables)
+    if "network_mode" in override:
+        container.host_network = override["network_mode"] == "host"
+    environment, _ = _environment(interpolate(override.get("environment"), variables),
+                                  Located(None), ())
+    container.environment.update(environment)
+    for spec in override.get("ports") or []:
+        port = parse_long_port(interpolate(spec, variables), 0) if isinstance(spec, dict) \
+            else parse_short_port(spec, 0, variables)
+        port.reported_here = False
+        container.ports.append(port)
+
+
 def compose_containers(located: Located, file: str, roots: list[str],
                        variables: dict[str, str] | None = None
                        ) -> tuple[list[Container], list[ScanError]]:
     document = located.value
     if not isinstance(document, dict) or not isinstance(document.get("services"), dict):
-        raise InputError("a Compose file needs a 'services' mapping", located.line())
+        legacy = isinstance(document, dict) and any(
+            isinstance(value, dict) and ("image" in value or "build" in value)
+            for value in document.values())
+        raise InputError("Compose file format 1 (services at the top level) is not read; "
+                         "move them under 'services:'" if legacy
+                         else "a Compose file needs a 'services' mapping", located.line())
     base = Path(file).parent
     if variables is None:
         dotenv = base / ".env"
         variables = read_dotenv(dotenv.read_text(encoding="utf-8", errors="replace")) \
             if dotenv.is_file() and _within_roots(dotenv, roots) else {}
+    role, partner = _partner_services(Path(file), roots)
     containers: list[Container] = []
     errors: list[ScanError] = []
     for name, raw_service in document["services"].items():
@@ -290,14 +342,18 @@ def compose_containers(located: Located, file: str, roots: list[str],
                          if isinstance(spec, dict) else parse_short_port(spec, line, variables))
         mounted, unreadable, mount_errors = _orthanc_mounts(service, base, roots, file)
         errors.extend(mount_errors)
-        containers.append(Container(
+        container = Container(
             image=_image(raw_service["image"], variables) if "image" in raw_service
             else Unknown(f"service {name} is built from source, its image is not known"),
             environment=environment, origin=origin, platform="compose", env_lines=env_lines,
             ports=ports, host_network=service.get("network_mode") == "host",
             orthanc_files=mounted, unreadable_configs=unreadable,
             image_line=located.line(*path, "image"),
-        ))
+            ports_only=role == "override" and name in partner,
+        )
+        if role == "base" and name in partner:
+            _merge_override(container, partner[name], variables)
+        containers.append(container)
     return containers, errors
 
 

@@ -42,6 +42,7 @@ class PublishedPort:
     host_ip: Any = None  # None: every host interface; a string; or Unknown
     protocol: str = "tcp"
     line: int = 0
+    reported_here: bool = True  # False: another file (a compose override) reports its ingress
 
 
 @dataclass(slots=True)
@@ -61,6 +62,7 @@ class Container:
     orthanc_files: list[tuple[Located, str]] = field(default_factory=list)
     unreadable_configs: list[str] = field(default_factory=list)
     image_line: int = 0  # where the image is named, for what the image itself brings
+    ports_only: bool = False  # a compose override of a service its base file describes
 
     def image_origin(self) -> Origin:
         line = self.image_line or self.origin.line
@@ -119,7 +121,7 @@ def reach_of(container: Container, port: Any, listens_everywhere: bool) -> str:
 def published_ingress(container: Container, catalogue_ports: set[int]) -> list[dict[str, Any]]:
     facts = []
     for published in container.ports:
-        if bind_reach(published.host_ip) == "local":
+        if not published.reported_here or bind_reach(published.host_ip) == "local":
             continue
         ports: list[Any]
         if is_unknown(published.host_ports):
@@ -174,13 +176,15 @@ def _orthanc(container: Container, config: OrthancConfig, result: CollectResult)
             config.layer(settings_from_json(located, file))
         except InputError as error:
             result.errors.append(ScanError(file, error.line, error.message))
-    config.unreadable.extend(container.unreadable_configs)
-    settings, problems = settings_from_environment(
+    environment = settings_from_environment(
         container.environment, container.origin.file, container.env_lines,
         container.origin.line)
-    config.layer(settings)
+    if environment.unknown_sources:
+        config.settings.clear()
+    config.unreadable.extend([*container.unreadable_configs, *environment.unknown_sources])
+    config.layer(environment.settings)
     result.errors.extend(ScanError(container.origin.file, problem.line, problem.message)
-                         for problem in problems)
+                         for problem in environment.problems)
     result.facts.services.extend(orthanc_facts(
         config, container.origin, platform=container.platform,
         reach_of=lambda port, everywhere: reach_of(container, port, everywhere)))
@@ -197,16 +201,16 @@ def _dcm4chee_arc(container: Container, tag: str, result: CollectResult) -> None
     listeners = [listener(port, protocol, tls=tls, reach=reach_of(container, port, True),
                           name=f"dcm4chee-arc {protocol}")
                  for port, protocol, tls in DCM4CHEE_LISTENERS]
-    users = {}
-    if "WILDFLY_ADMIN_PASSWORD" in container.environment:
-        users[str(container.environment.get("WILDFLY_ADMIN_USER", "admin"))] = (
-            container.environment["WILDFLY_ADMIN_PASSWORD"])
+    password = _password(container, "WILDFLY_ADMIN_PASSWORD", None)
+    users = {} if password is None else {
+        str(container.environment.get("WILDFLY_ADMIN_USER", "admin")): password}
     reach = widest_reach(reach_of(container, port, True) for port in DCM4CHEE_WEB_PORTS)
     result.facts.services.append(service(
         _at(container, container.origin.line),
         platform=container.platform,
-        product="dcm4chee-arc" + (" (secured with Keycloak)" if authentication is True
-                                  else " (image without authentication)"),
+        product={True: "dcm4chee-arc (secured with Keycloak)",
+                 False: "dcm4chee-arc (image without authentication)"}.get(
+                     authentication, "dcm4chee-arc"),
         reach=reach,
         authentication=authentication,
         listeners=listeners,
@@ -235,10 +239,9 @@ def _postgres(container: Container) -> dict[str, Any] | None:
         authentication = Unknown(f"POSTGRES_HOST_AUTH_METHOD cannot be known: {method.reason}")
     elif str(method or "").strip().lower() == "trust":
         authentication = False
-    users = {}
-    if "POSTGRES_PASSWORD" in environment:
-        users[str(environment.get("POSTGRES_USER") or "postgres")] = environment[
-            "POSTGRES_PASSWORD"]
+    password = _password(container, "POSTGRES_PASSWORD", None)
+    users = {} if password is None else {
+        str(environment.get("POSTGRES_USER") or "postgres"): password}
     lines = ("POSTGRES_HOST_AUTH_METHOD", "POSTGRES_PASSWORD") if authentication is not True \
         else ("POSTGRES_PASSWORD",)
     return _credential_service(container, "PostgreSQL (archive index)", "postgresql", users,
@@ -301,12 +304,48 @@ def container_facts(
     ), context.catalogue)
 
 
+def _ldap(container: Container) -> dict[str, Any] | None:
+    """dcm4che/slapd-dcm4chee: the root and config passwords default to "secret"."""
+    users = {"LDAP root": _password(container, "LDAP_ROOTPASS", "secret"),
+             "LDAP config": _password(container, "LDAP_CONFIGPASS", "secret")}
+    return _credential_service(container, "OpenLDAP (archive configuration)", "ldap", users,
+                               ("LDAP_ROOTPASS", "LDAP_CONFIGPASS"), (389, 636))
+
+
+def _keycloak(container: Container, repository: str) -> dict[str, Any] | None:
+    """Keycloak's bootstrap admin; dcm4che/keycloak defaults it to admin/changeit."""
+    environment = container.environment
+    user_key = next((key for key in ("KC_BOOTSTRAP_ADMIN_USERNAME", "KEYCLOAK_ADMIN")
+                     if key in environment), "KEYCLOAK_ADMIN")
+    password_key = next((key for key in ("KC_BOOTSTRAP_ADMIN_PASSWORD", "KEYCLOAK_ADMIN_PASSWORD")
+                         if key in environment or f"{key}_FILE" in environment),
+                        "KEYCLOAK_ADMIN_PASSWORD")
+    default = "changeit" if repository.startswith("dcm4che/") else None
+    password = _password(container, password_key, default)
+    if password is None:
+        return None
+    return _credential_service(container, "Keycloak (archive sign-in)", "keycloak",
+                               {str(environment.get(user_key, "admin")): password},
+                               (password_key, user_key), (8080, 8443))
+
+
+def _password(container: Container, key: str, default: str | None) -> Any:
+    """A password variable, its image default, or Unknown when read from a file (*_FILE)."""
+    if key in container.environment:
+        return container.environment[key]
+    if f"{key}_FILE" in container.environment:
+        return Unknown(f"{key} is read from a file")
+    return default
+
+
 def facts_for_container(container: Container, catalogue: list[dict[str, Any]]) -> CollectResult:
     """Ingress facts for the container's published ports and service facts for what its image
     serves. Unknown values (an image or variable that cannot be resolved) stay unknown."""
     result = CollectResult()
     catalogue_ports = {int(entry["port"]) for entry in catalogue if "port" in entry}
     result.facts.ingress.extend(published_ingress(container, catalogue_ports))
+    if container.ports_only:
+        return result
     image = container.image
     if is_unknown(image) or not isinstance(image, str):
         if any(name.startswith("ORTHANC__") or name == "ORTHANC_JSON"
@@ -316,39 +355,18 @@ def facts_for_container(container: Container, catalogue: list[dict[str, Any]]) -
     repository, tag = _image_parts(image)
     name = repository.split("/")[-1]
     orthanc = image_config(image, container.image_origin())
-    services = result.facts.services
+    found: dict[str, Any] | None = None
     if orthanc is not None:
         _orthanc(container, orthanc, result)
     elif "dcm4chee-arc" in name:
         _dcm4chee_arc(container, tag, result)
     elif name.startswith("postgres"):
         found = _postgres(container)
-        if found:
-            services.append(found)
     elif name.startswith("slapd"):
-        environment = container.environment
-        users = {"LDAP root": environment.get("LDAP_ROOTPASS", "secret"),
-                 "LDAP config": environment.get("LDAP_CONFIGPASS", "secret")}
-        found = _credential_service(container, "OpenLDAP (archive configuration)", "ldap",
-                                    users, ("LDAP_ROOTPASS", "LDAP_CONFIGPASS"), (389, 636))
-        if found:
-            services.append(found)
+        found = _ldap(container)
     elif "keycloak" in name:
-        environment = container.environment
-        user_key = next((key for key in ("KC_BOOTSTRAP_ADMIN_USERNAME", "KEYCLOAK_ADMIN")
-                         if key in environment), "KEYCLOAK_ADMIN")
-        password_key = next((key for key in ("KC_BOOTSTRAP_ADMIN_PASSWORD",
-                                             "KEYCLOAK_ADMIN_PASSWORD") if key in environment),
-                            None)
-        password = environment.get(password_key) if password_key else (
-            "changeit" if repository.startswith("dcm4che/") else None)
-        if password is not None:
-            found = _credential_service(
-                container, "Keycloak (archive sign-in)", "keycloak",
-                {str(environment.get(user_key, "admin")): password},
-                (password_key or user_key,), (8080, 8443))
-            if found:
-                services.append(found)
-    services.extend(_jdwp(container, repository))
+        found = _keycloak(container, repository)
+    if found:
+        result.facts.services.append(found)
+    result.facts.services.extend(_jdwp(container, repository))
     return result
-

@@ -13,9 +13,10 @@ COMPOSE_CONTENT = re.compile(
 KUBERNETES_KIND = re.compile(
     r"^kind:[ \t]*(Deployment|StatefulSet|DaemonSet|ReplicaSet|Pod|Job|CronJob|Service|"
     r"ConfigMap|List)\b", re.MULTILINE)
+# Keys only Orthanc uses: a generic "SslEnabled" or "AuthenticationEnabled" is not enough.
 ORTHANC_KEYS = re.compile(
-    r'"(RemoteAccessAllowed|AuthenticationEnabled|RegisteredUsers|DicomAet|DicomModalities|'
-    r'OrthancPeers|DicomAlwaysAllowStore|DicomTlsEnabled|SslEnabled)"\s*:')
+    r'"(RemoteAccessAllowed|RegisteredUsers|DicomAet|DicomModalities|OrthancPeers|'
+    r'DicomAlwaysAllowStore|DicomTlsEnabled|DicomCheckCalledAet|OrthancExplorerEnabled)"\s*:')
 YAML_SUFFIXES = (".yml", ".yaml")
 
 

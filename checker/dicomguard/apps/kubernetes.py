@@ -88,9 +88,10 @@ def _load_balancer_peers(service: Resource) -> tuple[list[dict[str, Any]], str]:
     return [peer("0.0.0.0/0")], "internet"
 
 
-def _service_exposure(service: Resource, catalogue_ports: set[int], file: str
-                      ) -> tuple[list[dict[str, Any]], str | None]:
-    """Ingress facts of a Service and the reach it gives the pods it selects."""
+def _service_exposure(service: Resource, catalogue_ports: set[int], file: str,
+                      named_ports: dict[str, int]) -> tuple[list[dict[str, Any]], str | None]:
+    """Ingress facts of a Service and the reach it gives the pods it selects.
+    named_ports resolves a targetPort given by name in the selected containers."""
     spec = service.body.get("spec") or {}
     service_type = spec.get("type") or "ClusterIP"
     external_ips = spec.get("externalIPs") or []
@@ -112,6 +113,8 @@ def _service_exposure(service: Resource, catalogue_ports: set[int], file: str
         ports: list[Any] = []
         for key in ("port", "nodePort", "targetPort"):
             value = entry.get(key)
+            if key == "targetPort" and isinstance(value, str):
+                value = named_ports.get(value)
             if isinstance(value, int) and (key != "targetPort" or value in catalogue_ports):
                 ports.append([value, value])
         if service_type == "NodePort" and "nodePort" not in entry:
@@ -123,6 +126,20 @@ def _service_exposure(service: Resource, catalogue_ports: set[int], file: str
             ports=ports or [Unknown("the Service port is not a number")], peers=peers,
             path=path, suffix=f"port{index}"))
     return facts, reach
+
+
+def _pod(resource: Resource) -> tuple[Resource, tuple[str, ...], dict[str, Any],
+                                       dict[str, Any]] | None:
+    """A workload's pod template: (resource, path to the template, labels, pod spec)."""
+    if resource.kind not in WORKLOAD_POD_SPEC:
+        return None
+    template_path = WORKLOAD_POD_SPEC[resource.kind]
+    template = _dig(resource.body, *template_path) if template_path else resource.body
+    pod = _dig(template, "spec")
+    if not isinstance(pod, dict):
+        return None
+    labels = _dig(template, "metadata", "labels")
+    return resource, template_path, labels if isinstance(labels, dict) else {}, pod
 
 
 def _selects(service: Resource, labels: dict[str, Any], namespace: str) -> bool:
@@ -204,22 +221,23 @@ def analyse(documents: list[Located], file: str, context: Any) -> CollectResult:
     resources = _resources(documents)
     catalogue_ports = {int(entry["port"]) for entry in context.catalogue if "port" in entry}
     exposures: list[tuple[Resource, str]] = []
+    pods = [pod for pod in map(_pod, resources) if pod is not None]
     for resource in resources:
         if resource.kind == "Service":
-            facts, reach = _service_exposure(resource, catalogue_ports, file)
+            named_ports = {
+                str(entry["name"]): entry["containerPort"]
+                for workload, _, labels, pod in pods if _selects(resource, labels,
+                                                                 workload.namespace)
+                for container in pod.get("containers") or [] if isinstance(container, dict)
+                for entry in container.get("ports") or []
+                if isinstance(entry, dict) and "name" in entry
+                and isinstance(entry.get("containerPort"), int)}
+            facts, reach = _service_exposure(resource, catalogue_ports, file, named_ports)
             result.facts.ingress.extend(facts)
             if reach is not None:
                 exposures.append((resource, reach))
     config_maps = _config_maps(resources)
-    for resource in resources:
-        if resource.kind not in WORKLOAD_POD_SPEC:
-            continue
-        template_path = WORKLOAD_POD_SPEC[resource.kind]
-        template = _dig(resource.body, *template_path) if template_path else resource.body
-        pod = _dig(template, "spec")
-        if not isinstance(pod, dict):
-            continue
-        labels = _dig(template, "metadata", "labels") or {}
+    for resource, template_path, labels, pod in pods:
         for index, container in enumerate(pod.get("containers") or []):
             if not isinstance(container, dict):
                 continue

@@ -98,23 +98,30 @@ def _env_value(raw: Any) -> Any:
         return raw
 
 
+@dataclass(slots=True)
+class EnvironmentSettings:
+    settings: dict[str, Setting] = field(default_factory=dict)
+    problems: list[InputError] = field(default_factory=list)  # ORTHANC_JSON that is not JSON
+    unknown_sources: list[str] = field(default_factory=list)  # ORTHANC_JSON from elsewhere
+
+
 def settings_from_environment(environment: dict[str, Any], file: str,
-                              lines: dict[str, int], default_line: int
-                              ) -> tuple[dict[str, Setting], list[InputError]]:
+                              lines: dict[str, int], default_line: int) -> EnvironmentSettings:
     """ORTHANC_JSON, then ORTHANC__* variables on top of it."""
-    settings: dict[str, Setting] = {}
-    problems: list[InputError] = []
+    found = EnvironmentSettings()
+    settings = found.settings
     document = environment.get("ORTHANC_JSON")
     line = lines.get("ORTHANC_JSON", default_line)
     if is_unknown(document):
-        problems.append(InputError(f"ORTHANC_JSON cannot be known: {document.reason}", line))
+        found.unknown_sources.append(f"ORTHANC_JSON ({document.reason})")
     elif isinstance(document, str) and document.strip():
         from dicomguard.apps import jsonc
 
         try:
             parsed = jsonc.loads(document)
         except InputError as error:
-            problems.append(InputError(f"ORTHANC_JSON is not valid JSON: {error.message}", line))
+            found.problems.append(InputError(f"ORTHANC_JSON is not valid JSON: {error.message}",
+                                             line))
         else:
             if isinstance(parsed.value, dict):
                 for key, value in parsed.value.items():
@@ -136,7 +143,7 @@ def settings_from_environment(environment: dict[str, Any], file: str,
             cursor = cursor.setdefault(part, {})
         cursor[path[-1]] = value
         settings[top] = Setting(container, file, line, name)
-    return settings, problems
+    return found
 
 
 def _version(text: str) -> tuple[int, ...] | None:
@@ -260,8 +267,7 @@ def orthanc_facts(
         file, line = config.where(access.deciding_key, origin)
         tls = config.get("SslEnabled")
         facts.append(service(
-            Origin(file, line, line if file != origin.file else origin.end_line,
-                   origin.address),
+            _origin_at(file, line, origin),
             platform=platform,
             product="Orthanc REST API and WebDAV" if webdav else "Orthanc REST API",
             reach=reach,
@@ -310,7 +316,7 @@ def _dicom_fact(config: OrthancConfig, origin: Origin, platform: str,
     if anyone_retrieves:
         product += ": " + ", ".join(anyone_retrieves) + " open to any modality"
     return service(
-        Origin(file, line, line if file != origin.file else origin.end_line, origin.address),
+        _origin_at(file, line, origin),
         platform=platform,
         product=product,
         reach=reach,
@@ -321,6 +327,12 @@ def _dicom_fact(config: OrthancConfig, origin: Origin, platform: str,
         detail="; ".join(detail),
         suffix="dicom",
     )
+
+
+def _origin_at(file: str, line: int, origin: Origin) -> Origin:
+    """A setting's line, or the whole block when the setting is the block's own default."""
+    end = origin.end_line if (file, line) == (origin.file, origin.line) else line
+    return Origin(file, line, end, origin.address)
 
 
 def standalone_reach(port: Any, listens_everywhere: bool) -> str:

@@ -4,8 +4,12 @@ modules, count, for_each and dynamic blocks into resource instances (see instanc
 
 from __future__ import annotations
 
+import gc
+import os
 from pathlib import Path
+from typing import Any
 
+from dicomguard.facts import note
 from dicomguard.model import InputError, Origin, ScanError, SourceFile
 from dicomguard.sources import ScanContext
 from dicomguard.terraform.files import FileAccess
@@ -15,16 +19,33 @@ from dicomguard.terraform.syntax import SyntaxBlock
 from dicomguard.terraform.variables import root_inputs
 
 MODULE_KINDS = frozenset({"tf", "tf-json"})
+DECLARING_BLOCKS = frozenset({"variable", "output", "resource", "data", "module"})
 VARIABLE_KINDS = frozenset({"tfvars", "tfvars-json"})
 DEEPEST_MODULE_NESTING = 16
 
 
 def load(files: list[SourceFile], context: ScanContext) -> Configuration:
+    # Loading allocates many small objects that all live until the scan ends; the cyclic
+    # garbage collector would only walk them again and again (it doubled the load time).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(files, context)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load(files: list[SourceFile], context: ScanContext) -> Configuration:
     configuration = Configuration()
     parsed: dict[Path, list[tuple[SourceFile, SyntaxBlock]]] = {}
     variable_files: dict[Path, list[SourceFile]] = {}
+    directories: dict[str, Path] = {}
     for source in files:
-        directory = Path(source.path).absolute().parent.resolve()
+        parent = os.path.dirname(source.path)
+        directory = directories.get(parent)
+        if directory is None:
+            directory = directories[parent] = Path(parent).absolute().resolve()
         if source.kind in VARIABLE_KINDS:
             variable_files.setdefault(directory, []).append(source)
         elif source.kind == "plan":
@@ -33,17 +54,18 @@ def load(files: list[SourceFile], context: ScanContext) -> Configuration:
             body = _parse(source, configuration.errors)
             if body is not None:
                 parsed.setdefault(directory, []).append((source, body))
-    modules = {directory: _module_source(directory, bodies, configuration.errors)
-               for directory, bodies in sorted(parsed.items())}
+    variants = {directory: _module_variants(directory, bodies, configuration.notes)
+                for directory, bodies in sorted(parsed.items())}
+    modules = {directory: found[0] for directory, found in variants.items()}
     confinement = _confinement_roots(context.roots)
     loader = _ModuleResolver(modules, confinement)
     session = Session(loader.resolve, lambda root: FileAccess(root, confinement))
     loader.session = session
     for directory in _root_directories(modules):
-        inputs = root_inputs(modules[directory], variable_files.get(directory, []), context,
-                             session)
-        root = ModuleInstance(modules[directory], session, inputs=inputs)
-        configuration.resources.extend(root.resources())
+        for module in variants[directory]:
+            inputs = root_inputs(module, variable_files.get(directory, []), context, session)
+            root = ModuleInstance(module, session, inputs=inputs)
+            configuration.resources.extend(root.resources())
     configuration.errors.extend(session.errors)
     configuration.notes.extend(session.notes)
     return configuration
@@ -82,8 +104,44 @@ def _is_override(path: str) -> bool:
     return stem == "override" or stem.endswith("_override")
 
 
+def _declarations(body: SyntaxBlock) -> list[tuple[tuple[str, ...], int]]:
+    """What a file declares (kind and name), with lines."""
+    found = []
+    for block in body.blocks:
+        if block.type == "locals":
+            found.extend((("locals", name), attribute.line)
+                         for name, attribute in block.attributes.items())
+        elif block.type in DECLARING_BLOCKS:
+            found.append(((block.type, *block.labels), block.line))
+    return found
+
+
+def _module_variants(directory: Path, bodies: list[tuple[SourceFile, SyntaxBlock]],
+                     notes: list[dict[str, Any]]) -> list[ModuleSource]:
+    """The module a directory forms. When its files declare the same thing twice, Terraform
+    would reject them as one module; they are usually independent samples or variants, so
+    each such file is checked as its own module with the directory's other files."""
+    owners: dict[tuple[str, ...], set[str]] = {}
+    for source, body in bodies:
+        if not _is_override(source.path):
+            for key, _ in _declarations(body):
+                owners.setdefault(key, set()).add(source.path)
+    clashing = {path for paths in owners.values() if len(paths) > 1 for path in paths}
+    if not clashing:
+        return [_module_source(directory, bodies, notes)]
+    first = min(clashing)
+    notes.append(note(Origin(first, 1, 1, ""), (
+        f"{len(clashing)} files in {os.path.dirname(first) or '.'} declare the same blocks, "
+        "so Terraform would not accept them as one module; each was checked as its own "
+        "module with the directory's other files")))
+    shared = [item for item in bodies if item[0].path not in clashing]
+    return [_module_source(directory, [*shared, item], notes)
+            for item in sorted(bodies, key=lambda item: item[0].path)
+            if item[0].path in clashing]
+
+
 def _module_source(directory: Path, bodies: list[tuple[SourceFile, SyntaxBlock]],
-                   errors: list[ScanError]) -> ModuleSource:
+                   notes: list[dict[str, Any]]) -> ModuleSource:
     module = ModuleSource(str(directory), directory, {}, {}, {}, [], [], [])
     declared: dict[tuple[str, ...], SyntaxBlock] = {}
     ordered = sorted(bodies, key=lambda item: (_is_override(item[0].path), item[0].path))
@@ -92,20 +150,22 @@ def _module_source(directory: Path, bodies: list[tuple[SourceFile, SyntaxBlock]]
         for block in body.blocks:
             if block.type == "locals":
                 for name, attribute in block.attributes.items():
-                    if name in module.locals and not override:
-                        errors.append(ScanError(source.path, attribute.line,
-                                                f"duplicate local value {name!r}"))
                     module.locals[name] = (attribute, source.path)
                 continue
-            if block.type not in {"variable", "output", "resource", "data", "module"}:
+            if block.type not in DECLARING_BLOCKS:
                 continue
             key = (block.type, *block.labels)
+            if key in declared and override:
+                _merge_override(declared[key], block)
+                continue
             if key in declared:
-                if override:
-                    _merge_override(declared[key], block)
-                else:
-                    errors.append(ScanError(source.path, block.line,
-                                            f"duplicate {block.type} {'.'.join(block.labels)}"))
+                entry = note(Origin(source.path, block.line, block.end_line, ".".join(key[1:])),
+                             f"{block.type} {'.'.join(block.labels)} is declared twice; both "
+                             "are checked")
+                if entry not in notes:
+                    notes.append(entry)
+                if block.type in {"resource", "data"}:
+                    _add_block(module, block)
                 continue
             declared[key] = block
             _add_block(module, block)
@@ -177,6 +237,7 @@ class _ModuleResolver:
         self.confinement = confinement
         self.session: Session | None = None
         self._manifests: dict[Path, dict[str, str]] = {}
+        self._directories: dict[tuple[Path, str], Path] = {}
 
     def resolve(self, caller: ModuleInstance, block: SyntaxBlock) -> ModuleSource | None:
         assert self.session is not None
@@ -191,7 +252,7 @@ class _ModuleResolver:
             self.session.error(block.file, block.line, f"module {name!r} needs a literal source")
             return None
         if is_local_source(source):
-            target = (caller.source.absolute / source).resolve()
+            target = self._local_directory(caller.source.absolute, source)
             found = self.modules.get(target)
             if found is None:
                 self.session.note(origin, f"{address}: local module {source!r} is not among "
@@ -206,6 +267,12 @@ class _ModuleResolver:
         self.session.note(origin, f"{address}: module {source!r} is not downloaded (run "
                                   "terraform init to include it); its resources are not checked")
         return None
+
+    def _local_directory(self, caller: Path, source: str) -> Path:
+        key = (caller, source)
+        if key not in self._directories:
+            self._directories[key] = (caller / source).resolve()
+        return self._directories[key]
 
     def _manifest(self, root: Path) -> dict[str, str]:
         if root not in self._manifests:

@@ -90,13 +90,20 @@ class ModuleInstance:
         self._memo: dict[tuple[str, str], Any] = {}
         self._resource_groups: dict[tuple[str, str], ResourceGroup] = {}
         self._calls: dict[str, ModuleCall] = {}
-        self._data = {(block.labels[0], block.labels[1]) for block in source.data
-                      if len(block.labels) == 2}
+        self._data_groups: dict[tuple[str, str], ResourceGroup] = {}
+        self._all_groups: list[ResourceGroup] = []
+        for block in source.data:
+            if len(block.labels) == 2:
+                group = ResourceGroup(self, block, mode="data")
+                self._all_groups.append(group)
+                self._data_groups.setdefault((block.labels[0], block.labels[1]), group)
         for block in source.resources:
             if len(block.labels) == 2:
-                self._resource_groups[(block.labels[0], block.labels[1])] = ResourceGroup(
-                    self, block)
+                group = ResourceGroup(self, block)
+                self._all_groups.append(group)
+                self._resource_groups.setdefault((block.labels[0], block.labels[1]), group)
         self._resource_types = {type_name for type_name, _ in self._resource_groups}
+        self._names = self._top_level_names()
 
     # Evaluation with errors reported, never raised
 
@@ -124,27 +131,35 @@ class ModuleInstance:
 
     # Names
 
+    def _top_level_names(self) -> dict[str, Any]:
+        names: dict[str, Any] = {
+            "var": Namespace("var", self.variable),
+            "local": Namespace("local", self.local),
+            "module": Namespace("module", self.module_call),
+            "path": {"module": str(self.source.absolute), "root": str(self.root.source.absolute),
+                     "cwd": str(self.root.source.absolute)},
+            "terraform": {"workspace": "default"},
+            "data": Namespace("data", lambda type_name: Namespace(
+                f"data.{type_name}", lambda data_name: self._data_value(type_name, data_name))),
+        }
+        for type_name in self._resource_types:
+            names.setdefault(type_name, Namespace(
+                type_name, lambda resource_name, type_name=type_name: self.resource_group(
+                    type_name, resource_name)))
+        return names
+
     def lookup(self, name: str) -> Any:
-        if name == "var":
-            return Namespace("var", self.variable)
-        if name == "local":
-            return Namespace("local", self.local)
-        if name == "module":
-            return Namespace("module", self.module_call)
-        if name == "path":
-            return {"module": str(self.source.absolute), "root": str(self.root.source.absolute),
-                    "cwd": str(self.root.source.absolute)}
-        if name == "terraform":
-            return {"workspace": "default"}
-        if name == "data":
-            return Namespace("data", lambda type_name: Namespace(
-                f"data.{type_name}", lambda data_name: self._data_value(type_name, data_name)))
+        found = self._names.get(name)
+        if found is not None:
+            return found
         if name in {"count", "each", "self"}:
             raise EvaluationError(f"{name!r} cannot be used here")
-        if name in self._resource_types:
-            return Namespace(name, lambda resource_name: self.resource_group(name,
-                                                                               resource_name))
-        return Unknown(f"{name} is not declared in this module")
+        # A resource type this module does not declare: a fragment of a larger configuration.
+        # Its attributes are unknown, but references still name the resource.
+        return Namespace(name, lambda resource_name: Undeclared(
+            f"{self._prefix()}{name}.{resource_name}"),
+            f"invalid reference {name!r}: a resource is named by its type and name "
+            "(and a bool is written true or false)")
 
     def variable(self, name: str) -> Any:
         return self._memoised("var", name, lambda: self._variable(name))
@@ -152,7 +167,7 @@ class ModuleInstance:
     def _variable(self, name: str) -> Any:
         block = self.source.variables.get(name)
         if block is None:
-            raise EvaluationError(f"variable {name!r} is not declared")
+            return Unknown(f"var.{name} is not declared in this module")
         constraint = block.attributes.get("type")
         if name in self.inputs:
             value = self.inputs[name]()
@@ -170,14 +185,14 @@ class ModuleInstance:
     def local(self, name: str) -> Any:
         declared = self.source.locals.get(name)
         if declared is None:
-            raise EvaluationError(f"local value {name!r} is not declared")
+            return Unknown(f"local.{name} is not declared in this module")
         attribute, file = declared
         return self._memoised("local", name, lambda: self.evaluate(attribute, file))
 
     def output(self, name: str) -> Any:
         block = self.source.outputs.get(name)
         if block is None:
-            raise EvaluationError(f"module {self.address} has no output {name!r}")
+            return Unknown(f"module {self.address} declares no output {name!r}")
         value_attribute = block.attributes.get("value")
         if value_attribute is None:
             return None
@@ -190,21 +205,23 @@ class ModuleInstance:
     def resource_group(self, type_name: str, name: str) -> Any:
         group = self._resource_groups.get((type_name, name))
         if group is None:
-            raise EvaluationError(f"resource {type_name}.{name} is not declared")
+            return Undeclared(f"{self._prefix()}{type_name}.{name}")
         return group
 
     def _data_value(self, type_name: str, name: str) -> Any:
-        address = f"{self._prefix()}data.{type_name}.{name}"
-        if (type_name, name) not in self._data:
-            raise EvaluationError(f"data source {type_name}.{name} is not declared")
-        return Unknown(f"{address} is read by the provider")
+        """A data source: what it reads is unknown (a Reference that names it), but adapters
+        may read its arguments (an aws_iam_policy_document's statements)."""
+        group = self._data_groups.get((type_name, name))
+        if group is None:
+            return Undeclared(f"{self._prefix()}data.{type_name}.{name}")
+        return group
 
     def module_call(self, name: str) -> Any:
         call = self._calls.get(name)
         if call is None:
             block = next((block for block in self.source.calls if block.labels == [name]), None)
             if block is None:
-                raise EvaluationError(f"module {name!r} is not declared")
+                return Unknown(f"module.{name} is not declared in this module")
             call = ModuleCall(self, block)
             self._calls[name] = call
         return call
@@ -265,7 +282,7 @@ class ModuleInstance:
 
     def resources(self) -> list[Resource]:
         found: list[Resource] = []
-        for group in self._resource_groups.values():
+        for group in self._all_groups:
             found.extend(group.expand())
         for block in self.source.calls:
             if len(block.labels) != 1:
@@ -280,7 +297,9 @@ class ModuleInstance:
         for name, attribute in syntax.attributes.items():
             if name in skip:
                 continue
-            value = self.evaluate(attribute, syntax.file, scope)
+            expression = attribute.expression
+            value = (expression[1] if expression[0] == "lit"
+                     else self.evaluate(attribute, syntax.file, scope))
             if value is None:
                 continue  # null means "not set": the provider's default applies
             attributes[name] = Attribute(name, value, attribute.line, attribute.end_line)
@@ -343,9 +362,10 @@ _IN_PROGRESS = object()
 class Namespace(Lazy):
     """var, local, module, data, or a resource type: a name that must be followed by another."""
 
-    def __init__(self, name: str, member: Callable[[str], Any]) -> None:
+    def __init__(self, name: str, member: Callable[[str], Any], misuse: str = "") -> None:
         self.name = name
         self.member = member
+        self.misuse = misuse or f"{name} must be followed by a name"
 
     def attr(self, name: str) -> Any:
         return self.member(name)
@@ -354,17 +374,39 @@ class Namespace(Lazy):
         raise EvaluationError(f"{self.name} cannot be indexed")
 
     def resolve(self) -> Any:
-        raise EvaluationError(f"{self.name} must be followed by a name")
+        raise EvaluationError(self.misuse)
+
+
+class Undeclared(Lazy):
+    """A resource the module refers to but does not declare (the file is a fragment)."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+
+    def attr(self, name: str) -> Any:
+        return Reference(f"{self.address} is not declared in this module", self.address, name)
+
+    def index(self, key: Any) -> Any:
+        return Undeclared(self.address + _key_suffix(key))
+
+    def elements(self) -> list[Any]:
+        return [self]
+
+    def resolve(self) -> Any:
+        return Reference(f"{self.address} is not declared in this module", self.address, "")
 
 
 class ResourceGroup(Lazy):
     """A resource block; with count or for_each, a collection of instances."""
 
-    def __init__(self, module: ModuleInstance, block: SyntaxBlock) -> None:
+    def __init__(self, module: ModuleInstance, block: SyntaxBlock, mode: str = "managed"
+                 ) -> None:
         self.module = module
         self.block = block
+        self.mode = mode
         self.type, self.name = block.labels
-        self.base = f"{module._prefix()}{self.type}.{self.name}"
+        kind = "data." if mode == "data" else ""
+        self.base = f"{module._prefix()}{kind}{self.type}.{self.name}"
         self._keys: list[Any] | Unknown | None = None
         self._instances: dict[Any, ResourceInstance] = {}
 
@@ -439,7 +481,7 @@ class ResourceInstance(Lazy):
 
     def attr(self, name: str) -> Any:
         attribute = self.group.block.attributes.get(name)
-        if attribute is None or name in RESOURCE_META:
+        if attribute is None or name in RESOURCE_META or self.group.mode == "data":
             return Reference(f"{self.address}.{name} is known only after apply", self.address,
                              name)
         if name not in self._values:
@@ -456,7 +498,7 @@ class ResourceInstance(Lazy):
         module = self.group.module
         body = module.build_block(self.group.block, self.scope, RESOURCE_META)
         return Resource(self.address, self.group.type, self.group.name, body,
-                        module_address=module.address)
+                        module_address=module.address, mode=self.group.mode)
 
 
 class ModuleCall(Lazy):

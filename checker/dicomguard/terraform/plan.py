@@ -61,7 +61,7 @@ class _LineFinder:
 def _walk(module: dict[str, Any], file: str, unknown: dict[str, Any], lines: _LineFinder,
           resources: list[Resource]) -> None:
     for entry in module.get("resources") or []:
-        if not isinstance(entry, dict) or entry.get("mode", "managed") != "managed":
+        if not isinstance(entry, dict):
             continue
         address = str(entry.get("address", ""))
         line = lines.line(address)
@@ -69,7 +69,8 @@ def _walk(module: dict[str, Any], file: str, unknown: dict[str, Any], lines: _Li
                       unknown.get(address) or {}, file, line, address)
         resources.append(Resource(address, str(entry.get("type", "")),
                                   str(entry.get("name", "")), body,
-                                  module_address=str(module.get("address", ""))))
+                                  module_address=str(module.get("address", "")),
+                                  mode=str(entry.get("mode", "managed"))))
     for child in module.get("child_modules") or []:
         if isinstance(child, dict):
             _walk(child, file, unknown, lines, resources)

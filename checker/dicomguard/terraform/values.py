@@ -35,8 +35,13 @@ class Lazy:
         raise NotImplementedError
 
 
+PRIMITIVES = (str, int, float, bool, type(None))
+
+
 def materialize(value: Any) -> Any:
     """A plain value: lazy parts resolved, everything else unchanged."""
+    if value.__class__ in PRIMITIVES:
+        return value
     if isinstance(value, Lazy):
         return materialize(value.resolve())
     if isinstance(value, list):

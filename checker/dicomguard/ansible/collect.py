@@ -1,0 +1,130 @@
+"""Ansible collector: inventories, then every playbook against each inventory that belongs to
+it, then roles and task files no playbook reached (with their own defaults and vars)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from dicomguard import facts
+from dicomguard.ansible import inventory as inventories
+from dicomguard.ansible.deploy import Deployer
+from dicomguard.ansible.documents import Documents
+from dicomguard.ansible.evaluate import HostState, Runner, TaskRun, Where
+from dicomguard.ansible.inventory import Inventory
+from dicomguard.ansible.modules import adapt
+from dicomguard.ansible.variables import Scope
+from dicomguard.discover import display_path
+from dicomguard.model import CollectResult, InputError, Origin, ScanError, SourceFile
+from dicomguard.sources import ScanContext
+
+FACT_KINDS = ("ingress", "storage", "services", "grants")
+PARSED_KINDS = frozenset({"playbook", "tasks", "vars", "meta"})
+
+
+def collect(files: list[SourceFile], context: ScanContext) -> CollectResult:
+    result = CollectResult()
+    documents = Documents(context.roots)
+    deployer = Deployer(documents, context, result)
+    seen: dict[str, dict[str, Any]] = {}
+
+    def sink(run: TaskRun) -> None:
+        produced = adapt(run)
+        for kind in FACT_KINDS:
+            for fact in getattr(produced, kind):
+                _keep(result, kind, fact, run, seen)
+        deployer.handle(run)
+
+    runner = Runner(documents, sink, extra_vars=dict(
+        context.settings.get("ansible_extra_vars") or {}))
+    by_kind: dict[str, list[Path]] = {}
+    for source in files:
+        by_kind.setdefault(source.kind, []).append(Path(source.path))
+    loaded_inventories = _inventories(by_kind.get("inventory", []), result)
+    for playbook in by_kind.get("playbook", []):
+        for inventory in _inventories_for(playbook, loaded_inventories) or [None]:
+            runner.playbook(playbook, inventory)
+    _unreached(runner, documents, by_kind)
+    deployer.finish()
+    for kind in PARSED_KINDS:
+        for path in by_kind.get(kind, []):
+            documents.yaml(path)  # report broken files that nothing refers to
+    result.errors.extend(documents.errors)
+    for file, line, message in dict.fromkeys(documents.notes):
+        result.facts.notes.append(facts.note(Origin(file, line, line), message))
+    return result
+
+
+def _keep(result: CollectResult, kind: str, fact: dict[str, Any], run: TaskRun,
+          seen: dict[str, dict[str, Any]]) -> None:
+    """The same task evaluated for several hosts gives the same fact once; a host whose
+    variables make it different gets its own fact, named after the host."""
+    body = json.dumps({key: value for key, value in fact.items() if key != "id"},
+                      sort_keys=True, default=str)
+    previous = seen.get(fact["id"])
+    if previous is not None:
+        if previous["body"] == body:
+            return
+        origin = Origin(**{**fact["origin"], "address":
+                           f"{fact['origin']['address']} (host {run.host or '?'})"})
+        fact["origin"] = origin.to_json()
+        fact["id"] = f"{fact['id']}@{run.host}"
+        if fact["id"] in seen:
+            return
+    seen[fact["id"]] = {"body": body}
+    getattr(result.facts, kind).append(fact)
+
+
+def _inventories(paths: list[Path], result: CollectResult) -> list[Inventory]:
+    """One inventory per directory: Ansible reads a directory of inventory files as one."""
+    by_directory: dict[Path, Inventory] = {}
+    for path in paths:
+        directory = path.parent.resolve()
+        inventory = by_directory.setdefault(directory, Inventory(str(directory)))
+        try:
+            text = path.read_text(encoding="utf-8")
+            if path.suffix.lower() in {".yml", ".yaml"}:
+                inventories.read_yaml(text, inventory)
+            else:
+                inventories.read_ini(text, inventory)
+        except InputError as error:
+            result.errors.append(ScanError(display_path(path), error.line, error.message))
+        except (OSError, UnicodeDecodeError) as error:
+            result.errors.append(ScanError(display_path(path), None, f"cannot read: {error}"))
+    return list(by_directory.values())
+
+
+def _inventories_for(playbook: Path, loaded: list[Inventory]) -> list[Inventory]:
+    """Inventories kept in the playbook's project: its directory or below it."""
+    base = playbook.parent.resolve()
+    return [inventory for inventory in loaded
+            if Path(inventory.directory) == base or base in Path(inventory.directory).parents]
+
+
+def _unreached(runner: Runner, documents: Documents, by_kind: dict[str, list[Path]]) -> None:
+    """Roles and task files no playbook used are still checked, each with its role's own
+    defaults and vars and nothing else."""
+    tasks = by_kind.get("tasks", [])
+    roles = dict.fromkeys(role for role in map(_role_of, tasks) if role is not None)
+    for role_dir in roles:
+        main = runner.role_file(role_dir / "tasks", "main")
+        if main is not None and documents.resolve(main) not in documents.reached:
+            where = Where(file=role_dir, playbook_dir=role_dir.parent.parent)
+            runner.role(role_dir.name, Scope(), where, HostState(), {})
+    for path in tasks:
+        if documents.resolve(path) in documents.reached:
+            continue
+        role_dir = _role_of(path)
+        scope = runner.role_scope(role_dir, Scope(), {}) if role_dir is not None else Scope()
+        where = Where(file=path, role=role_dir.name if role_dir else "", role_dir=role_dir,
+                      playbook_dir=role_dir.parent.parent if role_dir else path.parent)
+        runner.task_file(path, scope, where, HostState())
+
+
+def _role_of(path: Path) -> Path | None:
+    parts = path.parts
+    for index in range(len(parts) - 3, -1, -1):
+        if parts[index] == "roles":
+            return Path(*parts[: index + 2])
+    return None

@@ -1,0 +1,246 @@
+"""Files a task deploys (`template`, `copy`) and containers it starts, handed to the families
+that understand them (PACS application configs, host firewalls).
+
+An analyser is a module with `analyse_text(kind, text, file, context, line_offset)
+-> CollectResult` and the KINDS it reads. A family whose analyser is not installed is skipped
+with a note. Facts that come back point at the template (or at the task file, for inline
+`content:`) and name the task.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from dicomguard.ansible.documents import Documents, find_file
+from dicomguard.ansible.evaluate import TaskRun
+from dicomguard.ansible.templating import render_file
+from dicomguard.discover import display_path
+from dicomguard.facts import fact_id
+from dicomguard.model import CollectResult, Origin, Unknown, is_unknown
+from dicomguard.sources import ScanContext
+
+HEAD = 4096
+ORTHANC_CONFIG_DIR = "/etc/orthanc"
+FACT_KINDS = ("ingress", "storage", "services", "grants")
+
+
+@dataclass(frozen=True, slots=True)
+class Analyser:
+    family: str
+    detect_module: str
+    analyse_module: str
+
+
+ANALYSERS = (
+    Analyser("firewall", "dicomguard.firewall.detect", "dicomguard.firewall"),
+    Analyser("apps", "dicomguard.apps.detect", "dicomguard.apps.collect"),
+)
+
+
+def _module(name: str) -> Any:
+    try:
+        return import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name and name.startswith(error.name):
+            return None
+        raise
+
+
+class Deployer:
+    def __init__(self, documents: Documents, context: ScanContext, result: CollectResult) -> None:
+        self.documents = documents
+        self.context = context
+        self.result = result
+        # Orthanc configs deployed so far: dest on the managed host -> (parsed, template path)
+        self.deployed: dict[str, tuple[Any, str]] = {}
+        self.consumed: set[str] = set()  # templates read as mounted into a container
+        self._pending: list[tuple[str, str, dict[str, Any]]] = []  # (template, kind, fact)
+
+    def handle(self, run: TaskRun) -> None:
+        if run.module in {"template", "copy"}:
+            self._deployed_file(run)
+        elif run.module == "docker_container":
+            self._container(run)
+
+    # ---- template / copy ---------------------------------------------------------------------
+
+    def _deployed_file(self, run: TaskRun) -> None:
+        dest = run.args.get("dest")
+        content = run.args.get("content")
+        if run.module == "copy" and content is not None:
+            if is_unknown(content):
+                self._note(run, f"content deployed to {dest!r} is unknown: {content.reason}")
+                return
+            text = content if isinstance(content, str) else json.dumps(content, indent=2)
+            offset = self._content_offset(run)
+            self._analyse(run, text, dest, Path(str(dest)), run.origin.file, offset)
+            return
+        src = run.args.get("src")
+        if not isinstance(src, str) or (is_unknown(dest) or dest is None):
+            return
+        path = find_file(src, run.search)
+        if path is None or not self.documents.inside(path):
+            return
+        raw = self.documents.text(path)
+        if raw is None:
+            return
+        text: Any = raw
+        if run.module == "template":
+            text = render_file(raw, run.variables)
+        if is_unknown(text):
+            if self._kind_of(Path(str(dest)), raw) is not None:
+                self._note(run, f"{display_path(path)} deployed to {dest} cannot be rendered: "
+                                f"{text.reason}")
+            return
+        self._analyse(run, text, dest, Path(str(dest)), display_path(path), 0)
+
+    def _content_offset(self, run: TaskRun) -> int:
+        """Lines between the top of the task file and line 1 of an inline `content:`."""
+        line = run.arg_lines.get("content", run.origin.line)
+        text = self.documents.text(run.task_dir / Path(run.origin.file).name) or ""
+        lines = text.splitlines()
+        block = 0 < line <= len(lines) and lines[line - 1].rstrip().endswith(
+            ("|", "|-", "|+", ">", ">-", ">+"))
+        return line if block else line - 1
+
+    def _kind_of(self, dest: Path, text: str) -> tuple[Analyser, str] | None:
+        for analyser in ANALYSERS:
+            detector = _module(analyser.detect_module)
+            if detector is None:
+                continue
+            for candidate in (dest, dest.with_suffix("") if dest.suffix == ".j2" else dest):
+                kind = detector.classify(candidate, text[:HEAD])
+                if kind:
+                    return analyser, kind
+        return None
+
+    def _analyse(self, run: TaskRun, text: str, dest: Any, dest_path: Path, file: str,
+                 offset: int, keep: tuple[str, ...] = FACT_KINDS) -> None:
+        found = self._kind_of(dest_path, text)
+        if found is None:
+            return
+        analyser, kind = found
+        module = _module(analyser.analyse_module)
+        if module is None or kind not in getattr(module, "KINDS", ()):
+            self._note(run, f"{dest} is a {analyser.family} file ({kind}) that is not "
+                            f"analysed when an Ansible task deploys it")
+            return
+        analysed: CollectResult = module.analyse_text(kind, text, file, self.context,
+                                                      line_offset=offset)
+        if kind == "orthanc-json" and isinstance(dest, str):
+            self._remember_orthanc_config(dest, text, file, offset)
+            for fact_kind in keep:
+                for fact in getattr(analysed.facts, fact_kind):
+                    self._repoint(fact, run, at_task=False)
+                    self._pending.append((file, fact_kind, fact))
+            analysed.facts = type(analysed.facts)(notes=analysed.facts.notes)
+        self._adopt(run, analysed, file, keep, at_task=offset == 0 and
+                    file == run.origin.file)
+
+    def _remember_orthanc_config(self, dest: str, text: str, file: str, offset: int) -> None:
+        from dicomguard.apps import jsonc
+        from dicomguard.model import InputError
+
+        try:
+            self.deployed[dest] = (jsonc.loads(text).shifted(offset), file)
+        except InputError:
+            return  # analyse_text has reported it
+
+    def finish(self) -> None:
+        """Deployed Orthanc configs no container mounts are judged on their own."""
+        for file, kind, fact in self._pending:
+            if file not in self.consumed:
+                getattr(self.result.facts, kind).append(fact)
+        self._pending.clear()
+
+    def _adopt(self, run: TaskRun, analysed: CollectResult, file: str, keep: tuple[str, ...],
+               at_task: bool) -> None:
+        """Name the deploying task in the facts and errors found in a deployed text."""
+        for error in analysed.errors:
+            self.result.errors.append(type(error)(error.file, error.line,
+                                                  f"{error.message} (deployed by task "
+                                                  f"'{run.origin.address}')"))
+        for kind in keep:
+            for fact in getattr(analysed.facts, kind):
+                self._repoint(fact, run, at_task)
+                getattr(self.result.facts, kind).append(fact)
+        self.result.facts.notes.extend(analysed.facts.notes)
+
+    @staticmethod
+    def _repoint(fact: dict[str, Any], run: TaskRun, at_task: bool) -> None:
+        origin = fact["origin"]
+        inner = origin.get("address") or ""
+        line = int(origin.get("line") or 1)
+        end_line = int(origin.get("end_line") or line)
+        if at_task:  # text dicomguard composed from the task's own arguments
+            line, end_line = run.origin.line, run.origin.end_line
+        address = f"{run.origin.address}: {inner}" if inner and \
+            not inner.startswith(run.origin.address) else inner or run.origin.address
+        new_origin = Origin(str(origin.get("file") or run.origin.file), line, end_line, address)
+        suffix = str(fact["id"]).partition("#")[2]
+        fact["origin"] = new_origin.to_json()
+        fact["id"] = fact_id(new_origin, suffix)
+        fact["unknown"] = [*fact.get("unknown", []), *run.notes]
+
+    # ---- containers --------------------------------------------------------------------------
+
+    def _container(self, run: TaskRun) -> None:
+        """A started container, judged by the application family from its image, environment
+        and the Orthanc configuration it mounts. Its ports are already ingress facts here."""
+        containers = _module("dicomguard.apps.containers")
+        if containers is None:
+            return
+        from dicomguard.apps.compose import parse_short_port
+
+        args = run.args
+        environment = args.get("env") if isinstance(args.get("env"), dict) else {}
+        ports = [parse_short_port(spec, run.arg_lines.get("published_ports", run.origin.line))
+                 for spec in _as_list(args.get("published_ports"))]
+        mounted, unreadable = self._mounted_orthanc_configs(run)
+        container = containers.Container(
+            image=args.get("image", Unknown("the container's image is not given")),
+            environment={str(key): value for key, value in environment.items()},
+            origin=run.origin, platform="ansible",
+            env_lines={key[len("env."):]: line for key, line in run.arg_lines.items()
+                       if key.startswith("env.")},
+            ports=ports, host_network=str(args.get("network_mode", "")).lower() == "host",
+            orthanc_files=mounted, unreadable_configs=unreadable,
+            image_line=run.arg_lines.get("image", run.origin.line))
+        found = containers.facts_for_container(container, self.context.catalogue)
+        self._adopt(run, found, run.origin.file, ("storage", "services", "grants"),
+                    at_task=False)
+
+    def _mounted_orthanc_configs(self, run: TaskRun) -> tuple[list[Any], list[str]]:
+        """Orthanc configs bind-mounted into /etc/orthanc: those an earlier task deployed are
+        read as rendered; any other host path is a config dicomguard cannot see."""
+        mounted: list[Any] = []
+        unreadable: list[str] = []
+        for volume in _as_list(run.args.get("volumes")):
+            if is_unknown(volume):
+                unreadable.append(f"a volume that cannot be known ({volume.reason})")
+                continue
+            source, _, rest = str(volume).partition(":")
+            target = rest.split(":")[0]
+            if not target.startswith(ORTHANC_CONFIG_DIR):
+                continue
+            deployed = [item for dest, item in self.deployed.items()
+                        if dest == source or dest.startswith(source.rstrip("/") + "/")]
+            if not deployed:
+                unreadable.append(f"{source} mounted at {target}")
+            for located, shown in deployed:
+                mounted.append((located, shown))
+                self.consumed.add(shown)
+        return mounted, unreadable
+
+    def _note(self, run: TaskRun, message: str) -> None:
+        self.documents.notes.append((run.origin.file, run.origin.line, message))
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]

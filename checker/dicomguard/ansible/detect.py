@@ -1,0 +1,77 @@
+"""Which files are Ansible: by place in a role or project first, by content second (cheap)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from dicomguard.ansible.names import ADAPTED_MODULES
+
+YAML_SUFFIXES = frozenset({".yml", ".yaml"})
+ROLE_PARTS = {"tasks": "tasks", "handlers": "tasks", "defaults": "vars", "vars": "vars",
+              "meta": "meta"}
+INVENTORY_NAMES = frozenset({"hosts", "inventory", "hosts.ini", "inventory.ini", "hosts.yml",
+                             "hosts.yaml", "inventory.yml", "inventory.yaml"})
+INVENTORY_DIRECTORIES = frozenset({"inventory", "inventories"})
+
+_PLAY = re.compile(r"^-[ \t]+(?:hosts|import_playbook|ansible\.builtin\.import_playbook)[ \t]*:"
+                   r"|^[ \t]+hosts[ \t]*:", re.M)
+_LIST_ITEM_KEY = re.compile(r"^(?:-[ \t]+|[ \t]+)([A-Za-z_][\w.]*)[ \t]*:", re.M)
+_INI_SECTION = re.compile(r"^\[[\w.:-]+\][ \t]*$", re.M)
+_YAML_INVENTORY = re.compile(r"^[\w.-]+:[ \t]*\n(?:[ \t]+.*\n)*?[ \t]+(?:hosts|children):", re.M)
+TASK_KEYWORDS = frozenset({
+    "block", "include_tasks", "import_tasks", "include_role", "import_role", "set_fact",
+    "include_vars", "ansible.builtin.include_tasks", "ansible.builtin.import_tasks",
+    "ansible.builtin.include_role", "ansible.builtin.import_role", "ansible.builtin.set_fact",
+})
+
+
+def classify(path: Path, head: str) -> str | None:
+    parts = path.parts
+    suffix = path.suffix.lower()
+    in_role = _role_part(parts)
+    if in_role == "templates":
+        return "template"
+    if in_role in ROLE_PARTS and (suffix in YAML_SUFFIXES or suffix == ""):
+        return ROLE_PARTS[in_role]
+    if "group_vars" in parts[:-1] or "host_vars" in parts[:-1]:
+        return "vars" if suffix in YAML_SUFFIXES | {"", ".json"} else None
+    if _is_inventory(path, head):
+        return "inventory"
+    if suffix == ".j2":
+        return "template"
+    if suffix not in YAML_SUFFIXES:
+        return None
+    if _PLAY.search(head):
+        return "playbook"
+    if head.lstrip().startswith(("-", "#", "---")) and _names_a_module(head):
+        return "tasks"
+    return None
+
+
+def _role_part(parts: tuple[str, ...]) -> str | None:
+    """'tasks', 'templates', ... when the path is <...>/roles/<role>/<part>/..."""
+    for index in range(len(parts) - 3, -1, -1):
+        if parts[index] == "roles":
+            return parts[index + 2]
+    return None
+
+
+def _is_inventory(path: Path, head: str) -> bool:
+    name = path.name.lower()
+    in_inventory_dir = any(part in INVENTORY_DIRECTORIES for part in path.parts[:-1])
+    if name not in INVENTORY_NAMES and not in_inventory_dir:
+        return False
+    if path.suffix.lower() in YAML_SUFFIXES:
+        return bool(_YAML_INVENTORY.search(head)) or (head.lstrip().startswith("all:"))
+    if path.suffix.lower() not in {"", ".ini", ".cfg"}:
+        return False
+    return bool(_INI_SECTION.search(head)) or name in {"hosts", "inventory"}
+
+
+def _names_a_module(head: str) -> bool:
+    for match in _LIST_ITEM_KEY.finditer(head):
+        key = match.group(1)
+        if key in TASK_KEYWORDS or key.rsplit(".", 1)[-1] in ADAPTED_MODULES:
+            return True
+    return False

@@ -1,0 +1,542 @@
+"""Walking playbooks, roles and task files the way ansible-playbook would, with variables
+resolved, and handing every module task that may run to a sink."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from dicomguard.ansible import variables as level
+from dicomguard.ansible.documents import Documents, find_file
+from dicomguard.ansible.inventory import Inventory
+from dicomguard.ansible.loader import end_line_of, line_of
+from dicomguard.ansible.names import INCLUDE_ROLE, INCLUDE_TASKS, TASK_KEYWORDS, short_name
+from dicomguard.ansible.templating import OMIT, Variables, condition, opaque, template
+from dicomguard.ansible.variables import Scope
+from dicomguard.discover import display_path
+from dicomguard.model import Origin, ScanError, Unknown, is_unknown
+
+LONGEST_LOOP = 500
+DEEPEST_INCLUDE = 30
+HOST_ONLY_PREFIXES = ("ansible_",)
+HOST_ONLY_NAMES = frozenset({"hostvars", "groups", "group_names", "play_hosts", "facts"})
+
+
+@dataclass(slots=True)
+class TaskRun:
+    """One module invocation that may run, with its arguments templated."""
+
+    module: str  # short name, e.g. firewalld
+    args: dict[str, Any]
+    origin: Origin
+    notes: list[str]  # why the task may or may not run, unknown loop items ...
+    variables: Variables
+    task_dir: Path
+    search: list[Path]  # where `template`/`copy` look for their src, in order
+    arg_lines: dict[str, int] = field(default_factory=dict)  # line of each argument's key
+    host: str = ""  # the inventory host the task was evaluated for ("" without inventory)
+
+
+@dataclass(slots=True)
+class Where:
+    """Where tasks being walked come from."""
+
+    file: Path
+    role: str = ""
+    role_dir: Path | None = None
+    notes: tuple[str, ...] = ()
+    depth: int = 0
+    playbook_dir: Path | None = None
+    host: str = ""
+
+
+@dataclass(slots=True)
+class HostState:
+    """What tasks write for a host during a play: set_fact, include_vars, register."""
+
+    facts: dict[str, Any] = field(default_factory=dict)
+    included: dict[str, Any] = field(default_factory=dict)
+
+
+class Runner:
+    def __init__(self, documents: Documents, sink: Callable[[TaskRun], None],
+                 extra_vars: dict[str, Any] | None = None) -> None:
+        self.documents = documents
+        self.sink = sink
+        self.extra_vars = extra_vars or {}
+
+    # ---- playbooks and plays -----------------------------------------------------------------
+
+    def playbook(self, path: Path, inventory: Inventory | None, depth: int = 0) -> None:
+        document = self.documents.yaml(path)
+        if document is None:
+            return
+        if not isinstance(document, list):
+            self._error(path, line_of(document), "a playbook is a list of plays")
+            return
+        for play in document:
+            if not isinstance(play, dict):
+                continue
+            imported = play.get("import_playbook") or play.get("ansible.builtin.import_playbook")
+            if imported:
+                target = template(imported, Variables(play.get("vars") or {}))
+                if isinstance(target, str) and depth < DEEPEST_INCLUDE:
+                    self.playbook(path.parent / target, inventory, depth + 1)
+                continue
+            for host, host_scope in self._host_contexts(play, path.parent, inventory):
+                self.play(play, path, host, host_scope)
+
+    def _host_contexts(self, play: dict, playbook_dir: Path, inventory: Inventory | None
+                       ) -> list[tuple[str, Scope]]:
+        """One scope per distinct set of inventory variables among the hosts the play targets."""
+        pattern = template(play.get("hosts", "all"), Variables(self.extra_vars))
+        if isinstance(pattern, list):
+            pattern = ",".join(str(item) for item in pattern)
+        if inventory is None or is_unknown(pattern):
+            groups = ["all"] if is_unknown(pattern) else \
+                ["all", *[term.strip("!&") for term in str(pattern).replace(",", ":").split(":")
+                          if term.strip("!&") and term.strip() != "all"]]
+            return [("", self._inventory_scope(None, playbook_dir, "", groups))]
+        contexts: dict[tuple, tuple[str, Scope]] = {}
+        for host in inventory.hosts_matching(str(pattern)):
+            groups = inventory.groups_of(host)
+            scope = self._inventory_scope(inventory, playbook_dir, host, groups)
+            signature = tuple(repr(layer) for layer in scope.layers)
+            contexts.setdefault(signature, (host, scope))
+        return list(contexts.values())
+
+    def _inventory_scope(self, inventory: Inventory | None, playbook_dir: Path, host: str,
+                         groups: list[str]) -> Scope:
+        scope = Scope()
+        inventory_dir = Path(inventory.directory) if inventory else None
+        for group in groups:
+            inline = inventory.groups[group].variables if inventory and group in \
+                inventory.groups else {}
+            is_all = group == "all"
+            scope = scope.with_layer(level.INVENTORY_GROUP_ALL if is_all else level.INVENTORY_GROUP,
+                                     inline)
+            if inventory_dir:
+                scope = scope.with_layer(
+                    level.INVENTORY_GROUP_ALL if is_all else level.INVENTORY_GROUP,
+                    self.documents.vars_file(inventory_dir / "group_vars" / group))
+            if playbook_dir != inventory_dir:
+                scope = scope.with_layer(
+                    level.PLAYBOOK_GROUP_ALL if is_all else level.PLAYBOOK_GROUP,
+                    self.documents.vars_file(playbook_dir / "group_vars" / group))
+        if host:
+            scope = scope.with_layer(level.INVENTORY_HOST,
+                                     inventory.host_variables.get(host) if inventory else None)
+            if inventory_dir:
+                scope = scope.with_layer(level.INVENTORY_HOST, self.documents.vars_file(
+                    inventory_dir / "host_vars" / host))
+            if playbook_dir != inventory_dir:
+                scope = scope.with_layer(level.PLAYBOOK_HOST, self.documents.vars_file(
+                    playbook_dir / "host_vars" / host))
+        return scope.with_layer(level.EXTRA_VARS, self.extra_vars)
+
+    def play(self, play: dict, path: Path, host: str, scope: Scope) -> None:
+        state = HostState()
+        scope = scope.with_layer(level.PLAY_VARS, play.get("vars") or {})
+        scope = scope.with_layer(level.PLAY_VARS_FILES,
+                                 self._vars_files(play.get("vars_files"), path.parent, scope))
+        scope = self._with_host_state(scope, state, host)
+        where = Where(file=path, playbook_dir=path.parent, host=host)
+        self.tasks(play.get("pre_tasks"), scope, where, state)
+        for entry in play.get("roles") or []:
+            self._role_entry(entry, scope, where, state)
+        for key in ("tasks", "post_tasks"):
+            self.tasks(play.get(key), scope, where, state)
+        handler_where = replace(where, notes=("a handler: runs only when notified",))
+        self.tasks(play.get("handlers"), scope, handler_where, state)
+
+    def _with_host_state(self, scope: Scope, state: HostState, host: str) -> Scope:
+        known = {"inventory_hostname": host, "inventory_hostname_short": host.split(".")[0]} \
+            if host else {}
+        return scope.with_layer(level.INVENTORY_HOST - 1, known) \
+            .with_layer(level.INCLUDE_VARS, state.included) \
+            .with_layer(level.SET_FACT, state.facts)
+
+    def _vars_files(self, entries: Any, base: Path, scope: Scope) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for entry in entries if isinstance(entries, list) else [entries] if entries else []:
+            choices = entry if isinstance(entry, list) else [entry]
+            for choice in choices:
+                name = template(choice, self._variables(scope))
+                if isinstance(name, str) and (base / name).is_file():
+                    merged.update(self.documents.vars_file(base / name))
+                    break
+        return merged
+
+    # ---- roles -------------------------------------------------------------------------------
+
+    def _role_entry(self, entry: Any, scope: Scope, where: Where, state: HostState) -> None:
+        if isinstance(entry, str):
+            entry = {"role": entry}
+        if not isinstance(entry, dict):
+            return
+        name = entry.get("role") or entry.get("name")
+        params = {key: value for key, value in entry.items()
+                  if key not in {"role", "name", "vars", "when", "tags", "become",
+                                 "become_user", "delegate_to"}}
+        params.update(entry.get("vars") or {})
+        verdict = condition(entry["when"], self._variables(scope)) if "when" in entry else True
+        if verdict is False:
+            return
+        notes = where.notes + ((_may_run(verdict),) if is_unknown(verdict) else ())
+        self.role(name, scope, replace(where, notes=notes), state, params)
+
+    def find_role(self, name: Any, where: Where) -> Path | None:
+        if not isinstance(name, str) or not name:
+            return None
+        bases = []
+        if where.role_dir is not None:
+            bases.append(where.role_dir.parent)
+        if where.playbook_dir is not None:
+            bases += [where.playbook_dir / "roles", where.playbook_dir]
+        bases.append(where.file.parent / "roles")
+        for base in bases:
+            candidate = base / name
+            if (candidate / "tasks").is_dir() or (candidate / "meta").is_dir():
+                return candidate if self.documents.inside(candidate) else None
+        return None
+
+    def role(self, name: Any, scope: Scope, where: Where, state: HostState,
+             params: dict[str, Any], tasks_from: str = "main", vars_from: str = "main",
+             defaults_from: str = "main", origin_line: int = 1) -> None:
+        role_dir = self.find_role(name, where)
+        if role_dir is None:
+            self._note(where.file, origin_line, f"role {name!r} is not in the scanned tree; "
+                                                f"its tasks are not checked")
+            return
+        if where.depth > DEEPEST_INCLUDE:
+            return
+        role_scope = self.role_scope(role_dir, scope, params, vars_from, defaults_from)
+        role_where = Where(file=role_dir, role=role_dir.name, role_dir=role_dir,
+                           notes=where.notes, depth=where.depth + 1,
+                           playbook_dir=where.playbook_dir, host=where.host)
+        meta = self.documents.yaml(role_dir / "meta" / "main.yml") or \
+            self.documents.yaml(role_dir / "meta" / "main.yaml")
+        if isinstance(meta, dict):
+            for dependency in meta.get("dependencies") or []:
+                self._role_entry(dependency, scope, role_where, state)
+        tasks_file = self.role_file(role_dir / "tasks", tasks_from)
+        if tasks_file is not None:
+            self.task_file(tasks_file, role_scope, replace(role_where, file=tasks_file), state)
+        handlers = self.role_file(role_dir / "handlers", "main")
+        if handlers is not None:
+            self.task_file(handlers, role_scope, replace(
+                role_where, file=handlers,
+                notes=(*where.notes, "a handler: runs only when notified")), state)
+
+    def role_scope(self, role_dir: Path, scope: Scope, params: dict[str, Any],
+                   vars_from: str = "main", defaults_from: str = "main") -> Scope:
+        defaults = self.documents.vars_file(role_dir / "defaults" / defaults_from)
+        role_vars = self.documents.vars_file(role_dir / "vars" / vars_from)
+        return scope.with_layer(level.ROLE_DEFAULTS, defaults) \
+            .with_layer(level.ROLE_VARS, role_vars).with_layer(level.ROLE_PARAMS, params)
+
+    @staticmethod
+    def role_file(directory: Path, name: str) -> Path | None:
+        for suffix in ("", ".yml", ".yaml"):
+            candidate = directory / f"{name}{suffix}"
+            if candidate.is_file():
+                return candidate
+        return None
+
+    # ---- tasks -------------------------------------------------------------------------------
+
+    def task_file(self, path: Path, scope: Scope, where: Where, state: HostState) -> None:
+        document = self.documents.yaml(path)
+        if document is None:
+            return
+        if not isinstance(document, list):
+            self._error(path, line_of(document), "a task file is a list of tasks")
+            return
+        self.tasks(document, scope, replace(where, file=path), state)
+
+    def tasks(self, tasks: Any, scope: Scope, where: Where, state: HostState) -> None:
+        if not isinstance(tasks, list):
+            return
+        for task in tasks:
+            if isinstance(task, dict):
+                self.task(task, scope, where, state)
+
+    def task(self, task: dict, scope: Scope, where: Where, state: HostState) -> None:
+        task_scope = scope.with_layer(
+            level.BLOCK_VARS if "block" in task else level.TASK_VARS, task.get("vars") or {})
+        if "block" in task:
+            verdict = self._when(task, task_scope)
+            if verdict is False:
+                return
+            block_where = self._noted(where, verdict)
+            self.tasks(task.get("block"), task_scope, block_where, state)
+            self.tasks(task.get("rescue"), task_scope,
+                       replace(block_where, notes=(*block_where.notes,
+                                                   "in a rescue section: runs when the block "
+                                                   "fails")), state)
+            self.tasks(task.get("always"), task_scope, block_where, state)
+            return
+        module = module_of(task)
+        if module is None:
+            return
+        for item_scope, item_notes, suffix in self._loop(task, task_scope, module):
+            verdict = self._when(task, item_scope)
+            if verdict is False:
+                continue
+            item_where = self._noted(where, verdict)
+            item_where = replace(item_where, notes=(*item_where.notes, *item_notes))
+            self._dispatch(task, module, item_scope, item_where, state, suffix)
+        if task.get("register"):
+            state.facts[str(task["register"])] = Unknown(
+                f"'{task['register']}' is the result of a task, known only when it runs")
+
+    def _dispatch(self, task: dict, module: str, scope: Scope, where: Where, state: HostState,
+                  suffix: str) -> None:
+        name = short_name(module)
+        variables = self._variables(scope)
+        raw = module_args(task, module)
+        if name in INCLUDE_TASKS:
+            target = template(raw.get("file") or raw.get("_raw_params"), variables)
+            self._include_tasks(target, task, scope, where, state)
+        elif name in INCLUDE_ROLE:
+            args = template(raw, variables)
+            params = dict(task.get("vars") or {})
+            self.role(args.get("name"), scope.without_levels(
+                level.ROLE_DEFAULTS, level.ROLE_VARS, level.ROLE_PARAMS, level.TASK_VARS),
+                where, state, params, str(args.get("tasks_from") or "main"),
+                str(args.get("vars_from") or "main"), str(args.get("defaults_from") or "main"),
+                origin_line=line_of(task))
+        elif name == "set_fact":
+            values = template({key: value for key, value in raw.items() if key != "cacheable"},
+                              variables)
+            self._assign(state.facts, values, where, variables)
+        elif name == "include_vars":
+            self._include_vars(template(raw, variables), where, state, variables)
+        else:
+            args = {key: value for key, value in template(raw, variables).items()
+                    if value != OMIT}
+            self.sink(TaskRun(
+                module=name, args=args, origin=self._origin(task, where, module, suffix),
+                notes=list(where.notes), variables=variables, task_dir=where.file.parent,
+                search=self._search_path(where), arg_lines=_arg_lines(task, module),
+                host=where.host))
+
+    def _assign(self, target: dict[str, Any], values: dict[str, Any], where: Where,
+                variables: Variables) -> None:
+        """A task that may not run leaves a variable either as it was or as it sets it."""
+        for key, value in values.items():
+            if where.notes and key in variables and template(
+                    "{{ %s }}" % key, variables) != value:  # noqa: UP031 - Jinja, not Python
+                target[key] = Unknown(f"'{key}' is set by a task that may not run")
+            else:
+                target[key] = value
+
+    def _include_vars(self, args: Any, where: Where, state: HostState,
+                      variables: Variables) -> None:
+        if isinstance(args, dict):
+            name = args.get("file") or args.get("dir") or args.get("_raw_params")
+            namespace = args.get("name")
+        else:
+            name, namespace = args, None
+        if not isinstance(name, str):
+            return
+        base = where.role_dir / "vars" if where.role_dir else where.file.parent
+        path = base / name if (base / name).exists() else where.file.parent / name
+        loaded = self.documents.vars_file(path)
+        if isinstance(namespace, str):
+            loaded = {namespace: loaded}
+        self._assign(state.included, loaded, where, variables)
+
+    def _include_tasks(self, target: Any, task: dict, scope: Scope, where: Where,
+                       state: HostState) -> None:
+        if not isinstance(target, str):
+            self._note(where.file, line_of(task), "included task file cannot be determined "
+                       "statically; its tasks are not checked")
+            return
+        search = [where.file.parent]
+        if where.role_dir is not None:
+            search.insert(0, where.role_dir / "tasks")
+        path = find_file(target, search)
+        if path is None or not self.documents.inside(path) or where.depth > DEEPEST_INCLUDE:
+            self._note(where.file, line_of(task), f"included task file {target!r} is not in "
+                       "the scanned tree; its tasks are not checked")
+            return
+        self.task_file(path, scope, replace(where, file=path, depth=where.depth + 1), state)
+
+    def _loop(self, task: dict, scope: Scope, module: str
+              ) -> list[tuple[Scope, tuple[str, ...], str]]:
+        loop_key = next((key for key in task if key == "loop" or key.startswith("with_")), None)
+        if loop_key is None:
+            return [(scope, (), "")]
+        control = task.get("loop_control") or {}
+        loop_var = control.get("loop_var", "item") if isinstance(control, dict) else "item"
+        items = loop_items(loop_key, task[loop_key], self._variables(scope))
+        if is_unknown(items):
+            unknown_item = {loop_var: items}
+            return [(scope.with_layer(level.LOOP_VARIABLE, unknown_item),
+                     (f"loop items unknown: {items.reason}",), "")]
+        if len(items) > LONGEST_LOOP:
+            items = items[:LONGEST_LOOP]
+        return [(scope.with_layer(level.LOOP_VARIABLE, {loop_var: item, "ansible_loop_var":
+                                                        loop_var}), (), f"item {index}")
+                for index, item in enumerate(items)]
+
+    # ---- helpers -----------------------------------------------------------------------------
+
+    def _variables(self, scope: Scope) -> Variables:
+        return Variables(HostOnly(scope.merged()))
+
+    def _when(self, task: dict, scope: Scope) -> bool | Unknown:
+        if "when" not in task:
+            return True
+        return condition(task["when"], self._variables(scope))
+
+    @staticmethod
+    def _noted(where: Where, verdict: bool | Unknown) -> Where:
+        if is_unknown(verdict):
+            return replace(where, notes=(*where.notes, _may_run(verdict)))
+        return where
+
+    @staticmethod
+    def _search_path(where: Where) -> list[Path]:
+        paths = []
+        if where.role_dir is not None:
+            paths += [where.role_dir / "templates", where.role_dir / "files", where.role_dir]
+        paths += [where.file.parent / "templates", where.file.parent / "files", where.file.parent]
+        if where.playbook_dir is not None:
+            paths += [where.playbook_dir / "templates", where.playbook_dir / "files",
+                      where.playbook_dir]
+        return paths
+
+    @staticmethod
+    def _origin(task: dict, where: Where, module: str, suffix: str) -> Origin:
+        name = task.get("name")
+        label = str(name) if isinstance(name, str) and name else short_name(module)
+        if where.role:
+            label = f"{where.role}: {label}"
+        if suffix:
+            label = f"{label} [{suffix}]"
+        return Origin(display_path(where.file), line_of(task), end_line_of(task), label)
+
+    def _error(self, path: Path, line: int | None, message: str) -> None:
+        self.documents.errors.append(ScanError(display_path(path), line, message))
+
+    def _note(self, path: Path, line: int, message: str) -> None:
+        self.documents.notes.append((display_path(path), line, message))
+
+
+class HostOnly(dict):
+    """Merged variables; names only the managed host knows (gathered facts, hostvars) read as
+    opaque unknowns rather than as undefined names."""
+
+    def __missing__(self, key: str) -> Any:
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or _host_only(key)
+
+    def __getitem__(self, key: str) -> Any:
+        if dict.__contains__(self, key):
+            return dict.__getitem__(self, key)
+        if _host_only(key):
+            return opaque(f"'{key}' is known only on the managed host")
+        raise KeyError(key)
+
+
+def _host_only(name: object) -> bool:
+    return isinstance(name, str) and (name.startswith(HOST_ONLY_PREFIXES)
+                                      or name in HOST_ONLY_NAMES)
+
+
+def _arg_lines(task: dict, module: str) -> dict[str, int]:
+    """Line of each argument's key, and of each `env` variable as `env.NAME`."""
+    lines: dict[str, int] = {}
+    for args in (task.get(module), task.get("args")):
+        lines.update(getattr(args, "key_lines", {}) or {})
+        environment = args.get("env") if isinstance(args, dict) else None
+        lines.update({f"env.{key}": line for key, line in
+                      (getattr(environment, "key_lines", {}) or {}).items()})
+    return lines
+
+
+def _may_run(verdict: Unknown) -> str:
+    return f"may run: {verdict.reason}"
+
+
+def module_of(task: dict) -> str | None:
+    """The module a task calls: its one key that is not a task keyword."""
+    for key in task:
+        if isinstance(key, str) and key not in TASK_KEYWORDS:
+            return key
+    action = task.get("action") or task.get("local_action")
+    if isinstance(action, dict):
+        return str(action.get("module")) if action.get("module") else None
+    if isinstance(action, str) and action.strip():
+        return action.split()[0]
+    return None
+
+
+def module_args(task: dict, module: str) -> dict[str, Any]:
+    """Arguments from the dict form, the `k=v` free form and `args:`."""
+    value = task.get(module)
+    if module not in task:
+        action = task.get("action") or task.get("local_action")
+        if isinstance(action, dict):
+            value = {key: item for key, item in action.items() if key != "module"}
+        elif isinstance(action, str):
+            value = action.split(None, 1)[1] if " " in action.strip() else None
+    args: dict[str, Any] = {}
+    if isinstance(value, dict):
+        args.update(value)
+    elif isinstance(value, str):
+        args.update(free_form(value))
+    if isinstance(task.get("args"), dict):
+        args.update(task["args"])
+    return args
+
+
+def free_form(text: str) -> dict[str, Any]:
+    """`src=a dest=b` -> {"src": "a", "dest": "b"}; other words form `_raw_params`."""
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        return {"_raw_params": text}
+    args: dict[str, Any] = {}
+    raw = []
+    for word in words:
+        key, equals, value = word.partition("=")
+        if equals and key.isidentifier():
+            args[key] = value
+        else:
+            raw.append(word)
+    if raw:
+        args["_raw_params"] = " ".join(raw)
+    return args
+
+
+def loop_items(kind: str, value: Any, variables: Variables) -> list[Any] | Unknown:
+    items = template(value, variables)
+    if is_unknown(items):
+        return items
+    if kind in {"with_dict"}:
+        if not isinstance(items, dict):
+            return Unknown(f"{kind} needs a mapping")
+        return [{"key": key, "value": item} for key, item in items.items()]
+    if kind == "with_indexed_items" and isinstance(items, list):
+        return [[index, item] for index, item in enumerate(items)]
+    if kind in {"with_nested", "with_together", "with_subelements", "with_fileglob",
+                "with_first_found", "with_sequence", "with_random_choice", "with_lines"}:
+        return Unknown(f"{kind} loops are not evaluated")
+    if isinstance(items, str):
+        items = [items]
+    if not isinstance(items, list):
+        return Unknown(f"{kind} over a {type(items).__name__}")
+    if kind in {"with_items", "with_flattened"}:
+        flat: list[Any] = []
+        for item in items:
+            flat.extend(item if isinstance(item, list) else [item])
+        return flat
+    return items

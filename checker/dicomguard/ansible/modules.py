@@ -1,0 +1,460 @@
+"""Module adapters: what a firewall, cloud, container or storage task means, as facts.
+
+Every adapter reads a TaskRun (arguments already templated, Unknown where they cannot be known)
+and returns facts. Module defaults are the documented ones of each module.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from dicomguard import facts
+from dicomguard.ansible.evaluate import TaskRun
+from dicomguard.model import Facts, Unknown, is_unknown
+
+PLATFORM = "ansible"
+INTERNET = "0.0.0.0/0"
+# firewalld services that carry DICOM / PACS traffic or are commonly used for the web UI.
+FIREWALLD_SERVICES: dict[str, list[tuple[str, int]]] = {
+    "dicom": [("tcp", 104)], "http": [("tcp", 80)], "https": [("tcp", 443)],
+    "ssh": [("tcp", 22)], "postgresql": [("tcp", 5432)], "mysql": [("tcp", 3306)],
+}
+# Zones whose members are, by firewalld's own definition, untrusted networks.
+OPEN_ZONES = frozenset({"public", "external", "dmz"})
+CLOSED_ZONES = frozenset({"drop", "block"})
+# Ports an image listens on when a container shares the host's network.
+IMAGE_PORTS: dict[str, list[int]] = {
+    "orthanc": [4242, 8042], "dcm4chee-arc": [8080, 8443, 11112, 2762, 2575],
+    "dcm4che": [11112], "ohif": [80, 3000], "postgres": [5432],
+}
+PUBLIC_ACLS = frozenset({"public-read", "public-read-write", "authenticated-read"})
+PUBLIC_ENTITIES = frozenset({"allusers", "allauthenticatedusers"})
+
+
+def adapt(run: TaskRun) -> Facts:
+    adapter = ADAPTERS.get(run.module)
+    result = Facts()
+    if adapter is not None:
+        adapter(run, result)
+    return result
+
+
+def _absent(run: TaskRun, *absent_words: str) -> bool:
+    state = run.args.get("state")
+    return isinstance(state, str) and state.lower() in {"absent", *absent_words}
+
+
+def _list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _ingress(run: TaskRun, result: Facts, *, mechanism: str, protocol: Any, ports: Any,
+             sources: list[Any], suffix: str = "", tags: list[Any] | None = None) -> None:
+    peers = [facts.peer(source) for source in sources] + \
+        [facts.peer(tag, tag=True) for tag in tags or []]
+    if is_unknown(ports) or ports is None:
+        port_list: Any = ports if is_unknown(ports) else Unknown("ports not given")
+    else:
+        port_list = ports
+    result.ingress.append(facts.ingress(
+        run.origin, platform=PLATFORM, mechanism=mechanism, protocol=protocol, ports=port_list,
+        peers=peers, suffix=suffix, unknown=run.notes))
+
+
+def _port_specs(value: Any) -> list[Any]:
+    """Port ranges of a value that may be a list, a comma list ('22, 24,49-67') or both."""
+    specs: list[Any] = []
+    for item in _list(value):
+        if isinstance(item, str) and "," in item:
+            specs.extend(facts.parse_port_spec(part) for part in item.split(",") if part.strip())
+        else:
+            specs.append(facts.parse_port_spec(item))
+    return specs
+
+
+def _port_with_protocol(spec: Any) -> tuple[Any, Any]:
+    """'104/tcp' -> ([104, 104], 'tcp'); '4000-4010/udp' -> ([4000, 4010], 'udp')."""
+    if is_unknown(spec):
+        return spec, spec
+    text = str(spec).strip()
+    port, _, protocol = text.partition("/")
+    return facts.parse_port_spec(port), protocol or "tcp"
+
+
+# ---- host firewalls ------------------------------------------------------------------------
+
+def firewalld(run: TaskRun, result: Facts) -> None:
+    args = run.args
+    state = args.get("state")
+    if is_unknown(state):
+        run.notes.append(f"firewalld state unknown: {state.reason}")
+    elif str(state).lower() != "enabled":
+        return
+    zone = args.get("zone", "public")
+    sources = _zone_sources(zone)
+    if sources is None:
+        return
+    if args.get("rich_rule") is not None:
+        _rich_rule(run, result, args["rich_rule"], sources)
+    for index, spec in enumerate(_list(args.get("port"))):
+        ports, protocol = _port_with_protocol(spec)
+        _ingress(run, result, mechanism="firewalld port", protocol=protocol, ports=[ports],
+                 sources=sources, suffix=f"port{index}")
+    for index, name in enumerate(_list(args.get("service"))):
+        known = None if is_unknown(name) else FIREWALLD_SERVICES.get(str(name).lower())
+        if known is None:
+            reason = name.reason if is_unknown(name) else f"firewalld service {name!r}"
+            _ingress(run, result, mechanism="firewalld service", protocol=None,
+                     ports=Unknown(f"ports of {reason} are not known"), sources=sources,
+                     suffix=f"service{index}")
+            continue
+        for protocol, port in known:
+            _ingress(run, result, mechanism=f"firewalld service {name}", protocol=protocol,
+                     ports=[[port, port]], sources=sources, suffix=f"service{index}-{port}")
+    if args.get("source") is not None and args.get("port") is None and \
+            args.get("service") is None and args.get("rich_rule") is None:
+        return  # binding a source to a zone admits nothing by itself
+
+
+def _zone_sources(zone: Any) -> list[Any] | None:
+    """Who reaches a zone. None for zones that drop everything."""
+    if is_unknown(zone):
+        return [Unknown(f"firewalld zone unknown: {zone.reason}")]
+    name = str(zone).lower()
+    if name in CLOSED_ZONES:
+        return None
+    if name in OPEN_ZONES:
+        return [INTERNET]
+    return [Unknown(f"which networks reach firewalld zone '{zone}' depends on interfaces "
+                    f"and sources bound on the host")]
+
+
+_RICH_SOURCE = re.compile(r"\bsource\s+(not\s+)?address=\"?([^\"\s]+)\"?")
+_RICH_PORT = re.compile(r"\bport\s+port=\"?([^\"\s]+)\"?\s+protocol=\"?(\w+)\"?")
+_RICH_SERVICE = re.compile(r"\bservice\s+name=\"?([\w-]+)\"?")
+_RICH_ACTION = re.compile(r"\b(accept|reject|drop|mark)\b")
+
+
+def _rich_rule(run: TaskRun, result: Facts, rule: Any, zone_sources: list[Any]) -> None:
+    if is_unknown(rule):
+        _ingress(run, result, mechanism="firewalld rich rule", protocol=None, ports=rule,
+                 sources=[rule], suffix="rich")
+        return
+    text = str(rule)
+    action = _RICH_ACTION.search(text)
+    if action is None or action.group(1) != "accept" or "forward-port" in text:
+        return
+    source = _RICH_SOURCE.search(text)
+    if source is None:
+        sources = zone_sources if any(is_unknown(s) for s in zone_sources) else [INTERNET]
+    elif source.group(1):
+        sources = [INTERNET]  # "source not address=X" admits everyone else
+    else:
+        sources = [source.group(2)]
+    port = _RICH_PORT.search(text)
+    service = _RICH_SERVICE.search(text)
+    if port:
+        ports, protocol = facts.parse_port_spec(port.group(1)), port.group(2)
+    elif service and service.group(1) in FIREWALLD_SERVICES:
+        protocol, number = FIREWALLD_SERVICES[service.group(1)][0]
+        ports = [number, number]
+    elif service:
+        ports, protocol = Unknown(f"ports of firewalld service {service.group(1)!r}"), None
+    else:
+        ports, protocol = facts.ALL_PORTS[0], "all"
+    _ingress(run, result, mechanism="firewalld rich rule", protocol=protocol, ports=[ports]
+             if not is_unknown(ports) else ports, sources=sources, suffix="rich")
+
+
+def ufw(run: TaskRun, result: Facts) -> None:
+    args = run.args
+    if facts.tristate(args.get("delete")) is True:
+        return
+    direction = str(args.get("direction") or "in").lower()
+    default = args.get("default") or args.get("policy")
+    if default is not None:
+        if str(default).lower() == "allow" and direction in {"in", "incoming"}:
+            _ingress(run, result, mechanism="ufw default policy", protocol="all",
+                     ports=facts.ALL_PORTS, sources=[INTERNET], suffix="default")
+        return
+    rule = args.get("rule")
+    if rule is None:
+        return
+    if is_unknown(rule):
+        run.notes.append(f"ufw rule action unknown: {rule.reason}")
+    elif str(rule).lower() not in {"allow", "limit"} or direction not in {"in", "incoming"}:
+        return
+    port = args.get("to_port", args.get("port"))
+    if args.get("name") is not None and port is None:
+        ports: Any = Unknown(f"ports of ufw application profile {args['name']!r}")
+    else:
+        ports = _port_specs("any" if port is None else port)
+    protocol = args.get("proto", args.get("protocol", "any"))
+    _ingress(run, result, mechanism="ufw rule", protocol=protocol, ports=ports,
+             sources=[args.get("from_ip", args.get("from", "any"))], suffix="rule")
+
+
+def iptables(run: TaskRun, result: Facts) -> None:
+    args = run.args
+    if _absent(run):
+        return
+    chain = str(args.get("chain", "INPUT")).upper()
+    if chain not in {"INPUT", "FORWARD", "DOCKER-USER"} or str(args.get("table", "filter")) \
+            != "filter":
+        return
+    if args.get("policy") is not None and args.get("jump") is None:
+        if str(args["policy"]).upper() == "ACCEPT" and chain == "INPUT":
+            _ingress(run, result, mechanism=f"iptables {chain} policy", protocol="all",
+                     ports=facts.ALL_PORTS, sources=[INTERNET], suffix="policy")
+        return
+    if str(args.get("jump", "")).upper() != "ACCEPT":
+        return
+    if str(args.get("in_interface", "")) == "lo":
+        return
+    ports = _port_specs(args.get("destination_ports")) or \
+        _port_specs(args.get("destination_port")) or facts.ALL_PORTS
+    _ingress(run, result, mechanism=f"iptables {chain} rule",
+             protocol=args.get("protocol", "all"), ports=ports,
+             sources=[args.get("source", INTERNET)], suffix="rule")
+
+
+# ---- cloud network rules ---------------------------------------------------------------------
+
+def ec2_security_group(run: TaskRun, result: Facts) -> None:
+    if _absent(run):
+        return
+    for index, rule in enumerate(_list(run.args.get("rules"))):
+        if is_unknown(rule):
+            _ingress(run, result, mechanism="security group rule", protocol=rule, ports=rule,
+                     sources=[rule], suffix=f"rule{index}")
+            continue
+        if not isinstance(rule, dict):
+            continue
+        protocol = rule.get("proto", rule.get("protocol", "tcp"))
+        if not is_unknown(protocol) and facts.normalise_protocol(protocol) in {"all"}:
+            ports: Any = facts.ALL_PORTS
+        elif rule.get("ports") is not None:
+            ports = _port_specs(rule["ports"])
+        else:
+            low, high = rule.get("from_port"), rule.get("to_port", rule.get("from_port"))
+            if low is None or "-1" in (str(low), str(high)):
+                # -1 means every port only for ICMP; with tcp/udp the module's result is unclear.
+                ports = Unknown(f"ports {low}..{high} with protocol {protocol} are ambiguous")
+            else:
+                ports = [facts.port_range(low, high)]
+        sources = _list(rule.get("cidr_ip")) + _list(rule.get("cidr_ipv6")) + \
+            _list(rule.get("ip_prefix"))
+        tags = _list(rule.get("group_id")) + _list(rule.get("group_name"))
+        if not sources and not tags:
+            continue
+        _ingress(run, result, mechanism="security group rule", protocol=protocol, ports=ports,
+                 sources=sources, tags=tags, suffix=f"rule{index}")
+
+
+def azure_rm_securitygroup(run: TaskRun, result: Facts) -> None:
+    if _absent(run):
+        return
+    for index, rule in enumerate(_list(run.args.get("rules"))):
+        if not isinstance(rule, dict):
+            continue
+        if str(rule.get("direction", "Inbound")).lower() != "inbound" or \
+                str(rule.get("access", "Allow")).lower() != "allow":
+            continue
+        ports = _port_specs(rule.get("destination_port_range", "*"))
+        sources = _list(rule.get("source_address_prefix", "*"))
+        _ingress(run, result, mechanism="network security rule",
+                 protocol=rule.get("protocol", "*"), ports=ports, sources=sources,
+                 suffix=f"rule{index}")
+
+
+def gcp_compute_firewall(run: TaskRun, result: Facts) -> None:
+    args = run.args
+    if _absent(run) or facts.tristate(args.get("disabled")) is True:
+        return
+    if str(args.get("direction", "INGRESS")).upper() != "INGRESS":
+        return
+    sources = _list(args.get("source_ranges"))
+    tags = _list(args.get("source_tags")) + _list(args.get("source_service_accounts"))
+    if not sources and not tags:
+        sources = [INTERNET]  # GCP applies 0.0.0.0/0 when no source is given
+    for index, allowed in enumerate(_list(args.get("allowed"))):
+        if not isinstance(allowed, dict):
+            continue
+        ports = _port_specs(allowed.get("ports")) or facts.ALL_PORTS
+        _ingress(run, result, mechanism="firewall rule", protocol=allowed.get("ip_protocol"),
+                 ports=ports, sources=sources, tags=tags, suffix=f"allowed{index}")
+
+
+# ---- containers ------------------------------------------------------------------------------
+
+def docker_container(run: TaskRun, result: Facts) -> None:
+    args = run.args
+    if _absent(run, "stopped"):
+        return
+    for index, mapping in enumerate(_list(args.get("published_ports", args.get("ports")))):
+        address, ports, protocol = _published(mapping)
+        if address is None:
+            continue
+        _ingress(run, result, mechanism="docker published port", protocol=protocol,
+                 ports=ports, sources=[address], suffix=f"port{index}")
+    if str(args.get("network_mode", "")).lower() == "host":
+        listening = image_ports(args.get("image"))
+        _ingress(run, result, mechanism="docker host network", protocol="tcp",
+                 ports=[[port, port] for port in listening] if listening else Unknown(
+                     f"ports image {args.get('image')!r} listens on"),
+                 sources=[INTERNET], suffix="host-network")
+
+
+def image_ports(image: Any) -> list[int]:
+    if not isinstance(image, str):
+        return []
+    name = image.rsplit("/", 1)[-1].split(":", 1)[0].lower()
+    return next((ports for key, ports in IMAGE_PORTS.items() if key in name), [])
+
+
+def _published(mapping: Any) -> tuple[Any, Any, Any]:
+    """(bind address or None for loopback, ports, protocol) of a `published_ports` entry:
+    'HOST:CONTAINER', 'IP:HOST:CONTAINER', 'IP::CONTAINER', 'CONTAINER', with '/udp'."""
+    if is_unknown(mapping):
+        return mapping, mapping, mapping
+    text, _, protocol = str(mapping).partition("/")
+    protocol = protocol or "tcp"
+    if text.startswith("["):  # [::1]:8042:8042
+        address, _, rest = text[1:].partition("]:")
+        parts = [address, *rest.split(":")]
+    else:
+        parts = text.split(":")
+    if len(parts) == 1:
+        return INTERNET, Unknown(f"'{mapping}' publishes on a random host port"), protocol
+    host_port = parts[-2]
+    address = parts[0] if len(parts) >= 3 else ""
+    if address and facts.source_scope(address) == "private" and \
+            address.startswith(("127.", "::1")):
+        return None, None, None
+    source = INTERNET if address in {"", "0.0.0.0", "::"} else address
+    if host_port == "":
+        return source, Unknown(f"'{mapping}' publishes on a random host port"), protocol
+    return source, [facts.parse_port_spec(host_port)], protocol
+
+
+# ---- storage and public access ---------------------------------------------------------------
+
+def ec2_vol(run: TaskRun, result: Facts) -> None:
+    if _absent(run):
+        return
+    encrypted = run.args.get("encrypted", False)  # the module's default
+    result.storage.append(facts.storage(run.origin, platform=PLATFORM, kind="block",
+                                        encrypted=encrypted, detail="EBS volume",
+                                        unknown=run.notes))
+
+
+def s3_bucket(run: TaskRun, result: Facts) -> None:
+    args = run.args
+    if _absent(run):
+        return
+    encryption = args.get("encryption")
+    # Without `encryption` the module leaves S3's default, SSE-S3, in place.
+    encrypted: Any = True if encryption is None else (
+        encryption if is_unknown(encryption) else str(encryption).lower() != "none")
+    result.storage.append(facts.storage(run.origin, platform=PLATFORM, kind="object",
+                                        encrypted=encrypted, detail="S3 bucket",
+                                        unknown=run.notes))
+    acl = args.get("acl")
+    if acl is not None:
+        _grant(run, result, acl, is_unknown(acl) or str(acl).lower() in PUBLIC_ACLS, "acl")
+    policy = args.get("policy")
+    if policy is not None:
+        _grant(run, result, "bucket policy", _policy_is_public(policy), "policy")
+    block = args.get("public_access")
+    if isinstance(block, dict) and all(
+            facts.tristate(block.get(key)) is False
+            for key in ("block_public_acls", "block_public_policy")):
+        _grant(run, result, "public access block disabled", Unknown(
+            "Block Public Access is off; public ACLs and policies are allowed"), "block")
+
+
+def _policy_is_public(policy: Any) -> Any:
+    if is_unknown(policy):
+        return policy
+    if isinstance(policy, str):
+        try:
+            policy = json.loads(policy)
+        except ValueError:
+            return Unknown("bucket policy is not JSON")
+    statements = _list(policy.get("Statement")) if isinstance(policy, dict) else []
+    return any(isinstance(statement, dict) and str(statement.get("Effect")) == "Allow"
+               and statement.get("Principal") in ("*", {"AWS": "*"}) for statement in statements)
+
+
+def aws_s3(run: TaskRun, result: Facts) -> None:
+    permission = run.args.get("permission")
+    for index, value in enumerate(_list(permission)):
+        _grant(run, result, value, is_unknown(value) or str(value).lower() in PUBLIC_ACLS,
+               f"permission{index}")
+
+
+def rds_instance(run: TaskRun, result: Facts) -> None:
+    args = run.args
+    if _absent(run):
+        return
+    result.storage.append(facts.storage(
+        run.origin, platform=PLATFORM, kind="database",
+        encrypted=args.get("storage_encrypted", False), detail="RDS instance",
+        unknown=run.notes))
+    public = args.get("publicly_accessible")
+    if public is not None:
+        result.grants.append(facts.grant(
+            run.origin, platform=PLATFORM, resource=str(args.get("db_instance_identifier", "")),
+            principal="internet", public=public, access="network", suffix="public",
+            unknown=run.notes))
+
+
+def gcp_compute_disk(run: TaskRun, result: Facts) -> None:
+    if _absent(run):
+        return
+    # Persistent disks are always encrypted at rest, with a Google-managed key when no
+    # disk_encryption_key is given.
+    result.storage.append(facts.storage(run.origin, platform=PLATFORM, kind="block",
+                                        encrypted=True, detail="persistent disk",
+                                        unknown=run.notes))
+
+
+def gcp_storage_bucket(run: TaskRun, result: Facts) -> None:
+    if _absent(run):
+        return
+    for key in ("acl", "default_object_acl"):
+        for index, entry in enumerate(_list(run.args.get(key))):
+            entity = entry.get("entity") if isinstance(entry, dict) else entry
+            public = entity if is_unknown(entity) else str(entity).lower() in PUBLIC_ENTITIES
+            _grant(run, result, entity, public, f"{key}{index}")
+
+
+def azure_rm_storageblob(run: TaskRun, result: Facts) -> None:
+    access = run.args.get("public_access")
+    if access is None:
+        return
+    public = access if is_unknown(access) else str(access).lower() in {"blob", "container"}
+    _grant(run, result, access, public, "public_access")
+
+
+def _grant(run: TaskRun, result: Facts, principal: Any, public: Any, suffix: str) -> None:
+    result.grants.append(facts.grant(
+        run.origin, platform=PLATFORM, resource=run.origin.address, principal=principal
+        if is_unknown(principal) else str(principal), public=public, suffix=suffix,
+        unknown=run.notes))
+
+
+ADAPTERS: dict[str, Callable[[TaskRun, Facts], None]] = {
+    "firewalld": firewalld, "ufw": ufw, "iptables": iptables,
+    "ec2_security_group": ec2_security_group, "ec2_group": ec2_security_group,
+    "azure_rm_securitygroup": azure_rm_securitygroup,
+    "gcp_compute_firewall": gcp_compute_firewall, "docker_container": docker_container,
+    "ec2_vol": ec2_vol, "s3_bucket": s3_bucket, "aws_s3": aws_s3, "s3_object": aws_s3,
+    "rds_instance": rds_instance, "gcp_compute_disk": gcp_compute_disk,
+    "gcp_storage_bucket": gcp_storage_bucket, "azure_rm_storageblob": azure_rm_storageblob,
+}

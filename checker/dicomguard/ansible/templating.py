@@ -1,0 +1,442 @@
+"""Jinja2 the way Ansible uses it, inside a SandboxedEnvironment.
+
+Values that only exist when the play runs (host facts, registered results, lookups, vaulted
+secrets) and names defined nowhere are represented by Undefined objects that raise
+`UnknownTouched` as soon as an expression needs their value; the caller turns that into an
+`Unknown`. Nothing from a scanned repository can call Python it was not given.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import ChainableUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from dicomguard.ansible.loader import VAULT, UnsafeText
+from dicomguard.model import Unknown, is_unknown
+
+OMIT = "__omit_place_holder__dicomguard__"
+VAULTED_TEXT = "<vaulted secret>"
+DEEPEST_NESTING = 40
+
+
+class UnknownTouched(Exception):
+    """An expression needed a value that cannot be known statically."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Unresolvable(ChainableUndefined):
+    """Any use of the value raises UnknownTouched; attribute access chains."""
+
+    __slots__ = ()
+
+    def _reason(self) -> str:
+        return self._undefined_hint or f"variable '{self._undefined_name}' is not defined"
+
+    def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> Any:
+        raise UnknownTouched(self._reason())
+
+    __str__ = __iter__ = __len__ = __bool__ = __int__ = __float__ = _fail_with_undefined_error
+    __eq__ = __ne__ = __contains__ = __hash__ = _fail_with_undefined_error  # type: ignore[assignment]
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self
+
+    def __getitem__(self, key: Any) -> Any:
+        return self
+
+
+class Missing(_Unresolvable):
+    """A name defined nowhere: `default` replaces it, `is defined` is false."""
+
+    __slots__ = ()
+
+
+class Opaque(_Unresolvable):
+    """A value that exists at run time but cannot be known here (`is defined` is true)."""
+
+    __slots__ = ()
+
+
+class VaultedSecret(Opaque):
+    """An Ansible Vault value. Written into a file it is a secret nobody here can read (not a
+    weak or default one); used in a decision it is unknown."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return VAULTED_TEXT
+
+
+def opaque(reason: str) -> Opaque:
+    return Opaque(hint=reason)
+
+
+# ---- filters and tests -----------------------------------------------------------------------
+
+def _default(value: Any, default_value: Any = "", boolean: bool = False) -> Any:
+    if isinstance(value, Opaque):
+        return value
+    if isinstance(value, Missing) or (boolean and not value):
+        return default_value
+    return value
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value == 1
+    return str(value).strip().lower() in {"yes", "on", "1", "true", "y", "t"}
+
+
+def _mandatory(value: Any, msg: str | None = None) -> Any:
+    if isinstance(value, Missing):
+        raise UnknownTouched(msg or f"mandatory {value._reason()}")
+    return value
+
+
+def _ternary(value: Any, true_value: Any, false_value: Any, none_value: Any = None) -> Any:
+    if value is None and none_value is not None:
+        return none_value
+    return true_value if value else false_value
+
+
+def _combine(*dicts: Any, recursive: bool = False, list_merge: str = "replace") -> dict:
+    result: dict = {}
+    for item in dicts:
+        for layer in item if isinstance(item, list) else [item]:
+            result = _merge(result, dict(layer), recursive)
+    return result
+
+
+def _merge(base: dict, update: dict, recursive: bool) -> dict:
+    merged = dict(base)
+    for key, value in update.items():
+        if recursive and isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value, True)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _dict2items(value: Mapping, key_name: str = "key", value_name: str = "value") -> list:
+    return [{key_name: key, value_name: item} for key, item in value.items()]
+
+
+def _items2dict(value: list, key_name: str = "key", value_name: str = "value") -> dict:
+    return {item[key_name]: item[value_name] for item in value}
+
+
+def _regex_replace(value: Any, pattern: str, replacement: str = "", ignorecase: bool = False,
+                   multiline: bool = False) -> str:
+    flags = (re.I if ignorecase else 0) | (re.M if multiline else 0)
+    return re.sub(pattern, replacement, str(value), flags=flags)
+
+
+def _regex_search(value: Any, pattern: str, *groups: str, ignorecase: bool = False) -> Any:
+    match = re.search(pattern, str(value), flags=re.I if ignorecase else 0)
+    if match is None:
+        return None
+    if not groups:
+        return match.group(0)
+    return [match.group(int(group[1:]) if group.startswith("\\") else group[1:])
+            for group in groups]
+
+
+def _regex_test(mode: str) -> Any:
+    def test(value: Any, pattern: str, ignorecase: bool = False, multiline: bool = False) -> bool:
+        flags = (re.I if ignorecase else 0) | (re.M if multiline else 0)
+        finder = re.match if mode == "match" else re.search
+        return finder(pattern, str(value), flags=flags) is not None
+    return test
+
+
+def _flatten(value: list, levels: int | None = None) -> list:
+    flat: list = []
+    for item in value:
+        if isinstance(item, list) and (levels is None or levels > 0):
+            flat.extend(_flatten(item, None if levels is None else levels - 1))
+        else:
+            flat.append(item)
+    return flat
+
+
+def _from_yaml(value: str) -> Any:
+    from dicomguard.ansible.loader import load_yaml
+    return load_yaml(str(value))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, VaultedSecret):
+        return VAULTED_TEXT
+    if isinstance(value, _Unresolvable):
+        value._fail_with_undefined_error()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _to_json(value: Any, indent: int | None = None, sort_keys: bool = False, **_: Any) -> str:
+    if isinstance(value, _Unresolvable):
+        value._fail_with_undefined_error()
+    return json.dumps(value, indent=indent, sort_keys=sort_keys, default=_json_default)
+
+
+def _lookup(name: str, *args: Any, **kwargs: Any) -> Any:
+    raise UnknownTouched(f"lookup('{name}') is evaluated on the controller at run time")
+
+
+FILTERS: dict[str, Any] = {
+    "default": _default, "d": _default, "bool": _bool, "mandatory": _mandatory,
+    "ternary": _ternary, "combine": _combine, "dict2items": _dict2items,
+    "items2dict": _items2dict, "regex_replace": _regex_replace, "regex_search": _regex_search,
+    "to_json": _to_json,
+    "to_nice_json": lambda value, indent=4, **kw: _to_json(value, indent=indent,
+                                                           sort_keys=True),
+    "from_json": lambda value: json.loads(str(value)), "from_yaml": _from_yaml,
+    "to_yaml": _to_json, "to_nice_yaml": lambda value, **kw: _to_json(value, indent=2),
+    "flatten": _flatten,
+    "string": str, "quote": lambda value: "'" + str(value).replace("'", "'\"'\"'") + "'",
+    "basename": lambda value: str(value).rsplit("/", 1)[-1],
+    "dirname": lambda value: str(value).rsplit("/", 1)[0] if "/" in str(value) else "",
+    "unique": lambda value: list(dict.fromkeys(value)),
+    "type_debug": lambda value: type(value).__name__,
+}
+
+TESTS: dict[str, Any] = {
+    "defined": lambda value: not isinstance(value, Missing),
+    "undefined": lambda value: isinstance(value, Missing),
+    "match": _regex_test("match"), "search": _regex_test("search"),
+    "regex": _regex_test("search"),
+    "truthy": lambda value: bool(value), "falsy": lambda value: not value,
+    "bool": lambda value: isinstance(value, bool),
+}
+
+
+@lru_cache(maxsize=1)
+def environment() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(undefined=Missing, autoescape=False, keep_trailing_newline=True,
+                               extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"])
+    env.filters.update(FILTERS)
+    env.tests.update(TESTS)
+    env.globals.update({"lookup": _lookup, "query": _lookup, "q": _lookup, "omit": OMIT,
+                        "range": range})
+    return env
+
+
+@lru_cache(maxsize=8192)
+def _compiled_expression(source: str) -> Any:
+    return environment().compile_expression(source, undefined_to_none=False)
+
+
+@lru_cache(maxsize=8192)
+def _compiled_template(source: str) -> Any:
+    return environment().from_string(source)
+
+
+def _evaluate(expression: str, scope: Variables) -> Any:
+    """An expression's value, with the variables looked up lazily (never copied)."""
+    compiled = _compiled_expression(expression)._template
+    context = compiled.new_context(scope, shared=True)
+    for _ in compiled.root_render_func(context):
+        pass
+    return context.vars["result"]
+
+
+def _render(compiled: Any, scope: Variables) -> str:
+    return "".join(compiled.root_render_func(compiled.new_context(scope, shared=True)))
+
+
+_SINGLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}\s*$", re.S)
+
+
+def has_template(value: Any) -> bool:
+    return (isinstance(value, str) and not isinstance(value, UnsafeText)
+            and ("{{" in value or "{%" in value))
+
+
+class Variables(Mapping[str, Any]):
+    """Variables as Jinja sees them: templated lazily, Unknown turned into Opaque."""
+
+    def __init__(self, raw: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> None:
+        self._raw = raw
+        self._extra = extra or {}
+        self._resolving: set[str] = set()
+        self._cache: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self._extra:
+            return _for_jinja(self._extra[name])
+        if name in self._cache:
+            return self._cache[name]
+        if name not in self._raw:
+            return environment().globals[name]
+        if name in self._resolving:
+            return opaque(f"variable '{name}' refers to itself")
+        self._resolving.add(name)
+        try:
+            value = _for_jinja(template(self._raw[name], self))
+        finally:
+            self._resolving.discard(name)
+        self._cache[name] = value
+        return value
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._extra or name in self._raw or name in environment().globals
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._extra
+        yield from (name for name in self._raw if name not in self._extra)
+
+    def __len__(self) -> int:
+        return len(set(self._raw) | set(self._extra))
+
+
+def _for_jinja(value: Any) -> Any:
+    if is_unknown(value) and value == VAULT:
+        return VaultedSecret(hint=VAULT.reason)
+    if is_unknown(value):
+        return opaque(value.reason)
+    if isinstance(value, dict):
+        return {key: _for_jinja(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_for_jinja(item) for item in value]
+    return value
+
+
+def _native(value: Any) -> Any:
+    """An expression's result; unknown as a whole raises, unknown parts become Unknown."""
+    if isinstance(value, VaultedSecret):
+        return VAULT
+    if isinstance(value, _Unresolvable):
+        value._fail_with_undefined_error()
+    return _from_jinja(value)
+
+
+def _from_jinja(value: Any) -> Any:
+    if isinstance(value, VaultedSecret):
+        return VAULT
+    if isinstance(value, _Unresolvable):
+        return Unknown(value._reason())
+    if isinstance(value, dict):
+        return {key: _from_jinja(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_from_jinja(item) for item in value]
+    return value
+
+
+def template(value: Any, variables: Mapping[str, Any], depth: int = 0) -> Any:
+    """Template a value as Ansible would: strings holding Jinja, recursively through lists and
+    dicts. A string that is one expression keeps the expression's type. Whatever cannot be
+    known becomes Unknown (nested values stay where they are)."""
+    if depth > DEEPEST_NESTING:
+        return Unknown("variables nest too deeply to follow")
+    if isinstance(value, dict):
+        return {key: template(item, variables, depth + 1) for key, item in value.items()}
+    if isinstance(value, list):
+        return [template(item, variables, depth + 1) for item in value]
+    if not has_template(value):
+        return value
+    scope = variables if isinstance(variables, Variables) else Variables(variables)
+    names = _simple_names(value)
+    if names is not None:
+        return _substitute(value, names, scope, depth)
+    try:
+        single = _SINGLE_EXPRESSION.match(value)
+        if single:
+            result = _native(_evaluate(single["expr"].strip(), scope))
+        else:
+            result = _render(_compiled_template(value), scope)
+    except UnknownTouched as touched:
+        return Unknown(touched.reason)
+    except (TemplateError, ArithmeticError, TypeError, ValueError, KeyError, IndexError,
+            AttributeError, RecursionError) as error:
+        return Unknown(f"template {value!r} cannot be evaluated: {error}")
+    if isinstance(result, str) and has_template(result) and result != value:
+        return template(result, scope, depth + 1)
+    return result
+
+
+_SIMPLE_REFERENCE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+def _simple_names(value: str) -> list[re.Match[str]] | None:
+    """The `{{ name }}` references of a string made only of text and such references (most
+    strings in playbooks): they need no compiled template."""
+    if "{%" in value or "{#" in value:
+        return None
+    matches = list(_SIMPLE_REFERENCE.finditer(value))
+    return matches if len(matches) == value.count("{{") else None
+
+
+def _substitute(value: str, matches: list[re.Match[str]], scope: Variables, depth: int) -> Any:
+    def lookup(name: str) -> Any:
+        found = scope[name] if name in scope else Missing(name=name)
+        if isinstance(found, _Unresolvable):
+            found._fail_with_undefined_error()
+        return found
+
+    try:
+        if len(matches) == 1 and matches[0].span() == (0, len(value)):
+            result = _from_jinja(lookup(matches[0].group(1)))
+        else:
+            pieces, last = [], 0
+            for match in matches:
+                found = scope[match.group(1)] if match.group(1) in scope else \
+                    Missing(name=match.group(1))
+                pieces += [value[last:match.start()], str(found)]
+                last = match.end()
+            result = "".join([*pieces, value[last:]])
+    except UnknownTouched as touched:
+        return Unknown(touched.reason)
+    if isinstance(result, str) and has_template(result) and result != value:
+        return template(result, scope, depth + 1)
+    return result
+
+
+def condition(expression: Any, variables: Mapping[str, Any]) -> bool | Unknown:
+    """A `when` / `failed_when`-style condition: a bare expression, a boolean, or a list of
+    them (all must hold)."""
+    if isinstance(expression, list):
+        verdicts = [condition(item, variables) for item in expression]
+        if any(verdict is False for verdict in verdicts):
+            return False
+        undecided = [verdict for verdict in verdicts if is_unknown(verdict)]
+        return undecided[0] if undecided else True
+    if isinstance(expression, bool):
+        return expression
+    if is_unknown(expression):
+        return expression
+    text = str(expression).strip()
+    single = _SINGLE_EXPRESSION.match(text)
+    if single:
+        text = single["expr"].strip()
+    scope = variables if isinstance(variables, Variables) else Variables(variables)
+    try:
+        return bool(_native(_evaluate(text, scope)))
+    except UnknownTouched as touched:
+        return Unknown(f"condition '{text}' cannot be decided: {touched.reason}")
+    except (TemplateError, ArithmeticError, TypeError, ValueError, KeyError, IndexError,
+            AttributeError, RecursionError) as error:
+        return Unknown(f"condition '{text}' cannot be decided: {error}")
+
+
+def render_file(text: str, variables: Mapping[str, Any]) -> str | Unknown:
+    """A whole template file (what the `template` module deploys)."""
+    scope = variables if isinstance(variables, Variables) else Variables(variables)
+    try:
+        return _render(environment().from_string(text), scope)
+    except UnknownTouched as touched:
+        return Unknown(touched.reason)
+    except (TemplateError, ArithmeticError, TypeError, ValueError, KeyError, IndexError,
+            AttributeError, RecursionError) as error:
+        return Unknown(f"template cannot be rendered: {error}")

@@ -1,0 +1,286 @@
+"""A provider-neutral model of a netfilter rule set: chains of rules, each a conjunction of
+matches and one target. Every format (iptables-save, nftables, firewalld, ufw) parses into it,
+and evaluate.py walks it the way the kernel walks packets.
+
+Matches answer for a probe packet: a NEW connection from an internet address to one port.
+- a *static* match depends only on the probe: True, False, or a reason it cannot be known;
+- a *source* match splits the set of addresses the packet may come from;
+- a *choice* match is something the sender picks (the source port): some packets match, some not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dicomguard.firewall import addresses
+from dicomguard.firewall.addresses import Span
+
+LOOPBACK_INTERFACES = frozenset({"lo"})
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """The first packet of a NEW connection from the internet."""
+
+    version: int
+    protocol: str
+    dport: int
+    hook: str  # prerouting | input | forward
+    daddr: str | None = None  # known only once DNAT chose it
+    natted: bool = False  # destination NAT applied (conntrack state DNAT)
+
+
+Static = bool | str  # True, False, or why it cannot be known
+
+
+class Match:
+    kind = "static"
+    negated: bool = False
+
+    def test(self, probe: Probe) -> Static:
+        raise NotImplementedError
+
+
+def negate(result: Static, negated: bool) -> Static:
+    if isinstance(result, bool) and negated:
+        return not result
+    return result
+
+
+@dataclass(slots=True)
+class Protocol(Match):
+    names: frozenset[str]  # tcp, udp, ...; "all" matches every protocol
+    negated: bool = False
+
+    def test(self, probe: Probe) -> Static:
+        return negate("all" in self.names or probe.protocol in self.names, self.negated)
+
+
+@dataclass(slots=True)
+class Family(Match):
+    version: int
+
+    def test(self, probe: Probe) -> Static:
+        return probe.version == self.version
+
+
+@dataclass(slots=True)
+class DestinationPort(Match):
+    ranges: tuple[tuple[int, int], ...]
+    negated: bool = False
+    protocols: frozenset[str] = frozenset({"all"})  # `tcp dport` implies tcp
+
+    def test(self, probe: Probe) -> Static:
+        if "all" not in self.protocols and probe.protocol not in self.protocols:
+            return False
+        inside = any(low <= probe.dport <= high for low, high in self.ranges)
+        return negate(inside, self.negated)
+
+
+@dataclass(slots=True)
+class SourcePort(Match):
+    """The sender chooses its source port: unless the ranges cover every port, some packets
+    match and others do not."""
+
+    ranges: tuple[tuple[int, int], ...]
+    negated: bool = False
+    protocols: frozenset[str] = frozenset({"all"})
+    kind = "choice"
+
+    def test(self, probe: Probe) -> Static:
+        if "all" not in self.protocols and probe.protocol not in self.protocols:
+            return False
+        covers_all = any(low <= 0 and high >= 65535 for low, high in self.ranges)
+        if covers_all:
+            return not self.negated
+        return "choice"
+
+
+@dataclass(slots=True)
+class Source(Match):
+    """Source addresses, per IP version. A version without entries never matches (an `ip saddr`
+    match in an inet table does not match IPv6 packets)."""
+
+    spans: dict[int, Span]
+    negated: bool = False
+    kind = "source"
+
+    def test(self, probe: Probe) -> Static:
+        return probe.version in self.spans or self.negated
+
+    def span(self, version: int) -> Span:
+        span = self.spans.get(version, addresses.EMPTY)
+        return addresses.subtract(addresses.everything(version), span) if self.negated else span
+
+
+@dataclass(slots=True)
+class Destination(Match):
+    """Destination addresses. On the INPUT path the packet is addressed to one of this host's
+    addresses, which a rule file does not say; after DNAT the address is known."""
+
+    texts: tuple[str, ...]
+    spans: dict[int, Span]
+    negated: bool = False
+
+    def test(self, probe: Probe) -> Static:
+        span = self.spans.get(probe.version)
+        if span is None:
+            return self.negated
+        if probe.daddr is not None:
+            target = addresses.network_span(probe.daddr, probe.version)
+            if target:
+                return negate(bool(addresses.intersect(span, target)), self.negated)
+        if addresses.scope(span, probe.version) == "" or _only_local_scope(span, probe.version):
+            return self.negated
+        return (f"destination {'! ' if self.negated else ''}{', '.join(self.texts)}: whether it "
+                "is the address the internet reaches is not known")
+
+
+def _only_local_scope(span: Span, version: int) -> bool:
+    """Loopback and multicast destinations: never the address of an internet connection."""
+    local = addresses.union(*(addresses.network_span(text, version) or addresses.EMPTY
+                              for text in ("127.0.0.0/8", "224.0.0.0/4", "255.255.255.255/32",
+                                           "::1/128", "ff00::/8")))
+    return not addresses.subtract(span, local)
+
+
+@dataclass(slots=True)
+class Interface(Match):
+    direction: str  # in | out
+    names: tuple[str, ...]
+    negated: bool = False
+
+    def test(self, probe: Probe) -> Static:
+        if self.direction == "in" and all(name in LOOPBACK_INTERFACES for name in self.names):
+            return self.negated
+        flag = "iif" if self.direction == "in" else "oif"
+        names = ", ".join(self.names)
+        return (f"{flag} {'! ' if self.negated else ''}{names}: whether internet traffic "
+                f"{'arrives on' if self.direction == 'in' else 'leaves by'} {names} is not known")
+
+
+@dataclass(slots=True)
+class ConnState(Match):
+    """Connection tracking state; the probe is always NEW."""
+
+    states: frozenset[str]
+    negated: bool = False
+
+    def test(self, probe: Probe) -> Static:
+        inside = "new" in self.states or (probe.natted and "dnat" in self.states)
+        return negate(inside, self.negated)
+
+
+@dataclass(slots=True)
+class AddressType(Match):
+    direction: str  # src | dst
+    types: frozenset[str]
+    negated: bool = False
+
+    def test(self, probe: Probe) -> Static:
+        if self.direction == "src" or probe.hook == "forward":
+            inside = "unicast" in self.types
+        else:
+            inside = bool(self.types & {"local", "unicast"})
+        return negate(inside, self.negated)
+
+
+@dataclass(slots=True)
+class TcpFlags(Match):
+    """--syn / --tcp-flags: the first packet of a connection carries SYN only."""
+
+    mask: frozenset[str]
+    set_flags: frozenset[str]
+    negated: bool = False
+
+    def test(self, probe: Probe) -> Static:
+        if probe.protocol != "tcp":
+            return False
+        present = {"syn"} & self.mask
+        return negate(present == set(self.set_flags & self.mask), self.negated)
+
+
+@dataclass(slots=True)
+class Undecidable(Match):
+    """A match the checker cannot evaluate statically (-m recent, -m set, limit, geoip...)."""
+
+    reason: str
+
+    def test(self, probe: Probe) -> Static:
+        return self.reason
+
+
+@dataclass(slots=True)
+class Never(Match):
+    """A match no NEW internet TCP/UDP packet satisfies (ICMP types, fragments)."""
+
+    def test(self, probe: Probe) -> Static:
+        return False
+
+
+@dataclass(slots=True)
+class Target:
+    """accept, drop, reject, return, jump, goto, dnat, redirect, continue, vmap, undecidable."""
+
+    kind: str
+    chain: str = ""
+    address: str = ""  # dnat target address, "" to keep the destination
+    port: int | None = None  # dnat/redirect port, None to keep the port
+    reason: str = ""
+    vmap_key: str = ""  # ct state | dport
+    vmap: tuple[tuple[tuple[str, ...], Target], ...] = ()
+    text: str = ""
+
+
+TERMINAL_FOR_ACCEPT = frozenset({"accept"})
+
+
+@dataclass(slots=True)
+class Rule:
+    file: str
+    line: int
+    number: int  # position in its chain, from 1, as `iptables -L --line-numbers` shows
+    matches: list[Match]
+    target: Target
+    static: list[Match] = field(default_factory=list)
+    source: list[Source] = field(default_factory=list)
+    choice: list[Match] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.static = [m for m in self.matches if m.kind == "static"]
+        self.source = [m for m in self.matches if m.kind == "source"]  # type: ignore[misc]
+        self.choice = [m for m in self.matches if m.kind == "choice"]
+
+
+@dataclass(slots=True)
+class Chain:
+    name: str
+    label: str  # how paths name it: INPUT, "inet filter input"
+    file: str = ""
+    line: int = 0
+    hook: str | None = None  # prerouting | input | forward | None for a regular chain
+    priority: int = 0
+    policy: str | None = None  # accept | drop for base chains
+    policy_line: int = 0
+    versions: frozenset[int] = frozenset({4, 6})
+    nat: bool = False
+    rules: list[Rule] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Ruleset:
+    """Base chains by hook, every chain by key, and what each IP version is called."""
+
+    platform: dict[int, str]  # version -> iptables / ip6tables / nftables / ufw / firewalld
+    chains: dict[str, Chain] = field(default_factory=dict)
+    file: str = ""
+    # Hooks the rule set leaves to the kernel default (ACCEPT) or to another file: the reason
+    # why a verdict through them is not known, per hook. Empty when absence means ACCEPT.
+    missing_hook_reason: dict[str, str] = field(default_factory=dict)
+    # Reasons that apply to the whole file (an include that could not be followed).
+    global_reasons: tuple[str, ...] = ()
+
+    def base_chains(self, hook: str, version: int) -> list[Chain]:
+        chains = [chain for chain in self.chains.values()
+                  if chain.hook == hook and version in chain.versions]
+        return sorted(chains, key=lambda chain: chain.priority)

@@ -1,0 +1,151 @@
+"""Files a task deploys and containers it starts, judged by the families that read them."""
+
+from __future__ import annotations
+
+import json
+
+from tests.ansible.helpers import ports_of
+from tests.conftest import EXAMPLES, scan_json
+
+ROLE_TASKS = """
+- name: Render the Orthanc configuration
+  ansible.builtin.template:
+    src: orthanc.json.j2
+    dest: /etc/orthanc/orthanc.json
+"""
+ORTHANC_TEMPLATE = """{
+  "RemoteAccessAllowed": true,
+  "AuthenticationEnabled": {{ orthanc_auth | to_json }},
+  "RegisteredUsers": {{ orthanc_users | to_json }}
+}
+"""
+
+
+def services(result) -> list[dict]:
+    return result.facts.services
+
+
+def test_a_template_is_rendered_with_the_task_variables_and_findings_point_at_it(project) -> None:
+    result = project({
+        "roles/pacs/tasks/main.yml": ROLE_TASKS,
+        "roles/pacs/defaults/main.yml": "orthanc_auth: false\northanc_users: {}\n",
+        "roles/pacs/templates/orthanc.json.j2": ORTHANC_TEMPLATE,
+    })
+    assert not result.errors
+    assert services(result), "the rendered orthanc.json was not analysed"
+    for fact in services(result):
+        assert fact["origin"]["file"].endswith("roles/pacs/templates/orthanc.json.j2")
+        assert "Render the Orthanc configuration" in fact["origin"]["address"]
+    assert any(fact["authentication"] is False for fact in services(result))
+
+
+def test_the_same_template_with_authentication_on_is_not_anonymous(project) -> None:
+    result = project({
+        "roles/pacs/tasks/main.yml": ROLE_TASKS,
+        "roles/pacs/defaults/main.yml": "orthanc_auth: true\n"
+                                        "orthanc_users: {radiology: 'Xk3!vq9#Lm2p'}\n",
+        "roles/pacs/templates/orthanc.json.j2": ORTHANC_TEMPLATE,
+    })
+    assert services(result)
+    assert all(fact["authentication"] is not False for fact in services(result))
+    assert all(not fact["weak_credentials"] for fact in services(result))
+
+
+def test_weak_credentials_from_variables_name_the_user_not_the_password(project) -> None:
+    result = project({
+        "roles/pacs/tasks/main.yml": ROLE_TASKS,
+        "roles/pacs/defaults/main.yml": "orthanc_auth: true\n"
+                                        "orthanc_users: {admin: admin}\n",
+        "roles/pacs/templates/orthanc.json.j2": ORTHANC_TEMPLATE,
+    })
+    weak = [entry for fact in services(result) for entry in fact["weak_credentials"]]
+    assert weak and all(entry["user"] == "admin" for entry in weak)
+
+
+def test_a_vaulted_password_is_a_secret_not_a_blocker(project) -> None:
+    result = project({
+        "roles/pacs/tasks/main.yml": ROLE_TASKS,
+        "roles/pacs/defaults/main.yml": (
+            "orthanc_auth: true\northanc_users:\n  radiology: !vault |\n"
+            "    $ANSIBLE_VAULT;1.1;AES256\n    6231336539\n"),
+        "roles/pacs/templates/orthanc.json.j2": ORTHANC_TEMPLATE,
+    })
+    assert services(result) and not result.facts.notes
+    assert all(not fact["weak_credentials"] for fact in services(result))
+
+
+def test_a_template_that_needs_a_host_fact_is_a_note_not_a_pass(project) -> None:
+    result = project({
+        "roles/pacs/tasks/main.yml": ROLE_TASKS,
+        "roles/pacs/templates/orthanc.json.j2":
+            '{"RemoteAccessAllowed": true, "AuthenticationEnabled": '
+            '{{ ansible_local.pacs.auth | to_json }}}\n',
+    })
+    assert services(result) == []
+    [note] = result.facts.notes
+    assert "cannot be rendered" in note["message"]
+
+
+def test_copy_content_with_firewall_rules_is_evaluated_at_the_task_lines(project) -> None:
+    rules = ("*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+             "-A INPUT -p tcp --dport {{ dicom_port }} -j ACCEPT\nCOMMIT\n")
+    body = "".join(f"          {line}\n" for line in rules.splitlines())
+    result = project({"site.yml": (
+        "- hosts: all\n  vars:\n    dicom_port: 104\n  tasks:\n"
+        "    - name: Install the firewall rules\n"
+        "      ansible.builtin.copy:\n"
+        "        dest: /etc/iptables/rules.v4\n"
+        f"        content: |\n{body}")})
+    assert not result.errors
+    exposed = [fact for fact in result.facts.ingress
+               if "Install the firewall rules" in fact["origin"]["address"]]
+    assert exposed, "the deployed iptables rules were not evaluated"
+    assert any([104, 104] in (fact["ports"] or []) or fact["ports"] == [[104, 104]]
+               for fact in exposed)
+    assert [fact["origin"]["line"] for fact in exposed] == [13]  # the -A INPUT line
+
+
+def test_a_container_mounting_a_deployed_config_is_judged_with_it(project) -> None:
+    result = project({
+        "roles/pacs/tasks/main.yml": ROLE_TASKS + """
+- name: Start Orthanc
+  community.docker.docker_container:
+    name: orthanc
+    image: orthancteam/orthanc:24.10.3
+    published_ports: ["8042:8042"]
+    volumes: [/etc/orthanc/orthanc.json:/etc/orthanc/orthanc.json:ro]
+""",
+        "roles/pacs/defaults/main.yml": "orthanc_auth: false\northanc_users: {}\n",
+        "roles/pacs/templates/orthanc.json.j2": ORTHANC_TEMPLATE,
+    })
+    anonymous = [fact for fact in services(result) if fact["authentication"] is False]
+    assert anonymous
+    assert all("Start Orthanc" in fact["origin"]["address"] for fact in anonymous)
+    assert ports_of(result, "Start Orthanc") == [[8042, 8042]]
+
+
+def test_container_environment_settings_reach_the_application_family(project) -> None:
+    result = project({"tasks.yml": """
+- name: Start Orthanc
+  community.docker.docker_container:
+    name: orthanc
+    image: orthancteam/orthanc
+    published_ports: ["8042:8042"]
+    env:
+      ORTHANC__AUTHENTICATION_ENABLED: "false"
+"""})
+    [anonymous] = [fact for fact in services(result) if fact["authentication"] is False]
+    assert anonymous["origin"]["line"] == 7  # the variable that turns authentication off
+
+
+def test_the_examples_insecure_fails_and_secure_passes() -> None:
+    code, report = scan_json(str(EXAMPLES / "ansible" / "insecure"))
+    assert code == 1, json.dumps(report["errors"])
+    rules = {finding["rule_id"] for finding in report["findings"]}
+    assert {"DG101", "DG201", "DG301"} <= rules
+    firewalld = [finding for finding in report["findings"]
+                 if "firewalld" in finding["message"]]
+    assert firewalld and all(any(note.startswith("may run") for note in finding["unknown"])
+                             for finding in firewalld)
+    code, report = scan_json(str(EXAMPLES / "ansible" / "secure"))
+    assert (code, report["findings"], report["errors"]) == (0, [], [])
