@@ -14,7 +14,7 @@ COMPOSE_CONTENT = re.compile(
     re.MULTILINE)
 KUBERNETES_KIND = re.compile(
     r"^kind:[ \t]*(Deployment|StatefulSet|DaemonSet|ReplicaSet|Pod|Job|CronJob|Service|"
-    r"ConfigMap|List)\b", re.MULTILINE)
+    r"ConfigMap|Ingress|List)\b", re.MULTILINE)
 # Keys only Orthanc uses: a generic "SslEnabled" or "AuthenticationEnabled" is not enough.
 ORTHANC_KEYS = re.compile(
     r'"(RemoteAccessAllowed|RegisteredUsers|DicomAet|DicomModalities|OrthancPeers|'
