@@ -115,6 +115,12 @@ class Deployer:
         self._analyse(run, text, dest, Path(str(dest)), display_path(path), 0)
 
     def _claimed_elsewhere(self, path: Path) -> bool:
+        """Another family reads the file where it lies, except a file of a role's (or a
+        project's) files/ or templates/: the application family leaves those to the task that
+        deploys them (apps.collect.left_to_ansible)."""
+        if any(ancestor.name in {"files", "templates"} and (ancestor.parent / "tasks").is_dir()
+               for ancestor in path.parents):
+            return False
         if self._claimed is None:
             self._claimed = {self.documents.resolve(Path(source.path))
                              for source in self.context.all_files
