@@ -489,9 +489,6 @@ class HostOnly(dict):
     """Merged variables; names only the managed host knows (gathered facts, hostvars) read as
     opaque unknowns rather than as undefined names."""
 
-    def __missing__(self, key: str) -> Any:
-        raise KeyError(key)
-
     def __contains__(self, key: object) -> bool:
         return dict.__contains__(self, key) or _host_only(key)
 
