@@ -132,3 +132,13 @@ def test_the_trusted_zone_admits_everything_from_its_sources(project) -> None:
 def test_a_database_endpoint_and_who_reaches_it(project, args: str, reach: str) -> None:
     [endpoint] = one_task(project, "amazon.aws.rds_instance", args).facts.services
     assert (endpoint["kind"], endpoint["reach"]) == ("database", reach)
+
+
+def test_host_networking_of_an_image_that_is_no_pacs_exposes_no_dicom_port(project) -> None:
+    result = one_task(project, "docker_container",
+                      "name: agent\nimage: zabbix/zabbix-agent:latest\nnetwork_mode: host")
+    assert result.facts.ingress == []
+    result = one_task(project, "docker_container",
+                      "name: x\nimage: '{{ lookup(\"env\", \"IMAGE\") }}'\nnetwork_mode: host")
+    [fact] = result.facts.ingress
+    assert fact["ports"] is None

@@ -310,11 +310,15 @@ def docker_container(run: TaskRun, result: Facts) -> None:
         _ingress(run, result, mechanism="docker published port", protocol=protocol,
                  ports=ports, sources=[address], suffix=f"port{index}")
     if str(args.get("network_mode", "")).lower() == "host":
-        listening = image_ports(args.get("image"))
-        _ingress(run, result, mechanism="docker host network", protocol="tcp",
-                 ports=[[port, port] for port in listening] if listening else Unknown(
-                     f"ports image {args.get('image')!r} listens on"),
-                 sources=[INTERNET], suffix="host-network")
+        # The container's own ports are the host's: known for PACS images, unknown when the
+        # image is; a known image that is no PACS brings no DICOM port.
+        image = args.get("image")
+        listening = image_ports(image)
+        if listening or not isinstance(image, str):
+            _ingress(run, result, mechanism="docker host network", protocol="tcp",
+                     ports=[[port, port] for port in listening] if listening else Unknown(
+                         f"the ports of image {image!r} are not known"),
+                     sources=[INTERNET], suffix="host-network")
 
 
 def image_ports(image: Any) -> list[int]:
