@@ -142,3 +142,30 @@ def test_host_networking_of_an_image_that_is_no_pacs_exposes_no_dicom_port(proje
                       "name: x\nimage: '{{ lookup(\"env\", \"IMAGE\") }}'\nnetwork_mode: host")
     [fact] = result.facts.ingress
     assert fact["ports"] is None
+
+
+ZONE_RULE = ("- name: dicom in the modality zone\n  ansible.posix.firewalld:\n"
+             "    port: 104/tcp\n    zone: internal\n    state: enabled\n")
+
+
+def test_a_zone_bound_to_sources_admits_those_sources(project) -> None:
+    result = project({"tasks.yml": (
+        "- name: modalities into the internal zone\n  ansible.posix.firewalld:\n"
+        "    source: 10.20.1.0/24\n    zone: internal\n    state: enabled\n" + ZONE_RULE)})
+    [fact] = result.facts.ingress
+    assert [(peer.get("cidr"), peer["scope"]) for peer in fact["peers"]] == [
+        ("10.20.1.0/24", "private")]
+    assert fact["unknown"] == []
+
+
+def test_a_zone_bound_to_the_internet_or_an_interface_is_not_private(project) -> None:
+    result = project({"tasks.yml": (
+        "- name: everyone into the internal zone\n  ansible.posix.firewalld:\n"
+        "    source: 0.0.0.0/0\n    zone: internal\n    state: enabled\n" + ZONE_RULE)})
+    [fact] = result.facts.ingress
+    assert [peer["scope"] for peer in fact["peers"]] == ["internet"]
+    result = project({"tasks.yml": (
+        "- name: eth0 into the internal zone\n  ansible.posix.firewalld:\n"
+        "    interface: eth0\n    zone: internal\n    state: enabled\n" + ZONE_RULE)})
+    [fact] = result.facts.ingress
+    assert [peer["scope"] for peer in fact["peers"]] == ["unknown"]

@@ -15,6 +15,7 @@ from dicomguard.ansible.inventory import Inventory
 from dicomguard.ansible.modules import adapt
 from dicomguard.ansible.variables import Scope
 from dicomguard.ansible.variants import FactVariants
+from dicomguard.ansible.zones import ZoneBindings
 from dicomguard.discover import display_path
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, SourceFile
 from dicomguard.sources import ScanContext
@@ -27,11 +28,13 @@ def collect(files: list[SourceFile], context: ScanContext) -> CollectResult:
     result = CollectResult()
     documents = Documents(context.roots)
     host_group_sizes: dict[str, int] = {}
-    variants = FactVariants(host_group_sizes)
+    zones = ZoneBindings()
+    variants = FactVariants(host_group_sizes, complete=zones.resolve)
     deployer = Deployer(documents, context, result, variants.add)
 
     def sink(run: TaskRun) -> None:
         variants.ran(run)
+        zones.record(run)
         produced = adapt(run)
         for kind in FACT_KINDS:
             for fact in getattr(produced, kind):
