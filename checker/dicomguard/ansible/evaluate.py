@@ -325,8 +325,10 @@ class Runner:
                 self.task(task, scope, where, state)
 
     def task(self, task: dict, scope: Scope, where: Where, state: HostState) -> None:
-        task_scope = scope.with_layer(
-            level.BLOCK_VARS if "block" in task else level.TASK_VARS, task.get("vars") or {})
+        module = None if "block" in task else module_of(task)
+        vars_level = level.BLOCK_VARS if "block" in task else level.INCLUDE_PARAMS \
+            if module is not None and short_name(module) in INCLUDE_TASKS else level.TASK_VARS
+        task_scope = scope.with_layer(vars_level, task.get("vars") or {})
         if "block" in task:
             verdict = self._when(task, task_scope)
             if verdict is False:
@@ -341,7 +343,6 @@ class Runner:
                        state)
             self.tasks(task.get("always"), task_scope, block_where, state)
             return
-        module = module_of(task)
         if module is None:
             return
         if short_name(module) not in FOLLOWED_MODULES:
