@@ -82,6 +82,9 @@ def analyse_one(kind: str, text: str, file: str, catalogue: list[dict[str, Any]]
         where = getattr(error, "file", file)
         return CollectResult(errors=[ScanError(where, error.line, f"not a valid {kind} file: "
                                                f"{error.message}")])
+    except RecursionError:
+        return CollectResult(errors=[ScanError(file, None, f"not a valid {kind} file: nested "
+                                               "too deeply to read")])
     return evaluate_ruleset(ruleset, catalogue, file)
 
 

@@ -405,6 +405,8 @@ def _commit(ruleset: Ruleset, table: str, declared: dict[str, Chain],
         except InputError as error:
             raise InputError(error.message, line) from None
         if command.name in {"-I", "--insert"}:
+            if len(command.args) > 1 and not command.args[1].isdigit():
+                raise InputError(f"-I {name} {command.args[1]}: not a rule position", line)
             position = int(command.args[1]) - 1 if len(command.args) > 1 else 0
             chain.rules.insert(max(position, 0), rule)
         else:
