@@ -93,3 +93,14 @@ def test_facts_of_every_example_match_the_schema(tmp_path: Path) -> None:
     jsonschema.validate(document, schema)
     platforms = {fact["platform"] for fact in document["ingress"]}
     assert platforms == {"iptables", "ip6tables", "nftables", "ufw", "firewalld"}
+
+
+def test_an_inline_suppression_above_the_admitting_rule(tmp_path: Path) -> None:
+    text = (FIREWALL_EXAMPLES / "iptables" / "insecure" / "rules.v4").read_text().replace(
+        "-A PACS -p tcp -m tcp --dport 104 -j ACCEPT",
+        '# dicomguard:ignore DG101 reason="teleradiology gateway, reviewed"\n'
+        "-A PACS -p tcp -m tcp --dport 104 -j ACCEPT")
+    (tmp_path / "rules.v4").write_text(text)
+    _, report = scan_json(str(tmp_path))
+    suppressed = {f["ports"][0]: f["suppressed"] for f in report["findings"]}
+    assert suppressed == {104: True, 2575: False}
