@@ -459,7 +459,11 @@ class _RuleWords:
                 selector.append(str(self.take()))
             selector.append(str(self.take()))
         elif word not in ONE_WORD_SELECTORS:
-            raise InputError(f"{word!r} is not an nft expression this checker knows", self.line)
+            self._skip_until_keyword()
+            return [Undecidable(f"{word} ... at line {self.line}: an expression this checker "
+                                "does not evaluate")], None
+        if self.next() == ".":
+            return self._concatenation(selector)
         if self.next() == "&":
             self._skip_until_keyword()
             return [Undecidable(f"{' '.join(selector)} & ... at line {self.line}: bit tests "
@@ -475,6 +479,23 @@ class _RuleWords:
             return [], self._vmap(selector, literal)
         value = self._value()
         return match_for(tuple(selector), op, value, self.table, self.line), None
+
+    def _concatenation(self, selector: list[str]) -> tuple[list[Match], Target | None]:
+        """`ip saddr . tcp dport @allowed`: matched as a whole, which is not evaluated."""
+        while self.next() == ".":
+            self.index += 1
+            head = self.take()
+            if head in TWO_WORD_HEADS:
+                self.take()
+        if self.next() in OPERATORS:
+            self.index += 1
+        reason = (f"{' '.join(selector)} . ... at line {self.line}: concatenated matches are "
+                  "not evaluated")
+        if self.next() == "vmap":
+            self.index += 2
+            return [], Target("undecidable", reason=reason, text="vmap")
+        self.take()
+        return [Undecidable(reason)], None
 
     def _value(self) -> Value:
         word = self.take()
