@@ -14,6 +14,7 @@ from dicomguard.firewall.netfilter import (
     ConnState,
     Destination,
     DestinationPort,
+    EitherPort,
     Interface,
     Match,
     Never,
@@ -62,7 +63,6 @@ UNDECIDABLE_MODULES = frozenset({
     "dst", "rt", "mh", "eui64", "ah", "esp", "sctp", "dccp", "conntrack-extra", "condition",
     "pkttype-extra", "xt_geoip",
 })
-PORT_MODULES = frozenset({"tcp", "udp", "udplite", "multiport"})
 MISSING_FILTER = {
     hook: f"the file has no filter table with a {hook.upper()} chain; the kernel accepts unless "
           "another file adds one" for hook in ("input", "forward")}
@@ -230,7 +230,7 @@ class RuleParser:
             ranges = port_ranges(self._one(option))
             if negated:
                 return [DestinationPort(ranges, True, protocols), SourcePort(ranges, True)]
-            return [_EitherPort(ranges, protocols)]
+            return [EitherPort(ranges, protocols)]
         if name in {"--ctstate", "--state"}:
             states = frozenset(s.lower() for s in self._one(option).split(","))
             return [ConnState(states, negated)]
@@ -265,25 +265,6 @@ def _flags(text: str) -> list[str]:
     if "all" in words:
         return ["syn", "ack", "fin", "rst", "urg", "psh"]
     return [word for word in words if word != "none"]
-
-
-class _EitherPort(Match):
-    """multiport --ports: matches when the source or the destination port is listed; the
-    sender can always pick a listed source port."""
-
-    kind = "choice"
-
-    def __init__(self, ranges: tuple[tuple[int, int], ...], protocols: frozenset[str]) -> None:
-        self.ranges = ranges
-        self.protocols = protocols
-        self.negated = False
-
-    def test(self, probe):  # type: ignore[no-untyped-def]
-        if "all" not in self.protocols and probe.protocol not in self.protocols:
-            return False
-        if any(low <= probe.dport <= high for low, high in self.ranges):
-            return True
-        return "choice"
 
 
 def _protocol(text: str) -> str:

@@ -101,6 +101,23 @@ class SourcePort(Match):
 
 
 @dataclass(slots=True)
+class EitherPort(Match):
+    """multiport --ports: the source or the destination port is listed. The sender can always
+    pick a listed source port, so only a listed destination port is a certain match."""
+
+    ranges: tuple[tuple[int, int], ...]
+    protocols: frozenset[str] = frozenset({"all"})
+    kind = "choice"
+
+    def test(self, probe: Probe) -> Static:
+        if "all" not in self.protocols and probe.protocol not in self.protocols:
+            return False
+        if any(low <= probe.dport <= high for low, high in self.ranges):
+            return True
+        return "choice"
+
+
+@dataclass(slots=True)
 class Source(Match):
     """Source addresses, per IP version. A version without entries never matches (an `ip saddr`
     match in an inet table does not match IPv6 packets)."""
@@ -234,9 +251,6 @@ class Target:
     vmap_key: str = ""  # ct state | dport
     vmap: tuple[tuple[tuple[str, ...], Target], ...] = ()
     text: str = ""
-
-
-TERMINAL_FOR_ACCEPT = frozenset({"accept"})
 
 
 @dataclass(slots=True)
