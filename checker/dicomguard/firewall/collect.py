@@ -38,7 +38,8 @@ def _ufw_rules(version: int) -> Parser:
     def parse(text: str, file: str, line_offset: int) -> Ruleset:
         from dicomguard.firewall import ufw
 
-        return ufw.from_files({"user": (file, text, line_offset)}, version)
+        role = "user" if version == 4 else "user6"
+        return ufw.from_files({role: (file, text, line_offset)}, version)
     return parse
 
 
@@ -101,7 +102,7 @@ def collect(files: list[SourceFile], context: ScanContext) -> CollectResult:
     ufw_parts: dict[str, list[SourceFile]] = {}
     firewalld_parts: dict[str, list[SourceFile]] = {}
     for source in files:
-        if source.kind.startswith("ufw-") and source.kind != "ufw-status":
+        if source.kind.startswith("ufw") and source.kind != "ufw-status":
             ufw_parts.setdefault(_ufw_root(source.path), []).append(source)
         elif source.kind.startswith("firewalld-"):
             firewalld_parts.setdefault(_firewalld_root(source.path), []).append(source)
