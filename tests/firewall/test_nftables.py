@@ -150,3 +150,10 @@ def test_what_nft_would_refuse_is_an_error_with_its_line(text: str, line: int,
         nftables.parse(text, "nftables.conf")
     assert raised.value.line == line
     assert message in raised.value.message
+
+
+def test_notrack_makes_later_state_matches_unresolved() -> None:
+    text = ("table ip raw {\n chain pre {\n  type filter hook prerouting priority raw;\n"
+            "  tcp dport 104 notrack\n }\n}\n" + inet("ct state new accept"))
+    assert status(text, 104, 4) == "unresolved"
+    assert status(text, 104, 6) == "exposed"

@@ -254,6 +254,8 @@ class Walker:
             return [Ending(verdict, flow, decision) for flow in matched], [], []
         if kind == "return":
             return [], matched, []
+        if kind == "taint":
+            return [], [], [flow.because(target.reason) for flow in matched]
         if kind in {"dnat", "redirect"}:
             return [Ending("dnat", flow, decision, target) for flow in matched], [], []
         if kind == "undecidable":

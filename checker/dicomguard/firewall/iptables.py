@@ -49,11 +49,13 @@ BUILTIN_CHAINS = {
     "security": ("INPUT", "FORWARD", "OUTPUT"),
 }
 NON_TERMINAL_TARGETS = frozenset({
-    "LOG", "NFLOG", "ULOG", "MARK", "CONNMARK", "CT", "NOTRACK", "TRACE", "TCPMSS", "CLASSIFY",
+    "LOG", "NFLOG", "ULOG", "MARK", "CONNMARK", "TRACE", "TCPMSS", "CLASSIFY",
     "DSCP", "TOS", "TTL", "HL", "SECMARK", "CONNSECMARK", "AUDIT", "CHECKSUM", "SET", "LED",
     "IDLETIMER", "SNAT", "MASQUERADE", "RATEEST", "HMARK", "TEE", "SYNPROXY", "NETMAP",
 })
 UNDECIDABLE_TARGETS = frozenset({"QUEUE", "NFQUEUE", "TPROXY"})
+# Targets that change the connection-tracking state later rules test (NEW no longer matches).
+CONNTRACK_TARGETS = frozenset({"CT", "NOTRACK"})
 # Matches whose outcome for one NEW connection cannot be known from the rules alone.
 UNDECIDABLE_MODULES = frozenset({
     "recent", "set", "geoip", "limit", "hashlimit", "connlimit", "string", "time", "mac",
@@ -203,6 +205,9 @@ class RuleParser:
             return Target("goto" if goto else "jump", chain=_key(self.table, name), text=name)
         if name in NON_TERMINAL_TARGETS:
             return Target("continue", text=name)
+        if name in CONNTRACK_TARGETS:
+            return Target("taint", reason=f"-j {name}: later connection-state matches are not "
+                          "evaluated for packets it marks", text=name)
         if name in UNDECIDABLE_TARGETS:
             return Target("undecidable", reason=f"-j {name}: the verdict is decided elsewhere",
                           text=name)

@@ -241,7 +241,8 @@ class Never(Match):
 
 @dataclass(slots=True)
 class Target:
-    """accept, drop, reject, return, jump, goto, dnat, redirect, continue, vmap, undecidable."""
+    """accept, drop, reject, return, jump, goto, dnat, redirect, continue, vmap, undecidable,
+    or taint (the packet goes on, but what it does later can no longer be decided)."""
 
     kind: str
     chain: str = ""

@@ -387,7 +387,8 @@ class _RuleWords:
             elif word in {"dnat", "snat", "masquerade", "redirect"}:
                 target = self._nat(word) or target
             elif word == "notrack":
-                continue
+                target = Target("taint", reason=f"notrack at line {self.line}: later "
+                                "connection-state matches are not evaluated", text=word)
             elif self.next(1) == "set" and word in {"meta", "ct"}:
                 self.index += 3
             elif word == "mark" and self.next() == "set":
