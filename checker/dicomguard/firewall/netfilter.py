@@ -126,9 +126,6 @@ class Source(Match):
     negated: bool = False
     kind = "source"
 
-    def test(self, probe: Probe) -> Static:
-        return probe.version in self.spans or self.negated
-
     def span(self, version: int) -> Span:
         span = self.spans.get(version, addresses.EMPTY)
         return addresses.subtract(addresses.everything(version), span) if self.negated else span
