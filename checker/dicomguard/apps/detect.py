@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from dicomguard.ansible.detect import is_ansible_template
+
 COMPOSE_NAME = re.compile(r"^(docker-)?compose([.-][\w.-]+)?\.ya?ml$", re.IGNORECASE)
 COMPOSE_SERVICES = re.compile(r"^services:[ \t]*(?:#.*)?\r?$", re.MULTILINE)
 COMPOSE_SERVICE_KEY = re.compile(r"^[ \t]{2,}(?:image|build):[ \t]*\S", re.MULTILINE)
@@ -23,6 +25,8 @@ YAML_SUFFIXES = (".yml", ".yaml")
 
 def classify(path: Path, head: str) -> str | None:
     name = path.name
+    if is_ansible_template(path):
+        return None  # read as rendered, by the Ansible task that deploys it
     lowered = name.lower()
     if lowered.endswith(".json"):
         if lowered == "orthanc.json" or ORTHANC_KEYS.search(head):
