@@ -55,6 +55,11 @@ def every_rule_firing() -> dict[str, Any]:
                                listener(2762, "dicom", tls=True, reach="network")]),
             service(at(100, "local"), platform="compose", product="Orthanc", reach="local",
                     authentication=False),
+            service(at(104, "aws_db_instance.index"), platform="aws", product="PostgreSQL",
+                    kind="database", reach="internet", authentication=True),
+            service(at(106, "azurerm_healthcare_dicom_service.pacs"), platform="azure",
+                    product="DICOM service", kind="data_store",
+                    reach="unknown", authentication=True),
         ],
         grants=[
             grant(at(110, "aws_s3_bucket_acl.public"), platform="aws", resource="archive",

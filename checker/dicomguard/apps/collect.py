@@ -96,12 +96,14 @@ def analyse_text(kind: str, text: str, file: str, context: Any,
     return _analyse(kind, text, file, context, line_offset, set())
 
 
-def left_to_ansible(path: str) -> bool:
-    """A file in an Ansible role's files/ or templates/ is read by the Ansible family when a
-    task deploys it, with the task's variables and destination; read here too, it would be
-    reported twice."""
+def left_to_ansible(path: str, text: str) -> bool:
+    """An Ansible template (in a role's templates/, or in a templates/ directory and written
+    with Jinja) is rendered by the Ansible family when a task deploys it, with the task's
+    variables; read here too it would be reported twice, or fail to parse. A role's files/
+    are read here: the Ansible family leaves copied files to the family that claims them."""
     for ancestor in Path(path).parents:
-        if ancestor.name in {"files", "templates"} and (ancestor.parent / "tasks").is_dir():
+        if ancestor.name == "templates" and ((ancestor.parent / "tasks").is_dir()
+                                             or "{{" in text or "{%" in text):
             return find_spec("dicomguard.ansible.deploy") is not None
     return False
 
@@ -113,13 +115,14 @@ def collect(files: list[SourceFile], context: Any) -> CollectResult:
     order = {"compose": 0, "kubernetes": 1, "orthanc-json": 2}
     ordered = sorted(files, key=lambda source: order[source.kind])
     for source in ordered:
-        if (source.kind == "orthanc-json" and source.path in consumed) or left_to_ansible(
-                source.path):
+        if source.kind == "orthanc-json" and source.path in consumed:
             continue
         try:
             text = source.read_text()
         except (OSError, UnicodeDecodeError) as error:
             result.errors.append(ScanError(source.path, None, f"cannot read: {error}"))
+            continue
+        if left_to_ansible(source.path, text):
             continue
         found = _analyse(source.kind, text, source.path, context, 0, consumed)
         result.facts.extend(found.facts)
