@@ -136,6 +136,7 @@ def test_a_role_file_is_reported_once(tmp_path):
     assert len(unauthenticated) == 1
     assert unauthenticated[0]["line"] == 3
     assert unauthenticated[0]["file"].endswith("roles/pacs/files/orthanc.json")
+    assert "deploy orthanc config" in unauthenticated[0]["resource"]
 
 
 def test_a_role_template_is_left_to_the_ansible_family(tmp_path):

@@ -97,13 +97,15 @@ def analyse_text(kind: str, text: str, file: str, context: Any,
 
 
 def left_to_ansible(path: str, text: str) -> bool:
-    """An Ansible template (in a role's templates/, or in a templates/ directory and written
-    with Jinja) is rendered by the Ansible family when a task deploys it, with the task's
-    variables; read here too it would be reported twice, or fail to parse. A role's files/
-    are read here: the Ansible family leaves copied files to the family that claims them."""
+    """A file of a role's files/ or templates/ (a directory beside tasks/), or a Jinja file in
+    any templates/ directory, is read by the Ansible family with the task that deploys it
+    (rendered with its variables, named in the finding); read here too it would be reported
+    twice, or fail to parse (ansible.deploy._claimed_elsewhere is the other half)."""
     for ancestor in Path(path).parents:
-        if ancestor.name == "templates" and ((ancestor.parent / "tasks").is_dir()
-                                             or "{{" in text or "{%" in text):
+        role_directory = ancestor.name in {"files", "templates"} and (
+            ancestor.parent / "tasks").is_dir()
+        jinja_template = ancestor.name == "templates" and ("{{" in text or "{%" in text)
+        if role_directory or jinja_template:
             return find_spec("dicomguard.ansible.deploy") is not None
     return False
 
