@@ -125,9 +125,9 @@ resource "aws_security_group_rule" "dicom" {
 
 def test_a_capitalised_bool_is_an_invalid_reference_as_in_terraform(configuration) -> None:
     loaded = configuration({"main.tf": 'resource "aws_ebs_volume" "v" {\n  encrypted = True\n}\n'})
+    assert isinstance(loaded.resources[0].body.attr("encrypted"), Unknown)
     [error] = loaded.errors
     assert (error.line, "invalid reference 'True'") == (2, error.message[:24])
-    assert isinstance(loaded.resources[0].body.attr("encrypted"), Unknown)
 
 
 def test_files_of_a_directory_that_clash_are_checked_one_by_one(configuration) -> None:
@@ -152,3 +152,42 @@ def test_a_resource_declared_twice_in_one_file_is_checked_twice(configuration) -
                                        'resource "aws_ebs_volume" "v" {\n  encrypted = false\n}\n'})
     assert [r.body.attr("encrypted") for r in loaded.resources] == [True, False]
     assert "declared twice" in loaded.notes[0]["message"]
+
+
+def test_meta_arguments_that_name_things_are_not_evaluated(configuration) -> None:
+    """lifecycle's ignore_changes and replace_triggered_by, depends_on and provider name
+    attributes and resources; self is the resource being provisioned
+    (https://developer.hashicorp.com/terraform/language/meta-arguments/lifecycle)."""
+    loaded = configuration({"main.tf": '''
+resource "aws_instance" "a" {
+  provider   = aws.east
+  depends_on = [aws_security_group.pacs]
+  ami        = sensitive("ami-1")
+  lifecycle {
+    ignore_changes        = [tags, ami]
+    replace_triggered_by  = [aws_security_group.pacs.id]
+    create_before_destroy = true
+  }
+  provisioner "local-exec" {
+    command = "echo ${self.private_ip}"
+  }
+}
+'''})
+    assert loaded.errors == []
+    body = loaded.resources[0].body
+    assert not body.has("depends_on") and not body.has("provider")
+    assert body.attr("ami") == "ami-1"
+    [lifecycle] = body.blocks_of("lifecycle")
+    assert lifecycle.attributes.keys() == {"create_before_destroy"}
+    assert isinstance(body.blocks_of("provisioner")[0].attr("command"), Unknown)
+
+
+def test_a_body_is_evaluated_when_first_read_and_its_problems_reported_then(
+        configuration) -> None:
+    loaded = configuration({"main.tf": 'resource "aws_iam_role" "unread" {\n  name = True\n}\n'
+                                       'resource "aws_ebs_volume" "v" {\n  size = 1\n}\n'})
+    assert loaded.errors == []
+    assert loaded.by_address("aws_ebs_volume.v").body.attr("size") == 1
+    assert loaded.errors == []
+    loaded.by_address("aws_iam_role.unread").body  # noqa: B018 - reading it evaluates it
+    assert [error.line for error in loaded.errors] == [2]

@@ -161,3 +161,16 @@ def test_a_module_calling_itself_stops(configuration) -> None:
                      'resource "aws_instance" "i" {}\n',
     })
     assert loaded.notes and "nest too deeply" in loaded.notes[0]["message"]
+
+
+def test_a_null_input_for_a_non_nullable_variable_takes_the_default(configuration) -> None:
+    """https://developer.hashicorp.com/terraform/language/values/variables#disallowing-null-input-values"""
+    loaded = configuration({
+        "m/main.tf": 'variable "create" {\n  type = bool\n  default = true\n  nullable = false\n}\n'
+                     'variable "name" {\n  default = "x"\n}\n'
+                     'resource "test" "probe" {\n  create = var.create\n  name = var.name\n}\n',
+        "main.tf": 'module "m" {\n  source = "./m"\n  create = null\n  name = null\n}\n',
+    })
+    body = loaded.resources[0].body
+    assert body.attr("create") is True
+    assert not body.has("name")  # nullable by default: null stays null

@@ -136,3 +136,28 @@ def test_a_dynamic_block_over_an_empty_list_yields_no_block(configuration) -> No
                                        '  dynamic "ingress" {\n    for_each = []\n'
                                        '    content {\n      from_port = 1\n    }\n  }\n}\n'})
     assert loaded.resources[0].body.blocks_of("ingress") == []
+
+
+def test_an_instance_that_may_not_exist_reports_no_errors(configuration) -> None:
+    """With an unknown count the instance may not exist, so what would fail in it is unknown,
+    not an error (Terraform evaluates a resource's arguments only for instances it creates)."""
+    loaded = configuration({"main.tf": '''
+variable "n" {}
+resource "aws_route_table" "private" {
+  count = var.n
+}
+resource "aws_route_table_association" "a" {
+  count          = var.n
+  route_table_id = element(coalescelist([], []), count.index)
+}
+'''})
+    assert loaded.errors == []
+    association = loaded.by_address("aws_route_table_association.a[*]")
+    assert isinstance(association.body.attr("route_table_id"), Unknown)
+
+
+def test_a_nested_conditional_groups_to_the_right(value) -> None:
+    """`a ? b : c ? d : e` is `a ? b : (c ? d : e)`."""
+    assert value("false ? 1 : false ? 2 : 3") == 3
+    assert value("true ? 1 : false ? 2 : 3") == 1
+    assert value("(\n  # why\n  false ? 1 : 2\n)") == 2

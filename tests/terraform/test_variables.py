@@ -80,9 +80,9 @@ def test_a_value_of_the_wrong_type_is_an_error_and_unknown(configuration) -> Non
     loaded = configuration({"main.tf": DECLARATION + 'resource "test" "probe" {\n'
                                                      '  value = var.port\n}\n',
                             "terraform.tfvars": 'port = "dicom"\n'})
+    assert isinstance(loaded.by_address("test.probe").body.attr("value"), Unknown)
     [error] = loaded.errors
     assert (error.file, error.line) == ("main.tf", 1)
-    assert isinstance(loaded.by_address("test.probe").body.attr("value"), Unknown)
 
 
 def test_a_list_given_on_the_command_line_is_read_as_hcl(configuration) -> None:

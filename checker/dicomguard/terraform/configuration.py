@@ -26,12 +26,14 @@ DEEPEST_MODULE_NESTING = 16
 
 def load(files: list[SourceFile], context: ScanContext) -> Configuration:
     # Loading allocates many small objects that all live until the scan ends; the cyclic
-    # garbage collector would only walk them again and again (it doubled the load time).
+    # garbage collector would only walk them again and again (it doubled the load time), and
+    # after loading they are frozen out of its reach for the rest of the scan.
     collecting = gc.isenabled()
     gc.disable()
     try:
         return _load(files, context)
     finally:
+        gc.freeze()
         if collecting:
             gc.enable()
 
@@ -59,15 +61,14 @@ def _load(files: list[SourceFile], context: ScanContext) -> Configuration:
     modules = {directory: found[0] for directory, found in variants.items()}
     confinement = _confinement_roots(context.roots)
     loader = _ModuleResolver(modules, confinement)
-    session = Session(loader.resolve, lambda root: FileAccess(root, confinement))
+    session = Session(loader.resolve, lambda root: FileAccess(root, confinement),
+                      configuration.errors, configuration.notes)
     loader.session = session
     for directory in _root_directories(modules):
         for module in variants[directory]:
             inputs = root_inputs(module, variable_files.get(directory, []), context, session)
             root = ModuleInstance(module, session, inputs=inputs)
             configuration.resources.extend(root.resources())
-    configuration.errors.extend(session.errors)
-    configuration.notes.extend(session.notes)
     return configuration
 
 
@@ -223,9 +224,16 @@ def _root_directories(modules: dict[Path, ModuleSource]) -> list[Path]:
         for block in module.calls:
             source = literal_source(block)
             if source and is_local_source(source):
-                called.add((directory / source).resolve())
+                called.add(_directory_of(directory, source, modules))
     return [directory for directory in modules
             if directory not in called and ".terraform" not in directory.parts]
+
+
+def _directory_of(caller: Path, source: str, modules: dict[Path, ModuleSource]) -> Path:
+    """The directory a local source names; caller is already resolved, so a lexical join is
+    the answer unless a symbolic link is on the way."""
+    joined = Path(os.path.normpath(os.path.join(caller, source)))
+    return joined if joined in modules else (caller / source).resolve()
 
 
 class _ModuleResolver:
@@ -271,7 +279,7 @@ class _ModuleResolver:
     def _local_directory(self, caller: Path, source: str) -> Path:
         key = (caller, source)
         if key not in self._directories:
-            self._directories[key] = (caller / source).resolve()
+            self._directories[key] = _directory_of(caller, source, self.modules)
         return self._directories[key]
 
     def _manifest(self, root: Path) -> dict[str, str]:

@@ -32,16 +32,20 @@ class Scope:
     """Names visible to an expression: local bindings (for, each, count, iterators) in a chain,
     then the module's top-level names through `lookup_root`."""
 
-    __slots__ = ("bindings", "files", "lookup_root")
+    __slots__ = ("bindings", "files", "lookup_root", "speculative")
 
     def __init__(self, bindings: dict[str, Any], lookup_root: Callable[[str], Any],
-                 files: Any = None) -> None:
+                 files: Any = None, speculative: bool = False) -> None:
         self.bindings = bindings
         self.lookup_root = lookup_root
         self.files = files  # a FileAccess for file(), templatefile(), fileexists()
+        # True inside an instance that may not exist (its count or for_each is unknown):
+        # what fails there is not reported, since Terraform may never evaluate it.
+        self.speculative = speculative
 
-    def child(self, bindings: dict[str, Any]) -> Scope:
-        return Scope({**self.bindings, **bindings}, self.lookup_root, self.files)
+    def child(self, bindings: dict[str, Any], speculative: bool = False) -> Scope:
+        return Scope({**self.bindings, **bindings}, self.lookup_root, self.files,
+                     self.speculative or speculative)
 
     def lookup(self, name: str) -> Any:
         if name in self.bindings:
@@ -60,7 +64,7 @@ def _eval(ast: Ast, scope: Scope) -> Any:
         return ast[1]
     handler = _HANDLERS.get(kind)
     if handler is None:
-        raise EvaluationError(f"unsupported expression {kind}")
+        raise EvaluationError(f"unsupported expression {kind}", malformed=True)
     return handler(ast, scope)
 
 
@@ -327,7 +331,8 @@ def _call(ast: Ast, scope: Scope) -> Any:
     try:
         return call_function(name, arguments, scope)
     except EvaluationError as error:
-        raise EvaluationError(f"{name}(): {error.message}", line) from None
+        raise EvaluationError(f"{name}(): {error.message}", line,
+                              malformed=error.malformed) from None
 
 
 def _try(name: str, argument_asts: list[Ast], scope: Scope) -> Any:

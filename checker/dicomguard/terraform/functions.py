@@ -63,7 +63,7 @@ def call_function(name: str, arguments: list[Any], scope: Any) -> Any:
     try:
         return implementation(*arguments)
     except TypeError as error:
-        raise EvaluationError(f"wrong arguments: {error}") from None
+        raise EvaluationError(f"wrong arguments: {error}", malformed=True) from None
 
 
 def _list(value: Any, what: str = "argument") -> list[Any]:
@@ -565,7 +565,34 @@ def _strrev(text: Any) -> Any:
     return to_string(text)[::-1]
 
 
+@function("strcontains")
+def _strcontains(text: Any, part: Any) -> Any:
+    return to_string(part) in to_string(text)
+
+
+@function("basename")
+def _basename(path: Any) -> Any:
+    return to_string(path).rstrip("/").rsplit("/", 1)[-1]
+
+
+@function("dirname")
+def _dirname(path: Any) -> Any:
+    head = to_string(path).rstrip("/").rsplit("/", 1)
+    return head[0] if len(head) == 2 and head[0] else ("/" if head[0] == "" else ".")
+
+
 # Type conversion
+
+@function("sensitive", structural=True)
+def _sensitive(value: Any) -> Any:
+    """Sensitivity only hides values in Terraform's output; the value is unchanged."""
+    return value
+
+
+@function("nonsensitive", structural=True)
+def _nonsensitive(value: Any) -> Any:
+    return value
+
 
 @function("tonumber")
 def _tonumber(value: Any) -> Any:

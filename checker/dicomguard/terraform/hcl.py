@@ -139,6 +139,7 @@ class _Compiler:
         self.file = file
         self.line_offset = line_offset
         self.cut: list[tuple[int, int]] = []  # byte ranges removed by a flush heredoc
+        self.chains: set[int] = set()  # conditionals regrouped by conditional()
 
     def line(self, node: Any) -> int:
         return node.start_point[0] + 1 + self.line_offset
@@ -189,7 +190,7 @@ class _Compiler:
     def expression(self, node: Any) -> Ast:
         if node.type != "expression":
             return self.term(node)
-        children = node.children
+        children = _code(node.children)
         first = children[0]
         if first.type == "(":
             value = self.expression(children[1])
@@ -251,9 +252,32 @@ class _Compiler:
         if kind == "operation":
             return self.operation(node.children[0])
         if kind == "conditional":
-            parts = [child for child in node.children if child.type not in {"?", ":"}]
-            return ("cond", *(self.expression(part) for part in parts))
+            return self.conditional(node)
         raise InputError(f"unsupported expression {kind}", self.line(node))
+
+    def conditional(self, node: Any) -> Ast:
+        """tree-sitter-hcl 1.2 groups `a ? b : c ? d : e` as `(a ? b : c) ? d : e`; HCL's
+        conditional is right-associative, so an unparenthesised conditional in the condition
+        is regrouped as `a ? b : (c ? d : e)`."""
+        condition, then, otherwise = (child for child in node.children
+                                      if child.type == "expression")
+        inner = _code(condition.children)
+        if len(inner) == 1 and inner[0].type == "conditional":
+            return self._attach(self.conditional(inner[0]), self.expression(then),
+                                self.expression(otherwise))
+        return ("cond", self.expression(condition), self.expression(then),
+                self.expression(otherwise))
+
+    def _attach(self, chain: Ast, then: Ast, otherwise: Ast) -> Ast:
+        """`x ? y : z` followed by `? then : otherwise`: z becomes the next condition."""
+        last = chain[3]
+        if id(last) in self.chains:
+            attached: Ast = ("cond", chain[1], chain[2], self._attach(last, then, otherwise))
+        else:
+            attached = ("cond", chain[1], chain[2], ("cond", last, then, otherwise))
+            self.chains.add(id(attached[3]))
+        self.chains.add(id(attached))
+        return attached
 
     def literal_value(self, node: Any) -> Ast:
         kind = node.type
@@ -316,7 +340,7 @@ class _Compiler:
                 grouped, condition)
 
     def operation(self, node: Any) -> Ast:
-        children = node.children
+        children = _code(node.children)
         if node.type == "unary_operation":
             operand, _ = self.operand(children, 1)
             return ("unary", self.text(children[0]), operand)
@@ -449,6 +473,10 @@ class _Compiler:
         otherwise = self.parts(children[split + 1:-1], middle.end_byte, closing.start_byte,
                                decode, else_after, closing_before)
         return strip_before, strip_after, ("tif", condition, then, otherwise)
+
+
+def _code(children: list[Any]) -> list[Any]:
+    return [child for child in children if child.type != "comment"]
 
 
 def _stripped(text: str, left: bool, right: bool) -> str:

@@ -21,6 +21,7 @@ from dicomguard.terraform.values import EvaluationError, Lazy, materialize, to_s
 
 RESOURCE_META = frozenset({"count", "for_each", "depends_on", "provider"})
 MODULE_META = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
+LIFECYCLE_REFERENCES = frozenset({"ignore_changes", "replace_triggered_by"})
 SINGLE = None  # the instance key of a resource or module without count or for_each
 
 
@@ -42,11 +43,12 @@ class Session:
     """What all module instances of one load share: errors, notes, module resolution."""
 
     def __init__(self, resolve_call: Callable[[ModuleInstance, SyntaxBlock],
-                                               ModuleSource | None], files_for: Any) -> None:
+                                               ModuleSource | None], files_for: Any,
+                 errors: list[ScanError], notes: list[dict[str, Any]]) -> None:
         self.resolve_call = resolve_call
         self.files_for = files_for
-        self.errors: list[ScanError] = []
-        self.notes: list[dict[str, Any]] = []
+        self.errors = errors  # the Configuration's lists: bodies evaluated later add to them
+        self.notes = notes
         self._seen: set[tuple[str, int | None, str]] = set()
 
     def error(self, file: str, line: int | None, message: str) -> None:
@@ -58,9 +60,10 @@ class Session:
     def note(self, origin: Origin, message: str) -> None:
         from dicomguard.facts import note
 
-        entry = note(origin, message)
-        if entry not in self.notes:
-            self.notes.append(entry)
+        key = (origin.file, origin.line, message)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.notes.append(note(origin, message))
 
 
 def _key_suffix(key: Any) -> str:
@@ -77,7 +80,7 @@ class ModuleInstance:
     def __init__(self, source: ModuleSource, session: Session, *, address: str = "",
                  inputs: dict[str, Callable[[], Any]] | None = None,
                  root: ModuleInstance | None = None, call_path: tuple[str, ...] = (),
-                 depth: int = 0) -> None:
+                 depth: int = 0, speculative: bool = False) -> None:
         self.source = source
         self.session = session
         self.address = address
@@ -86,7 +89,7 @@ class ModuleInstance:
         self.call_path = call_path
         self.depth = depth
         self.files = session.files_for(self.root.source.absolute)
-        self.scope = Scope({}, self.lookup, self.files)
+        self.scope = Scope({}, self.lookup, self.files, speculative)
         self._memo: dict[tuple[str, str], Any] = {}
         self._resource_groups: dict[tuple[str, str], ResourceGroup] = {}
         self._calls: dict[str, ModuleCall] = {}
@@ -108,10 +111,18 @@ class ModuleInstance:
     # Evaluation with errors reported, never raised
 
     def evaluate(self, attribute: SyntaxAttribute, file: str, scope: Scope | None = None) -> Any:
+        scope = scope or self.scope
         try:
-            return evaluate(attribute.expression, scope or self.scope)
+            return evaluate(attribute.expression, scope)
         except EvaluationError as error:
-            self.session.error(file, error.line or attribute.line, error.message)
+            line = error.line or attribute.line
+            if error.malformed:
+                self.session.error(file, line, error.message)
+            elif not scope.speculative:
+                # What the values met makes Terraform fail here (a null interpolated, a missing
+                # key); often a library module evaluated with its placeholder defaults.
+                self.session.note(Origin(file, line, attribute.end_line, ""),
+                                  f"{attribute.name} cannot be evaluated: {error.message}")
             return Unknown(f"{attribute.name} could not be evaluated: {error.message}")
         except RecursionError:
             self.session.error(file, attribute.line, "expression nests too deeply")
@@ -152,8 +163,10 @@ class ModuleInstance:
         found = self._names.get(name)
         if found is not None:
             return found
-        if name in {"count", "each", "self"}:
-            raise EvaluationError(f"{name!r} cannot be used here")
+        if name == "self":
+            return Unknown("self is known only after apply")
+        if name in {"count", "each"}:
+            raise EvaluationError(f"{name!r} cannot be used here", malformed=True)
         # A resource type this module does not declare: a fragment of a larger configuration.
         # Its attributes are unknown, but references still name the resource.
         return Namespace(name, lambda resource_name: Undeclared(
@@ -169,12 +182,15 @@ class ModuleInstance:
         if block is None:
             return Unknown(f"var.{name} is not declared in this module")
         constraint = block.attributes.get("type")
-        if name in self.inputs:
-            value = self.inputs[name]()
-        elif "default" in block.attributes:
+        nullable = block.attributes.get("nullable")
+        given = name in self.inputs
+        value = self.inputs[name]() if given else None
+        never_null = nullable is not None and nullable.expression == ("lit", False)
+        if not given or (value is None and never_null):
+            # With nullable = false, a null input means "use the default".
+            if "default" not in block.attributes:
+                return Unknown(f"var.{name} has no value")
             value = self.evaluate(block.attributes["default"], block.file)
-        else:
-            return Unknown(f"var.{name} has no value")
         try:
             return convert(value, constraint.expression if constraint else None)
         except EvaluationError as error:
@@ -272,8 +288,8 @@ class ModuleInstance:
             return self.scope
         if isinstance(key, Unknown):
             if "count" in block.attributes:
-                return self.scope.child({"count": {"index": key}})
-            return self.scope.child({"each": {"key": key, "value": key}})
+                return self.scope.child({"count": {"index": key}}, speculative=True)
+            return self.scope.child({"each": {"key": key, "value": key}}, speculative=True)
         if isinstance(key, tuple):
             return self.scope.child({"each": {"key": key[0], "value": key[1]}})
         return self.scope.child({"count": {"index": key}})
@@ -307,6 +323,9 @@ class ModuleInstance:
         for child in syntax.blocks:
             if child.type == "dynamic":
                 blocks.extend(self.expand_dynamic(child, scope))
+            elif child.type == "lifecycle":
+                # ignore_changes and replace_triggered_by name attributes, not values.
+                blocks.append(self.build_block(child, scope, LIFECYCLE_REFERENCES))
             else:
                 blocks.append(self.build_block(child, scope))
         return Block(syntax.type, list(syntax.labels), attributes, blocks, syntax.file,
@@ -343,7 +362,8 @@ class ModuleInstance:
             items = [(Unknown("bad for_each"), Unknown("bad for_each"))]
         blocks = []
         for key, value in items:
-            inner = scope.child({iterator: {"key": key, "value": value}})
+            inner = scope.child({iterator: {"key": key, "value": value}},
+                                speculative=isinstance(collection, Unknown))
             labels: list[str] = []
             if "labels" in dynamic.attributes:
                 evaluated = self.evaluate(dynamic.attributes["labels"], dynamic.file, inner)
@@ -371,10 +391,10 @@ class Namespace(Lazy):
         return self.member(name)
 
     def index(self, key: Any) -> Any:
-        raise EvaluationError(f"{self.name} cannot be indexed")
+        raise EvaluationError(f"{self.name} cannot be indexed", malformed=True)
 
     def resolve(self) -> Any:
-        raise EvaluationError(self.misuse)
+        raise EvaluationError(self.misuse, malformed=True)
 
 
 class Undeclared(Lazy):
@@ -439,7 +459,8 @@ class ResourceGroup(Lazy):
             return Reference(f"{self.base}.{name}: {keys.reason}", self.base, name)
         if keys == [SINGLE]:
             return self.instance(SINGLE).attr(name)
-        raise EvaluationError(f"{self.base} has several instances; use an index or [*]")
+        raise EvaluationError(f"{self.base} has several instances; use an index or [*]",
+                              malformed=True)
 
     def index(self, key: Any) -> Any:
         keys = self.keys()
@@ -487,17 +508,23 @@ class ResourceInstance(Lazy):
         if name not in self._values:
             self._values[name] = Reference(f"{self.address}.{name} refers to itself",
                                            self.address, name)
-            self._values[name] = self.group.module.evaluate(attribute, self.group.block.file,
-                                                            self.scope)
+            value = self.group.module.evaluate(attribute, self.group.block.file, self.scope)
+            if value is None:
+                # Not set: the provider may compute it (an optional and computed attribute).
+                value = Reference(f"{self.address}.{name} is known only after apply",
+                                  self.address, name)
+            self._values[name] = value
         return self._values[name]
 
     def resolve(self) -> Any:
         return Reference(f"{self.address} is known only after apply", self.address, "")
 
+    def body(self) -> Block:
+        return self.group.module.build_block(self.group.block, self.scope, RESOURCE_META)
+
     def resource(self) -> Resource:
         module = self.group.module
-        body = module.build_block(self.group.block, self.scope, RESOURCE_META)
-        return Resource(self.address, self.group.type, self.group.name, body,
+        return Resource(self.address, self.group.type, self.group.name, self.body,
                         module_address=module.address, mode=self.group.mode)
 
 
@@ -532,7 +559,7 @@ class ModuleCall(Lazy):
             self._instances[lookup] = ModuleInstance(
                 source, self.parent.session, address=address, inputs=inputs,
                 root=self.parent.root, call_path=(*self.parent.call_path, self.name),
-                depth=self.parent.depth + 1)
+                depth=self.parent.depth + 1, speculative=scope.speculative)
         return self._instances
 
     def _input(self, attribute: SyntaxAttribute, scope: Scope) -> Callable[[], Any]:
@@ -547,7 +574,8 @@ class ModuleCall(Lazy):
             return Unknown(f"{self.base}.{name}: {self._keys.reason}")
         if list(instances) == [SINGLE]:
             return instances[SINGLE].output(name)
-        raise EvaluationError(f"{self.base} has several instances; use an index")
+        raise EvaluationError(f"{self.base} has several instances; use an index",
+                              malformed=True)
 
     def index(self, key: Any) -> Any:
         instances = self._build()

@@ -7,6 +7,7 @@ None, bool, int, float, str, list, dict, or Unknown (possibly nested inside list
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,16 +59,33 @@ class Block:
         return [block for block in self.blocks if block.type == block_type]
 
 
-@dataclass(slots=True)
 class Resource:
-    """One resource instance after count/for_each expansion."""
+    """One resource instance after count/for_each expansion. Its body may be given as a
+    function that evaluates it: then it is evaluated when first read, so resources no adapter
+    reads cost nothing, and problems met evaluating it are reported when it is read."""
 
-    address: str  # module.pacs["eu"].aws_security_group.this[0]
-    type: str
-    name: str
-    body: Block
-    module_address: str = ""  # "" for the root module
-    mode: str = "managed"  # or "data"
+    __slots__ = ("_body", "_build", "address", "mode", "module_address", "name", "type")
+
+    def __init__(self, address: str, type: str, name: str,
+                 body: Block | Callable[[], Block], module_address: str = "",
+                 mode: str = "managed") -> None:
+        self.address = address  # module.pacs["eu"].aws_security_group.this[0]
+        self.type = type
+        self.name = name
+        self.module_address = module_address  # "" for the root module
+        self.mode = mode  # "managed" or "data"
+        self._body: Block | None = None if callable(body) else body
+        self._build: Callable[[], Block] | None = body if callable(body) else None
+
+    @property
+    def body(self) -> Block:
+        if self._body is None:
+            assert self._build is not None
+            self._body, self._build = self._build(), None
+        return self._body
+
+    def __repr__(self) -> str:
+        return f"Resource({self.address!r}, mode={self.mode!r})"
 
     def origin(self, block: Block | None = None) -> Origin:
         where = block or self.body

@@ -9,12 +9,15 @@ from dicomguard.model import Unknown
 
 
 class EvaluationError(Exception):
-    """An expression Terraform itself would reject (a type error, a missing key)."""
+    """An expression Terraform itself would reject. `malformed` when its form is wrong (an
+    invalid reference, wrong arguments) rather than the values it met (a null, a type)."""
 
-    def __init__(self, message: str, line: int | None = None) -> None:
+    def __init__(self, message: str, line: int | None = None, *, malformed: bool = False
+                 ) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
+        self.malformed = malformed
 
 
 class Lazy:

@@ -19,7 +19,7 @@ from dicomguard.terraform.values import EvaluationError
 
 
 def _no_references(name: str) -> Any:
-    raise EvaluationError(f"variables files cannot refer to {name!r}")
+    raise EvaluationError(f"variables files cannot refer to {name!r}", malformed=True)
 
 
 def _definition_order(path: str) -> tuple[int, str]:
