@@ -89,6 +89,9 @@ def _parse(source: SourceFile, errors: list[ScanError]) -> SyntaxBlock | None:
     except InputError as error:
         errors.append(ScanError(source.path, error.line, error.message))
         return None
+    except RecursionError:
+        errors.append(ScanError(source.path, None, "expressions nest too deeply to be read"))
+        return None
 
 
 def _load_plan(source: SourceFile, configuration: Configuration) -> None:
