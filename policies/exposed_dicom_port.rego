@@ -26,7 +26,7 @@ deny contains finding if {
 	confidence := lib.exposure(fact)
 	entries := lib.reachable_ports(fact)
 	some severity in {entry.severity | some entry in entries}
-	ports := sort([entry.port | some entry in entries; entry.severity == severity])
+	ports := lib.ascending({entry.port | some entry in entries; entry.severity == severity})
 	services := concat(", ", [concat("", [format_int(port, 10), " (", service_name(entries, port), ")"]) |
 		some port in ports
 	])

@@ -147,3 +147,21 @@ def test_no_colour_when_piped(tmp_path):
     result = subprocess.run([sys.executable, "-m", "dicomguard", "scan", str(tmp_path)],
                             capture_output=True, text=True, env=environment, timeout=120)
     assert "\033[" not in result.stdout
+
+
+def test_end_to_end_reports_point_at_the_line_to_change(cli, tmp_path):
+    (tmp_path / "docker-compose.yml").write_text(
+        'services:\n  gateway:\n    image: nginx:1.27\n    ports:\n      - "104:104"\n')
+    text = cli("scan", ".", cwd=tmp_path)
+    assert text.returncode == 1
+    assert text.stdout.startswith("docker-compose.yml\n  CRITICAL  DG101")
+    assert "    docker-compose.yml:5  services.gateway\n" in text.stdout
+    assert '      5 | - "104:104"\n' in text.stdout
+    github = cli("scan", ".", "--format", "github", cwd=tmp_path)
+    assert github.stdout.startswith(
+        "::error file=docker-compose.yml,line=5,endLine=5,"
+        "title=DG101 DICOM or PACS port reachable from the internet::")
+    junit = cli("scan", ".", "--fail-on", "critical", "--format", "junit", cwd=tmp_path)
+    assert junit.returncode == 1
+    assert '<testcase classname="DG101" name="services.gateway" file="docker-compose.yml">' \
+        in junit.stdout

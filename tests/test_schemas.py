@@ -12,6 +12,7 @@ from dicomguard.facts import grant, ingress, note, peer, port_range, service, st
 from dicomguard.model import Facts, Origin, ScanError, Unknown
 from dicomguard.report import RenderOptions, render
 from dicomguard.scan import policy_input
+from tests.conftest import EXAMPLES, need
 
 
 def _schema(name: str) -> dict:
@@ -103,3 +104,28 @@ def test_a_real_scan_and_its_facts_dump_match_the_schemas(tmp_path, report_schem
     jsonschema.validate(document, report_schema)
     assert document["findings"][0]["confidence"] == "unresolved"
     jsonschema.validate(json.loads(dump.read_text()), facts_schema)
+
+
+def _scan_with_facts(cli, tmp_path, target) -> tuple[dict, dict]:
+    dump = tmp_path / "facts.json"
+    result = cli("scan", str(target), "--format", "json", "--dump-facts", str(dump))
+    assert result.returncode in (0, 1, 2), result.stderr
+    return json.loads(result.stdout), json.loads(dump.read_text())
+
+
+def test_every_example_scans_to_documents_matching_the_schemas(cli, tmp_path, report_schema,
+                                                               facts_schema):
+    examples = sorted(path for path in EXAMPLES.glob("*/*") if path.is_dir())
+    need(bool(examples), "examples/ holds no example yet")
+    for example in examples:
+        report, facts = _scan_with_facts(cli, tmp_path, example)
+        jsonschema.validate(report, report_schema)
+        jsonschema.validate(facts, facts_schema)
+
+
+def test_the_corpus_scans_to_documents_matching_the_schemas(cli, tmp_path, shared_dir,
+                                                            report_schema, facts_schema):
+    report, facts = _scan_with_facts(cli, tmp_path, shared_dir / "corpus")
+    jsonschema.validate(report, report_schema)
+    jsonschema.validate(facts, facts_schema)
+    assert facts["ingress"] or facts["services"], "the corpus gave no facts at all"

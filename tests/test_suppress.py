@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from dicomguard.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, exit_code
@@ -138,3 +139,60 @@ def test_a_malformed_suppression_anywhere_in_a_scanned_file_is_an_error(tmp_path
     [error] = outcome.errors
     assert (error.file, error.line) == (str(clean), 2)
     assert "reason" in error.message
+
+
+COMPOSE = """\
+services:
+  gateway:
+    image: nginx:1.27
+    ports:
+{comment}      - "104:104"{trailing}
+      - "127.0.0.1:8042:8042"
+"""
+
+
+def _scan_compose(cli, tmp_path, comment: str = "", trailing: str = "", *args: str):
+    (tmp_path / "docker-compose.yml").write_text(
+        COMPOSE.format(comment=f"      {comment}\n" if comment else "", trailing=trailing))
+    return cli("scan", ".", *args, cwd=tmp_path)
+
+
+def test_end_to_end_a_suppressed_port_mapping_passes_the_gate(cli, tmp_path):
+    exposed = _scan_compose(cli, tmp_path, "", "", "--format", "json")
+    assert exposed.returncode == 1
+    [finding] = json.loads(exposed.stdout)["findings"]
+    assert (finding["rule_id"], finding["file"], finding["line"]) == \
+        ("DG101", "docker-compose.yml", 5)
+
+    reason = "modality VLAN only, reviewed by SecOps"
+    above = _scan_compose(cli, tmp_path, f'# dicomguard:ignore DG101 reason="{reason}"', "",
+                          "--format", "json")
+    assert above.returncode == 0, above.stdout + above.stderr
+    [finding] = json.loads(above.stdout)["findings"]
+    assert finding["suppressed"] is True and finding["suppression_reason"] == reason
+    assert json.loads(above.stdout)["summary"]["suppressed"] == 1
+
+    trailing = _scan_compose(cli, tmp_path, "", f'  # dicomguard:ignore DG101 reason="{reason}"')
+    assert trailing.returncode == 0
+    assert "no findings, 1 suppressed in 1 file" in trailing.stdout
+
+    sarif = _scan_compose(cli, tmp_path, f'# dicomguard:ignore DG101 reason="{reason}"', "",
+                          "--format", "sarif")
+    [result] = json.loads(sarif.stdout)["runs"][0]["results"]
+    assert result["suppressions"][0]["justification"] == reason
+
+
+def test_end_to_end_a_suppression_without_reason_fails_with_its_line(cli, tmp_path):
+    result = _scan_compose(cli, tmp_path, "# dicomguard:ignore DG101", "")
+    assert result.returncode == 2
+    assert "DG101" in result.stdout
+    assert "docker-compose.yml:5: suppression has no reason" in result.stdout
+
+
+def test_end_to_end_an_expired_suppression_reports_again(cli, tmp_path):
+    result = _scan_compose(
+        cli, tmp_path, '# dicomguard:ignore DG101 reason="temporary" until=2021-12-31', "")
+    assert result.returncode == 1
+    assert "DG101" in result.stdout
+    assert ("docker-compose.yml:5: suppression of DG101 expired on 2021-12-31; "
+            "the finding is reported again") in result.stdout

@@ -68,6 +68,9 @@ def _add_scan_arguments(parser: argparse.ArgumentParser) -> None:
                         help="OPA server to evaluate with (also DICOMGUARD_OPA_URL)")
     parser.add_argument("--opa-preloaded", action="store_true",
                         help="use the policies the OPA server already has (a bundle)")
+    parser.add_argument("--opa-ca-bundle", metavar="FILE",
+                        help="CA certificates that sign the https OPA server's certificate "
+                             "(the bearer token is read from DICOMGUARD_OPA_TOKEN)")
     parser.add_argument("--var-file", action="append", default=[], metavar="FILE",
                         help="Terraform variables file, as terraform -var-file (repeatable)")
     parser.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
@@ -101,6 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
     show = policy_commands.add_parser("show", help="description, remediation and references")
     show.add_argument("rule_id", metavar="ID")
     show.add_argument("-p", "--policy", action="append", default=[], metavar="DIR")
+    bundle = policy_commands.add_parser(
+        "bundle", help="write an OPA bundle of the policies and their data",
+        description="Write the built-in and --policy policies, with their data, as an OPA bundle "
+                    "that `opa run --server --bundle FILE` loads; scan with --opa-url URL "
+                    "--opa-preloaded.")
+    bundle.add_argument("-o", "--output", required=True, metavar="FILE",
+                        help="bundle to write, e.g. dicomguard-bundle.tar.gz")
+    bundle.add_argument("-p", "--policy", action="append", default=[], metavar="DIR")
     return parser
 
 
@@ -150,6 +161,9 @@ def command_scan(args: argparse.Namespace) -> int:
         args.engine or settings.get("engine", "auto"),
         opa_url=args.opa_url or settings.get("opa_url") or os.environ.get("DICOMGUARD_OPA_URL"),
         opa_preloaded=args.opa_preloaded,
+        opa_token_env=settings.get("opa_token_env"),
+        opa_ca_bundle=args.opa_ca_bundle or settings.get("opa_ca_bundle"),
+        opa_timeout=settings.get("opa_timeout"),
     )
     context = ScanContext(
         roots=list(args.paths), catalogue=catalogue, settings=settings,
@@ -208,13 +222,29 @@ def command_policies(args: argparse.Namespace) -> int:
             f"references:\n{references}\n"
         )
         return EXIT_CLEAN
+    if args.policies_command == "bundle":
+        return write_bundle(policies, Path(args.output))
     if args.policies_command == "list":
         width = max(len(rule.id) for rule in rules)
         for rule in rules:
             sys.stdout.write(
                 f"{rule.id:<{width}}  {rule.severity:<8}  {rule.category:<22}  {rule.title}\n")
         return EXIT_CLEAN
-    raise UsageError("policies needs an action: list, show ID (see dicomguard policies --help)")
+    raise UsageError("policies needs an action: list, show ID, bundle -o FILE "
+                     "(see dicomguard policies --help)")
+
+
+def write_bundle(policies: Any, output: Path) -> int:
+    from dicomguard.bundle import bundle_files, revision, write_archive
+
+    files = bundle_files(policies)
+    try:
+        write_archive(files, output)
+    except OSError as error:
+        raise UsageError(f"{output}: cannot write: {error.strerror}") from error
+    sys.stdout.write(f"wrote {output} (revision {revision(files)}, "
+                     f"{len(policies.rules)} rules)\n")
+    return EXIT_CLEAN
 
 
 def main(argv: list[str] | None = None) -> int:

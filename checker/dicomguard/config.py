@@ -49,6 +49,8 @@ def load_config(explicit: str | None, paths: list[str]) -> dict[str, Any]:
          **entry} for entry in document.get("extra_ports", [])
     ]
     document["policy_dirs"] = [str(base / d) for d in document.get("policy_dirs", [])]
+    if "opa_ca_bundle" in document:
+        document["opa_ca_bundle"] = str(base / document["opa_ca_bundle"])
     return document
 
 

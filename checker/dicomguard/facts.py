@@ -232,11 +232,14 @@ def service(
     listeners: list[dict[str, Any]] | None = None,
     tls: Any = None,
     weak_credentials: list[dict[str, str]] | None = None,
+    kind: str = "image_service",
     detail: str = "",
     suffix: str = "",
     unknown: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """A service that serves images or metadata. reach: internet, network, local, unknown."""
+    """A service that serves images or metadata. reach: internet, network, local, unknown.
+    kind: image_service (a PACS, viewer, DICOMweb), or data_store / database (a managed store
+    or database whose network endpoint is what matters: it always asks for credentials)."""
     notes = list(unknown)
     notes.extend(_unknowns([authentication, tls]))
     return {
@@ -244,6 +247,7 @@ def service(
         "origin": origin.to_json(),
         "platform": platform,
         "product": product,
+        "kind": kind,
         "reach": reach,
         "listeners": listeners or [],
         "authentication": tristate(authentication),

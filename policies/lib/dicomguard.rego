@@ -68,6 +68,14 @@ confidence_of(false) := "confirmed"
 
 confidence_of(null) := "unresolved"
 
+# Numbers in ascending order. Use it instead of sort() on numbers: regopy 1.5.2 sorts an array
+# of numbers as text (sort([104, 4242, 11112]) gives [104, 11112, 4242]).
+ascending(values) := [value |
+	some rank in numbers.range(0, count(values) - 1)
+	some value in values
+	count({other | some other in values; other < value}) == rank
+]
+
 # The label a finding gives a fact: its resource address, else file and line.
 label(fact) := fact.origin.address if fact.origin.address != ""
 

@@ -149,3 +149,91 @@ def test_the_examples_insecure_fails_and_secure_passes() -> None:
                              for finding in firewalld)
     code, report = scan_json(str(EXAMPLES / "ansible" / "secure"))
     assert (code, report["findings"], report["errors"]) == (0, [], [])
+
+
+def test_role_templates_are_read_only_as_rendered(tmp_path) -> None:
+    """Other families do not parse a role's raw Jinja templates; each deployed file is judged
+    once, as rendered, and the finding names the task."""
+    from tests.ansible.conftest import write_tree
+
+    write_tree(tmp_path, {
+        "roles/pacs/tasks/main.yml": (
+            "- name: cfg\n  template: {src: orthanc.json, dest: /etc/orthanc/orthanc.json}\n"
+            "- name: rules\n  template: {src: rules.v4, dest: /etc/iptables/rules.v4}\n"),
+        "roles/pacs/templates/orthanc.json":
+            '{\n  "RemoteAccessAllowed": true,\n'
+            '  "AuthenticationEnabled": {{ auth | default(false) | to_json }}\n}\n',
+        "roles/pacs/templates/rules.v4":
+            "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport {{ p | default(104) }} "
+            "-j ACCEPT\nCOMMIT\n",
+    })
+    code, report = scan_json(".", cwd=tmp_path)
+    assert report["errors"] == []
+    assert code == 1
+    assert {finding["rule_id"] for finding in report["findings"]} >= {"DG101", "DG301"}
+    for finding in report["findings"]:
+        assert finding["resource"].startswith(("pacs: cfg", "pacs: rules")), finding
+
+
+def test_a_host_whose_variables_change_a_deployed_config_gets_its_own_finding(project) -> None:
+    result = project({
+        "inventory/hosts.ini": "[pacs]\npacs1 orthanc_auth=True\npacs2 orthanc_auth=False\n",
+        "site.yml": "- hosts: pacs\n  roles: [pacs]\n",
+        "roles/pacs/tasks/main.yml": ROLE_TASKS,
+        "roles/pacs/defaults/main.yml": "orthanc_users: {radiology: 'Xk3!vq9#Lm2p'}\n",
+        "roles/pacs/templates/orthanc.json.j2": ORTHANC_TEMPLATE,
+    })
+    anonymous = [fact for fact in services(result) if fact["authentication"] is False]
+    assert anonymous and all("(host pacs2)" in fact["origin"]["address"] for fact in anonymous)
+
+
+def test_a_play_for_hosts_the_inventory_lacks_is_still_checked(project) -> None:
+    result = project({
+        "inventory/hosts.ini": "[web]\nweb1\n",
+        "site.yml": "- hosts: pacs\n  tasks:\n    - name: open\n"
+                    "      community.general.ufw: {rule: allow, port: '104'}\n",
+    })
+    assert ports_of(result, "open") == [[104, 104]]
+
+
+def test_an_inline_compose_definition_is_analysed(project) -> None:
+    result = project({"tasks.yml": """
+- name: Start the PACS stack
+  community.docker.docker_compose_v2:
+    project_name: pacs
+    definition:
+      services:
+        orthanc:
+          image: jodogne/orthanc
+          ports: ["8042:8042"]
+"""})
+    weak = [entry for fact in services(result) for entry in fact["weak_credentials"]]
+    assert weak, "jodogne/orthanc ships orthanc/orthanc"
+    assert all("Start the PACS stack" in fact["origin"]["address"] for fact in services(result))
+
+
+def test_copy_from_the_managed_host_is_not_read_here(project) -> None:
+    result = project({
+        "tasks.yml": "- name: restore\n  copy: {src: orthanc.json, dest: /etc/orthanc/orthanc.json,"
+                     " remote_src: true}\n",
+        "files/orthanc.json": '{"RemoteAccessAllowed": true}\n',
+    })
+    assert services(result) == []
+
+
+def test_a_deployed_file_is_read_under_the_name_it_gets_on_the_host(project) -> None:
+    """A firewalld zone is named after its file: zone.xml.j2 deployed as public.xml is the
+    public zone."""
+    result = project({
+        "roles/fw/tasks/main.yml": "- name: zone\n  ansible.builtin.template:\n"
+                                   "    src: zone.xml.j2\n"
+                                   "    dest: /etc/firewalld/zones/public.xml\n",
+        "roles/fw/templates/zone.xml.j2":
+            '<?xml version="1.0" encoding="utf-8"?>\n<zone>\n  <short>Public</short>\n'
+            '  <port protocol="tcp" port="{{ web_port | default(8042) }}"/>\n</zone>\n',
+    })
+    exposed = [fact for fact in result.facts.ingress
+               if any(peer["scope"] == "internet" for peer in fact["peers"])]
+    assert exposed and all(fact["origin"]["file"].endswith("roles/fw/templates/zone.xml.j2")
+                           and fact["origin"]["line"] == 4 for fact in exposed)
+    assert ports_of(result, "fw: zone") and [8042, 8042] in ports_of(result, "fw: zone")

@@ -40,6 +40,12 @@ def test_ansible_files_are_recognised(path: str, head: str, kind: str) -> None:
     ("tox.ini", "[tox]\nenvlist = py311\n"),
     ("notes.txt", "hosts: pacs\n"),
     ("mkdocs.yml", "- nav\n- name: x\n"),
+    ("roles/dns/files/hosts", "127.0.0.1 localhost\n"),
+    ("k8s/ingress.yaml", "apiVersion: networking.k8s.io/v1\nkind: Ingress\nspec:\n  tls:\n"
+                         "    - hosts: [pacs.example.org]\n"),
+    ("chart/values.yaml", "# values\nreplicaCount: 1\npod:\n  template:\n    x: 1\n"),
+    ("chart/templates/deploy.yaml", "apiVersion: apps/v1\nspec:\n  template:\n"
+                                    "    metadata: {{ .Values.x }}\n"),
 ])
 def test_other_files_are_left_alone(path: str, head: str) -> None:
     assert classify(Path(path), head) is None

@@ -116,3 +116,9 @@ def test_omit_drops_an_argument_and_module_defaults_apply(project) -> None:
     result = one_task(project, "ufw", "rule: allow\nport: '104'\nfrom_ip: '{{ src | "
                       "default(omit) }}'")
     assert sources_of(result) == ["any"]
+
+
+def test_the_trusted_zone_admits_everything_from_its_sources(project) -> None:
+    result = one_task(project, "firewalld", "source: 0.0.0.0/0\nzone: trusted\nstate: enabled")
+    assert ports_of(result) == [[0, 65535]]
+    assert sources_of(result) == ["0.0.0.0/0"]

@@ -73,6 +73,7 @@ def test_an_undecidable_condition_means_may_run_and_says_so(project) -> None:
     [fact] = result.facts.ingress
     assert fact["ports"] == [[104, 104]]
     assert any(note.startswith("may run") and "managed host" in note for note in fact["unknown"])
+    assert fact["origin"]["address"] == "maybe (if ansible_facts['distribution'] == 'Ubuntu')"
 
 
 def test_registered_results_and_set_fact_flow_into_later_tasks(project) -> None:
@@ -139,3 +140,60 @@ def test_extra_vars_from_the_configuration_win(tmp_path) -> None:
     code, report = scan_json(".", cwd=tmp_path)
     assert code == 1, report["errors"]
     assert [finding["rule_id"] for finding in report["findings"]] == ["DG101"]
+
+
+def test_includes_and_dependencies_that_loop_terminate(project) -> None:
+    result = project({
+        "site.yml": "- import_playbook: site.yml\n- import_playbook: site.yml\n"
+                    "- hosts: all\n  roles: [a]\n  tasks:\n"
+                    "    - include_tasks: loop.yml\n",
+        "loop.yml": "- include_tasks: loop.yml\n- include_tasks: loop.yml\n" + task("t", 104),
+        "roles/a/meta/main.yml": "dependencies: [b, b]\n",
+        "roles/a/tasks/main.yml": task("in a", 4242),
+        "roles/b/meta/main.yml": "dependencies: [a, a]\n",
+        "roles/b/tasks/main.yml": task("in b", 8042),
+    })
+    assert ports_of(result, "t") == [[104, 104]]
+    assert ports_of(result, "a: in a") == [[4242, 4242]]
+    assert ports_of(result, "b: in b") == [[8042, 8042]]
+    assert any("imports itself" in error.message for error in result.errors)
+
+
+def test_a_role_run_twice_with_different_parameters_keeps_both_results(project) -> None:
+    result = project({
+        "site.yml": "- hosts: all\n  roles:\n    - {role: fw, fw_port: 104}\n"
+                    "    - {role: fw, fw_port: 4242}\n",
+        "roles/fw/tasks/main.yml": task("open", "{{ fw_port }}"),
+    })
+    assert sorted(map(tuple, ports_of(result, "fw: open"))) == [(104, 104), (4242, 4242)]
+    assert len({fact["id"] for fact in result.facts.ingress}) == 2
+
+
+def test_prompted_variables_are_unknown(project) -> None:
+    result = project({"site.yml": "- hosts: all\n  vars_prompt:\n    - name: dicom_port\n"
+                                  "      prompt: Port?\n  tasks:\n" + _indent(
+                                      task("prompted", "{{ dicom_port }}"), 4)})
+    [fact] = result.facts.ingress
+    assert fact["ports"] is None and "vars_prompt" in " ".join(fact["unknown"])
+
+
+def test_ansible_cfg_roles_path_and_inventory(project) -> None:
+    result = project({
+        "ansible.cfg": "[defaults]\nroles_path = ./vendor/roles:./roles\n"
+                       "inventory = inventories/prod/hosts.ini\n",
+        "inventories/prod/hosts.ini": "[pacs]\npacs1 fw_port=104\n",
+        "inventories/staging/hosts.ini": "[pacs]\npacs9 fw_port=8042\n",
+        "site.yml": "- hosts: pacs\n  roles: [fw]\n",
+        "vendor/roles/fw/tasks/main.yml": task("open", "{{ fw_port }}"),
+    })
+    assert ports_of(result, "fw: open") == [[104, 104]]
+
+
+def test_play_tasks_see_the_defaults_of_the_roles_the_play_lists(project) -> None:
+    result = project({
+        "site.yml": "- hosts: all\n  roles: [pacs]\n  tasks:\n" + _indent(
+            task("after the role", "{{ pacs_port }}"), 4),
+        "roles/pacs/defaults/main.yml": "pacs_port: 4242\n",
+        "roles/pacs/tasks/main.yml": "- debug: {msg: hi}\n",
+    })
+    assert ports_of(result, "after the role") == [[4242, 4242]]

@@ -99,3 +99,22 @@ def test_conditions_that_can_be_decided(expression: object, expected: bool) -> N
 def test_a_condition_on_a_runtime_value_cannot_be_decided() -> None:
     verdict = condition("registered.rc == 0", VARIABLES)
     assert isinstance(verdict, Unknown)
+
+
+def test_hostile_expressions_do_not_exhaust_the_machine() -> None:
+    assert is_unknown(template("{{ 'x' * 10000000000 }}", VARIABLES))
+    assert is_unknown(template("{{ 2 ** 100000000 }}", VARIABLES))
+    assert is_unknown(template("{{ range(10 ** 9) | list }}", VARIABLES))
+
+
+def test_aliases_that_nest_widely_are_bounded() -> None:
+    from dicomguard.ansible.loader import load_yaml
+
+    lines = ["a: &a ['{{ port }}', '{{ port }}', '{{ port }}', '{{ port }}', '{{ port }}']"]
+    for level in range(1, 12):
+        previous = chr(ord("a") + level - 1)
+        name = chr(ord("a") + level)
+        lines.append(f"{name}: &{name} [*{previous}, *{previous}, *{previous}, *{previous}]")
+    document = load_yaml("\n".join(lines) + "\n")
+    result = template(document["l"], VARIABLES)
+    assert is_unknown(result) or "Unknown" in repr(result)

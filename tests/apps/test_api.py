@@ -49,3 +49,12 @@ def test_container_facts_from_image_environment_and_published_ports(context):
     assert result.facts.ingress[0]["peers"][0]["scope"] == "internet"
     dicom = next(fact for fact in result.facts.services if fact["id"].endswith("#dicom"))
     assert dicom["reach"] == "local"
+
+
+def test_analyse_text_errors_count_the_offset_once(context):
+    result = analyse_text("orthanc-json", "\n[1, 2]", "roles/pacs/templates/orthanc.json.j2",
+                          context, line_offset=10)
+    assert [error.line for error in result.errors] == [12]
+    result = analyse_text("orthanc-json", '{\n  "A": tru\n}', "x.json.j2", context,
+                          line_offset=10)
+    assert [error.line for error in result.errors] == [12]

@@ -115,3 +115,23 @@ def test_compose_override_publishes_what_the_base_file_describes(tmp_path):
     assert ("DG101", "docker-compose.override.yml", 4) in found
     assert [rule for rule, _, _ in found].count("DG301") == 1
     assert code == 1
+
+
+def test_a_role_file_is_reported_once_through_the_task_that_deploys_it(tmp_path):
+    role = tmp_path / "roles" / "pacs"
+    (role / "tasks").mkdir(parents=True)
+    (role / "files").mkdir()
+    (tmp_path / "site.yml").write_text("- hosts: pacs\n  roles:\n    - pacs\n")
+    (role / "tasks" / "main.yml").write_text(
+        "- name: deploy orthanc config\n"
+        "  ansible.builtin.copy:\n"
+        "    src: orthanc.json\n"
+        "    dest: /etc/orthanc/orthanc.json\n")
+    (role / "files" / "orthanc.json").write_text(
+        '{\n  "RemoteAccessAllowed": true,\n  "AuthenticationEnabled": false\n}\n')
+    _, report = scan_json(str(tmp_path))
+    unauthenticated = [finding for finding in report["findings"]
+                       if finding["rule_id"] == "DG301"]
+    assert len(unauthenticated) == 1
+    assert unauthenticated[0]["line"] == 3
+    assert "deploy orthanc config" in unauthenticated[0]["resource"]

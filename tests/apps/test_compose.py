@@ -293,3 +293,49 @@ def test_compose_format_1_is_named_in_the_error(context):
     result = analyse_text("compose", "pacs:\n  image: jodogne/orthanc\n", "docker-compose.yml",
                           context)
     assert "format 1" in result.errors[0].message
+
+
+def test_an_image_built_on_orthanc_is_read_through_its_variables(context):
+    facts = by_suffix(scan("""
+        services:
+          pacs:
+            image: registry.hospital.example/pacs:3.2
+            ports: ["8042:8042"]
+            environment:
+              ORTHANC__AUTHENTICATION_ENABLED: "false"
+    """, context))
+    assert facts["http"]["authentication"] is False
+    assert facts["http"]["reach"] == "unknown"  # RemoteAccessAllowed is in the image
+
+
+def test_a_service_of_the_wrong_shape_is_an_error_at_its_line(context):
+    result = analyse_text("compose", "services:\n  pacs:\n    image: orthancteam/orthanc\n"
+                          "    ports: 8042\n  web:\n    image: nginx\n    ports: ['104:104']\n",
+                          "compose.yaml", context)
+    assert [(error.line, error.message) for error in result.errors] == [
+        (4, "service 'pacs': 'ports' has the wrong type (int)")]
+    assert len(result.facts.ingress) == 1
+
+
+def test_an_env_file_that_cannot_be_read_makes_unset_variables_unknown(tmp_path, tree_context):
+    compose_file = tmp_path / "compose.yaml"
+    compose_file.write_text(textwrap.dedent("""
+        services:
+          pacs:
+            image: orthancteam/orthanc
+            env_file: [secrets/orthanc.env, {path: optional.env, required: false}]
+            ports: ["8042:8042"]
+            environment:
+              ORTHANC__SSL_ENABLED: "true"
+          index:
+            image: postgres
+            env_file: /etc/pacs/index.env
+            ports: ["5432:5432"]
+    """))
+    result = analyse_text("compose", compose_file.read_text(), str(compose_file), tree_context)
+    facts = by_suffix(result.facts)
+    assert facts["http"]["authentication"] is None
+    assert "secrets/orthanc.env" in " ".join(facts["http"]["unknown"])
+    assert "optional.env" not in " ".join(facts["http"]["unknown"])
+    assert facts["http"]["tls"] is True
+    assert facts["postgresql"]["authentication"] is None  # trust may be set in that file

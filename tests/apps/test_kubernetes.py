@@ -148,7 +148,7 @@ def test_orthanc_config_from_a_config_map_in_the_same_file(context):
               configMap: {name: orthanc-config}
         """)
     _, services = scan(text, context)
-    assert services["http"]["reach"] == "internet"
+    assert services["http"]["reach"] == "unknown"  # hostNetwork: the node's addresses
     assert services["http"]["weak_credentials"] == [{"user": "admin",
                                                      "reason": "a vendor default password"}]
     assert services["http"]["origin"]["line"] == 11
@@ -179,3 +179,123 @@ def test_list_documents_and_other_kinds(context):
     ingress, services = scan(text, context)
     assert [fact["ports"] for fact in ingress] == [[[11112, 11112]]]
     assert services == {}
+
+
+def test_host_port_opens_the_node(context):
+    text = DEPLOYMENT.replace("              containerPort: 4242",
+                              "              containerPort: 4242\n              hostPort: 104")
+    ingress, services = scan(text, context)
+    assert [(fact["ports"], fact["peers"][0]["scope"], fact["mechanism"]) for fact in ingress] \
+        == [([[104, 104]], "unknown", "hostPort")]
+    assert services["dicom"]["reach"] == "unknown"
+    assert services["http"]["reach"] == "network"
+
+
+def ingress(tls=True, annotations=""):
+    tls_block = "  tls:\n    - hosts: [pacs.hospital.example]\n      secretName: pacs-tls\n" \
+        if tls else ""
+    return textwrap.dedent("""\
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata:
+          name: pacs
+          namespace: imaging
+        """) + (f"  annotations: {annotations}\n" if annotations else "") + "spec:\n" + \
+        tls_block + textwrap.indent(textwrap.dedent("""\
+          rules:
+            - host: pacs.hospital.example
+              http:
+                paths:
+                  - path: /
+                    pathType: Prefix
+                    backend:
+                      service:
+                        name: pacs
+                        port:
+                          name: web
+        """), "  ")
+
+
+def test_ingress_with_tls_exposes_the_web_port_to_the_internet(context):
+    text = DEPLOYMENT + service("type: ClusterIP") + ingress()
+    facts, services = scan(text, context)
+    (exposed,) = facts
+    assert exposed["mechanism"] == "Ingress"
+    assert exposed["ports"] == [[443, 443], [8042, 8042]]
+    assert exposed["peers"][0]["scope"] == "internet"
+    http = services["http"]
+    assert http["reach"] == "internet"
+    assert http["authentication"] is False
+    assert http["listeners"][0]["reach"] == "network"  # clear text only inside the cluster
+    assert services["dicom"]["reach"] == "network"  # the Ingress forwards only the web port
+
+
+def test_ingress_without_tls_leaves_the_traffic_in_clear(context):
+    facts, services = scan(DEPLOYMENT + service("type: ClusterIP") + ingress(tls=False), context)
+    assert facts[0]["ports"] == [[80, 80], [443, 443], [8042, 8042]]
+    assert services["http"]["listeners"][0]["reach"] == "internet"
+
+
+def test_internal_or_allow_listed_ingress_is_the_network(context):
+    internal = ingress(annotations='{alb.ingress.kubernetes.io/scheme: internal}')
+    _, services = scan(DEPLOYMENT + service("type: ClusterIP") + internal, context)
+    assert services["http"]["reach"] == "network"
+    allowed = ingress(annotations='{nginx.ingress.kubernetes.io/whitelist-source-range: '
+                                  '"10.0.0.0/8, 192.168.0.0/16"}')
+    facts, services = scan(DEPLOYMENT + service("type: ClusterIP") + allowed, context)
+    assert [peer["scope"] for peer in facts[0]["peers"]] == ["private", "private"]
+    assert services["http"]["reach"] == "network"
+
+
+def test_a_resource_of_the_wrong_shape_is_an_error_and_the_others_are_read(context):
+    text = DEPLOYMENT + service("type: LoadBalancer") + textwrap.dedent("""\
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: dicom}
+        spec: [LoadBalancer, 104]
+        """)
+    result = analyse_text("kubernetes", text, "k8s/pacs.yaml", context)
+    assert len(result.errors) == 1
+    assert "unexpected structure" in result.errors[0].message
+    broken = text.splitlines().index("metadata: {name: dicom}") + 1
+    assert result.errors[0].line == broken - 2  # the resource's first line
+    assert result.facts.services
+
+
+def test_variables_from_config_maps_and_secrets_in_the_same_file(context):
+    text = DEPLOYMENT.replace(
+        "              valueFrom:\n                secretKeyRef: {name: orthanc-users, key: users}",
+        "              valueFrom:\n                secretKeyRef: {name: orthanc-users, key: users}"
+        "\n          envFrom:\n            - configMapRef: {name: orthanc-settings}") + \
+        textwrap.dedent("""\
+        ---
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: orthanc-users, namespace: imaging}
+        data:
+          users: eyJhZG1pbiI6ICJhZG1pbiJ9
+        ---
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: orthanc-settings, namespace: imaging}
+        data:
+          ORTHANC__SSL_ENABLED: "true"
+        """)
+    text = text.replace('ORTHANC__AUTHENTICATION_ENABLED\n              value: "false"',
+                        'ORTHANC__AUTHENTICATION_ENABLED\n              value: "true"')
+    _, services = scan(text, context)
+    assert services["http"]["weak_credentials"] == [{"user": "admin",
+                                                     "reason": "a vendor default password"}]
+    assert services["http"]["tls"] is True
+
+
+def test_env_from_a_source_elsewhere_makes_unset_settings_unknown(context):
+    text = DEPLOYMENT.replace(
+        "          env:\n", "          envFrom:\n            - secretRef: {name: elsewhere}\n"
+        "          env:\n")
+    _, services = scan(text, context)
+    assert services["http"]["authentication"] is False  # set explicitly in env
+    assert services["http"]["tls"] is None  # SslEnabled may come from the Secret
+    assert services["http"]["reach"] == "unknown"

@@ -207,3 +207,24 @@ def test_orthanc_json_that_cannot_be_known_makes_settings_unknown(context):
     assert facts["http"]["authentication"] is None
     assert facts["http"]["reach"] == "unknown"
     assert facts["http"]["tls"] is True  # ORTHANC__* variables still apply
+
+
+@pytest.mark.parametrize(("image", "expected"), [
+    ("jodogne/orthanc:1.12.4", ("jodogne/orthanc", "1.12.4")),
+    ("docker.io/jodogne/orthanc", ("docker.io/jodogne/orthanc", "")),
+    ("registry:5000/OrthancTeam/orthanc:25.9.0@sha256:abc", ("registry:5000/orthancteam/orthanc",
+                                                            "25.9.0")),
+    ("orthancteam/orthanc@sha256:abc", ("orthancteam/orthanc", "")),
+])
+def test_image_references(image, expected):
+    from dicomguard.apps.orthanc import image_parts
+
+    assert image_parts(image) == expected
+
+
+def test_images_are_told_apart_by_their_owner(context):
+    mirrored = compose(context, "registry.hospital.example:5000/jodogne/orthanc:1.12.4")["http"]
+    assert mirrored["weak_credentials"][0]["user"] == "orthanc"
+    own = compose(context, "hospital/orthanc-pacs:2.0")["http"]
+    assert own["authentication"] is None  # what that image sets cannot be known
+    assert own["reach"] == "unknown"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -102,6 +103,19 @@ class Lab:
             self.ns("firewall", "nft", "-j", "-f", "-", stdin=text)
         else:
             self.ns("firewall", "nft", "-f", "-", stdin=text)
+
+    def load_ufw(self, etc: Path, scratch: Path) -> None:
+        """Enable the real ufw inside the firewall namespace, with the shipped configuration
+        overlaid by the example's etc/ufw and etc/default/ufw (ufw --rootdir)."""
+        root = scratch / "ufw-root"
+        shutil.copytree("/etc/ufw", root / "etc" / "ufw")
+        shutil.copytree(Path("/lib/ufw").resolve(), root / "lib" / "ufw")
+        for source in etc.rglob("*"):
+            if source.is_file():
+                target = root / "etc" / source.relative_to(etc)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(source, target)
+        self.ns("firewall", "ufw", f"--rootdir={root}", f"--datadir={root}", "enable")
 
     def listen(self, ports: list[int]) -> None:
         for role in ("firewall", "backend"):

@@ -200,3 +200,12 @@ def test_what_the_kernel_would_refuse_is_an_error_with_its_line(text: str, line:
         iptables.parse(text, "rules.v4", 4)
     assert raised.value.line == line
     assert message in raised.value.message
+
+
+def test_container_bridges_are_not_where_the_internet_arrives() -> None:
+    text = save("-A FORWARD -d 172.17.0.2/32 ! -i docker0 -p tcp --dport 8042 -j ACCEPT",
+                nat="-A PREROUTING -i docker0 -j RETURN\n"
+                    "-A PREROUTING ! -i docker0 -p tcp --dport 8042 -j DNAT "
+                    "--to-destination 172.17.0.2:8042")
+    assert status(text, 8042) == "exposed"
+    assert status(save("-A INPUT -i br-0123456789ab -j ACCEPT")) == "closed"

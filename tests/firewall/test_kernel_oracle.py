@@ -25,6 +25,10 @@ def _prerequisites() -> None:
                                              "nftables, iproute2)")
 
 
+UFW_EXAMPLES = sorted(path.parent.parent.parent for path, kind in example_files()
+                      if kind == "ufw-rules")
+
+
 def test_the_oracle_covers_every_loadable_format() -> None:
     kinds = {kind for _, kind in ORACLE_EXAMPLES}
     assert kinds == LOADABLE
@@ -47,3 +51,32 @@ def test_checker_verdict_equals_the_kernel(path: Path, kind: str) -> None:
               for v, ok in zip(decided, reached, strict=True)}
     checker = {(v.version, v.port): v.status for v in decided}
     assert checker == kernel
+
+
+@pytest.mark.parametrize("root", UFW_EXAMPLES,
+                         ids=[str(p.relative_to(FIREWALL_EXAMPLES)) for p in UFW_EXAMPLES])
+def test_checker_verdict_equals_the_kernel_with_the_real_ufw(root: Path, tmp_path: Path) -> None:
+    _prerequisites()
+    need(shutil.which("ufw") is not None, "ufw is not installed (Debian: ufw)")
+    from dicomguard.firewall import ufw
+    from dicomguard.firewall.analyse import verdicts
+    from dicomguard.firewall.detect import classify
+    from tests.firewall.conftest import CATALOGUE
+
+    texts = {}
+    for path in (root / "etc").rglob("*"):
+        kind = classify(path, path.read_text()[:4096]) if path.is_file() else None
+        if kind in ufw.ROLES:
+            texts[ufw.ROLES[kind]] = (str(path), path.read_text(), 0)
+    found = [v for version in (4, 6) if ufw.has_rules(texts, version)
+             for v in verdicts(ufw.from_files(texts, version), CATALOGUE)]
+    decided = [v for v in found if v.status != "unresolved"]
+    assert decided
+    with lab(f"u{UFW_EXAMPLES.index(root)}") as network:
+        network.listen(sorted({v.port for v in found}))
+        network.wait_until_reachable(found[0].port)
+        network.load_ufw(root / "etc", tmp_path)
+        reached = network.probe([(v.version, v.port) for v in decided])
+    kernel = {(v.version, v.port): "exposed" if ok else "closed"
+              for v, ok in zip(decided, reached, strict=True)}
+    assert {(v.version, v.port): v.status for v in decided} == kernel

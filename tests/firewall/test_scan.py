@@ -77,3 +77,19 @@ def test_analyse_text_reuses_the_engine_with_a_line_offset() -> None:
     assert fact["path"] == "INPUT policy ACCEPT"
     broken = analyse_text("nftables", "table inet f {\n", "x.nft", context, line_offset=5)
     assert broken.errors and broken.errors[0].line == 6
+
+
+def test_facts_of_every_example_match_the_schema(tmp_path: Path) -> None:
+    import json
+    from importlib import resources
+
+    import jsonschema
+
+    dump = tmp_path / "facts.json"
+    scan_json(str(FIREWALL_EXAMPLES), "--dump-facts", str(dump))
+    schema = json.loads(resources.files("dicomguard").joinpath("schemas/facts.schema.json")
+                        .read_text())
+    document = json.loads(dump.read_text())
+    jsonschema.validate(document, schema)
+    platforms = {fact["platform"] for fact in document["ingress"]}
+    assert platforms == {"iptables", "ip6tables", "nftables", "ufw", "firewalld"}

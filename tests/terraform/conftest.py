@@ -1,14 +1,18 @@
-"""Helpers for the Terraform tests: write a tree of files, load it as the scanner does."""
+"""Helpers for the Terraform tests: write a tree of files, load it as the scanner does, or
+scan it through the whole pipeline."""
 
 from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from dicomguard.discover import discover
+from dicomguard.findings import Finding
 from dicomguard.sources import ScanContext
 from dicomguard.terraform.configuration import load
 from dicomguard.terraform.model import Configuration
@@ -55,3 +59,44 @@ def value(configuration: Callable[..., Configuration]) -> Callable[..., object]:
         return probe.body.attr("value")
 
     return evaluate
+
+
+@dataclass(slots=True)
+class Scan:
+    findings: list[Finding]
+    facts: Any
+    errors: list[Any]
+
+    def of(self, rule_id: str, confidence: str = "confirmed") -> list[Finding]:
+        return [finding for finding in self.findings
+                if finding.rule_id == rule_id and finding.confidence == confidence]
+
+    def resources(self, rule_id: str, confidence: str = "confirmed") -> set[str]:
+        return {finding.resource for finding in self.of(rule_id, confidence)}
+
+
+@pytest.fixture(scope="session")
+def _pipeline() -> tuple[Any, Any]:
+    from dicomguard.engines import make_engine
+    from dicomguard.policies import load_policies
+
+    return load_policies([]), make_engine("auto")
+
+
+@pytest.fixture
+def scan_tf(tmp_path: Path, _pipeline: tuple[Any, Any]) -> Callable[..., Scan]:
+    """Write `main.tf` (and any other files given by name) into a fresh module and scan it."""
+    from dicomguard.scan import run_scan
+    from dicomguard.sources import ScanContext
+
+    policies, engine = _pipeline
+
+    def scan(main: str = "", **files: str) -> Scan:
+        for name, text in {"main.tf": main, **files}.items():
+            if text:
+                (tmp_path / name.replace("__", ".")).write_text(textwrap.dedent(text))
+        context = ScanContext(roots=[str(tmp_path)], catalogue=policies.catalogue())
+        report = run_scan([str(tmp_path)], policies, engine, context)
+        return Scan(report.findings, report.facts, report.errors)
+
+    return scan

@@ -3,9 +3,7 @@ it, then roles and task files no playbook reached (with their own defaults and v
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 from dicomguard import facts
 from dicomguard.ansible import inventory as inventories
@@ -15,6 +13,7 @@ from dicomguard.ansible.evaluate import HostState, Runner, TaskRun, Where
 from dicomguard.ansible.inventory import Inventory
 from dicomguard.ansible.modules import adapt
 from dicomguard.ansible.variables import Scope
+from dicomguard.ansible.variants import FactVariants
 from dicomguard.discover import display_path
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, SourceFile
 from dicomguard.sources import ScanContext
@@ -26,27 +25,31 @@ PARSED_KINDS = frozenset({"playbook", "tasks", "vars", "meta"})
 def collect(files: list[SourceFile], context: ScanContext) -> CollectResult:
     result = CollectResult()
     documents = Documents(context.roots)
-    deployer = Deployer(documents, context, result)
-    seen: dict[str, dict[str, Any]] = {}
+    host_group_sizes: dict[str, int] = {}
+    variants = FactVariants(host_group_sizes)
+    deployer = Deployer(documents, context, result, variants.add)
 
     def sink(run: TaskRun) -> None:
+        variants.ran(run)
         produced = adapt(run)
         for kind in FACT_KINDS:
             for fact in getattr(produced, kind):
-                _keep(result, kind, fact, run, seen)
+                variants.add(kind, fact, run)
         deployer.handle(run)
 
     runner = Runner(documents, sink, extra_vars=dict(
-        context.settings.get("ansible_extra_vars") or {}))
+        context.settings.get("ansible_extra_vars") or {}), host_group_sizes=host_group_sizes)
     by_kind: dict[str, list[Path]] = {}
     for source in files:
         by_kind.setdefault(source.kind, []).append(Path(source.path))
     loaded_inventories = _inventories(by_kind.get("inventory", []), result)
     for playbook in by_kind.get("playbook", []):
-        for inventory in _inventories_for(playbook, loaded_inventories) or [None]:
+        configured = documents.ansible_cfg(playbook.parent).get("inventory")
+        for inventory in _inventories_for(playbook, loaded_inventories, configured) or [None]:
             runner.playbook(playbook, inventory)
     _unreached(runner, documents, by_kind)
     deployer.finish()
+    result.facts.extend(variants.facts())
     for kind in PARSED_KINDS:
         for path in by_kind.get(kind, []):
             documents.yaml(path)  # report broken files that nothing refers to
@@ -54,26 +57,6 @@ def collect(files: list[SourceFile], context: ScanContext) -> CollectResult:
     for file, line, message in dict.fromkeys(documents.notes):
         result.facts.notes.append(facts.note(Origin(file, line, line), message))
     return result
-
-
-def _keep(result: CollectResult, kind: str, fact: dict[str, Any], run: TaskRun,
-          seen: dict[str, dict[str, Any]]) -> None:
-    """The same task evaluated for several hosts gives the same fact once; a host whose
-    variables make it different gets its own fact, named after the host."""
-    body = json.dumps({key: value for key, value in fact.items() if key != "id"},
-                      sort_keys=True, default=str)
-    previous = seen.get(fact["id"])
-    if previous is not None:
-        if previous["body"] == body:
-            return
-        origin = Origin(**{**fact["origin"], "address":
-                           f"{fact['origin']['address']} (host {run.host or '?'})"})
-        fact["origin"] = origin.to_json()
-        fact["id"] = f"{fact['id']}@{run.host}"
-        if fact["id"] in seen:
-            return
-    seen[fact["id"]] = {"body": body}
-    getattr(result.facts, kind).append(fact)
 
 
 def _inventories(paths: list[Path], result: CollectResult) -> list[Inventory]:
@@ -95,8 +78,14 @@ def _inventories(paths: list[Path], result: CollectResult) -> list[Inventory]:
     return list(by_directory.values())
 
 
-def _inventories_for(playbook: Path, loaded: list[Inventory]) -> list[Inventory]:
-    """Inventories kept in the playbook's project: its directory or below it."""
+def _inventories_for(playbook: Path, loaded: list[Inventory],
+                     configured: list[Path] | None) -> list[Inventory]:
+    """The inventories ansible.cfg names, else those kept in the playbook's project: its
+    directory or below it."""
+    if configured:
+        wanted = {path.resolve() if path.is_dir() else path.resolve().parent
+                  for path in configured}
+        return [inventory for inventory in loaded if Path(inventory.directory) in wanted]
     base = playbook.parent.resolve()
     return [inventory for inventory in loaded
             if Path(inventory.directory) == base or base in Path(inventory.directory).parents]

@@ -10,6 +10,7 @@ with a note. Facts that come back point at the template (or at the task file, fo
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
@@ -20,11 +21,13 @@ from dicomguard.ansible.evaluate import TaskRun
 from dicomguard.ansible.templating import render_file
 from dicomguard.discover import display_path
 from dicomguard.facts import fact_id
+from dicomguard.facts import tristate as facts_tristate
 from dicomguard.model import CollectResult, Origin, Unknown, is_unknown
 from dicomguard.sources import ScanContext
 
 HEAD = 4096
 ORTHANC_CONFIG_DIR = "/etc/orthanc"
+ANSIBLE_KINDS = ("playbook", "tasks", "vars", "meta", "inventory", "template")
 FACT_KINDS = ("ingress", "storage", "services", "grants")
 
 
@@ -51,20 +54,27 @@ def _module(name: str) -> Any:
 
 
 class Deployer:
-    def __init__(self, documents: Documents, context: ScanContext, result: CollectResult) -> None:
+    def __init__(self, documents: Documents, context: ScanContext, result: CollectResult,
+                 keep: Callable[[str, dict[str, Any], TaskRun], None]) -> None:
         self.documents = documents
         self.context = context
         self.result = result
+        self.keep = keep  # adds a fact (kind, fact, the task that produced it) to the result
         # Orthanc configs deployed so far: dest on the managed host -> (parsed, template path)
         self.deployed: dict[str, tuple[Any, str]] = {}
         self.consumed: set[str] = set()  # templates read as mounted into a container
-        self._pending: list[tuple[str, str, dict[str, Any]]] = []  # (template, kind, fact)
+        # facts of deployed Orthanc configs, kept until it is known whether a container mounts
+        # them: (template, kind, fact, task)
+        self._pending: list[tuple[str, str, dict[str, Any], TaskRun]] = []
+        self._claimed: set[Path] | None = None  # files other families read themselves
 
     def handle(self, run: TaskRun) -> None:
         if run.module in {"template", "copy"}:
             self._deployed_file(run)
         elif run.module == "docker_container":
             self._container(run)
+        elif run.module in {"docker_compose", "docker_compose_v2"}:
+            self._inline_compose(run)
 
     # ---- template / copy ---------------------------------------------------------------------
 
@@ -82,9 +92,13 @@ class Deployer:
         src = run.args.get("src")
         if not isinstance(src, str) or (is_unknown(dest) or dest is None):
             return
+        if run.module == "copy" and facts_tristate(run.args.get("remote_src", False)) is not False:
+            return  # the source is a file on the managed host
         path = find_file(src, run.search)
         if path is None or not self.documents.inside(path):
             return
+        if run.module == "copy" and self._claimed_elsewhere(path):
+            return  # the file is read where it lies, by the family that claimed it
         raw = self.documents.text(path)
         if raw is None:
             return
@@ -97,6 +111,13 @@ class Deployer:
                                 f"{text.reason}")
             return
         self._analyse(run, text, dest, Path(str(dest)), display_path(path), 0)
+
+    def _claimed_elsewhere(self, path: Path) -> bool:
+        if self._claimed is None:
+            self._claimed = {self.documents.resolve(Path(source.path))
+                             for source in self.context.all_files
+                             if not source.kind.startswith(ANSIBLE_KINDS)}
+        return self.documents.resolve(path) in self._claimed
 
     def _content_offset(self, run: TaskRun) -> int:
         """Lines between the top of the task file and line 1 of an inline `content:`."""
@@ -129,16 +150,20 @@ class Deployer:
             self._note(run, f"{dest} is a {analyser.family} file ({kind}) that is not "
                             f"analysed when an Ansible task deploys it")
             return
-        analysed: CollectResult = module.analyse_text(kind, text, file, self.context,
+        # Some files mean something by their name (a firewalld zone is named after its file):
+        # the text is analysed under the name it gets on the host, then pointed back at `file`.
+        named = str(Path(file).with_name(dest_path.name)) if dest_path.name else file
+        analysed: CollectResult = module.analyse_text(kind, text, named, self.context,
                                                       line_offset=offset)
+        renamed = (named, file)
         if kind == "orthanc-json" and isinstance(dest, str):
             self._remember_orthanc_config(dest, text, file, offset)
             for fact_kind in keep:
                 for fact in getattr(analysed.facts, fact_kind):
-                    self._repoint(fact, run, at_task=False)
-                    self._pending.append((file, fact_kind, fact))
+                    self._repoint(fact, run, at_task=False, renamed=renamed)
+                    self._pending.append((file, fact_kind, fact, run))
             analysed.facts = type(analysed.facts)(notes=analysed.facts.notes)
-        self._adopt(run, analysed, file, keep, at_task=offset == 0 and
+        self._adopt(run, analysed, renamed, keep, at_task=offset == 0 and
                     file == run.origin.file)
 
     def _remember_orthanc_config(self, dest: str, text: str, file: str, offset: int) -> None:
@@ -152,27 +177,31 @@ class Deployer:
 
     def finish(self) -> None:
         """Deployed Orthanc configs no container mounts are judged on their own."""
-        for file, kind, fact in self._pending:
+        for file, kind, fact, run in self._pending:
             if file not in self.consumed:
-                getattr(self.result.facts, kind).append(fact)
+                self.keep(kind, fact, run)
         self._pending.clear()
 
-    def _adopt(self, run: TaskRun, analysed: CollectResult, file: str, keep: tuple[str, ...],
-               at_task: bool) -> None:
+    def _adopt(self, run: TaskRun, analysed: CollectResult, renamed: tuple[str, str],
+               keep: tuple[str, ...], at_task: bool) -> None:
         """Name the deploying task in the facts and errors found in a deployed text."""
         for error in analysed.errors:
-            self.result.errors.append(type(error)(error.file, error.line,
+            file = renamed[1] if error.file == renamed[0] else error.file
+            self.result.errors.append(type(error)(file, error.line,
                                                   f"{error.message} (deployed by task "
                                                   f"'{run.origin.address}')"))
         for kind in keep:
             for fact in getattr(analysed.facts, kind):
-                self._repoint(fact, run, at_task)
-                getattr(self.result.facts, kind).append(fact)
+                self._repoint(fact, run, at_task, renamed)
+                self.keep(kind, fact, run)
         self.result.facts.notes.extend(analysed.facts.notes)
 
     @staticmethod
-    def _repoint(fact: dict[str, Any], run: TaskRun, at_task: bool) -> None:
+    def _repoint(fact: dict[str, Any], run: TaskRun, at_task: bool,
+                 renamed: tuple[str, str]) -> None:
         origin = fact["origin"]
+        if origin.get("file") == renamed[0]:
+            origin = {**origin, "file": renamed[1]}
         inner = origin.get("address") or ""
         line = int(origin.get("line") or 1)
         end_line = int(origin.get("end_line") or line)
@@ -211,8 +240,17 @@ class Deployer:
             orthanc_files=mounted, unreadable_configs=unreadable,
             image_line=run.arg_lines.get("image", run.origin.line))
         found = containers.facts_for_container(container, self.context.catalogue)
-        self._adopt(run, found, run.origin.file, ("storage", "services", "grants"),
-                    at_task=False)
+        self._adopt(run, found, (run.origin.file, run.origin.file),
+                    ("storage", "services", "grants"), at_task=False)
+
+    def _inline_compose(self, run: TaskRun) -> None:
+        """A compose project given inline (`definition:`); a `project_src` in the scanned tree is
+        read by the application family where it lies."""
+        definition = run.args.get("definition")
+        if not isinstance(definition, dict):
+            return
+        text = json.dumps(_with_interpolations(definition), indent=2)
+        self._analyse(run, text, "compose.yaml", Path("compose.yaml"), run.origin.file, 0)
 
     def _mounted_orthanc_configs(self, run: TaskRun) -> tuple[list[Any], list[str]]:
         """Orthanc configs bind-mounted into /etc/orthanc: those an earlier task deployed are
@@ -238,6 +276,18 @@ class Deployer:
 
     def _note(self, run: TaskRun, message: str) -> None:
         self.documents.notes.append((run.origin.file, run.origin.line, message))
+
+
+def _with_interpolations(value: Any) -> Any:
+    """An unknown part of an inline compose definition becomes a compose interpolation with no
+    value, which the compose reader treats as unknown."""
+    if is_unknown(value):
+        return "${ANSIBLE_VALUE_UNKNOWN_WHEN_SCANNED}"
+    if isinstance(value, dict):
+        return {str(key): _with_interpolations(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_with_interpolations(item) for item in value]
+    return value
 
 
 def _as_list(value: Any) -> list[Any]:

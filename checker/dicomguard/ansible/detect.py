@@ -15,8 +15,9 @@ INVENTORY_NAMES = frozenset({"hosts", "inventory", "hosts.ini", "inventory.ini",
 INVENTORY_DIRECTORIES = frozenset({"inventory", "inventories"})
 
 _PLAY = re.compile(r"^-[ \t]+(?:hosts|import_playbook|ansible\.builtin\.import_playbook)[ \t]*:"
-                   r"|^[ \t]+hosts[ \t]*:", re.M)
-_LIST_ITEM_KEY = re.compile(r"^(?:-[ \t]+|[ \t]+)([A-Za-z_][\w.]*)[ \t]*:", re.M)
+                   r"|^[ \t]{2}hosts[ \t]*:", re.M)
+# A key of a top-level list item: `- key:` or indented under one (`  key:`).
+_LIST_ITEM_KEY = re.compile(r"^(?:-[ \t]+|[ \t]{2})([A-Za-z_][\w.]*)[ \t]*:", re.M)
 _INI_SECTION = re.compile(r"^\[[\w.:-]+\][ \t]*$", re.M)
 _YAML_INVENTORY = re.compile(r"^[\w.-]+:[ \t]*\n(?:[ \t]+.*\n)*?[ \t]+(?:hosts|children):", re.M)
 TASK_KEYWORDS = frozenset({
@@ -24,6 +25,12 @@ TASK_KEYWORDS = frozenset({
     "include_vars", "ansible.builtin.include_tasks", "ansible.builtin.import_tasks",
     "ansible.builtin.include_role", "ansible.builtin.import_role", "ansible.builtin.set_fact",
 })
+
+
+def is_ansible_template(path: Path) -> bool:
+    """A Jinja template Ansible renders (`*.j2`, or anything in a role's templates/): other
+    families must not read it raw; it is analysed as rendered by the task that deploys it."""
+    return path.suffix == ".j2" or _role_part(path.parts) == "templates"
 
 
 def classify(path: Path, head: str) -> str | None:
@@ -34,6 +41,8 @@ def classify(path: Path, head: str) -> str | None:
         return "template"
     if in_role in ROLE_PARTS and (suffix in YAML_SUFFIXES or suffix == ""):
         return ROLE_PARTS[in_role]
+    if in_role is not None:
+        return None  # a role's files/, library/ ...: deployed or run, not Ansible sources
     if "group_vars" in parts[:-1] or "host_vars" in parts[:-1]:
         return "vars" if suffix in YAML_SUFFIXES | {"", ".json"} else None
     if _is_inventory(path, head):
@@ -42,11 +51,23 @@ def classify(path: Path, head: str) -> str | None:
         return "template"
     if suffix not in YAML_SUFFIXES:
         return None
+    if not _starts_a_list(head):
+        return None
     if _PLAY.search(head):
         return "playbook"
-    if head.lstrip().startswith(("-", "#", "---")) and _names_a_module(head):
+    if _names_a_module(head):
         return "tasks"
     return None
+
+
+def _starts_a_list(head: str) -> bool:
+    """The document's first content line is a list item (comments and `---` aside)."""
+    for line in head.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#") or stripped == "---":
+            continue
+        return line.startswith("- ")
+    return False
 
 
 def _role_part(parts: tuple[str, ...]) -> str | None:

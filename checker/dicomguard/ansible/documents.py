@@ -22,6 +22,7 @@ class Documents:
         self._inside: dict[str, bool] = {}
         self._resolved: dict[str, Path] = {}
         self._vars: dict[str, dict[str, Any]] = {}
+        self._cfg: dict[str, dict[str, list[Path]]] = {}
         self.reached: set[Path] = set()
         self.notes: list[tuple[str, int, str]] = []  # (file, line, what could not be followed)
 
@@ -88,6 +89,35 @@ class Documents:
                 self.errors.append(ScanError(display_path(candidate), getattr(document, "line", 1),
                                              "a variables file must hold a mapping"))
         return merged
+
+
+    def ansible_cfg(self, directory: Path) -> dict[str, list[Path]]:
+        """`roles_path` and `inventory` of the ansible.cfg in a project directory, as paths."""
+        key = str(directory)
+        if key not in self._cfg:
+            self._cfg[key] = {}
+            text = self.text(directory / "ansible.cfg")
+            if text is not None:
+                self._cfg[key] = _cfg_paths(text, directory)
+        return self._cfg[key]
+
+
+def _cfg_paths(text: str, directory: Path) -> dict[str, list[Path]]:
+    import configparser
+
+    parser = configparser.RawConfigParser(strict=False, inline_comment_prefixes=(";", "#"))
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return {}
+    found: dict[str, list[Path]] = {}
+    for option in ("roles_path", "inventory"):
+        value = parser.get("defaults", option, fallback=None)
+        if value:
+            found[option] = [directory / part.strip() for part in
+                             value.replace(",", ":").split(":")
+                             if part.strip() and not part.strip().startswith(("~", "$"))]
+    return found
 
 
 def vars_candidates(path: Path) -> list[Path]:

@@ -49,8 +49,10 @@ class Where:
     role_dir: Path | None = None
     notes: tuple[str, ...] = ()
     depth: int = 0
+    stack: tuple[Path, ...] = ()  # playbooks, roles and task files being walked, outermost first
     playbook_dir: Path | None = None
     host: str = ""
+    conditions: tuple[str, ...] = ()  # short "(if ...)" labels findings carry in their name
 
 
 @dataclass(slots=True)
@@ -63,14 +65,22 @@ class HostState:
 
 class Runner:
     def __init__(self, documents: Documents, sink: Callable[[TaskRun], None],
-                 extra_vars: dict[str, Any] | None = None) -> None:
+                 extra_vars: dict[str, Any] | None = None,
+                 host_group_sizes: dict[str, int] | None = None) -> None:
         self.documents = documents
         self.sink = sink
         self.extra_vars = extra_vars or {}
+        # representative host -> how many hosts share its variables (filled as plays run)
+        self.host_group_sizes = host_group_sizes if host_group_sizes is not None else {}
 
     # ---- playbooks and plays -----------------------------------------------------------------
 
-    def playbook(self, path: Path, inventory: Inventory | None, depth: int = 0) -> None:
+    def playbook(self, path: Path, inventory: Inventory | None,
+                 stack: tuple[Path, ...] = ()) -> None:
+        resolved = self.documents.resolve(path)
+        if resolved in stack or len(stack) > DEEPEST_INCLUDE:
+            self._error(path, None, "playbook imports itself")
+            return
         document = self.documents.yaml(path)
         if document is None:
             return
@@ -83,8 +93,8 @@ class Runner:
             imported = play.get("import_playbook") or play.get("ansible.builtin.import_playbook")
             if imported:
                 target = template(imported, Variables(play.get("vars") or {}))
-                if isinstance(target, str) and depth < DEEPEST_INCLUDE:
-                    self.playbook(path.parent / target, inventory, depth + 1)
+                if isinstance(target, str):
+                    self.playbook(path.parent / target, inventory, (*stack, resolved))
                 continue
             for host, host_scope in self._host_contexts(play, path.parent, inventory):
                 self.play(play, path, host, host_scope)
@@ -100,12 +110,18 @@ class Runner:
                 ["all", *[term.strip("!&") for term in str(pattern).replace(",", ":").split(":")
                           if term.strip("!&") and term.strip() != "all"]]
             return [("", self._inventory_scope(None, playbook_dir, "", groups))]
+        hosts = inventory.hosts_matching(str(pattern))
+        if not hosts:  # the inventory may not be the one this playbook is run with
+            return self._host_contexts(play, playbook_dir, None)
         contexts: dict[tuple, tuple[str, Scope]] = {}
-        for host in inventory.hosts_matching(str(pattern)):
+        sizes: dict[str, int] = {}
+        for host in hosts:
             groups = inventory.groups_of(host)
             scope = self._inventory_scope(inventory, playbook_dir, host, groups)
             signature = tuple(repr(layer) for layer in scope.layers)
-            contexts.setdefault(signature, (host, scope))
+            representative = contexts.setdefault(signature, (host, scope))[0]
+            sizes[representative] = sizes.get(representative, 0) + 1
+        self.host_group_sizes.update(sizes)
         return list(contexts.values())
 
     def _inventory_scope(self, inventory: Inventory | None, playbook_dir: Path, host: str,
@@ -140,17 +156,34 @@ class Runner:
     def play(self, play: dict, path: Path, host: str, scope: Scope) -> None:
         state = HostState()
         scope = scope.with_layer(level.PLAY_VARS, play.get("vars") or {})
+        scope = scope.with_layer(level.PLAY_VARS, _prompted(play.get("vars_prompt")))
         scope = scope.with_layer(level.PLAY_VARS_FILES,
                                  self._vars_files(play.get("vars_files"), path.parent, scope))
         scope = self._with_host_state(scope, state, host)
         where = Where(file=path, playbook_dir=path.parent, host=host)
-        self.tasks(play.get("pre_tasks"), scope, where, state)
+        role_scope = scope
+        play_scope = self._with_roles_exposed(scope, play.get("roles"), where)
+        self.tasks(play.get("pre_tasks"), play_scope, where, state)
         for entry in play.get("roles") or []:
-            self._role_entry(entry, scope, where, state)
+            self._role_entry(entry, role_scope, where, state)
         for key in ("tasks", "post_tasks"):
-            self.tasks(play.get(key), scope, where, state)
-        handler_where = replace(where, notes=("a handler: runs only when notified",))
-        self.tasks(play.get("handlers"), scope, handler_where, state)
+            self.tasks(play.get(key), play_scope, where, state)
+        handler_where = replace(where, notes=("a handler: runs only when notified",),
+                                conditions=("when notified",))
+        self.tasks(play.get("handlers"), play_scope, handler_where, state)
+
+    def _with_roles_exposed(self, scope: Scope, entries: Any, where: Where) -> Scope:
+        """Roles listed under `roles:` are imported when the play is read: their defaults and
+        vars are visible to the play's own tasks too."""
+        for entry in entries if isinstance(entries, list) else []:
+            name = entry if isinstance(entry, str) else \
+                (entry.get("role") or entry.get("name")) if isinstance(entry, dict) else None
+            role_dir = self.find_role(name, where)
+            if role_dir is not None:
+                scope = scope.with_layer(level.ROLE_DEFAULTS, self.documents.vars_file(
+                    role_dir / "defaults" / "main")).with_layer(
+                    level.ROLE_VARS, self.documents.vars_file(role_dir / "vars" / "main"))
+        return scope
 
     def _with_host_state(self, scope: Scope, state: HostState, host: str) -> Scope:
         known = {"inventory_hostname": host, "inventory_hostname_short": host.split(".")[0]} \
@@ -185,8 +218,7 @@ class Runner:
         verdict = condition(entry["when"], self._variables(scope)) if "when" in entry else True
         if verdict is False:
             return
-        notes = where.notes + ((_may_run(verdict),) if is_unknown(verdict) else ())
-        self.role(name, scope, replace(where, notes=notes), state, params)
+        self.role(name, scope, self._noted(where, verdict, entry.get("when")), state, params)
 
     def find_role(self, name: Any, where: Where) -> Path | None:
         if not isinstance(name, str) or not name:
@@ -195,7 +227,8 @@ class Runner:
         if where.role_dir is not None:
             bases.append(where.role_dir.parent)
         if where.playbook_dir is not None:
-            bases += [where.playbook_dir / "roles", where.playbook_dir]
+            bases += [where.playbook_dir / "roles", where.playbook_dir,
+                      *self.documents.ansible_cfg(where.playbook_dir).get("roles_path", [])]
         bases.append(where.file.parent / "roles")
         for base in bases:
             candidate = base / name
@@ -211,11 +244,15 @@ class Runner:
             self._note(where.file, origin_line, f"role {name!r} is not in the scanned tree; "
                                                 f"its tasks are not checked")
             return
-        if where.depth > DEEPEST_INCLUDE:
+        if self.documents.resolve(role_dir) in where.stack or where.depth > DEEPEST_INCLUDE:
+            self._note(where.file, origin_line, f"role {name!r} depends on itself; "
+                                                "followed once")
             return
         role_scope = self.role_scope(role_dir, scope, params, vars_from, defaults_from)
         role_where = Where(file=role_dir, role=role_dir.name, role_dir=role_dir,
-                           notes=where.notes, depth=where.depth + 1,
+                           notes=where.notes, conditions=where.conditions,
+                           depth=where.depth + 1,
+                           stack=(*where.stack, self.documents.resolve(role_dir)),
                            playbook_dir=where.playbook_dir, host=where.host)
         meta = self.documents.yaml(role_dir / "meta" / "main.yml") or \
             self.documents.yaml(role_dir / "meta" / "main.yaml")
@@ -229,7 +266,8 @@ class Runner:
         if handlers is not None:
             self.task_file(handlers, role_scope, replace(
                 role_where, file=handlers,
-                notes=(*where.notes, "a handler: runs only when notified")), state)
+                notes=(*where.notes, "a handler: runs only when notified"),
+                conditions=(*where.conditions, "when notified")), state)
 
     def role_scope(self, role_dir: Path, scope: Scope, params: dict[str, Any],
                    vars_from: str = "main", defaults_from: str = "main") -> Scope:
@@ -249,6 +287,11 @@ class Runner:
     # ---- tasks -------------------------------------------------------------------------------
 
     def task_file(self, path: Path, scope: Scope, where: Where, state: HostState) -> None:
+        resolved = self.documents.resolve(path)
+        if resolved in where.stack:
+            self._note(path, 1, "task file includes itself; followed once")
+            return
+        where = replace(where, stack=(*where.stack, resolved))
         document = self.documents.yaml(path)
         if document is None:
             return
@@ -271,12 +314,14 @@ class Runner:
             verdict = self._when(task, task_scope)
             if verdict is False:
                 return
-            block_where = self._noted(where, verdict)
+            block_where = self._noted(where, verdict, task.get("when"))
             self.tasks(task.get("block"), task_scope, block_where, state)
             self.tasks(task.get("rescue"), task_scope,
                        replace(block_where, notes=(*block_where.notes,
                                                    "in a rescue section: runs when the block "
-                                                   "fails")), state)
+                                                   "fails"),
+                               conditions=(*block_where.conditions, "if the block fails")),
+                       state)
             self.tasks(task.get("always"), task_scope, block_where, state)
             return
         module = module_of(task)
@@ -286,7 +331,7 @@ class Runner:
             verdict = self._when(task, item_scope)
             if verdict is False:
                 continue
-            item_where = self._noted(where, verdict)
+            item_where = self._noted(where, verdict, task.get("when"))
             item_where = replace(item_where, notes=(*item_where.notes, *item_notes))
             self._dispatch(task, module, item_scope, item_where, state, suffix)
         if task.get("register"):
@@ -395,9 +440,11 @@ class Runner:
         return condition(task["when"], self._variables(scope))
 
     @staticmethod
-    def _noted(where: Where, verdict: bool | Unknown) -> Where:
+    def _noted(where: Where, verdict: bool | Unknown, when: Any) -> Where:
+        """A condition that cannot be decided: the tasks may run, and their findings say so."""
         if is_unknown(verdict):
-            return replace(where, notes=(*where.notes, _may_run(verdict)))
+            return replace(where, notes=(*where.notes, _may_run(verdict)),
+                           conditions=(*where.conditions, f"if {_when_text(when)}"))
         return where
 
     @staticmethod
@@ -419,6 +466,8 @@ class Runner:
             label = f"{where.role}: {label}"
         if suffix:
             label = f"{label} [{suffix}]"
+        if where.conditions:
+            label = f"{label} ({', '.join(where.conditions)})"
         return Origin(display_path(where.file), line_of(task), end_line_of(task), label)
 
     def _error(self, path: Path, line: int | None, message: str) -> None:
@@ -460,6 +509,19 @@ def _arg_lines(task: dict, module: str) -> dict[str, int]:
         lines.update({f"env.{key}": line for key, line in
                       (getattr(environment, "key_lines", {}) or {}).items()})
     return lines
+
+
+def _prompted(prompts: Any) -> dict[str, Unknown]:
+    """vars_prompt: typed in when the play starts."""
+    names = [prompt.get("name") for prompt in prompts or [] if isinstance(prompt, dict)]
+    return {name: Unknown(f"'{name}' is typed in when the play runs (vars_prompt)")
+            for name in names if isinstance(name, str)}
+
+
+def _when_text(when: Any) -> str:
+    text = " and ".join(map(str, when)) if isinstance(when, list) else str(when)
+    text = " ".join(text.split())
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _may_run(verdict: Unknown) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import shlex
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,6 +99,28 @@ class Inventory:
         return sorted(members)
 
 
+_HOST_RANGE = re.compile(r"\[(\d+):(\d+)(?::(\d+))?\]|\[([a-z]):([a-z])\]")
+LARGEST_HOST_RANGE = 10_000
+
+
+def expand_host_range(pattern: str) -> list[str]:
+    """`pacs[01:03].example.org` -> pacs01, pacs02, pacs03 (the first range; numeric keeps
+    its zero padding, alphabetic `[a:c]` too)."""
+    match = _HOST_RANGE.search(pattern)
+    if match is None:
+        return [pattern]
+    head, tail = pattern[:match.start()], pattern[match.end():]
+    if match.group(4):
+        names = [chr(code) for code in range(ord(match.group(4)), ord(match.group(5)) + 1)]
+    else:
+        start, end, step = match.group(1), match.group(2), int(match.group(3) or 1)
+        width = len(start) if start.startswith("0") else 0
+        numbers = range(int(start), int(end) + 1, max(step, 1))
+        names = [str(number).zfill(width) for number in numbers[:LARGEST_HOST_RANGE]]
+    return [host for name in names for host in expand_host_range(head + name + tail)
+            ][:LARGEST_HOST_RANGE]
+
+
 def _ini_value(text: str) -> Any:
     try:
         return ast.literal_eval(text)
@@ -136,7 +159,8 @@ def read_ini(text: str, inventory: Inventory) -> None:
             inventory.group(section).children.add(words[0])
             inventory.group(words[0])
         else:
-            inventory.add_host(words[0], section, _assignments(words[1:]))
+            for host in expand_host_range(words[0]):
+                inventory.add_host(host, section, _assignments(words[1:]))
 
 
 def read_yaml(text: str, inventory: Inventory) -> None:
@@ -153,8 +177,9 @@ def _yaml_group(name: str, body: Any, inventory: Inventory) -> None:
     group = inventory.group(name)
     if not isinstance(body, dict):
         return
-    for host, variables in (body.get("hosts") or {}).items():
-        inventory.add_host(str(host), name, dict(variables or {}))
+    for pattern, variables in (body.get("hosts") or {}).items():
+        for host in expand_host_range(str(pattern)):
+            inventory.add_host(host, name, dict(variables or {}))
     group.variables.update(body.get("vars") or {})
     for child, child_body in (body.get("children") or {}).items():
         group.children.add(str(child))

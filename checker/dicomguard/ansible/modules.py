@@ -116,9 +116,16 @@ def firewalld(run: TaskRun, result: Facts) -> None:
         for protocol, port in known:
             _ingress(run, result, mechanism=f"firewalld service {name}", protocol=protocol,
                      ports=[[port, port]], sources=sources, suffix=f"service{index}-{port}")
-    if args.get("source") is not None and args.get("port") is None and \
-            args.get("service") is None and args.get("rich_rule") is None:
-        return  # binding a source to a zone admits nothing by itself
+    binds = [("source", args.get("source")), ("interface", args.get("interface"))]
+    if str(zone).lower() == "trusted":
+        # The trusted zone accepts everything from the sources and interfaces bound to it.
+        for key, value in binds:
+            if value is not None:
+                source = value if key == "source" else Unknown(
+                    f"who reaches interface {value!r} depends on the network it is plugged into")
+                _ingress(run, result, mechanism=f"firewalld trusted zone {key}",
+                         protocol="all", ports=facts.ALL_PORTS, sources=[source],
+                         suffix=f"trusted-{key}")
 
 
 def _zone_sources(zone: Any) -> list[Any] | None:

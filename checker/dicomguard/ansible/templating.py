@@ -23,6 +23,9 @@ from dicomguard.model import Unknown, is_unknown
 OMIT = "__omit_place_holder__dicomguard__"
 VAULTED_TEXT = "<vaulted secret>"
 DEEPEST_NESTING = 40
+LARGEST_VALUE = 1_000_000  # characters or items an expression may build
+LARGEST_EXPONENT = 1_000
+LARGEST_WALK = 200_000  # values one template() call may visit (YAML aliases can nest widely)
 
 
 class UnknownTouched(Exception):
@@ -222,14 +225,30 @@ TESTS: dict[str, Any] = {
 }
 
 
+class _Sandbox(SandboxedEnvironment):
+    """The sandbox, also refusing arithmetic that would build huge values (a scanned repository
+    may be hostile: `'x' * 10**10` must not exhaust the machine)."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > LARGEST_EXPONENT:
+            raise UnknownTouched(f"exponent {right} is too large to evaluate")
+        if operator == "*":
+            for sequence, count in ((left, right), (right, left)):
+                if isinstance(sequence, str | list | tuple) and isinstance(count, int) and \
+                        len(sequence) * count > LARGEST_VALUE:
+                    raise UnknownTouched("a value too large to evaluate")
+        return super().call_binop(context, operator, left, right)
+
+
 @lru_cache(maxsize=1)
 def environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(undefined=Missing, autoescape=False, keep_trailing_newline=True,
+    env = _Sandbox(undefined=Missing, autoescape=False, keep_trailing_newline=True,
                                extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"])
     env.filters.update(FILTERS)
     env.tests.update(TESTS)
-    env.globals.update({"lookup": _lookup, "query": _lookup, "q": _lookup, "omit": OMIT,
-                        "range": range})
+    env.globals.update({"lookup": _lookup, "query": _lookup, "q": _lookup, "omit": OMIT})
     return env
 
 
@@ -334,16 +353,21 @@ def _from_jinja(value: Any) -> Any:
     return value
 
 
-def template(value: Any, variables: Mapping[str, Any], depth: int = 0) -> Any:
+def template(value: Any, variables: Mapping[str, Any], depth: int = 0,
+             budget: list[int] | None = None) -> Any:
     """Template a value as Ansible would: strings holding Jinja, recursively through lists and
     dicts. A string that is one expression keeps the expression's type. Whatever cannot be
     known becomes Unknown (nested values stay where they are)."""
     if depth > DEEPEST_NESTING:
         return Unknown("variables nest too deeply to follow")
+    budget = [LARGEST_WALK] if budget is None else budget
+    budget[0] -= 1
+    if budget[0] < 0:
+        return Unknown("a value too large to evaluate")
     if isinstance(value, dict):
-        return {key: template(item, variables, depth + 1) for key, item in value.items()}
+        return {key: template(item, variables, depth + 1, budget) for key, item in value.items()}
     if isinstance(value, list):
-        return [template(item, variables, depth + 1) for item in value]
+        return [template(item, variables, depth + 1, budget) for item in value]
     if not has_template(value):
         return value
     scope = variables if isinstance(variables, Variables) else Variables(variables)

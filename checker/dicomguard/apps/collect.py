@@ -6,8 +6,11 @@
 
 from __future__ import annotations
 
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
+from dicomguard.apps.located import STRUCTURE_ERRORS
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, SourceFile
 
 KINDS = ("orthanc-json", "compose", "kubernetes")
@@ -51,13 +54,21 @@ def _analyse(kind: str, text: str, file: str, context: Any, line_offset: int,
         line = error.line + line_offset if error.line else None
         result.errors.append(ScanError(file, line, error.message))
         return result
+    try:
+        return _facts(kind, parsed, file, context, line_offset, consumed)
+    except InputError as error:  # raised with lines of the shifted documents: already absolute
+        result.errors.append(ScanError(file, error.line or 1 + line_offset, error.message))
+    except STRUCTURE_ERRORS as error:
+        result.errors.append(ScanError(
+            file, None, f"unexpected structure, not analysed ({type(error).__name__}: {error})"))
+    return result
+
+
+def _facts(kind: str, parsed: Any, file: str, context: Any, line_offset: int,
+           consumed: set[str]) -> CollectResult:
     if kind == "orthanc-json":
-        try:
-            return _orthanc_json(parsed.shifted(line_offset), file)
-        except InputError as error:
-            result.errors.append(ScanError(file, (error.line or 1) + line_offset,
-                                           error.message))
-            return result
+        return _orthanc_json(parsed.shifted(line_offset), file)
+    result = CollectResult()
     documents = [document.shifted(line_offset) for document in parsed]
     if kind == "compose":
         from dicomguard.apps import compose
@@ -85,6 +96,16 @@ def analyse_text(kind: str, text: str, file: str, context: Any,
     return _analyse(kind, text, file, context, line_offset, set())
 
 
+def left_to_ansible(path: str) -> bool:
+    """A file in an Ansible role's files/ or templates/ is read by the Ansible family when a
+    task deploys it, with the task's variables and destination; read here too, it would be
+    reported twice."""
+    for ancestor in Path(path).parents:
+        if ancestor.name in {"files", "templates"} and (ancestor.parent / "tasks").is_dir():
+            return find_spec("dicomguard.ansible.deploy") is not None
+    return False
+
+
 def collect(files: list[SourceFile], context: Any) -> CollectResult:
     result = CollectResult()
     consumed: set[str] = set()  # Orthanc configs already read as mounted into a container
@@ -92,7 +113,8 @@ def collect(files: list[SourceFile], context: Any) -> CollectResult:
     order = {"compose": 0, "kubernetes": 1, "orthanc-json": 2}
     ordered = sorted(files, key=lambda source: order[source.kind])
     for source in ordered:
-        if source.kind == "orthanc-json" and source.path in consumed:
+        if (source.kind == "orthanc-json" and source.path in consumed) or left_to_ansible(
+                source.path):
             continue
         try:
             text = source.read_text()

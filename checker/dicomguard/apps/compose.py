@@ -239,18 +239,25 @@ def _orthanc_mounts(service: dict[str, Any], base: Path, roots: list[str], file:
     return found, unreadable, errors
 
 
-def _env_files(service: dict[str, Any], base: Path, roots: list[str]) -> dict[str, Any]:
+def _env_files(service: dict[str, Any], base: Path, roots: list[str]
+               ) -> tuple[dict[str, Any], list[str]]:
+    """Variables of the service's env_files, and the env_files that cannot be read."""
     raw = service.get("env_file")
     entries = raw if isinstance(raw, list) else [raw] if raw else []
     values: dict[str, Any] = {}
+    unknown: list[str] = []
     for entry in entries:
         path_text = entry.get("path") if isinstance(entry, dict) else entry
+        required = not isinstance(entry, dict) or entry.get("required", True) is not False
         if not isinstance(path_text, str):
+            unknown.append("an env_file whose path cannot be known")
             continue
         path = base / path_text
         if _within_roots(path, roots) and path.is_file():
             values.update(read_dotenv(path.read_text(encoding="utf-8", errors="replace")))
-    return values
+        elif required or not _within_roots(path, roots):
+            unknown.append(f"env_file {path_text}")
+    return values, unknown
 
 
 def _end_line(located: Located, path: tuple[Any, ...]) -> int:
@@ -304,6 +311,20 @@ def _merge_override(container: Container, override: Any, variables: dict[str, st
         container.ports.append(port)
 
 
+SERVICE_SHAPES = {"ports": list, "volumes": list, "environment": (dict, list),
+                  "env_file": (str, list), "image": str}
+
+
+def _shape_problem(service: Any) -> tuple[str | None, str] | None:
+    """(key, what is wrong) when a service has a shape Compose rejects."""
+    if not isinstance(service, dict):
+        return None, "is not a mapping"
+    for key, shape in SERVICE_SHAPES.items():
+        if key in service and service[key] is not None and not isinstance(service[key], shape):
+            return key, f"'{key}' has the wrong type ({type(service[key]).__name__})"
+    return None
+
+
 def compose_containers(located: Located, file: str, roots: list[str],
                        variables: dict[str, str] | None = None
                        ) -> tuple[list[Container], list[ScanError]]:
@@ -325,13 +346,15 @@ def compose_containers(located: Located, file: str, roots: list[str],
     errors: list[ScanError] = []
     for name, raw_service in document["services"].items():
         path = ("services", name)
-        if not isinstance(raw_service, dict):
-            errors.append(ScanError(file, located.line(*path),
-                                    f"service {name!r} is not a mapping"))
+        problem = _shape_problem(raw_service)
+        if problem:
+            key, message = problem
+            where = located.line(*path, key) if key else located.line(*path)
+            errors.append(ScanError(file, where, f"service {name!r}: {message}"))
             continue
         service = interpolate(raw_service, variables)
         origin = Origin(file, located.line(*path), _end_line(located, path), f"services.{name}")
-        environment = dict(_env_files(service, base, roots))
+        environment, unknown_environment = _env_files(service, base, roots)
         from_service, env_lines = _environment(service.get("environment"), located,
                                                (*path, "environment"))
         environment.update(from_service)
@@ -348,7 +371,7 @@ def compose_containers(located: Located, file: str, roots: list[str],
             environment=environment, origin=origin, platform="compose", env_lines=env_lines,
             ports=ports, host_network=service.get("network_mode") == "host",
             orthanc_files=mounted, unreadable_configs=unreadable,
-            image_line=located.line(*path, "image"),
+            image_line=located.line(*path, "image"), unknown_environment=unknown_environment,
             ports_only=role == "override" and name in partner,
         )
         if role == "base" and name in partner:

@@ -17,6 +17,7 @@ from dicomguard.apps.located import Located
 from dicomguard.apps.orthanc import (
     OrthancConfig,
     image_config,
+    image_parts,
     orthanc_facts,
     settings_from_environment,
     settings_from_json,
@@ -62,7 +63,13 @@ class Container:
     orthanc_files: list[tuple[Located, str]] = field(default_factory=list)
     unreadable_configs: list[str] = field(default_factory=list)
     image_line: int = 0  # where the image is named, for what the image itself brings
+    # Sources of variables dicomguard cannot read (a missing env_file, an envFrom Secret kept
+    # elsewhere): any variable not set explicitly may come from them.
+    unknown_environment: list[str] = field(default_factory=list)
     ports_only: bool = False  # a compose override of a service its base file describes
+    # Ports the outside reaches only through a TLS-terminating proxy (a Kubernetes Ingress):
+    # their clear-text leg stays inside the cluster network.
+    tls_fronted: set[int] = field(default_factory=set)
 
     def image_origin(self) -> Origin:
         line = self.image_line or self.origin.line
@@ -118,6 +125,13 @@ def reach_of(container: Container, port: Any, listens_everywhere: bool) -> str:
     return widest_reach(reaches) if reaches else container.unpublished_reach
 
 
+def transport_reach(container: Container, port: Any, reach: str) -> str:
+    """Who can read a listener's unencrypted traffic."""
+    if reach == "internet" and port in container.tls_fronted:
+        return "network"
+    return reach
+
+
 def published_ingress(container: Container, catalogue_ports: set[int]) -> list[dict[str, Any]]:
     facts = []
     for published in container.ports:
@@ -146,15 +160,6 @@ def published_ingress(container: Container, catalogue_ports: set[int]) -> list[d
     return facts
 
 
-def _image_parts(image: str) -> tuple[str, str]:
-    last = image.split("/")[-1]
-    if ":" in last:
-        repository, _, tag = image.rpartition(":")
-    else:
-        repository, tag = image, ""
-    return repository.split("@")[0].lower(), tag
-
-
 def _line_of(container: Container, *names: str) -> int:
     for name in names:
         if name in container.env_lines:
@@ -179,15 +184,17 @@ def _orthanc(container: Container, config: OrthancConfig, result: CollectResult)
     environment = settings_from_environment(
         container.environment, container.origin.file, container.env_lines,
         container.origin.line)
-    if environment.unknown_sources:
-        config.settings.clear()
-    config.unreadable.extend([*container.unreadable_configs, *environment.unknown_sources])
+    if environment.unknown_sources or container.unknown_environment:
+        config.settings.clear()  # any of these could be overridden from a source not read
+    config.unreadable.extend([*container.unreadable_configs, *environment.unknown_sources,
+                              *container.unknown_environment])
     config.layer(environment.settings)
     result.errors.extend(ScanError(container.origin.file, problem.line, problem.message)
                          for problem in environment.problems)
     result.facts.services.extend(orthanc_facts(
         config, container.origin, platform=container.platform,
-        reach_of=lambda port, everywhere: reach_of(container, port, everywhere)))
+        reach_of=lambda port, everywhere: reach_of(container, port, everywhere),
+        transport_reach=lambda port, reach: transport_reach(container, port, reach)))
 
 
 def _dcm4chee_arc(container: Container, tag: str, result: CollectResult) -> None:
@@ -198,8 +205,9 @@ def _dcm4chee_arc(container: Container, tag: str, result: CollectResult) -> None
         authentication = Unknown(f"image tag {tag!r} cannot be known")
     else:
         authentication = "secure" in tag
-    listeners = [listener(port, protocol, tls=tls, reach=reach_of(container, port, True),
-                          name=f"dcm4chee-arc {protocol}")
+    listeners = [listener(port, protocol, tls=tls, name=f"dcm4chee-arc {protocol}",
+                          reach=transport_reach(container, port,
+                                                reach_of(container, port, True)))
                  for port, protocol, tls in DCM4CHEE_LISTENERS]
     password = _password(container, "WILDFLY_ADMIN_PASSWORD", None)
     users = {} if password is None else {
@@ -233,7 +241,7 @@ def _credential_service(container: Container, product: str, suffix: str,
 
 def _postgres(container: Container) -> dict[str, Any] | None:
     environment = container.environment
-    method = environment.get("POSTGRES_HOST_AUTH_METHOD")
+    method = _password(container, "POSTGRES_HOST_AUTH_METHOD", None)
     authentication: Any = True
     if is_unknown(method):
         authentication = Unknown(f"POSTGRES_HOST_AUTH_METHOD cannot be known: {method.reason}")
@@ -330,11 +338,14 @@ def _keycloak(container: Container, repository: str) -> dict[str, Any] | None:
 
 
 def _password(container: Container, key: str, default: str | None) -> Any:
-    """A password variable, its image default, or Unknown when read from a file (*_FILE)."""
+    """A variable, its image default, or Unknown when read from a file (*_FILE) or possibly
+    set by a source of variables dicomguard cannot read."""
     if key in container.environment:
         return container.environment[key]
     if f"{key}_FILE" in container.environment:
         return Unknown(f"{key} is read from a file")
+    if container.unknown_environment:
+        return Unknown(f"{key} may be set by {', '.join(container.unknown_environment)}")
     return default
 
 
@@ -347,14 +358,17 @@ def facts_for_container(container: Container, catalogue: list[dict[str, Any]]) -
     if container.ports_only:
         return result
     image = container.image
+    configures_orthanc = any(name.startswith("ORTHANC__") or name == "ORTHANC_JSON"
+                             for name in container.environment)
     if is_unknown(image) or not isinstance(image, str):
-        if any(name.startswith("ORTHANC__") or name == "ORTHANC_JSON"
-               for name in container.environment):
+        if configures_orthanc:
             _orthanc(container, OrthancConfig(unreadable=["the image"]), result)
         return result
-    repository, tag = _image_parts(image)
+    repository, tag = image_parts(image)
     name = repository.split("/")[-1]
     orthanc = image_config(image, container.image_origin())
+    if orthanc is None and configures_orthanc:  # an image built on an Orthanc image
+        orthanc = OrthancConfig(unreadable=[f"the image {image}"])
     found: dict[str, Any] | None = None
     if orthanc is not None:
         _orthanc(container, orthanc, result)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from dicomguard.ansible.detect import is_ansible_template
+
 COMPOSE_NAME = re.compile(r"^(docker-)?compose([.-][\w.-]+)?\.ya?ml$", re.IGNORECASE)
 COMPOSE_CONTENT = re.compile(
     r"^services:[ \t]*\r?\n(?:[ \t]*(?:#.*)?\r?\n)*[ \t]+[\w.-]+:[ \t]*\r?\n"
@@ -12,7 +14,7 @@ COMPOSE_CONTENT = re.compile(
     re.MULTILINE)
 KUBERNETES_KIND = re.compile(
     r"^kind:[ \t]*(Deployment|StatefulSet|DaemonSet|ReplicaSet|Pod|Job|CronJob|Service|"
-    r"ConfigMap|List)\b", re.MULTILINE)
+    r"ConfigMap|Ingress|List)\b", re.MULTILINE)
 # Keys only Orthanc uses: a generic "SslEnabled" or "AuthenticationEnabled" is not enough.
 ORTHANC_KEYS = re.compile(
     r'"(RemoteAccessAllowed|RegisteredUsers|DicomAet|DicomModalities|OrthancPeers|'
@@ -22,6 +24,8 @@ YAML_SUFFIXES = (".yml", ".yaml")
 
 def classify(path: Path, head: str) -> str | None:
     name = path.name
+    if is_ansible_template(path):
+        return None  # read as rendered, by the Ansible task that deploys it
     lowered = name.lower()
     if lowered.endswith(".json"):
         if lowered == "orthanc.json" or ORTHANC_KEYS.search(head):

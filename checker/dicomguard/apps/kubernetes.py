@@ -1,13 +1,15 @@
-"""Kubernetes manifests: Services that expose catalogue ports (LoadBalancer, NodePort,
-externalIPs) and the containers of PACS images behind them."""
+"""Kubernetes manifests: Services and Ingresses that expose PACS ports (LoadBalancer,
+NodePort, externalIPs, hostPort, Ingress backends) and the containers of PACS images behind
+them."""
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from typing import Any
 
 from dicomguard.apps.containers import Container, facts_for_container
-from dicomguard.apps.located import Located
+from dicomguard.apps.located import STRUCTURE_ERRORS, Located
 from dicomguard.facts import ingress, peer, source_scope, widest_reach
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, Unknown
 
@@ -26,6 +28,8 @@ INTERNAL_LOAD_BALANCER = {
 }
 NODE_PORT_PATH = "a NodePort listens on every node's addresses; whether those face the " \
                  "internet is decided outside the manifest"
+HOST_PORT_PATH = "a hostPort or hostNetwork pod listens on its node's addresses; whether " \
+                 "those face the internet is decided outside the manifest"
 ORTHANC_CONFIG_DIR = "/etc/orthanc"
 
 
@@ -38,11 +42,11 @@ class Resource:
 
     @property
     def name(self) -> str:
-        return str((self.body.get("metadata") or {}).get("name", "unnamed"))
+        return str(_dig(self.body, "metadata", "name") or "unnamed")
 
     @property
     def namespace(self) -> str:
-        return str((self.body.get("metadata") or {}).get("namespace") or "default")
+        return str(_dig(self.body, "metadata", "namespace") or "default")
 
     def line(self, *path: Any) -> int:
         return self.located.line(*self.path, *path)
@@ -142,18 +146,39 @@ def _pod(resource: Resource) -> tuple[Resource, tuple[str, ...], dict[str, Any],
     return resource, template_path, labels if isinstance(labels, dict) else {}, pod
 
 
+def _host_ports(container: dict[str, Any], resource: Resource, path: tuple[Any, ...],
+                file: str) -> list[tuple[Any, dict[str, Any]]]:
+    """(containerPort, ingress fact) for ports with a hostPort: open on the node's addresses."""
+    facts = []
+    for index, entry in enumerate(container.get("ports") or []):
+        if not isinstance(entry, dict) or not isinstance(entry.get("hostPort"), int):
+            continue
+        line = resource.line(*path, "ports", index)
+        fact = ingress(
+            Origin(file, line, line, resource.address()), platform="kubernetes",
+            mechanism="hostPort", protocol=entry.get("protocol") or "tcp",
+            ports=[[entry["hostPort"], entry["hostPort"]]],
+            peers=[peer(Unknown(HOST_PORT_PATH))], path=HOST_PORT_PATH, suffix=f"hostport{line}")
+        facts.append((entry.get("containerPort"), fact))
+    return facts
+
+
 def _selects(service: Resource, labels: dict[str, Any], namespace: str) -> bool:
     selector = _dig(service.body, "spec", "selector")
     return (isinstance(selector, dict) and bool(selector) and service.namespace == namespace
             and all(labels.get(key) == value for key, value in selector.items()))
 
 
-def _target_ports(service: Resource, container: dict[str, Any]) -> list[int]:
+def _target_ports(service: Resource, container: dict[str, Any],
+                  only: set[Any] | None = None) -> list[int]:
+    """Container ports a Service forwards to (only: the Service ports by number or name)."""
     named = {entry.get("name"): entry.get("containerPort")
              for entry in container.get("ports") or [] if isinstance(entry, dict)}
     targets = []
     for entry in _dig(service.body, "spec", "ports") or []:
         if not isinstance(entry, dict):
+            continue
+        if only is not None and not only & {entry.get("port"), entry.get("name")}:
             continue
         target = entry.get("targetPort", entry.get("port"))
         target = named.get(target, target) if isinstance(target, str) else target
@@ -162,28 +187,84 @@ def _target_ports(service: Resource, container: dict[str, Any]) -> list[int]:
     return targets
 
 
-def _environment(container: dict[str, Any], resource: Resource, path: tuple[Any, ...]
-                 ) -> tuple[dict[str, Any], dict[str, int]]:
+def _key_values(resource: Resource) -> dict[str, Any]:
+    """The keys of a ConfigMap (data) or Secret (base64 data, plain stringData)."""
     values: dict[str, Any] = {}
-    lines: dict[str, int] = {}
+    data = resource.body.get("data")
+    for key, value in (data.items() if isinstance(data, dict) else ()):
+        if resource.kind == "Secret":
+            try:
+                values[str(key)] = base64.b64decode(str(value), validate=True).decode("utf-8")
+            except (ValueError, UnicodeDecodeError):
+                values[str(key)] = Unknown(f"Secret {resource.name} key {key} is not readable")
+        else:
+            values[str(key)] = value
+    string_data = resource.body.get("stringData")
+    if resource.kind == "Secret" and isinstance(string_data, dict):
+        values.update({str(key): value for key, value in string_data.items()})
+    return values
+
+
+@dataclass(slots=True)
+class Environment:
+    values: dict[str, Any]
+    lines: dict[str, int]
+    unknown_sources: list[str]
+
+
+def _environment(container: dict[str, Any], resource: Resource, path: tuple[Any, ...],
+                 stores: dict[tuple[str, str, str], Resource]) -> Environment:
+    """A container's variables: envFrom first, env over it, references resolved through
+    ConfigMaps and Secrets in the same file."""
+    found = Environment({}, {}, [])
+    for index, source in enumerate(container.get("envFrom") or []):
+        if not isinstance(source, dict):
+            continue
+        for kind, key in (("ConfigMap", "configMapRef"), ("Secret", "secretRef")):
+            if isinstance(source.get(key), dict):
+                store = stores.get((kind, resource.namespace, str(source[key].get("name"))))
+                if store is None:
+                    found.unknown_sources.append(
+                        f"envFrom {kind} {source[key].get('name')}")
+                    continue
+                prefix = str(source.get("prefix") or "")
+                for name, value in _key_values(store).items():
+                    found.values[prefix + name] = value
+                    found.lines[prefix + name] = resource.line(*path, "envFrom", index)
     for index, entry in enumerate(container.get("env") or []):
         if not isinstance(entry, dict) or "name" not in entry:
             continue
         name = str(entry["name"])
         if "value" in entry:
-            values[name] = "" if entry["value"] is None else entry["value"]
+            found.values[name] = "" if entry["value"] is None else entry["value"]
         else:
-            values[name] = Unknown(f"{name} comes from a Secret or ConfigMap reference")
-        lines[name] = resource.line(*path, "env", index)
-    return values, lines
+            found.values[name] = _reference(entry.get("valueFrom"), resource, stores, name)
+        found.lines[name] = resource.line(*path, "env", index)
+    return found
 
 
-def _config_maps(resources: list[Resource]) -> dict[tuple[str, str], Resource]:
-    return {(item.namespace, item.name): item for item in resources if item.kind == "ConfigMap"}
+def _reference(value_from: Any, resource: Resource,
+               stores: dict[tuple[str, str, str], Resource], name: str) -> Any:
+    for kind, key in (("ConfigMap", "configMapKeyRef"), ("Secret", "secretKeyRef")):
+        reference = value_from.get(key) if isinstance(value_from, dict) else None
+        if isinstance(reference, dict):
+            store = stores.get((kind, resource.namespace, str(reference.get("name"))))
+            if store is not None:
+                values = _key_values(store)
+                if str(reference.get("key")) in values:
+                    return values[str(reference.get("key"))]
+            return Unknown(f"{name} comes from {kind} {reference.get('name')}, not in this file")
+    return Unknown(f"{name} comes from a reference resolved only in the cluster")
+
+
+def _stores(resources: list[Resource]) -> dict[tuple[str, str, str], Resource]:
+    """ConfigMaps and Secrets of the file by (kind, namespace, name)."""
+    return {(item.kind, item.namespace, item.name): item for item in resources
+            if item.kind in {"ConfigMap", "Secret"}}
 
 
 def _mounted_orthanc(pod: dict[str, Any], container: dict[str, Any], resource: Resource,
-                     config_maps: dict[tuple[str, str], Resource], file: str
+                     stores: dict[tuple[str, str, str], Resource], file: str
                      ) -> tuple[list[tuple[Located, str]], list[str], list[ScanError]]:
     """Orthanc configs from ConfigMaps in the same file mounted into /etc/orthanc."""
     from dicomguard.apps import jsonc
@@ -200,8 +281,8 @@ def _mounted_orthanc(pod: dict[str, Any], container: dict[str, Any], resource: R
         if not target.startswith(ORTHANC_CONFIG_DIR):
             continue
         volume = volumes.get(mount.get("name")) or {}
-        map_name = _dig(volume, "configMap", "name")
-        config_map = config_maps.get((resource.namespace, str(map_name)))
+        config_map = stores.get(("ConfigMap", resource.namespace,
+                                 str(_dig(volume, "configMap", "name"))))
         if config_map is None:
             unreadable.append(f"volume {mount.get('name')!r} mounted at {target}")
             continue
@@ -216,54 +297,178 @@ def _mounted_orthanc(pod: dict[str, Any], container: dict[str, Any], resource: R
     return found, unreadable, errors
 
 
+@dataclass(slots=True)
+class Exposure:
+    """Reach a Service (directly, or as an Ingress backend) gives the pods it selects."""
+
+    service: Resource
+    reach: str
+    service_ports: set[Any] | None = None  # only these Service ports (number or name); None: all
+    tls_fronted: bool = False  # the outside leg ends in TLS at an Ingress
+
+
+def _named_ports(service: Resource, pods: list[Any]) -> dict[str, int]:
+    """containerPort by name, in the containers a Service selects."""
+    return {str(entry["name"]): entry["containerPort"]
+            for workload, _, labels, pod in pods if _selects(service, labels, workload.namespace)
+            for container in pod.get("containers") or [] if isinstance(container, dict)
+            for entry in container.get("ports") or []
+            if isinstance(entry, dict) and "name" in entry
+            and isinstance(entry.get("containerPort"), int)}
+
+
+def _ingress_backends(ingress_resource: Resource) -> list[tuple[str, Any]]:
+    """(Service name, Service port number or name) of every backend of an Ingress."""
+    spec = ingress_resource.body.get("spec") or {}
+    backends = [spec.get("defaultBackend") or spec.get("backend")]
+    for rule in spec.get("rules") or []:
+        for path in _dig(rule, "http", "paths") or []:
+            if isinstance(path, dict):
+                backends.append(path.get("backend"))
+    found = []
+    for backend in backends:
+        if not isinstance(backend, dict):
+            continue
+        if isinstance(backend.get("service"), dict):  # networking.k8s.io/v1
+            port = backend["service"].get("port") or {}
+            found.append((str(backend["service"].get("name")),
+                          port.get("number", port.get("name"))))
+        elif "serviceName" in backend:  # extensions/v1beta1
+            found.append((str(backend["serviceName"]), backend.get("servicePort")))
+    return found
+
+
+def _ingress_peers(ingress_resource: Resource) -> tuple[list[dict[str, Any]], str]:
+    annotations = _dig(ingress_resource.body, "metadata", "annotations") or {}
+    if any(str(value).lower() == "internal" for key, value in annotations.items()
+           if key.endswith(("/scheme", "/load-balancer-type"))):
+        return [peer("the VPC (internal load balancer)", tag=True)], "network"
+    allowed = annotations.get("nginx.ingress.kubernetes.io/whitelist-source-range") or \
+        annotations.get("nginx.ingress.kubernetes.io/allowlist-source-range")
+    if isinstance(allowed, str) and allowed.strip():
+        ranges = [item.strip() for item in allowed.split(",") if item.strip()]
+        scopes = {source_scope(item) for item in ranges}
+        reach = "internet" if scopes & {"internet", "public"} else (
+            "unknown" if "unknown" in scopes else "network")
+        return [peer(item) for item in ranges], reach
+    return [peer("0.0.0.0/0")], "internet"
+
+
+def _ingress_exposures(ingress_resource: Resource, services: dict[tuple[str, str], Resource],
+                       pods: list[Any], catalogue_ports: set[int], file: str
+                       ) -> tuple[dict[str, Any], list[Exposure]]:
+    peers, reach = _ingress_peers(ingress_resource)
+    tls = bool(_dig(ingress_resource.body, "spec", "tls"))
+    exposures = []
+    ports: list[Any] = [[443, 443]] if tls else [[80, 80], [443, 443]]
+    for name, port in _ingress_backends(ingress_resource):
+        service = services.get((ingress_resource.namespace, name))
+        if service is None:
+            continue
+        exposures.append(Exposure(service, reach, {port}, tls))
+        named = _named_ports(service, pods)
+        for entry in _dig(service.body, "spec", "ports") or []:
+            if isinstance(entry, dict) and port in (entry.get("port"), entry.get("name")):
+                target = entry.get("targetPort", entry.get("port"))
+                target = named.get(target) if isinstance(target, str) else target
+                if isinstance(target, int) and target in catalogue_ports:
+                    ports.append([target, target])
+    line = ingress_resource.line()
+    fact = ingress(
+        Origin(file, line, _end_line(ingress_resource), ingress_resource.address()),
+        platform="kubernetes", mechanism="Ingress", protocol="tcp", ports=ports, peers=peers,
+        path="an ingress controller forwards HTTP" + (" after TLS" if tls else "") +
+             " to the Service", suffix="ingress")
+    return fact, exposures
+
+
+def _end_line(resource: Resource) -> int:
+    depth = len(resource.path)
+    return max((line for key, line in resource.located.lines.items()
+                if key[:depth] == resource.path), default=resource.line())
+
+
+def _exposures(resources: list[Resource], pods: list[Any], catalogue_ports: set[int],
+               file: str, result: CollectResult) -> list[Exposure]:
+    exposures: list[Exposure] = []
+    services = {(item.namespace, item.name): item for item in resources if item.kind == "Service"}
+    for item in resources:
+        try:
+            if item.kind == "Service":
+                facts, reach = _service_exposure(item, catalogue_ports, file,
+                                                 _named_ports(item, pods))
+                result.facts.ingress.extend(facts)
+                if reach is not None:
+                    exposures.append(Exposure(item, reach))
+            elif item.kind == "Ingress":
+                fact, found = _ingress_exposures(item, services, pods, catalogue_ports, file)
+                result.facts.ingress.append(fact)
+                exposures.extend(found)
+        except STRUCTURE_ERRORS as error:
+            result.errors.append(ScanError(file, item.line(), f"{item.address()}: unexpected "
+                                           f"structure, not analysed ({error})"))
+    return exposures
+
+
 def analyse(documents: list[Located], file: str, context: Any) -> CollectResult:
     result = CollectResult()
     resources = _resources(documents)
     catalogue_ports = {int(entry["port"]) for entry in context.catalogue if "port" in entry}
-    exposures: list[tuple[Resource, str]] = []
     pods = [pod for pod in map(_pod, resources) if pod is not None]
-    for resource in resources:
-        if resource.kind == "Service":
-            named_ports = {
-                str(entry["name"]): entry["containerPort"]
-                for workload, _, labels, pod in pods if _selects(resource, labels,
-                                                                 workload.namespace)
-                for container in pod.get("containers") or [] if isinstance(container, dict)
-                for entry in container.get("ports") or []
-                if isinstance(entry, dict) and "name" in entry
-                and isinstance(entry.get("containerPort"), int)}
-            facts, reach = _service_exposure(resource, catalogue_ports, file, named_ports)
-            result.facts.ingress.extend(facts)
-            if reach is not None:
-                exposures.append((resource, reach))
-    config_maps = _config_maps(resources)
+    exposures = _exposures(resources, pods, catalogue_ports, file, result)
+    stores = _stores(resources)
     for resource, template_path, labels, pod in pods:
-        for index, container in enumerate(pod.get("containers") or []):
-            if not isinstance(container, dict):
-                continue
-            path = (*template_path, "spec", "containers", index)
-            environment, env_lines = _environment(container, resource, path)
-            port_reach: dict[int, str] = {}
-            for service, reach in exposures:
-                if _selects(service, labels, resource.namespace):
-                    for target in _target_ports(service, container):
-                        port_reach[target] = widest_reach([port_reach.get(target, "local"),
-                                                           reach])
-            mounted, unreadable, errors = _mounted_orthanc(pod, container, resource,
-                                                           config_maps, file)
-            result.errors.extend(errors)
-            name = container.get("name", index)
-            line = resource.line(*path)
-            image = container.get("image")
-            found = facts_for_container(Container(
-                image=image if isinstance(image, str) else Unknown("the image is not given"),
-                environment=environment,
-                origin=Origin(file, line, line, f"{resource.address()}.containers.{name}"),
-                platform="kubernetes", env_lines=env_lines, host_network=pod.get(
-                    "hostNetwork") is True, port_reach=port_reach, unpublished_reach="network",
-                orthanc_files=mounted, unreadable_configs=unreadable,
-                image_line=resource.line(*path, "image"),
-            ), context.catalogue)
-            result.facts.extend(found.facts)
-            result.errors.extend(found.errors)
+        try:
+            _workload(resource, template_path, labels, pod, exposures, stores, file, context,
+                      result)
+        except STRUCTURE_ERRORS as error:
+            result.errors.append(ScanError(file, resource.line(), f"{resource.address()}: "
+                                           f"unexpected structure, not analysed ({error})"))
     return result
+
+
+def _workload(resource: Resource, template_path: tuple[str, ...], labels: dict[str, Any],
+              pod: dict[str, Any], exposures: list[Exposure],
+              stores: dict[tuple[str, str, str], Resource], file: str, context: Any,
+              result: CollectResult) -> None:
+    """Facts of every container of one workload's pod template."""
+    for index, container in enumerate(pod.get("containers") or []):
+        if not isinstance(container, dict):
+            continue
+        path = (*template_path, "spec", "containers", index)
+        environment = _environment(container, resource, path, stores)
+        port_reach: dict[int, str] = {}
+        in_clear: set[int] = set()  # reached from outside without TLS in front
+        fronted: set[int] = set()
+        for exposure in exposures:
+            if not _selects(exposure.service, labels, resource.namespace):
+                continue
+            for target in _target_ports(exposure.service, container,
+                                        exposure.service_ports):
+                port_reach[target] = widest_reach([port_reach.get(target, "local"),
+                                                   exposure.reach])
+                (fronted if exposure.tls_fronted else in_clear).add(target)
+        for container_port, fact in _host_ports(container, resource, path, file):
+            result.facts.ingress.append(fact)
+            if isinstance(container_port, int):
+                port_reach[container_port] = widest_reach(
+                    [port_reach.get(container_port, "local"), "unknown"])
+                in_clear.add(container_port)
+        mounted, unreadable, errors = _mounted_orthanc(pod, container, resource,
+                                                       stores, file)
+        result.errors.extend(errors)
+        name = container.get("name", index)
+        line = resource.line(*path)
+        image = container.get("image")
+        found = facts_for_container(Container(
+            image=image if isinstance(image, str) else Unknown("the image is not given"),
+            environment=environment.values,
+            origin=Origin(file, line, line, f"{resource.address()}.containers.{name}"),
+            platform="kubernetes", env_lines=environment.lines, port_reach=port_reach,
+            unknown_environment=environment.unknown_sources,
+            unpublished_reach="unknown" if pod.get("hostNetwork") is True else "network",
+            orthanc_files=mounted, unreadable_configs=unreadable,
+            image_line=resource.line(*path, "image"), tls_fronted=fronted - in_clear,
+        ), context.catalogue)
+        result.facts.extend(found.facts)
+        result.errors.extend(found.errors)

@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 Path = tuple[Any, ...]
+# What reading a document of a shape its format forbids (a string where a mapping belongs)
+# raises when a front end did not check for it: the file or resource is then reported as an
+# error, never silently skipped.
+STRUCTURE_ERRORS = (AttributeError, TypeError, KeyError, IndexError, ValueError)
 
 
 @dataclass(slots=True)

@@ -151,19 +151,32 @@ def _version(text: str) -> tuple[int, ...] | None:
     return tuple(int(part) for part in match.groups("0")) if match else None
 
 
+def image_parts(image: str) -> tuple[str, str]:
+    """(repository in lower case, tag) of an image reference; a digest is dropped."""
+    reference = image.split("@")[0]
+    last = reference.split("/")[-1]
+    repository, tag = (reference.rpartition(":")[0], reference.rpartition(":")[2]) \
+        if ":" in last else (reference, "")
+    return repository.lower(), tag
+
+
 def image_config(image: str, origin: Origin) -> OrthancConfig | None:
     """What an Orthanc image brings before any file or variable: None for other images."""
-    repository, _, tag = image.rpartition(":") if ":" in image.split("/")[-1] else (image, "", "")
-    name = repository.lower()
-    if "orthanc" not in name.split("/")[-1]:
+    name, tag = image_parts(image)
+    parts = name.split("/")
+    if "orthanc" not in parts[-1]:
         return None
+    owner = parts[-2] if len(parts) >= 2 else ""
+    if owner not in {"jodogne", "orthancteam", "osimis"}:
+        # An image of someone's own making: what it brings cannot be known.
+        return OrthancConfig(unreadable=[f"the image {image}"])
     config = OrthancConfig()
     source = f"default of image {image}"
 
     def default(key: str, value: Any) -> None:
         config.settings[key] = Setting(value, origin.file, origin.line, source)
 
-    if name.startswith(("jodogne/", "docker.io/jodogne/")):
+    if owner == "jodogne":
         # The image's /etc/orthanc/orthanc.json: remote access on, the orthanc/orthanc account.
         default("RemoteAccessAllowed", True)
         default("AuthenticationEnabled", True)
@@ -250,12 +263,16 @@ def orthanc_facts(
     *,
     platform: str,
     reach_of: Any,
+    transport_reach: Any = None,
 ) -> list[dict[str, Any]]:
     """Service facts for Orthanc's HTTP server and DICOM server.
 
     reach_of(port, listens_everywhere) gives who can reach a port Orthanc listens on;
     listens_everywhere is False when Orthanc itself only accepts local connections.
+    transport_reach(port, reach) gives who can read that port's clear text (a TLS proxy in
+    front narrows it); by default the same as reach.
     """
+    transport = transport_reach or (lambda port, reach: reach)
     facts: list[dict[str, Any]] = []
     access = http_access(config)
     if tristate(config.get("HttpServerEnabled")) is not False:
@@ -272,7 +289,8 @@ def orthanc_facts(
             product="Orthanc REST API and WebDAV" if webdav else "Orthanc REST API",
             reach=reach,
             authentication=access.authentication,
-            listeners=[listener(http_port, "http", tls=tls, reach=reach, name="Orthanc HTTP")],
+            listeners=[listener(http_port, "http", tls=tls, reach=transport(http_port, reach),
+                                name="Orthanc HTTP")],
             tls=tls,
             weak_credentials=access.weak,
             detail="; ".join(access.notes),
@@ -280,12 +298,12 @@ def orthanc_facts(
             unknown=access.notes if is_unknown(access.authentication) else (),
         ))
     if tristate(config.get("DicomServerEnabled")) is not False:
-        facts.append(_dicom_fact(config, origin, platform, reach_of))
+        facts.append(_dicom_fact(config, origin, platform, reach_of, transport))
     return facts
 
 
 def _dicom_fact(config: OrthancConfig, origin: Origin, platform: str,
-                reach_of: Any) -> dict[str, Any]:
+                reach_of: Any, transport: Any) -> dict[str, Any]:
     port = config.get("DicomPort")
     reach = reach_of(port, True)  # the DICOM server ignores RemoteAccessAllowed
     anyone_retrieves = [op for op, key in ANONYMOUS_RETRIEVAL
@@ -321,8 +339,8 @@ def _dicom_fact(config: OrthancConfig, origin: Origin, platform: str,
         product=product,
         reach=reach,
         authentication=authentication,
-        listeners=[listener(port, "dicom", tls=tls, reach=reach, name="Orthanc DICOM",
-                            anonymous=anonymous)],
+        listeners=[listener(port, "dicom", tls=tls, reach=transport(port, reach),
+                            name="Orthanc DICOM", anonymous=anonymous)],
         tls=tls,
         detail="; ".join(detail),
         suffix="dicom",

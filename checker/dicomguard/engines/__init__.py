@@ -36,10 +36,57 @@ def deny_sets(packages: Any, prefix: str = "") -> dict[str, list[Any]]:
     return result
 
 
+NO_ENGINE_MESSAGE = (
+    "no policy engine available: the embedded engine needs regopy (pip install regopy; wheels "
+    "for Linux x86_64 and Windows), the opa engine needs the opa binary on PATH or in "
+    "DICOMGUARD_OPA_BINARY (https://www.openpolicyagent.org/docs/#running-opa), or an OPA "
+    "server given with --opa-url"
+)
+
+
 def make_engine(name: str, **options: Any) -> Engine:
-    """The engine a user asked for; heavy clients are imported only when chosen."""
-    if name in {"auto", "embedded"}:
+    """The engine a user asked for; heavy clients are imported only when chosen.
+
+    `auto` is an OPA server when a URL is configured, else the embedded engine when regopy
+    imports, else a local opa binary.
+    """
+    opa_url = options.get("opa_url")
+    if name == "embedded":
         from dicomguard.engines.embedded import EmbeddedEngine
 
         return EmbeddedEngine()
+    if name == "opa" or (name == "auto" and opa_url):
+        return _opa_engine(**options)
+    if name == "auto":
+        from dicomguard.engines.embedded import EmbeddedEngine
+
+        try:
+            return EmbeddedEngine()
+        except EngineError:
+            from dicomguard.engines.opa_local import LocalOpaEngine, find_opa_binary
+
+            binary = find_opa_binary()
+            if binary is None:
+                raise EngineError(NO_ENGINE_MESSAGE) from None
+            return LocalOpaEngine(binary)
     raise EngineError(f"unknown engine {name!r}")
+
+
+def _opa_engine(opa_url: str | None = None, opa_preloaded: bool = False,
+                opa_token_env: str | None = None, opa_ca_bundle: str | None = None,
+                opa_timeout: float | None = None) -> Engine:
+    if not opa_url:
+        if opa_preloaded:
+            raise EngineError("--opa-preloaded needs an OPA server: give --opa-url")
+        from dicomguard.engines.opa_local import LocalOpaEngine
+
+        return LocalOpaEngine()
+    from dicomguard.engines.opa_server import (
+        DEFAULT_TIMEOUT_SECONDS,
+        TOKEN_VARIABLE,
+        OpaServerEngine,
+    )
+
+    return OpaServerEngine(opa_url, preloaded=opa_preloaded,
+                           token_variable=opa_token_env or TOKEN_VARIABLE,
+                           ca_bundle=opa_ca_bundle, timeout=opa_timeout or DEFAULT_TIMEOUT_SECONDS)

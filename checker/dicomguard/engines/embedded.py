@@ -55,7 +55,17 @@ class EmbeddedEngine:
         self._regopy = _import_regopy()
 
     def interpreter(self, policies: PolicySet) -> Any:
+        from dicomguard.engines.portability import unsupported_calls
+
         interpreter = self._regopy.Interpreter()
+        unsupported = unsupported_calls(policies.modules, interpreter.is_builtin)
+        if unsupported:
+            raise EngineError(
+                "the embedded engine (regopy) does not implement built-ins these policies call, "
+                "so their rules would silently match nothing:\n  " + "\n  ".join(unsupported)
+                + "\nuse --engine opa (a local opa binary, or an OPA server with --opa-url), "
+                "or rewrite the rule on facts fields (address arithmetic is already done: "
+                "peer.scope)")
         for path, source in policies.modules.items():
             try:
                 interpreter.add_module(path, source)

@@ -8,6 +8,8 @@ admits the rest of the internet, while `-s 203.0.113.0/24 -j ACCEPT` admits only
 from __future__ import annotations
 
 import ipaddress
+import re
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
 Span = tuple[tuple[int, int], ...]
@@ -32,10 +34,31 @@ def everything(version: int) -> Span:
     return ((0, (1 << BITS[version]) - 1),)
 
 
+IPV4_CIDR = re.compile(r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:/(\d{1,2}))?$")
+
+
+def _ipv4_span(text: str) -> Span | None:
+    """The common case, without ipaddress: a.b.c.d or a.b.c.d/n."""
+    found = IPV4_CIDR.match(text)
+    if found is None:
+        return None
+    *octets, prefix_text = found.groups()
+    values = [int(octet) for octet in octets]
+    prefix = 32 if prefix_text is None else int(prefix_text)
+    if max(values) > 255 or prefix > 32 or any(len(o) > 1 and o[0] == "0" for o in octets):
+        return None
+    address = (values[0] << 24) | (values[1] << 16) | (values[2] << 8) | values[3]
+    host_bits = (1 << (32 - prefix)) - 1
+    low = address & ~host_bits
+    return ((low, low | host_bits),)
+
+
 def network_span(text: str, version: int) -> Span | None:
     """The span of one address, CIDR or a-b range; None when it is not of that IP version or
     not an address at all."""
     text = text.strip()
+    if version == 4 and (fast := _ipv4_span(text)) is not None:
+        return fast
     try:
         if "-" in text:
             low_text, high_text = text.split("-", 1)
@@ -51,10 +74,28 @@ def network_span(text: str, version: int) -> Span | None:
     return ((int(network.network_address), int(network.broadcast_address)),)
 
 
-def union(*spans: Span) -> Span:
-    pieces = sorted(piece for span in spans for piece in span)
+def _overlapping(span: Span, low: int, high: int, slack: int = 0) -> tuple[int, int]:
+    """Indices i, j such that span[i:j] are the pieces within `slack` of [low, high]."""
+    first = bisect_left(span, low - slack, key=_high)
+    last = bisect_right(span, high + slack, key=_low)
+    return first, last
+
+
+def _low(piece: tuple[int, int]) -> int:
+    return piece[0]
+
+
+def _high(piece: tuple[int, int]) -> int:
+    return piece[1]
+
+
+# Beyond this many pieces to add or remove, a linear sweep beats editing a span piece by piece.
+PIECEWISE_LIMIT = 8
+
+
+def _sweep_union(spans: tuple[Span, ...]) -> Span:
     merged: list[tuple[int, int]] = []
-    for low, high in pieces:
+    for low, high in sorted(piece for span in spans for piece in span):
         if merged and low <= merged[-1][1] + 1:
             if high > merged[-1][1]:
                 merged[-1] = (merged[-1][0], high)
@@ -63,36 +104,69 @@ def union(*spans: Span) -> Span:
     return tuple(merged)
 
 
-def intersect(left: Span, right: Span) -> Span:
+def _sweep_subtract(left: Span, right: Span) -> Span:
     result = []
-    i = j = 0
-    while i < len(left) and j < len(right):
-        low = max(left[i][0], right[j][0])
-        high = min(left[i][1], right[j][1])
-        if low <= high:
-            result.append((low, high))
-        if left[i][1] < right[j][1]:
-            i += 1
-        else:
-            j += 1
+    index = 0
+    for low, high in left:
+        start = low
+        while index < len(right) and right[index][1] < start:
+            index += 1
+        cursor = index
+        while cursor < len(right) and right[cursor][0] <= high:
+            cut_low, cut_high = right[cursor]
+            if cut_low > start:
+                result.append((start, cut_low - 1))
+            start = max(start, cut_high + 1)
+            cursor += 1
+        if start <= high:
+            result.append((start, high))
+    return tuple(result)
+
+
+def union(*spans: Span) -> Span:
+    sizes = sorted(len(span) for span in spans)
+    if sum(sizes[:-1]) > PIECEWISE_LIMIT * 8:
+        return _sweep_union(spans)
+    result: Span = ()
+    for span in sorted(spans, key=len, reverse=True):
+        if not result:
+            result = span
+            continue
+        for low, high in span:
+            first, last = _overlapping(result, low, high, slack=1)
+            if first < last:
+                low = min(low, result[first][0])
+                high = max(high, result[last - 1][1])
+            result = (*result[:first], (low, high), *result[last:])
+    return result
+
+
+def intersect(left: Span, right: Span) -> Span:
+    if len(left) < len(right):
+        left, right = right, left
+    result = []
+    for low, high in right:
+        first, last = _overlapping(left, low, high)
+        for piece_low, piece_high in left[first:last]:
+            result.append((max(low, piece_low), min(high, piece_high)))
     return tuple(result)
 
 
 def subtract(left: Span, right: Span) -> Span:
-    result = []
-    for low, high in left:
-        start = low
-        for cut_low, cut_high in right:
-            if cut_high < start or cut_low > high:
-                continue
-            if cut_low > start:
-                result.append((start, cut_low - 1))
-            start = max(start, cut_high + 1)
-            if start > high:
-                break
-        if start <= high:
-            result.append((start, high))
-    return tuple(result)
+    if len(right) > PIECEWISE_LIMIT:
+        return _sweep_subtract(left, right)
+    result = left
+    for low, high in right:
+        first, last = _overlapping(result, low, high)
+        if first == last:
+            continue
+        kept = []
+        if result[first][0] < low:
+            kept.append((result[first][0], low - 1))
+        if result[last - 1][1] > high:
+            kept.append((high + 1, result[last - 1][1]))
+        result = (*result[:first], *kept, *result[last:])
+    return result
 
 
 def size(span: Span) -> int:

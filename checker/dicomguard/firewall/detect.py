@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from dicomguard.ansible.detect import is_ansible_template
+
 IPTABLES_TABLE = re.compile(r"^\*(filter|nat|mangle|raw|security)\s*$", re.MULTILINE)
 IPTABLES_LINE = re.compile(r"^(:\S+ \S+|(\[\d+:\d+\] )?-[AI] \S+)", re.MULTILINE)
 IPV6_HINT = re.compile(r"(-[sd] !? ?[0-9a-fA-F]*:[0-9a-fA-F:]*[/\s])|icmpv6|ipv6-icmp|icmp6")
@@ -27,6 +29,8 @@ IPTABLES_NAMES = frozenset({"rules.v4", "rules.v6", "iptables.rules", "ip6tables
 
 def classify(path: Path, head: str) -> str | None:
     name = path.name
+    if is_ansible_template(path):
+        return None  # read as rendered, by the Ansible task that deploys it
     if name in UFW_FILES and ":ufw" in head and IPTABLES_TABLE.search(head):
         return UFW_FILES[name]
     if name == "ufw" and path.parent.name == "default" and "DEFAULT_INPUT_POLICY" in head:

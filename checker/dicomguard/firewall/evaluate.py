@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from dicomguard.firewall import addresses
 from dicomguard.firewall.addresses import Span
-from dicomguard.firewall.netfilter import Chain, Probe, Rule, Ruleset, Target
+from dicomguard.firewall.netfilter import Chain, Probe, Rule, Ruleset, Source, Target
 
 MAX_DEPTH = 64
 
@@ -97,6 +97,40 @@ def merge(flows: list[Flow]) -> list[Flow]:
     return [Flow(span, reasons) for reasons, span in by_reasons.items()]
 
 
+DENYING = frozenset({"drop", "reject"})
+
+
+def coalesced(chain: Chain) -> list[Rule]:
+    """The chain's rules with runs of denying rules that differ only in their source address
+    (block lists of thousands of addresses) merged into one rule per run. A denied packet is
+    never reported, so which rule of the run denied it does not matter."""
+    if chain.coalesced is None:
+        runs: list[list[Rule]] = []
+        for rule in chain.rules:
+            if runs and _same_but_source(runs[-1][0], rule):
+                runs[-1].append(rule)
+            else:
+                runs.append([rule])
+        chain.coalesced = [run[0] if len(run) == 1 else _merged(run) for run in runs]
+    return chain.coalesced
+
+
+def _same_but_source(first: Rule, rule: Rule) -> bool:
+    return (first.target.kind in DENYING and rule.target.kind == first.target.kind
+            and len(first.source) == len(rule.source) == 1
+            and not first.source[0].negated and not rule.source[0].negated
+            and first.source[0].spans.keys() == rule.source[0].spans.keys()
+            and first.static == rule.static and first.choice == rule.choice)
+
+
+def _merged(run: list[Rule]) -> Rule:
+    first = run[0]
+    spans = {version: addresses.union(*(rule.source[0].spans[version] for rule in run))
+             for version in first.source[0].spans}
+    return Rule(first.file, first.line, first.number,
+                [*first.static, *first.choice, Source(spans)], first.target)
+
+
 class Walker:
     def __init__(self, ruleset: Ruleset, probe: Probe) -> None:
         self.ruleset = ruleset
@@ -161,7 +195,7 @@ class Walker:
         endings: list[Ending] = []
         returned: list[Flow] = []
         live = flows
-        for rule in chain.rules:
+        for rule in coalesced(chain):
             if not live:
                 break
             target = rule.target
@@ -303,7 +337,8 @@ def _translated(ruleset: Ruleset, ending: Ending, version: int, protocol: str,
     probe = Probe(version, protocol, new_port, hook, None if local else target.address or None,
                   natted=True)
     nat_step = ending.decision.path
-    where = f"{target.address}:{new_port}" if target.address else f"port {new_port}"
+    host = f"[{target.address}]" if ":" in target.address else target.address
+    where = f"{host}:{new_port}" if target.address else f"port {new_port}"
     result = []
     for flow, decision in _hook(ruleset, hook, probe, [(ending.flow, ending.decision)])[0]:
         assert decision is not None

@@ -10,12 +10,16 @@ Matches answer for a probe packet: a NEW connection from an internet address to 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from dicomguard.firewall import addresses
 from dicomguard.firewall.addresses import Span
 
-LOOPBACK_INTERFACES = frozenset({"lo"})
+# Interfaces the internet never arrives on: loopback, and the bridges Docker, Podman, libvirt,
+# LXC/LXD and CNI create for local containers and VMs under these names.
+LOCAL_INTERFACE = re.compile(r"^(lo|docker0|docker_gwbridge|br-[0-9a-f]{12}|virbr\d+|podman\d+|"
+                             r"cni\d+|lxcbr\d+|lxdbr\d+)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +155,7 @@ class Interface(Match):
     negated: bool = False
 
     def test(self, probe: Probe) -> Static:
-        if self.direction == "in" and all(name in LOOPBACK_INTERFACES for name in self.names):
+        if self.direction == "in" and all(LOCAL_INTERFACE.match(name) for name in self.names):
             return self.negated
         flag = "iif" if self.direction == "in" else "oif"
         names = ", ".join(self.names)
@@ -265,6 +269,7 @@ class Chain:
     versions: frozenset[int] = frozenset({4, 6})
     nat: bool = False
     rules: list[Rule] = field(default_factory=list)
+    coalesced: list[Rule] | None = None  # rules as evaluate.py walks them, built on first use
 
 
 @dataclass(slots=True)

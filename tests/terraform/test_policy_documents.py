@@ -1,0 +1,61 @@
+"""Which bucket policy statements are public, as S3 Block Public Access defines it
+(docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dicomguard.model import Unknown, is_unknown
+from dicomguard.terraform.adapters.policy_documents import public_statements
+
+
+def statement(condition: dict | None = None, **fields: object) -> dict:
+    entry = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", **fields}
+    if condition is not None:
+        entry["Condition"] = condition
+    return {"Statement": [entry]}
+
+
+@pytest.mark.parametrize(("condition", "public"), [
+    (None, True),
+    ({"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}, False),
+    ({"IpAddress": {"aws:SourceIp": ["0.0.0.0/0"]}}, True),
+    ({"NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}}, True),
+    ({"StringEquals": {"aws:SourceVpce": "vpce-0a1b"}}, False),
+    ({"StringEquals": {"aws:VpceAccount": "111122223333"}}, False),
+    ({"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}, False),
+    ({"StringLike": {"aws:PrincipalOrgID": "o-*"}}, True),
+    ({"ArnLike": {"aws:SourceArn": "arn:aws:cloudtrail:*:111122223333:trail/*"}}, False),
+    ({"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::*"}}, True),
+    ({"ArnNotEquals": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/x"}}, True),
+    ({"Bool": {"aws:SecureTransport": "true"}}, True),
+], ids=["none", "ip-range", "ip-world", "not-ip", "vpce", "vpce-account", "org", "org-wildcard",
+        "arn-account", "arn-any-account", "arn-not-equals", "tls-only"])
+def test_conditions(condition, public):
+    assert bool(public_statements(statement(condition))) is public
+
+
+@pytest.mark.parametrize(("principal", "public"), [
+    ("*", True),
+    ({"AWS": "*"}, True),
+    ({"AWS": ["arn:aws:iam::1:root", "*"]}, True),
+    ({"AWS": "arn:aws:iam::111122223333:root"}, False),
+    ({"Service": "logging.s3.amazonaws.com"}, False),
+])
+def test_principals(principal, public):
+    assert bool(public_statements(statement(Principal=principal))) is public
+
+
+def test_deny_statements_and_not_principal():
+    assert public_statements(statement(Effect="Deny")) == []
+    document = {"Statement": [{"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::1:root"},
+                               "Action": "s3:*"}]}
+    [(who, access)] = public_statements(document)
+    assert who.startswith("everyone except")
+    assert access == "read and write"
+
+
+def test_unknown_parts_are_never_public_or_safe_by_guess():
+    assert is_unknown(public_statements(Unknown("policy from a module output")))
+    assert is_unknown(public_statements(statement(Principal={"AWS": Unknown("var.reader")})))
+    assert is_unknown(public_statements(statement(Unknown("var.condition"))))
