@@ -55,6 +55,8 @@ def every_rule_firing() -> dict[str, Any]:
                                listener(2762, "dicom", tls=True, reach="network")]),
             service(at(100, "local"), platform="compose", product="Orthanc", reach="local",
                     authentication=False),
+            service(at(105, "aws_db_instance.index"), platform="aws", product="RDS",
+                    reach="internet", authentication=True, kind="database"),
         ],
         grants=[
             grant(at(110, "aws_s3_bucket_acl.public"), platform="aws", resource="archive",
