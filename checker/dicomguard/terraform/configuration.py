@@ -146,7 +146,7 @@ def _module_variants(directory: Path, bodies: list[tuple[SourceFile, SyntaxBlock
 
 def _module_source(directory: Path, bodies: list[tuple[SourceFile, SyntaxBlock]],
                    notes: list[dict[str, Any]]) -> ModuleSource:
-    module = ModuleSource(str(directory), directory, {}, {}, {}, [], [], [])
+    module = ModuleSource(directory, {}, {}, {}, [], [], [])
     declared: dict[tuple[str, ...], SyntaxBlock] = {}
     ordered = sorted(bodies, key=lambda item: (_is_override(item[0].path), item[0].path))
     for source, body in ordered:

@@ -29,8 +29,7 @@ SINGLE = None  # the instance key of a resource or module without count or for_e
 class ModuleSource:
     """The blocks of one module directory, from all its files."""
 
-    directory: str
-    absolute: Path
+    absolute: Path  # the directory, resolved
     variables: dict[str, SyntaxBlock]
     locals: dict[str, tuple[SyntaxAttribute, str]]  # with the file that sets each
     outputs: dict[str, SyntaxBlock]
