@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dicomguard.model import Origin, ScanError, Unknown
-from dicomguard.terraform.expressions import Scope, evaluate
+from dicomguard.terraform.expressions import Scope, evaluate, iteration
 from dicomguard.terraform.model import Attribute, Block, Reference, Resource
 from dicomguard.terraform.syntax import SyntaxAttribute, SyntaxBlock
 from dicomguard.terraform.types import convert
@@ -349,16 +349,14 @@ class ModuleInstance:
         collection = self.evaluate(for_each, dynamic.file, scope)
         if isinstance(collection, Unknown):
             items: list[tuple[Any, Any]] = [(collection, collection)]
-        elif isinstance(collection, dict):
-            items = [(key, collection[key]) for key in sorted(collection)]
-        elif isinstance(collection, list):
-            items = list(enumerate(collection))
-        elif collection is None:
-            items = []
         else:
-            self.session.error(dynamic.file, for_each.line,
-                               "a dynamic block's for_each needs a collection")
-            items = [(Unknown("bad for_each"), Unknown("bad for_each"))]
+            try:
+                items = iteration(collection)
+            except EvaluationError as error:
+                self.session.note(Origin(dynamic.file, for_each.line, for_each.end_line, ""),
+                                  f"dynamic {label!r} cannot be expanded: {error.message}")
+                reason = Unknown(f"the for_each of dynamic {label!r} is not a collection")
+                items = [(reason, reason)]
         blocks = []
         for key, value in items:
             inner = scope.child({iterator: {"key": key, "value": value}},
