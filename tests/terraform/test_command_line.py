@@ -68,3 +68,21 @@ def test_a_syntax_error_exits_2_and_names_file_and_line(tmp_path: Path) -> None:
     assert error["file"].endswith("main.tf") and "other" not in error["file"]
     assert error["line"] == 8
     assert exposures(report) == [("aws_security_group.pacs", "confirmed")]
+
+
+def test_every_environment_calling_a_module_is_checked(tmp_path: Path) -> None:
+    """Two roots call one module: the staging root's safe values must not hide prod's."""
+    module = tmp_path / "modules" / "pacs"
+    module.mkdir(parents=True)
+    (module / "main.tf").write_text(MODULE.replace('  default = "10.0.0.0/8"\n', ""))
+    for environment, cidr in [("a-staging", "10.0.0.0/8"), ("b-prod", "0.0.0.0/0")]:
+        root = tmp_path / "envs" / environment
+        root.mkdir(parents=True)
+        (root / "main.tf").write_text(
+            f'module "pacs" {{\n  source     = "../../modules/pacs"\n'
+            f'  dicom_cidr = "{cidr}"\n}}\n')
+    code, report = scan_json(str(tmp_path))
+    [(resource, confidence)] = exposures(report)
+    assert confidence == "confirmed"
+    assert resource.endswith("envs/b-prod: module.pacs.aws_security_group.pacs")
+    assert code == 1

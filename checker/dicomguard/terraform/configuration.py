@@ -64,10 +64,13 @@ def _load(files: list[SourceFile], context: ScanContext) -> Configuration:
     session = Session(loader.resolve, lambda root: FileAccess(root, confinement),
                       configuration.errors, configuration.notes)
     loader.session = session
-    for directory in _root_directories(modules):
+    roots = _root_directories(modules)
+    shown = {directory: parent for parent, directory in directories.items()}
+    for directory in roots:
+        qualifier = f"{shown.get(directory) or '.'}: " if len(roots) > 1 else ""
         for module in variants[directory]:
             inputs = root_inputs(module, variable_files.get(directory, []), context, session)
-            root = ModuleInstance(module, session, inputs=inputs)
+            root = ModuleInstance(module, session, inputs=inputs, qualifier=qualifier)
             configuration.resources.extend(root.resources())
     return configuration
 
@@ -253,7 +256,7 @@ class _ModuleResolver:
     def resolve(self, caller: ModuleInstance, block: SyntaxBlock) -> ModuleSource | None:
         assert self.session is not None
         name = block.labels[0]
-        address = f"{caller.address + '.' if caller.address else ''}module.{name}"
+        address = f"{caller.call_prefix()}module.{name}"
         origin = Origin(block.file, block.line, block.end_line, address)
         if caller.depth >= DEEPEST_MODULE_NESTING:
             self.session.note(origin, f"{address}: modules nest too deeply; not followed")

@@ -79,10 +79,14 @@ class ModuleInstance:
     def __init__(self, source: ModuleSource, session: Session, *, address: str = "",
                  inputs: dict[str, Callable[[], Any]] | None = None,
                  root: ModuleInstance | None = None, call_path: tuple[str, ...] = (),
-                 depth: int = 0, speculative: bool = False) -> None:
+                 depth: int = 0, speculative: bool = False, qualifier: str = "") -> None:
         self.source = source
         self.session = session
         self.address = address
+        # For a root module when several roots are loaded: prefixed to its modules' addresses
+        # ("envs/prod: module.pacs..."), since one module called from two roots would otherwise
+        # give two resources the same address, file and line.
+        self.qualifier = qualifier
         self.inputs = inputs or {}
         self.root = root or self
         self.call_path = call_path
@@ -243,6 +247,10 @@ class ModuleInstance:
 
     def _prefix(self) -> str:
         return f"{self.address}." if self.address else ""
+
+    def call_prefix(self) -> str:
+        """What the address of a module this module calls starts with."""
+        return f"{self.address}." if self.address else self.qualifier
 
     # Instances: count and for_each
 
@@ -532,7 +540,7 @@ class ModuleCall(Lazy):
         self.parent = parent
         self.block = block
         self.name = block.labels[0]
-        self.base = f"{parent._prefix()}module.{self.name}"
+        self.base = f"{parent.call_prefix()}module.{self.name}"
         self._instances: dict[Any, ModuleInstance] | None = None
         self._keys: list[Any] | Unknown = []
 
