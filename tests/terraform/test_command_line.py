@@ -86,3 +86,17 @@ def test_every_environment_calling_a_module_is_checked(tmp_path: Path) -> None:
     assert confidence == "confirmed"
     assert resource.endswith("envs/b-prod: module.pacs.aws_security_group.pacs")
     assert code == 1
+
+
+def test_an_env_directory_of_terraform_is_scanned_and_a_virtualenv_is_not(
+        tmp_path: Path) -> None:
+    """env/prod is a common Terraform layout; a virtualenv (pyvenv.cfg) of any name is not."""
+    insecure = MODULE.replace("10.0.0.0/8", "0.0.0.0/0")
+    (tmp_path / "env" / "prod").mkdir(parents=True)
+    (tmp_path / "env" / "prod" / "main.tf").write_text(insecure)
+    (tmp_path / "tools" / "lib").mkdir(parents=True)
+    (tmp_path / "tools" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (tmp_path / "tools" / "lib" / "main.tf").write_text(insecure)
+    code, report = scan_json(str(tmp_path))
+    assert code == 1
+    assert {finding["file"].split("/")[-3] for finding in report["findings"]} == {"env"}
