@@ -55,6 +55,12 @@ def every_rule_firing() -> dict[str, Any]:
                                listener(2762, "dicom", tls=True, reach="network")]),
             service(at(100, "local"), platform="compose", product="Orthanc", reach="local",
                     authentication=False),
+            service(at(130, "aws_db_instance.index"), platform="aws", product="postgres",
+                    reach="internet", authentication=True, kind="database"),
+            service(at(140, "azurerm_healthcare_dicom_service.dicom"), platform="azure",
+                    product="Azure Health Data Services DICOM", reach="unknown",
+                    authentication=True, kind="data_store",
+                    unknown=["var.public has no value"]),
         ],
         grants=[
             grant(at(110, "aws_s3_bucket_acl.public"), platform="aws", resource="archive",
