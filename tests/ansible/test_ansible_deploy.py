@@ -237,3 +237,56 @@ def test_a_deployed_file_is_read_under_the_name_it_gets_on_the_host(project) -> 
     assert exposed and all(fact["origin"]["file"].endswith("roles/fw/templates/zone.xml.j2")
                            and fact["origin"]["line"] == 4 for fact in exposed)
     assert ports_of(result, "fw: zone") and [8042, 8042] in ports_of(result, "fw: zone")
+
+
+def test_files_outside_the_scanned_tree_are_never_read(project, tmp_path,
+                                                        tmp_path_factory) -> None:
+    import os
+
+    outside = tmp_path_factory.mktemp("outside") / "orthanc.json"
+    outside.write_text('{"RemoteAccessAllowed": true, "AuthenticationEnabled": false}\n')
+    climbing = os.path.relpath(outside, tmp_path / "roles" / "pacs" / "templates")
+    result = project({"roles/pacs/tasks/main.yml": (
+        f"- name: by path\n  copy: {{src: '{outside}', dest: /etc/orthanc/b.json}}\n"
+        f"- name: by climbing\n  template: {{src: '{climbing}', dest: /etc/orthanc/c.json}}\n"),
+        "roles/pacs/templates/unrelated.j2": "x\n"})
+    assert (tmp_path / "roles" / "pacs" / "templates" / climbing).is_file()
+    assert (tmp_path / "roles" / "pacs" / "templates" / climbing).resolve() == outside.resolve()
+    assert services(result) == []
+
+
+def test_a_symlinked_template_pointing_outside_is_not_read(tmp_path, tmp_path_factory) -> None:
+    from dicomguard.ansible.collect import collect
+    from dicomguard.discover import discover
+    from dicomguard.sources import ScanContext
+    from tests.ansible.conftest import CATALOGUE, write_tree
+
+    outside = tmp_path_factory.mktemp("elsewhere") / "orthanc.json"
+    outside.write_text('{"RemoteAccessAllowed": true, "AuthenticationEnabled": false}\n')
+    write_tree(tmp_path, {"roles/pacs/tasks/main.yml": (
+        "- name: cfg\n  template: {src: orthanc.json, dest: /etc/orthanc/orthanc.json}\n")})
+    (tmp_path / "roles/pacs/templates").mkdir(parents=True)
+    (tmp_path / "roles/pacs/templates/orthanc.json").symlink_to(outside)
+    grouped = discover([str(tmp_path)])
+    result = collect(grouped["ansible"], ScanContext(roots=[str(tmp_path)], catalogue=CATALOGUE))
+    assert result.facts.services == []
+
+
+def test_kubernetes_manifests_applied_by_a_task_are_analysed(project) -> None:
+    result = project({"tasks.yml": """
+- name: Expose the archive
+  kubernetes.core.k8s:
+    state: present
+    definition:
+      apiVersion: v1
+      kind: Service
+      metadata: {name: pacs}
+      spec:
+        type: LoadBalancer
+        selector: {app: pacs}
+        ports: [{port: 104, targetPort: 4242}]
+"""})
+    exposed = [fact for fact in result.facts.ingress
+               if any(peer["scope"] == "internet" for peer in fact["peers"])]
+    assert exposed and all("Expose the archive" in fact["origin"]["address"] for fact in exposed)
+    assert any([104, 104] in (fact["ports"] or []) for fact in exposed)

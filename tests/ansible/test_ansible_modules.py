@@ -101,7 +101,6 @@ def test_storage_encryption(project, module: str, args: str, encrypted: bool | N
     ("s3_bucket", "name: b\nacl: public-read-write", True),
     ("s3_bucket", "name: b\npolicy: '{\"Statement\": [{\"Effect\": \"Allow\", "
      "\"Principal\": \"*\", \"Action\": \"s3:GetObject\"}]}'", True),
-    ("rds_instance", "db_instance_identifier: d\npublicly_accessible: true", True),
     ("azure_rm_storageblob", "container: c\npublic_access: container", True),
     ("google.cloud.gcp_storage_bucket", "name: b\ndefault_object_acl:\n  entity: allUsers",
      True),
@@ -122,3 +121,14 @@ def test_the_trusted_zone_admits_everything_from_its_sources(project) -> None:
     result = one_task(project, "firewalld", "source: 0.0.0.0/0\nzone: trusted\nstate: enabled")
     assert ports_of(result) == [[0, 65535]]
     assert sources_of(result) == ["0.0.0.0/0"]
+
+
+@pytest.mark.parametrize(("args", "reach"), [
+    ("db_instance_identifier: d\npublicly_accessible: true", "internet"),
+    ("db_instance_identifier: d", "network"),
+    ("db_instance_identifier: d\npublicly_accessible: '{{ lookup(\"env\", \"P\") }}'",
+     "unknown"),
+])
+def test_a_database_endpoint_and_who_reaches_it(project, args: str, reach: str) -> None:
+    [endpoint] = one_task(project, "amazon.aws.rds_instance", args).facts.services
+    assert (endpoint["kind"], endpoint["reach"]) == ("database", reach)

@@ -96,3 +96,8 @@ def test_forward_port_to_another_host_is_exposure() -> None:
 def test_bad_zone_files_are_errors(text: str) -> None:
     with pytest.raises(InputError):
         firewalld.from_files({"zones/public.xml": (text, 0)}, {}, None)
+
+
+def test_a_zone_rendered_from_a_template_keeps_its_name() -> None:
+    found = status({"roles/fw/templates/public.xml.j2": zone('<port protocol="tcp" port="104"/>')})
+    assert found[104] == "exposed"

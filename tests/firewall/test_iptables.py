@@ -209,3 +209,18 @@ def test_container_bridges_are_not_where_the_internet_arrives() -> None:
                     "--to-destination 172.17.0.2:8042")
     assert status(text, 8042) == "exposed"
     assert status(save("-A INPUT -i br-0123456789ab -j ACCEPT")) == "closed"
+
+
+def test_multiport_ports_matches_either_side() -> None:
+    assert status(save("-A INPUT -p tcp -m multiport --ports 104 -j ACCEPT")) == "exposed"
+    assert status(save("-A INPUT -p tcp -m multiport --ports 53 -j ACCEPT")) == "exposed"
+    assert status(save("-A INPUT -p tcp -m multiport ! --ports 104 -j DROP",
+                       "-A INPUT -j ACCEPT"), 4242) == "exposed"
+
+
+def test_notrack_makes_later_state_matches_unresolved() -> None:
+    raw = ("*raw\n:PREROUTING ACCEPT [0:0]\n"
+           "-A PREROUTING -p tcp --dport 104 -j CT --notrack\nCOMMIT\n")
+    text = raw + save("-A INPUT -m conntrack --ctstate NEW -p tcp -j ACCEPT")
+    assert status(text, 104) == "unresolved"
+    assert status(text, 4242) == "exposed"

@@ -107,6 +107,15 @@ def test_limit_and_interfaces_are_unresolved_loopback_is_not() -> None:
     assert status(inet("limit rate 10/second accept")) == "unresolved"
 
 
+def test_expressions_not_evaluated_are_unresolved_not_errors() -> None:
+    extra = ("\tset pairs {\n\t\ttype ipv4_addr . inet_service\n"
+             "\t\telements = { 10.0.0.1 . 104 }\n\t}\n")
+    assert status(inet("ip saddr . tcp dport @pairs accept", extra=extra)) == "unresolved"
+    assert status(inet("tcp dport 104 meter flood size 128 { ip saddr limit rate 5/second } "
+                       "accept")) == "unresolved"
+    assert status(inet("ip saddr . tcp dport vmap { 10.0.0.1 . 104 : accept }")) == "unresolved"
+
+
 def test_add_commands_build_the_same_rule_set() -> None:
     text = ("add table inet filter\n"
             "add chain inet filter input { type filter hook input priority 0; policy drop; }\n"
@@ -141,3 +150,10 @@ def test_what_nft_would_refuse_is_an_error_with_its_line(text: str, line: int,
         nftables.parse(text, "nftables.conf")
     assert raised.value.line == line
     assert message in raised.value.message
+
+
+def test_notrack_makes_later_state_matches_unresolved() -> None:
+    text = ("table ip raw {\n chain pre {\n  type filter hook prerouting priority raw;\n"
+            "  tcp dport 104 notrack\n }\n}\n" + inet("ct state new accept"))
+    assert status(text, 104, 4) == "unresolved"
+    assert status(text, 104, 6) == "exposed"

@@ -93,3 +93,25 @@ def test_facts_of_every_example_match_the_schema(tmp_path: Path) -> None:
     jsonschema.validate(document, schema)
     platforms = {fact["platform"] for fact in document["ingress"]}
     assert platforms == {"iptables", "ip6tables", "nftables", "ufw", "firewalld"}
+
+
+def test_an_inline_suppression_above_the_admitting_rule(tmp_path: Path) -> None:
+    text = (FIREWALL_EXAMPLES / "iptables" / "insecure" / "rules.v4").read_text().replace(
+        "-A PACS -p tcp -m tcp --dport 104 -j ACCEPT",
+        '# dicomguard:ignore DG101 reason="teleradiology gateway, reviewed"\n'
+        "-A PACS -p tcp -m tcp --dport 104 -j ACCEPT")
+    (tmp_path / "rules.v4").write_text(text)
+    _, report = scan_json(str(tmp_path))
+    suppressed = {f["ports"][0]: f["suppressed"] for f in report["findings"]}
+    assert suppressed == {104: True, 2575: False}
+
+
+def test_configured_udp_ports_are_probed_as_udp() -> None:
+    catalogue = [*CATALOGUE, {"port": 5000, "protocol": "udp", "service": "configured port "
+                              "5000", "severity": "high"}]
+    context = ScanContext(roots=["."], catalogue=catalogue)
+    text = ("*filter\n:INPUT DROP [0:0]\n-A INPUT -p udp --dport 5000 -j ACCEPT\n"
+            "-A INPUT -p tcp --dport 5000 -j DROP\nCOMMIT\n")
+    result = analyse_text("iptables", text, "rules.v4", context)
+    [fact] = result.facts.ingress
+    assert (fact["protocol"], fact["ports"], fact["origin"]["line"]) == ("udp", [[5000, 5000]], 3)

@@ -74,3 +74,14 @@ def test_status_without_verbose_has_an_unknown_default() -> None:
 
 def test_inactive_ufw_leaves_the_verdict_to_other_firewalls() -> None:
     assert set(status_by_port("ufw-status", "Status: inactive\n").values()) == {"unresolved"}
+
+
+def test_user6_rules_are_read_with_the_same_defaults() -> None:
+    from tests.conftest import scan_json
+
+    _, report = scan_json(str(FIREWALL_EXAMPLES / "ufw" / "insecure"))
+    ipv6 = {f["ports"][0]: f["file"] for f in report["findings"]
+            if f["message"].startswith("IPv6")}
+    assert ipv6[11112].endswith("user6.rules")
+    assert ipv6[8042].endswith("default/ufw")  # DEFAULT_INPUT_POLICY="ACCEPT"
+    assert 4242 not in ipv6

@@ -61,12 +61,14 @@ def run_cases(cases: list[tuple[str, str, str]]) -> dict[str, Any]:
     for path in sorted(builtin_policy_dir().rglob("*_test.rego")):
         interpreter.add_module(str(path), input_from_data(path.read_text(encoding="utf-8")))
     interpreter.set_input_term("{}")
-    outcomes = {}
-    for path, package, name in cases:
-        output = interpreter.query(f"data.{package}.{name}")
+    outcomes: dict[str, Any] = {}
+    for package in dict.fromkeys(package for _, package, _ in cases):
+        output = interpreter.query(f"data.{package}")
         text = str(output)
-        passed = output.ok() and text != "undefined" and json.loads(text)["expressions"] == [True]
-        outcomes[f"{path}::{name}"] = passed if output.ok() else text
+        values = json.loads(text)["expressions"][0] if output.ok() and text != "undefined" else {}
+        for path, case_package, name in cases:
+            if case_package == package:
+                outcomes[f"{path}::{name}"] = values.get(name) is True if output.ok() else text
     return outcomes
 
 

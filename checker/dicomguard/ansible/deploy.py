@@ -75,6 +75,8 @@ class Deployer:
             self._container(run)
         elif run.module in {"docker_compose", "docker_compose_v2"}:
             self._inline_compose(run)
+        elif run.module == "k8s":
+            self._kubernetes(run)
 
     # ---- template / copy ---------------------------------------------------------------------
 
@@ -113,6 +115,12 @@ class Deployer:
         self._analyse(run, text, dest, Path(str(dest)), display_path(path), 0)
 
     def _claimed_elsewhere(self, path: Path) -> bool:
+        """Another family reads the file where it lies, except a file of a role's (or a
+        project's) files/ or templates/: the application family leaves those to the task that
+        deploys them (apps.collect.left_to_ansible)."""
+        if any(ancestor.name in {"files", "templates"} and (ancestor.parent / "tasks").is_dir()
+               for ancestor in path.parents):
+            return False
         if self._claimed is None:
             self._claimed = {self.documents.resolve(Path(source.path))
                              for source in self.context.all_files
@@ -252,6 +260,41 @@ class Deployer:
         text = json.dumps(_with_interpolations(definition), indent=2)
         self._analyse(run, text, "compose.yaml", Path("compose.yaml"), run.origin.file, 0)
 
+    def _kubernetes(self, run: TaskRun) -> None:
+        """Manifests applied with kubernetes.core.k8s: an inline `definition` or a rendered
+        `template` (a `src` file in the tree is read where it lies)."""
+        definition = run.args.get("definition")
+        template_arg = run.args.get("template")
+        if isinstance(template_arg, dict):
+            template_arg = template_arg.get("path")
+        if isinstance(template_arg, str):
+            path = find_file(template_arg, run.search)
+            raw = self.documents.text(path) if path and self.documents.inside(path) else None
+            if raw is not None:
+                text = render_file(raw, run.variables)
+                if is_unknown(text):
+                    self._note(run, f"{template_arg} cannot be rendered: {text.reason}")
+                    return
+                self._analyse(run, text, "manifest.yaml", Path("manifest.yaml"),
+                              display_path(path), 0)
+            return
+        if isinstance(definition, str):
+            self._analyse(run, definition, "manifest.yaml", Path("manifest.yaml"),
+                          run.origin.file, 0)
+            return
+        documents = definition if isinstance(definition, list) else [definition]
+        if not all(isinstance(document, dict) for document in documents):
+            return
+        unknown = _first_unknown(documents)
+        if unknown is not None:
+            self._note(run, f"the manifest cannot be analysed: {unknown.reason}")
+            return
+        import yaml
+
+        text = yaml.safe_dump_all([json.loads(json.dumps(document)) for document in documents],
+                                  sort_keys=False)
+        self._analyse(run, text, "manifest.yaml", Path("manifest.yaml"), run.origin.file, 0)
+
     def _mounted_orthanc_configs(self, run: TaskRun) -> tuple[list[Any], list[str]]:
         """Orthanc configs bind-mounted into /etc/orthanc: those an earlier task deployed are
         read as rendered; any other host path is a config dicomguard cannot see."""
@@ -288,6 +331,14 @@ def _with_interpolations(value: Any) -> Any:
     if isinstance(value, list):
         return [_with_interpolations(item) for item in value]
     return value
+
+
+def _first_unknown(value: Any) -> Unknown | None:
+    if is_unknown(value):
+        return value
+    children = value.values() if isinstance(value, dict) else value \
+        if isinstance(value, list) else ()
+    return next((found for found in map(_first_unknown, children) if found is not None), None)
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -20,7 +20,7 @@ _PLAY = re.compile(r"^-[ \t]+(?:hosts|import_playbook|ansible\.builtin\.import_p
 _LIST_ITEM_KEY = re.compile(r"^(?:-[ \t]+|[ \t]{2})([A-Za-z_][\w.]*)[ \t]*:", re.M)
 _INI_SECTION = re.compile(r"^\[[\w.:-]+\][ \t]*$", re.M)
 _YAML_INVENTORY = re.compile(r"^[\w.-]+:[ \t]*\n(?:[ \t]+.*\n)*?[ \t]+(?:hosts|children):", re.M)
-TASK_KEYWORDS = frozenset({
+TASK_FILE_MARKERS = frozenset({
     "block", "include_tasks", "import_tasks", "include_role", "import_role", "set_fact",
     "include_vars", "ansible.builtin.include_tasks", "ansible.builtin.import_tasks",
     "ansible.builtin.include_role", "ansible.builtin.import_role", "ansible.builtin.set_fact",
@@ -93,6 +93,6 @@ def _is_inventory(path: Path, head: str) -> bool:
 def _names_a_module(head: str) -> bool:
     for match in _LIST_ITEM_KEY.finditer(head):
         key = match.group(1)
-        if key in TASK_KEYWORDS or key.rsplit(".", 1)[-1] in ADAPTED_MODULES:
+        if key in TASK_FILE_MARKERS or key.rsplit(".", 1)[-1] in ADAPTED_MODULES:
             return True
     return False

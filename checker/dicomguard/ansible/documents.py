@@ -27,10 +27,15 @@ class Documents:
         self.notes: list[tuple[str, int, str]] = []  # (file, line, what could not be followed)
 
     def resolve(self, path: Path) -> Path:
-        """path.resolve(), remembered: the same files are asked for again and again."""
+        """path.resolve(), remembered per directory: a file costs one lstat, not one per
+        component of its path."""
         key = str(path)
         if key not in self._resolved:
-            self._resolved[key] = path.resolve()
+            parent = path.parent
+            if parent == path or path.name in ("", ".", "..") or path.is_symlink():
+                self._resolved[key] = path.resolve()
+            else:
+                self._resolved[key] = self.resolve(parent) / path.name
         return self._resolved[key]
 
     def inside(self, path: Path) -> bool:

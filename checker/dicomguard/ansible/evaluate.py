@@ -72,6 +72,8 @@ class Runner:
         self.extra_vars = extra_vars or {}
         # representative host -> how many hosts share its variables (filled as plays run)
         self.host_group_sizes = host_group_sizes if host_group_sizes is not None else {}
+        self._roles_found: dict[tuple[Any, ...], Path | None] = {}
+        self._role_files: dict[tuple[Path, str], Path | None] = {}
 
     # ---- playbooks and plays -----------------------------------------------------------------
 
@@ -223,6 +225,12 @@ class Runner:
     def find_role(self, name: Any, where: Where) -> Path | None:
         if not isinstance(name, str) or not name:
             return None
+        key = (name, where.role_dir, where.playbook_dir, where.file.parent)
+        if key not in self._roles_found:
+            self._roles_found[key] = self._search_role(name, where)
+        return self._roles_found[key]
+
+    def _search_role(self, name: str, where: Where) -> Path | None:
         bases = []
         if where.role_dir is not None:
             bases.append(where.role_dir.parent)
@@ -276,13 +284,13 @@ class Runner:
         return scope.with_layer(level.ROLE_DEFAULTS, defaults) \
             .with_layer(level.ROLE_VARS, role_vars).with_layer(level.ROLE_PARAMS, params)
 
-    @staticmethod
-    def role_file(directory: Path, name: str) -> Path | None:
-        for suffix in ("", ".yml", ".yaml"):
-            candidate = directory / f"{name}{suffix}"
-            if candidate.is_file():
-                return candidate
-        return None
+    def role_file(self, directory: Path, name: str) -> Path | None:
+        key = (directory, name)
+        if key not in self._role_files:
+            self._role_files[key] = next(
+                (directory / f"{name}{suffix}" for suffix in ("", ".yml", ".yaml")
+                 if (directory / f"{name}{suffix}").is_file()), None)
+        return self._role_files[key]
 
     # ---- tasks -------------------------------------------------------------------------------
 
@@ -480,9 +488,6 @@ class Runner:
 class HostOnly(dict):
     """Merged variables; names only the managed host knows (gathered facts, hostvars) read as
     opaque unknowns rather than as undefined names."""
-
-    def __missing__(self, key: str) -> Any:
-        raise KeyError(key)
 
     def __contains__(self, key: object) -> bool:
         return dict.__contains__(self, key) or _host_only(key)

@@ -413,12 +413,15 @@ def rds_instance(run: TaskRun, result: Facts) -> None:
         run.origin, platform=PLATFORM, kind="database",
         encrypted=args.get("storage_encrypted", False), detail="RDS instance",
         unknown=run.notes))
-    public = args.get("publicly_accessible")
-    if public is not None:
-        result.grants.append(facts.grant(
-            run.origin, platform=PLATFORM, resource=str(args.get("db_instance_identifier", "")),
-            principal="internet", public=public, access="network", suffix="public",
-            unknown=run.notes))
+    public = args.get("publicly_accessible", False)  # the module's default
+    reach = "unknown" if is_unknown(public) else \
+        "internet" if facts.tristate(public) else "network"
+    engine = args.get("engine")
+    result.services.append(facts.service(
+        run.origin, platform=PLATFORM, kind="database", reach=reach, authentication=True,
+        product=engine if isinstance(engine, str) and engine else "database",
+        detail="publicly_accessible" if reach == "internet" else "", suffix="endpoint",
+        unknown=[*run.notes, *([public.reason] if is_unknown(public) else [])]))
 
 
 def gcp_compute_disk(run: TaskRun, result: Facts) -> None:

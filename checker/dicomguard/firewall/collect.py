@@ -38,7 +38,8 @@ def _ufw_rules(version: int) -> Parser:
     def parse(text: str, file: str, line_offset: int) -> Ruleset:
         from dicomguard.firewall import ufw
 
-        return ufw.from_files({"user": (file, text, line_offset)}, version)
+        role = "user" if version == 4 else "user6"
+        return ufw.from_files({role: (file, text, line_offset)}, version)
     return parse
 
 
@@ -82,6 +83,9 @@ def analyse_one(kind: str, text: str, file: str, catalogue: list[dict[str, Any]]
         where = getattr(error, "file", file)
         return CollectResult(errors=[ScanError(where, error.line, f"not a valid {kind} file: "
                                                f"{error.message}")])
+    except RecursionError:
+        return CollectResult(errors=[ScanError(file, None, f"not a valid {kind} file: nested "
+                                               "too deeply to read")])
     return evaluate_ruleset(ruleset, catalogue, file)
 
 
@@ -98,7 +102,7 @@ def collect(files: list[SourceFile], context: ScanContext) -> CollectResult:
     ufw_parts: dict[str, list[SourceFile]] = {}
     firewalld_parts: dict[str, list[SourceFile]] = {}
     for source in files:
-        if source.kind.startswith("ufw-") and source.kind != "ufw-status":
+        if source.kind.startswith("ufw") and source.kind != "ufw-status":
             ufw_parts.setdefault(_ufw_root(source.path), []).append(source)
         elif source.kind.startswith("firewalld-"):
             firewalld_parts.setdefault(_firewalld_root(source.path), []).append(source)

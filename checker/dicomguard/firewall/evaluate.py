@@ -254,6 +254,8 @@ class Walker:
             return [Ending(verdict, flow, decision) for flow in matched], [], []
         if kind == "return":
             return [], matched, []
+        if kind == "taint":
+            return [], [], [flow.because(target.reason) for flow in matched]
         if kind in {"dnat", "redirect"}:
             return [Ending("dnat", flow, decision, target) for flow in matched], [], []
         if kind == "undecidable":
@@ -287,9 +289,9 @@ def _hook(ruleset: Ruleset, hook: str, probe: Probe,
     chains = ruleset.base_chains(hook, probe.version)
     if not chains:
         reason = ruleset.missing_hook_reason.get(hook)
-        if reason:
-            return [(flow.because(reason), decision) for flow, decision in entries], []
-        return entries, []
+        default = Decision(ruleset.file, 1, f"no {hook} chain: kernel default ACCEPT", False)
+        return [(flow.because(reason) if reason else flow, decision or default)
+                for flow, decision in entries], []
     walker = Walker(ruleset, probe)
     dnats: list[Ending] = []
     for chain in chains:

@@ -105,12 +105,21 @@ def _parse_xml(text: str, file: str) -> list[tuple[Any, int]]:
     return list(zip(elements, lines, strict=True))
 
 
+def object_name(path: str) -> str:
+    """A zone or service is named after its file: zones/public.xml, or the template that
+    renders it (templates/public.xml.j2)."""
+    name = Path(path).name
+    for suffix in (".j2", ".jinja2", ".jinja", ".xml"):
+        name = name.removesuffix(suffix)
+    return name
+
+
 def _services(files: dict[str, tuple[str, int]]) -> dict[str, list[tuple[str, str]]]:
     known = dict(STANDARD_SERVICES)
     for path, (text, _) in files.items():
         ports = [(element.get("port", ""), element.get("protocol", "tcp"))
                  for element, _ in _parse_xml(text, path) if element.tag == "port"]
-        known[Path(path).stem] = ports
+        known[object_name(path)] = ports
     return known
 
 
@@ -123,7 +132,7 @@ class ZoneReader:
         root, root_line = elements[0]
         if root.tag != "zone":
             raise FirewalldInputError(path, root_line + offset, "the root element is not <zone>")
-        zone = Zone(Path(path).stem, path, root_line + offset, root.get("target", "default"))
+        zone = Zone(object_name(path), path, root_line + offset, root.get("target", "default"))
         for element in root:
             line = next(line for candidate, line in elements if candidate is element) + offset
             try:

@@ -14,6 +14,7 @@ from dicomguard.firewall.netfilter import (
     ConnState,
     Destination,
     DestinationPort,
+    EitherPort,
     Interface,
     Match,
     Never,
@@ -48,11 +49,13 @@ BUILTIN_CHAINS = {
     "security": ("INPUT", "FORWARD", "OUTPUT"),
 }
 NON_TERMINAL_TARGETS = frozenset({
-    "LOG", "NFLOG", "ULOG", "MARK", "CONNMARK", "CT", "NOTRACK", "TRACE", "TCPMSS", "CLASSIFY",
+    "LOG", "NFLOG", "ULOG", "MARK", "CONNMARK", "TRACE", "TCPMSS", "CLASSIFY",
     "DSCP", "TOS", "TTL", "HL", "SECMARK", "CONNSECMARK", "AUDIT", "CHECKSUM", "SET", "LED",
     "IDLETIMER", "SNAT", "MASQUERADE", "RATEEST", "HMARK", "TEE", "SYNPROXY", "NETMAP",
 })
 UNDECIDABLE_TARGETS = frozenset({"QUEUE", "NFQUEUE", "TPROXY"})
+# Targets that change the connection-tracking state later rules test (NEW no longer matches).
+CONNTRACK_TARGETS = frozenset({"CT", "NOTRACK"})
 # Matches whose outcome for one NEW connection cannot be known from the rules alone.
 UNDECIDABLE_MODULES = frozenset({
     "recent", "set", "geoip", "limit", "hashlimit", "connlimit", "string", "time", "mac",
@@ -62,7 +65,6 @@ UNDECIDABLE_MODULES = frozenset({
     "dst", "rt", "mh", "eui64", "ah", "esp", "sctp", "dccp", "conntrack-extra", "condition",
     "pkttype-extra", "xt_geoip",
 })
-PORT_MODULES = frozenset({"tcp", "udp", "udplite", "multiport"})
 MISSING_FILTER = {
     hook: f"the file has no filter table with a {hook.upper()} chain; the kernel accepts unless "
           "another file adds one" for hook in ("input", "forward")}
@@ -203,6 +205,9 @@ class RuleParser:
             return Target("goto" if goto else "jump", chain=_key(self.table, name), text=name)
         if name in NON_TERMINAL_TARGETS:
             return Target("continue", text=name)
+        if name in CONNTRACK_TARGETS:
+            return Target("taint", reason=f"-j {name}: later connection-state matches are not "
+                          "evaluated for packets it marks", text=name)
         if name in UNDECIDABLE_TARGETS:
             return Target("undecidable", reason=f"-j {name}: the verdict is decided elsewhere",
                           text=name)
@@ -230,7 +235,7 @@ class RuleParser:
             ranges = port_ranges(self._one(option))
             if negated:
                 return [DestinationPort(ranges, True, protocols), SourcePort(ranges, True)]
-            return [_EitherPort(ranges, protocols)]
+            return [EitherPort(ranges, protocols)]
         if name in {"--ctstate", "--state"}:
             states = frozenset(s.lower() for s in self._one(option).split(","))
             return [ConnState(states, negated)]
@@ -265,25 +270,6 @@ def _flags(text: str) -> list[str]:
     if "all" in words:
         return ["syn", "ack", "fin", "rst", "urg", "psh"]
     return [word for word in words if word != "none"]
-
-
-class _EitherPort(Match):
-    """multiport --ports: matches when the source or the destination port is listed; the
-    sender can always pick a listed source port."""
-
-    kind = "choice"
-
-    def __init__(self, ranges: tuple[tuple[int, int], ...], protocols: frozenset[str]) -> None:
-        self.ranges = ranges
-        self.protocols = protocols
-        self.negated = False
-
-    def test(self, probe):  # type: ignore[no-untyped-def]
-        if "all" not in self.protocols and probe.protocol not in self.protocols:
-            return False
-        if any(low <= probe.dport <= high for low, high in self.ranges):
-            return True
-        return "choice"
 
 
 def _protocol(text: str) -> str:
@@ -405,6 +391,8 @@ def _commit(ruleset: Ruleset, table: str, declared: dict[str, Chain],
         except InputError as error:
             raise InputError(error.message, line) from None
         if command.name in {"-I", "--insert"}:
+            if len(command.args) > 1 and not command.args[1].isdigit():
+                raise InputError(f"-I {name} {command.args[1]}: not a rule position", line)
             position = int(command.args[1]) - 1 if len(command.args) > 1 else 0
             chain.rules.insert(max(position, 0), rule)
         else:

@@ -101,6 +101,23 @@ class SourcePort(Match):
 
 
 @dataclass(slots=True)
+class EitherPort(Match):
+    """multiport --ports: the source or the destination port is listed. The sender can always
+    pick a listed source port, so only a listed destination port is a certain match."""
+
+    ranges: tuple[tuple[int, int], ...]
+    protocols: frozenset[str] = frozenset({"all"})
+    kind = "choice"
+
+    def test(self, probe: Probe) -> Static:
+        if "all" not in self.protocols and probe.protocol not in self.protocols:
+            return False
+        if any(low <= probe.dport <= high for low, high in self.ranges):
+            return True
+        return "choice"
+
+
+@dataclass(slots=True)
 class Source(Match):
     """Source addresses, per IP version. A version without entries never matches (an `ip saddr`
     match in an inet table does not match IPv6 packets)."""
@@ -108,9 +125,6 @@ class Source(Match):
     spans: dict[int, Span]
     negated: bool = False
     kind = "source"
-
-    def test(self, probe: Probe) -> Static:
-        return probe.version in self.spans or self.negated
 
     def span(self, version: int) -> Span:
         span = self.spans.get(version, addresses.EMPTY)
@@ -224,7 +238,8 @@ class Never(Match):
 
 @dataclass(slots=True)
 class Target:
-    """accept, drop, reject, return, jump, goto, dnat, redirect, continue, vmap, undecidable."""
+    """accept, drop, reject, return, jump, goto, dnat, redirect, continue, vmap, undecidable,
+    or taint (the packet goes on, but what it does later can no longer be decided)."""
 
     kind: str
     chain: str = ""
@@ -234,9 +249,6 @@ class Target:
     vmap_key: str = ""  # ct state | dport
     vmap: tuple[tuple[tuple[str, ...], Target], ...] = ()
     text: str = ""
-
-
-TERMINAL_FOR_ACCEPT = frozenset({"accept"})
 
 
 @dataclass(slots=True)

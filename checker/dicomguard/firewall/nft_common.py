@@ -127,10 +127,18 @@ def _port_ranges(items: list[Value], protocol: str, line: int) -> tuple[tuple[in
     return tuple(ranges)
 
 
+# Service names nft resolves through /etc/services, for hosts that lack the file.
+SERVICE_PORTS = {"ssh": 22, "http": 80, "https": 443, "domain": 53, "smtp": 25, "ntp": 123,
+                 "ftp": 21, "telnet": 23, "imap": 143, "imaps": 993, "ldap": 389, "ldaps": 636,
+                 "mysql": 3306, "postgresql": 5432, "acr-nema": 104, "dicom": 104}
+
+
 def _port(text: str, protocol: str, line: int) -> int:
     text = text.strip().strip('"')
     if text.isdigit():
         return int(text)
+    if text in SERVICE_PORTS:
+        return SERVICE_PORTS[text]
     try:
         return socket.getservbyname(text, protocol if protocol in {"tcp", "udp"} else "tcp")
     except OSError as error:

@@ -196,14 +196,15 @@ def _table_body(reader: Reader, ruleset: Ruleset, table: TableContext) -> None:
         word = reader.peek()
         if word == "}" or word is None:
             break
-        if word == "chain":
+        if word in {"chain", "set", "map"}:
             reader.take()
             words, line = reader.header()
+            if not words:
+                raise InputError(f"a {word} needs a name", line)
+        if word == "chain":
             pending.append(_chain_body(reader, ruleset, table, words[-1], line))
             reader.block_end()
         elif word in {"set", "map"}:
-            reader.take()
-            words, line = reader.header()
             table.sets[words[-1]] = _set_body(reader, line)
             reader.block_end()
         elif word in TABLE_BLOCKS:
@@ -230,17 +231,14 @@ def _skip_block(reader: Reader) -> None:
 
 def _set_body(reader: Reader, line: int) -> NamedSet:
     elements: list[Value] | None = None
-    while True:
+    while reader.peek() not in {"}", None}:
         words, _ = reader.statement()
-        if reader.peek() == "}" and not words:
-            break
         if words and words[0] == "elements":
             literal = words[-1]
             if not isinstance(literal, Literal):
                 raise InputError("expected elements = { ... }", line)
             elements = _values(literal)
-        if reader.peek() == "}":
-            break
+        reader.skip_separators()
     return NamedSet(elements, line)
 
 
@@ -389,7 +387,8 @@ class _RuleWords:
             elif word in {"dnat", "snat", "masquerade", "redirect"}:
                 target = self._nat(word) or target
             elif word == "notrack":
-                continue
+                target = Target("taint", reason=f"notrack at line {self.line}: later "
+                                "connection-state matches are not evaluated", text=word)
             elif self.next(1) == "set" and word in {"meta", "ct"}:
                 self.index += 3
             elif word == "mark" and self.next() == "set":
@@ -445,9 +444,11 @@ class _RuleWords:
                           "from a map", text="dnat")
         self.index += 1
         address, port = split_address_port(destination)
-        if port is None and self.next() == ":" and isinstance(self.next(1), str):
+        following = self.next(1)
+        if port is None and self.next() == ":" and isinstance(following, str) and (
+                following.isdigit()):
             self.index += 2
-            port = int(str(self.words[self.index - 1]))
+            port = int(following)
         return Target("dnat", address=address, port=port, text=f"dnat to {destination}")
 
     def _selector(self, word: str) -> tuple[list[Match], Target | None]:
@@ -459,7 +460,11 @@ class _RuleWords:
                 selector.append(str(self.take()))
             selector.append(str(self.take()))
         elif word not in ONE_WORD_SELECTORS:
-            raise InputError(f"{word!r} is not an nft expression this checker knows", self.line)
+            self._skip_until_keyword()
+            return [Undecidable(f"{word} ... at line {self.line}: an expression this checker "
+                                "does not evaluate")], None
+        if self.next() == ".":
+            return self._concatenation(selector)
         if self.next() == "&":
             self._skip_until_keyword()
             return [Undecidable(f"{' '.join(selector)} & ... at line {self.line}: bit tests "
@@ -475,6 +480,23 @@ class _RuleWords:
             return [], self._vmap(selector, literal)
         value = self._value()
         return match_for(tuple(selector), op, value, self.table, self.line), None
+
+    def _concatenation(self, selector: list[str]) -> tuple[list[Match], Target | None]:
+        """`ip saddr . tcp dport @allowed`: matched as a whole, which is not evaluated."""
+        while self.next() == ".":
+            self.index += 1
+            head = self.take()
+            if head in TWO_WORD_HEADS:
+                self.take()
+        if self.next() in OPERATORS:
+            self.index += 1
+        reason = (f"{' '.join(selector)} . ... at line {self.line}: concatenated matches are "
+                  "not evaluated")
+        if self.next() == "vmap":
+            self.index += 2
+            return [], Target("undecidable", reason=reason, text="vmap")
+        self.take()
+        return [Undecidable(reason)], None
 
     def _value(self) -> Value:
         word = self.take()
@@ -493,9 +515,9 @@ class _RuleWords:
         kind = "ct state" if key == "ct state" else "dport" if selector[-1] == "dport" else key
         entries = []
         for element in literal.elements:
-            if ":" not in element:
+            colon = element.index(":") if ":" in element else -1
+            if colon < 1 or colon + 1 >= len(element):
                 raise InputError("vmap entries are key : verdict", self.line)
-            colon = element.index(":")
             keys = tuple(element[:colon])
             verdict = verdict_target(element[colon + 1], element[colon + 2]
                                      if len(element) > colon + 2 else "")

@@ -22,7 +22,7 @@ from dicomguard.model import InputError
 # Where each table, chain, set and rule object starts, for line numbers in pretty-printed JSON
 # (`nft -j` itself prints one line).
 ITEM_START = re.compile(r'\{\s*"(table|chain|set|map|rule)"\s*:\s*\{')
-IGNORED_STATEMENTS = frozenset({"counter", "log", "comment", "mangle", "notrack", "snat",
+IGNORED_STATEMENTS = frozenset({"counter", "log", "comment", "mangle", "snat",
                                 "masquerade", "xt", "set", "meter", "ct helper", "ct timeout",
                                 "quota", "flow"})
 
@@ -93,6 +93,9 @@ def _rule(expressions: Any, table: TableContext, line: int, file: str) -> Rule:
             port = (body or {}).get("port")
             target = Target("redirect", port=int(port) if isinstance(port, int) else None,
                             text="redirect")
+        elif key == "notrack":
+            target = Target("taint", reason=f"notrack at line {line}: later connection-state "
+                            "matches are not evaluated", text=key)
         elif key == "limit":
             matches.append(Undecidable(f"limit at line {line}: whether a connection is over "
                                        "the rate cannot be known"))
