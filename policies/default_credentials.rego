@@ -18,9 +18,9 @@ package dicomguard.rules.default_credentials
 
 import data.dicomguard.lib
 
-deny contains finding if {
+deny[concat("#", [fact.id, format_int(index, 10)])] := finding if {
 	some fact in input.services
-	some credential in fact.weak_credentials
+	some index, credential in fact.weak_credentials
 	finding := {
 		"fact": fact.id,
 		"confidence": "confirmed",

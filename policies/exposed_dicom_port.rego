@@ -21,7 +21,7 @@ package dicomguard.rules.exposed_dicom_port
 
 import data.dicomguard.lib
 
-deny contains finding if {
+deny[concat("#", [fact.id, severity])] := finding if {
 	some fact in input.ingress
 	confidence := lib.exposure(fact)
 	entries := lib.reachable_ports(fact)

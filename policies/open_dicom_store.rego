@@ -22,9 +22,9 @@ package dicomguard.rules.open_dicom_store
 
 import data.dicomguard.lib
 
-deny contains finding if {
+deny[concat("#", [fact.id, format_int(index, 10)])] := finding if {
 	some fact in input.services
-	some listener in fact.listeners
+	some index, listener in fact.listeners
 	"C-STORE" in object.get(listener, "anonymous", [])
 	listener.reach in {"internet", "network", "unknown"}
 	finding := {

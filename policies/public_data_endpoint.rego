@@ -21,7 +21,7 @@ package dicomguard.rules.public_data_endpoint
 
 import data.dicomguard.lib
 
-deny contains finding if {
+deny[fact.id] := finding if {
 	some fact in input.services
 	fact.kind in {"data_store", "database"}
 	fact.reach in {"internet", "unknown"}

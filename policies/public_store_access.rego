@@ -19,7 +19,7 @@ package dicomguard.rules.public_store_access
 
 import data.dicomguard.lib
 
-deny contains finding if {
+deny[fact.id] := finding if {
 	some fact in input.grants
 	fact.public != false
 	finding := {

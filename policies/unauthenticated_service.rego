@@ -19,7 +19,7 @@ package dicomguard.rules.unauthenticated_service
 
 import data.dicomguard.lib
 
-deny contains finding if {
+deny[fact.id] := finding if {
 	some fact in input.services
 	fact.reach != "local"
 	fact.authentication != true

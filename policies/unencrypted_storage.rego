@@ -19,7 +19,7 @@ package dicomguard.rules.unencrypted_storage
 
 import data.dicomguard.lib
 
-deny contains finding if {
+deny[fact.id] := finding if {
 	some fact in input.storage
 	fact.encrypted != true
 	confidence := lib.confidence_of(fact.encrypted)

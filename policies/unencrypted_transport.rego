@@ -24,9 +24,9 @@ import data.dicomguard.lib
 
 patient_data_protocols := {"http", "dicom", "hl7"}
 
-deny contains finding if {
+deny[concat("#", [fact.id, format_int(index, 10)])] := finding if {
 	some fact in input.services
-	some listener in fact.listeners
+	some index, listener in fact.listeners
 	listener.protocol in patient_data_protocols
 	listener.reach in {"internet", "network", "unknown"}
 	listener.tls != true

@@ -196,3 +196,38 @@ def test_end_to_end_an_expired_suppression_reports_again(cli, tmp_path):
     assert "DG101" in result.stdout
     assert ("docker-compose.yml:5: suppression of DG101 expired on 2021-12-31; "
             "the finding is reported again") in result.stdout
+
+
+TERRAFORM = """\
+resource "aws_security_group" "pacs" {
+  name = "pacs"
+  # dicomguard:ignore DG101 reason="modalities reach it only through the site VPN"
+  ingress {
+    from_port   = 104
+    to_port     = 104
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+
+resource "aws_db_instance" "index" {
+  engine            = "postgres"
+  instance_class    = "db.t3.medium"
+  allocated_storage = 20
+  storage_encrypted = true
+  publicly_accessible = true // dicomguard:ignore DG305 reason="no" until=2020-01-01
+}
+"""
+
+
+def test_end_to_end_terraform_nested_blocks_and_attributes(cli, tmp_path):
+    (tmp_path / "main.tf").write_text(TERRAFORM)
+    result = cli("scan", ".", "--format", "json", cwd=tmp_path)
+    report = json.loads(result.stdout)
+    by_rule = {finding["rule_id"]: finding for finding in report["findings"]}
+    assert by_rule["DG101"]["line"] == 4
+    assert by_rule["DG101"]["suppressed"] is True
+    assert by_rule["DG305"]["line"] == 17
+    assert by_rule["DG305"]["suppressed"] is False
+    assert "expired on 2020-01-01" in report["notes"][0]["message"]
+    assert result.returncode == 1, result.stderr

@@ -5,9 +5,10 @@
 package dicomguard.lib
 
 # The DICOM / PACS port catalogue: the shipped data plus ports added in user configuration.
-catalogue contains entry if some entry in data.dicomguard.catalogue.ports
-
-catalogue contains entry if some entry in input.settings.extra_ports
+catalogue := array.concat(
+	data.dicomguard.catalogue.ports,
+	object.get(input, ["settings", "extra_ports"], []),
+)
 
 # Catalogue entries an ingress fact lets in. Unknown ports or protocol admit every entry.
 reachable_ports(fact) := {entry |

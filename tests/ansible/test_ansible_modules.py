@@ -132,3 +132,40 @@ def test_the_trusted_zone_admits_everything_from_its_sources(project) -> None:
 def test_a_database_endpoint_and_who_reaches_it(project, args: str, reach: str) -> None:
     [endpoint] = one_task(project, "amazon.aws.rds_instance", args).facts.services
     assert (endpoint["kind"], endpoint["reach"]) == ("database", reach)
+
+
+def test_host_networking_of_an_image_that_is_no_pacs_exposes_no_dicom_port(project) -> None:
+    result = one_task(project, "docker_container",
+                      "name: agent\nimage: zabbix/zabbix-agent:latest\nnetwork_mode: host")
+    assert result.facts.ingress == []
+    result = one_task(project, "docker_container",
+                      "name: x\nimage: '{{ lookup(\"env\", \"IMAGE\") }}'\nnetwork_mode: host")
+    [fact] = result.facts.ingress
+    assert fact["ports"] is None
+
+
+ZONE_RULE = ("- name: dicom in the modality zone\n  ansible.posix.firewalld:\n"
+             "    port: 104/tcp\n    zone: internal\n    state: enabled\n")
+
+
+def test_a_zone_bound_to_sources_admits_those_sources(project) -> None:
+    result = project({"tasks.yml": (
+        "- name: modalities into the internal zone\n  ansible.posix.firewalld:\n"
+        "    source: 10.20.1.0/24\n    zone: internal\n    state: enabled\n" + ZONE_RULE)})
+    [fact] = result.facts.ingress
+    assert [(peer.get("cidr"), peer["scope"]) for peer in fact["peers"]] == [
+        ("10.20.1.0/24", "private")]
+    assert fact["unknown"] == []
+
+
+def test_a_zone_bound_to_the_internet_or_an_interface_is_not_private(project) -> None:
+    result = project({"tasks.yml": (
+        "- name: everyone into the internal zone\n  ansible.posix.firewalld:\n"
+        "    source: 0.0.0.0/0\n    zone: internal\n    state: enabled\n" + ZONE_RULE)})
+    [fact] = result.facts.ingress
+    assert [peer["scope"] for peer in fact["peers"]] == ["internet"]
+    result = project({"tasks.yml": (
+        "- name: eth0 into the internal zone\n  ansible.posix.firewalld:\n"
+        "    interface: eth0\n    zone: internal\n    state: enabled\n" + ZONE_RULE)})
+    [fact] = result.facts.ingress
+    assert [peer["scope"] for peer in fact["peers"]] == ["unknown"]

@@ -12,7 +12,7 @@ LEVELS = [
     "playbook group_vars/all", "inventory [pacs:vars]", "inventory group_vars/pacs",
     "playbook group_vars/pacs", "inventory host line", "inventory host_vars",
     "playbook host_vars", "play vars", "play vars_files", "role vars", "block vars",
-    "task vars", "include_vars", "set_fact", "role params", "extra vars",
+    "task vars", "include_vars", "set_fact", "role params", "include params", "extra vars",
 ]
 
 
@@ -35,7 +35,10 @@ def layered(top: int) -> tuple[dict[str, str], dict]:
         tasks.append(f"- ansible.builtin.set_fact:\n    p: {value('set_fact')}\n")
     task_vars = f"\n      vars:\n        p: {value('task vars')}" if value("task vars") else ""
     block_vars = f"\n  vars:\n    p: {value('block vars')}" if value("block vars") else ""
-    tasks.append(
+    include_params = f"\n  vars:\n    p: {value('include params')}" \
+        if value("include params") else ""
+    tasks.append(f"- ansible.builtin.include_tasks:\n    file: inner.yml{include_params}\n")
+    inner = (
         "- block:\n"
         "    - name: open\n"
         "      ansible.posix.firewalld:\n"
@@ -64,6 +67,7 @@ def layered(top: int) -> tuple[dict[str, str], dict]:
         "roles/r/vars/main.yml": yaml_vars("role vars"),
         "roles/r/vars/extra.yml": yaml_vars("include_vars"),
         "roles/r/tasks/main.yml": "".join(tasks),
+        "roles/r/tasks/inner.yml": inner,
     }
     settings = {"ansible_extra_vars": {"p": value("extra vars")}} if value("extra vars") else {}
     return files, settings

@@ -117,11 +117,12 @@ def test_compose_override_publishes_what_the_base_file_describes(tmp_path):
     assert code == 1
 
 
-def test_a_role_file_is_reported_once_through_the_task_that_deploys_it(tmp_path):
+def test_a_role_file_is_reported_once(tmp_path):
     role = tmp_path / "roles" / "pacs"
     (role / "tasks").mkdir(parents=True)
     (role / "files").mkdir()
     (tmp_path / "site.yml").write_text("- hosts: pacs\n  roles:\n    - pacs\n")
+    (tmp_path / "inventory").write_text("[pacs]\npacs1.hospital.example\n")
     (role / "tasks" / "main.yml").write_text(
         "- name: deploy orthanc config\n"
         "  ansible.builtin.copy:\n"
@@ -134,4 +135,33 @@ def test_a_role_file_is_reported_once_through_the_task_that_deploys_it(tmp_path)
                        if finding["rule_id"] == "DG301"]
     assert len(unauthenticated) == 1
     assert unauthenticated[0]["line"] == 3
+    assert unauthenticated[0]["file"].endswith("roles/pacs/files/orthanc.json")
     assert "deploy orthanc config" in unauthenticated[0]["resource"]
+
+
+def test_a_role_template_is_left_to_the_ansible_family(tmp_path):
+    role = tmp_path / "roles" / "pacs"
+    (role / "tasks").mkdir(parents=True)
+    (role / "templates").mkdir()
+    (tmp_path / "site.yml").write_text("- hosts: pacs\n  roles:\n    - pacs\n")
+    (tmp_path / "inventory").write_text("[pacs]\npacs1.hospital.example\n")
+    (role / "tasks" / "main.yml").write_text(
+        "- name: deploy orthanc config\n"
+        "  ansible.builtin.template:\n"
+        "    src: orthanc.json\n"
+        "    dest: /etc/orthanc/orthanc.json\n")
+    (role / "templates" / "orthanc.json").write_text(
+        '{\n  "RemoteAccessAllowed": true,\n  "AuthenticationEnabled": false\n}\n')
+    _, report = scan_json(str(tmp_path))
+    unauthenticated = [finding for finding in report["findings"]
+                       if finding["rule_id"] == "DG301"]
+    assert len(unauthenticated) == 1
+    assert "deploy orthanc config" in unauthenticated[0]["resource"]
+
+
+def test_a_jinja_template_in_a_templates_directory_is_not_parsed_as_json(tmp_path):
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "orthanc.json").write_text(
+        '{\n  "RegisteredUsers": {{ orthanc_users | to_json }}\n}\n')
+    code, report = scan_json(str(tmp_path))
+    assert (code, report["errors"], report["findings"]) == (0, [], [])

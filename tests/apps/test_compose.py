@@ -339,3 +339,17 @@ def test_an_env_file_that_cannot_be_read_makes_unset_variables_unknown(tmp_path,
     assert "optional.env" not in " ".join(facts["http"]["unknown"])
     assert facts["http"]["tls"] is True
     assert facts["postgresql"]["authentication"] is None  # trust may be set in that file
+
+
+def test_a_published_index_database_is_a_database_endpoint(context):
+    facts = by_suffix(scan("""
+        services:
+          index:
+            image: postgres:16
+            ports: ["5432:5432"]
+            environment:
+              POSTGRES_PASSWORD_FILE: /run/secrets/index
+    """, context))
+    assert facts["postgresql"]["kind"] == "database"
+    assert facts["postgresql"]["reach"] == "internet"
+    assert facts["postgresql"]["authentication"] is True

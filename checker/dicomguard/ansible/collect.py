@@ -3,6 +3,7 @@ it, then roles and task files no playbook reached (with their own defaults and v
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from dicomguard import facts
@@ -14,6 +15,7 @@ from dicomguard.ansible.inventory import Inventory
 from dicomguard.ansible.modules import adapt
 from dicomguard.ansible.variables import Scope
 from dicomguard.ansible.variants import FactVariants
+from dicomguard.ansible.zones import ZoneBindings
 from dicomguard.discover import display_path
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, SourceFile
 from dicomguard.sources import ScanContext
@@ -26,11 +28,13 @@ def collect(files: list[SourceFile], context: ScanContext) -> CollectResult:
     result = CollectResult()
     documents = Documents(context.roots)
     host_group_sizes: dict[str, int] = {}
-    variants = FactVariants(host_group_sizes)
+    zones = ZoneBindings()
+    variants = FactVariants(host_group_sizes, complete=zones.resolve)
     deployer = Deployer(documents, context, result, variants.add)
 
     def sink(run: TaskRun) -> None:
         variants.ran(run)
+        zones.record(run)
         produced = adapt(run)
         for kind in FACT_KINDS:
             for fact in getattr(produced, kind):
@@ -45,7 +49,8 @@ def collect(files: list[SourceFile], context: ScanContext) -> CollectResult:
     loaded_inventories = _inventories(by_kind.get("inventory", []), result)
     for playbook in by_kind.get("playbook", []):
         configured = documents.ansible_cfg(playbook.parent).get("inventory")
-        for inventory in _inventories_for(playbook, loaded_inventories, configured) or [None]:
+        for inventory in _inventories_for(documents.resolve(playbook.parent), loaded_inventories,
+                                          configured) or [None]:
             runner.playbook(playbook, inventory)
     _unreached(runner, documents, by_kind)
     deployer.finish()
@@ -78,17 +83,17 @@ def _inventories(paths: list[Path], result: CollectResult) -> list[Inventory]:
     return list(by_directory.values())
 
 
-def _inventories_for(playbook: Path, loaded: list[Inventory],
+def _inventories_for(base: Path, loaded: list[Inventory],
                      configured: list[Path] | None) -> list[Inventory]:
-    """The inventories ansible.cfg names, else those kept in the playbook's project: its
-    directory or below it."""
+    """The inventories ansible.cfg names, else those kept in the playbook's project (`base`,
+    resolved): its directory or below it."""
     if configured:
         wanted = {path.resolve() if path.is_dir() else path.resolve().parent
                   for path in configured}
         return [inventory for inventory in loaded if Path(inventory.directory) in wanted]
-    base = playbook.parent.resolve()
+    prefix = str(base).rstrip(os.sep) + os.sep
     return [inventory for inventory in loaded
-            if Path(inventory.directory) == base or base in Path(inventory.directory).parents]
+            if inventory.directory == str(base) or inventory.directory.startswith(prefix)]
 
 
 def _unreached(runner: Runner, documents: Documents, by_kind: dict[str, list[Path]]) -> None:

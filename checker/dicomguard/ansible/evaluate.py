@@ -13,13 +13,22 @@ from dicomguard.ansible import variables as level
 from dicomguard.ansible.documents import Documents, find_file
 from dicomguard.ansible.inventory import Inventory
 from dicomguard.ansible.loader import end_line_of, line_of
-from dicomguard.ansible.names import INCLUDE_ROLE, INCLUDE_TASKS, TASK_KEYWORDS, short_name
+from dicomguard.ansible.names import (
+    ADAPTED_MODULES,
+    INCLUDE_ROLE,
+    INCLUDE_TASKS,
+    TASK_KEYWORDS,
+    short_name,
+)
 from dicomguard.ansible.templating import OMIT, Variables, condition, opaque, template
 from dicomguard.ansible.variables import Scope
 from dicomguard.discover import display_path
 from dicomguard.model import Origin, ScanError, Unknown, is_unknown
 
 LONGEST_LOOP = 500
+# Modules whose arguments are evaluated: those adapted to facts and those that change what
+# later tasks see. Any other task only registers a result.
+FOLLOWED_MODULES = ADAPTED_MODULES | INCLUDE_TASKS | INCLUDE_ROLE | {"set_fact", "include_vars"}
 DEEPEST_INCLUDE = 30
 HOST_ONLY_PREFIXES = ("ansible_",)
 HOST_ONLY_NAMES = frozenset({"hostvars", "groups", "group_names", "play_hosts", "facts"})
@@ -316,8 +325,10 @@ class Runner:
                 self.task(task, scope, where, state)
 
     def task(self, task: dict, scope: Scope, where: Where, state: HostState) -> None:
-        task_scope = scope.with_layer(
-            level.BLOCK_VARS if "block" in task else level.TASK_VARS, task.get("vars") or {})
+        module = None if "block" in task else module_of(task)
+        vars_level = level.BLOCK_VARS if "block" in task else level.INCLUDE_PARAMS \
+            if module is not None and short_name(module) in INCLUDE_TASKS else level.TASK_VARS
+        task_scope = scope.with_layer(vars_level, task.get("vars") or {})
         if "block" in task:
             verdict = self._when(task, task_scope)
             if verdict is False:
@@ -332,8 +343,10 @@ class Runner:
                        state)
             self.tasks(task.get("always"), task_scope, block_where, state)
             return
-        module = module_of(task)
         if module is None:
+            return
+        if short_name(module) not in FOLLOWED_MODULES:
+            self._register(task, state)  # a module no adapter reads: only its result matters
             return
         for item_scope, item_notes, suffix in self._loop(task, task_scope, module):
             verdict = self._when(task, item_scope)
@@ -342,6 +355,10 @@ class Runner:
             item_where = self._noted(where, verdict, task.get("when"))
             item_where = replace(item_where, notes=(*item_where.notes, *item_notes))
             self._dispatch(task, module, item_scope, item_where, state, suffix)
+        self._register(task, state)
+
+    @staticmethod
+    def _register(task: dict, state: HostState) -> None:
         if task.get("register"):
             state.facts[str(task["register"])] = Unknown(
                 f"'{task['register']}' is the result of a task, known only when it runs")

@@ -24,6 +24,7 @@ FIREWALLD_SERVICES: dict[str, list[tuple[str, int]]] = {
 }
 # Zones whose members are, by firewalld's own definition, untrusted networks.
 OPEN_ZONES = frozenset({"public", "external", "dmz"})
+ZONE_PATH = "firewalld zone "  # ingress path of a rule in a zone, for zones.py
 CLOSED_ZONES = frozenset({"drop", "block"})
 # Ports an image listens on when a container shares the host's network.
 IMAGE_PORTS: dict[str, list[int]] = {
@@ -54,7 +55,8 @@ def _list(value: Any) -> list[Any]:
 
 
 def _ingress(run: TaskRun, result: Facts, *, mechanism: str, protocol: Any, ports: Any,
-             sources: list[Any], suffix: str = "", tags: list[Any] | None = None) -> None:
+             sources: list[Any], suffix: str = "", tags: list[Any] | None = None,
+             path: str = "") -> None:
     peers = [facts.peer(source) for source in sources] + \
         [facts.peer(tag, tag=True) for tag in tags or []]
     if is_unknown(ports) or ports is None:
@@ -63,7 +65,7 @@ def _ingress(run: TaskRun, result: Facts, *, mechanism: str, protocol: Any, port
         port_list = ports
     result.ingress.append(facts.ingress(
         run.origin, platform=PLATFORM, mechanism=mechanism, protocol=protocol, ports=port_list,
-        peers=peers, suffix=suffix, unknown=run.notes))
+        peers=peers, path=path, suffix=suffix, unknown=run.notes))
 
 
 def _port_specs(value: Any) -> list[Any]:
@@ -99,23 +101,25 @@ def firewalld(run: TaskRun, result: Facts) -> None:
     sources = _zone_sources(zone)
     if sources is None:
         return
+    path = f"{ZONE_PATH}{zone}" if isinstance(zone, str) else ""
     if args.get("rich_rule") is not None:
-        _rich_rule(run, result, args["rich_rule"], sources)
+        _rich_rule(run, result, args["rich_rule"], sources, path)
     for index, spec in enumerate(_list(args.get("port"))):
         ports, protocol = _port_with_protocol(spec)
         _ingress(run, result, mechanism="firewalld port", protocol=protocol, ports=[ports],
-                 sources=sources, suffix=f"port{index}")
+                 sources=sources, suffix=f"port{index}", path=path)
     for index, name in enumerate(_list(args.get("service"))):
         known = None if is_unknown(name) else FIREWALLD_SERVICES.get(str(name).lower())
         if known is None:
             reason = name.reason if is_unknown(name) else f"firewalld service {name!r}"
             _ingress(run, result, mechanism="firewalld service", protocol=None,
                      ports=Unknown(f"ports of {reason} are not known"), sources=sources,
-                     suffix=f"service{index}")
+                     suffix=f"service{index}", path=path)
             continue
         for protocol, port in known:
             _ingress(run, result, mechanism=f"firewalld service {name}", protocol=protocol,
-                     ports=[[port, port]], sources=sources, suffix=f"service{index}-{port}")
+                     ports=[[port, port]], sources=sources, suffix=f"service{index}-{port}",
+                     path=path)
     binds = [("source", args.get("source")), ("interface", args.get("interface"))]
     if str(zone).lower() == "trusted":
         # The trusted zone accepts everything from the sources and interfaces bound to it.
@@ -147,7 +151,8 @@ _RICH_SERVICE = re.compile(r"\bservice\s+name=\"?([\w-]+)\"?")
 _RICH_ACTION = re.compile(r"\b(accept|reject|drop|mark)\b")
 
 
-def _rich_rule(run: TaskRun, result: Facts, rule: Any, zone_sources: list[Any]) -> None:
+def _rich_rule(run: TaskRun, result: Facts, rule: Any, zone_sources: list[Any],
+               path: str) -> None:
     if is_unknown(rule):
         _ingress(run, result, mechanism="firewalld rich rule", protocol=None, ports=rule,
                  sources=[rule], suffix="rich")
@@ -158,11 +163,10 @@ def _rich_rule(run: TaskRun, result: Facts, rule: Any, zone_sources: list[Any]) 
         return
     source = _RICH_SOURCE.search(text)
     if source is None:
-        sources = zone_sources if any(is_unknown(s) for s in zone_sources) else [INTERNET]
-    elif source.group(1):
-        sources = [INTERNET]  # "source not address=X" admits everyone else
+        sources = zone_sources
     else:
-        sources = [source.group(2)]
+        path = ""  # the rule names its own source; "source not address=X" admits all others
+        sources = [INTERNET] if source.group(1) else [source.group(2)]
     port = _RICH_PORT.search(text)
     service = _RICH_SERVICE.search(text)
     if port:
@@ -175,7 +179,7 @@ def _rich_rule(run: TaskRun, result: Facts, rule: Any, zone_sources: list[Any]) 
     else:
         ports, protocol = facts.ALL_PORTS[0], "all"
     _ingress(run, result, mechanism="firewalld rich rule", protocol=protocol, ports=[ports]
-             if not is_unknown(ports) else ports, sources=sources, suffix="rich")
+             if not is_unknown(ports) else ports, sources=sources, suffix="rich", path=path)
 
 
 def ufw(run: TaskRun, result: Facts) -> None:
@@ -310,11 +314,15 @@ def docker_container(run: TaskRun, result: Facts) -> None:
         _ingress(run, result, mechanism="docker published port", protocol=protocol,
                  ports=ports, sources=[address], suffix=f"port{index}")
     if str(args.get("network_mode", "")).lower() == "host":
-        listening = image_ports(args.get("image"))
-        _ingress(run, result, mechanism="docker host network", protocol="tcp",
-                 ports=[[port, port] for port in listening] if listening else Unknown(
-                     f"ports image {args.get('image')!r} listens on"),
-                 sources=[INTERNET], suffix="host-network")
+        # The container's own ports are the host's: known for PACS images, unknown when the
+        # image is; a known image that is no PACS brings no DICOM port.
+        image = args.get("image")
+        listening = image_ports(image)
+        if listening or not isinstance(image, str):
+            _ingress(run, result, mechanism="docker host network", protocol="tcp",
+                     ports=[[port, port] for port in listening] if listening else Unknown(
+                         f"the ports of image {image!r} are not known"),
+                     sources=[INTERNET], suffix="host-network")
 
 
 def image_ports(image: Any) -> list[int]:

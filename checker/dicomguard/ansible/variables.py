@@ -14,12 +14,13 @@ wins (group variables: parents before children, then by name):
      9  play vars_files
     10  role vars (vars/main.yml)
     11  block vars
-    12  task vars (and include_tasks vars)
+    12  task vars
     13  include_vars
     14  set_fact and registered results
     15  role params (`- role: x` keys, `vars:` of a role entry, include_role vars)
-    16  extra vars (configuration `ansible_extra_vars`)
-    17  loop variable (`item` or loop_control.loop_var), which nothing can override
+    16  include params (`vars:` of include_tasks / import_tasks)
+    17  extra vars (configuration `ansible_extra_vars`)
+    18  loop variable (`item` or loop_control.loop_var), which nothing can override
 
 Host facts (ansible_* gathered from the managed host), registered results and lookups are never
 known here: they are Unknown.
@@ -46,8 +47,9 @@ TASK_VARS = 12
 INCLUDE_VARS = 13
 SET_FACT = 14
 ROLE_PARAMS = 15
-EXTRA_VARS = 16
-LOOP_VARIABLE = 17
+INCLUDE_PARAMS = 16
+EXTRA_VARS = 17
+LOOP_VARIABLE = 18
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ some hosts produce names them; what still shares an id is told apart by a varian
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,8 @@ class _Produced:
 @dataclass(slots=True)
 class FactVariants:
     host_group_sizes: dict[str, int]  # representative host -> hosts sharing its variables
+    # completes a fact once every task has run: (kind, fact, hosts that produced it)
+    complete: Callable[[str, dict[str, Any], set[str]], None] = lambda *_: None
     _evaluated: dict[TaskKey, set[str]] = field(default_factory=dict)
     _produced: dict[str, _Produced] = field(default_factory=dict)
 
@@ -44,6 +47,7 @@ class FactVariants:
         ids: dict[str, int] = {}
         for entry in self._produced.values():
             fact = entry.fact
+            self.complete(entry.kind, fact, entry.hosts)
             if entry.hosts != self._evaluated.get(entry.task, entry.hosts):
                 _rename(fact, f"host {self._hosts_label(entry.hosts)}", "@" + ",".join(
                     sorted(entry.hosts)))

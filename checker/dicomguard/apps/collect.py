@@ -96,12 +96,16 @@ def analyse_text(kind: str, text: str, file: str, context: Any,
     return _analyse(kind, text, file, context, line_offset, set())
 
 
-def left_to_ansible(path: str) -> bool:
-    """A file in an Ansible role's files/ or templates/ is read by the Ansible family when a
-    task deploys it, with the task's variables and destination; read here too, it would be
-    reported twice."""
+def left_to_ansible(path: str, text: str) -> bool:
+    """A file of a role's files/ or templates/ (a directory beside tasks/), or a Jinja file in
+    any templates/ directory, is read by the Ansible family with the task that deploys it
+    (rendered with its variables, named in the finding); read here too it would be reported
+    twice, or fail to parse (ansible.deploy._claimed_elsewhere is the other half)."""
     for ancestor in Path(path).parents:
-        if ancestor.name in {"files", "templates"} and (ancestor.parent / "tasks").is_dir():
+        role_directory = ancestor.name in {"files", "templates"} and (
+            ancestor.parent / "tasks").is_dir()
+        jinja_template = ancestor.name == "templates" and ("{{" in text or "{%" in text)
+        if role_directory or jinja_template:
             return find_spec("dicomguard.ansible.deploy") is not None
     return False
 
@@ -113,13 +117,14 @@ def collect(files: list[SourceFile], context: Any) -> CollectResult:
     order = {"compose": 0, "kubernetes": 1, "orthanc-json": 2}
     ordered = sorted(files, key=lambda source: order[source.kind])
     for source in ordered:
-        if (source.kind == "orthanc-json" and source.path in consumed) or left_to_ansible(
-                source.path):
+        if source.kind == "orthanc-json" and source.path in consumed:
             continue
         try:
             text = source.read_text()
         except (OSError, UnicodeDecodeError) as error:
             result.errors.append(ScanError(source.path, None, f"cannot read: {error}"))
+            continue
+        if left_to_ansible(source.path, text):
             continue
         found = _analyse(source.kind, text, source.path, context, 0, consumed)
         result.facts.extend(found.facts)

@@ -229,14 +229,18 @@ def _dcm4chee_arc(container: Container, tag: str, result: CollectResult) -> None
 
 def _credential_service(container: Container, product: str, suffix: str,
                         users: dict[str, Any], lines: tuple[str, ...], ports: tuple[int, ...],
-                        authentication: Any = True) -> dict[str, Any] | None:
+                        authentication: Any = True, kind: str = "image_service"
+                        ) -> dict[str, Any] | None:
+    """A service whose users are known from the environment; None when nothing about it
+    matters (strong passwords, authentication on, and for a database: not reachable)."""
     weak = weak_credentials(users)
-    if not weak and authentication is True:
-        return None
     reach = widest_reach(reach_of(container, port, True) for port in ports)
+    exposed_database = kind == "database" and reach != "local"
+    if not weak and authentication is True and not exposed_database:
+        return None
     return service(_at(container, _line_of(container, *lines)), platform=container.platform,
                    product=product, reach=reach, authentication=authentication,
-                   weak_credentials=weak, suffix=suffix)
+                   weak_credentials=weak, kind=kind, suffix=suffix)
 
 
 def _postgres(container: Container) -> dict[str, Any] | None:
@@ -253,7 +257,7 @@ def _postgres(container: Container) -> dict[str, Any] | None:
     lines = ("POSTGRES_HOST_AUTH_METHOD", "POSTGRES_PASSWORD") if authentication is not True \
         else ("POSTGRES_PASSWORD",)
     return _credential_service(container, "PostgreSQL (archive index)", "postgresql", users,
-                               lines, (5432,), authentication)
+                               lines, (5432,), authentication, kind="database")
 
 
 def _jdwp(container: Container, repository: str) -> list[dict[str, Any]]:

@@ -8,10 +8,11 @@ from pathlib import Path
 from dicomguard.ansible.detect import is_ansible_template
 
 COMPOSE_NAME = re.compile(r"^(docker-)?compose([.-][\w.-]+)?\.ya?ml$", re.IGNORECASE)
-COMPOSE_CONTENT = re.compile(
-    r"^services:[ \t]*\r?\n(?:[ \t]*(?:#.*)?\r?\n)*[ \t]+[\w.-]+:[ \t]*\r?\n"
-    r"(?:[ \t]*(?:#.*)?\r?\n)*[ \t]+(?:image|build|ports|container_name|environment):",
-    re.MULTILINE)
+COMPOSE_SERVICES = re.compile(r"^services:[ \t]*(?:#.*)?\r?$", re.MULTILINE)
+COMPOSE_SERVICE_KEY = re.compile(r"^[ \t]{2,}(?:image|build):[ \t]*\S", re.MULTILINE)
+# Directories of Ansible variables and tasks: a `services:` mapping there is data, not Compose.
+ANSIBLE_DIRECTORIES = frozenset({"group_vars", "host_vars", "vars", "defaults", "tasks",
+                                 "handlers", "meta"})
 KUBERNETES_KIND = re.compile(
     r"^kind:[ \t]*(Deployment|StatefulSet|DaemonSet|ReplicaSet|Pod|Job|CronJob|Service|"
     r"ConfigMap|Ingress|List)\b", re.MULTILINE)
@@ -41,6 +42,7 @@ def classify(path: Path, head: str) -> str | None:
         return None
     if re.search(r"^apiVersion:", head, re.MULTILINE) and KUBERNETES_KIND.search(head):
         return "kubernetes"
-    if COMPOSE_CONTENT.search(head):
+    if (COMPOSE_SERVICES.search(head) and COMPOSE_SERVICE_KEY.search(head)
+            and not ANSIBLE_DIRECTORIES.intersection(path.parts)):
         return "compose"
     return None

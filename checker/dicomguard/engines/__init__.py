@@ -22,7 +22,10 @@ class Engine(Protocol):
 
 
 def deny_sets(packages: Any, prefix: str = "") -> dict[str, list[Any]]:
-    """Flatten the value of `data.dicomguard.rules` into {package: deny entries}."""
+    """Flatten the value of `data.dicomguard.rules` into {package: deny entries}.
+
+    `deny` is a set of findings (`deny contains finding if ...`) or an object of findings keyed
+    by a string unique to each (`deny[key] := finding if ...`)."""
     result: dict[str, list[Any]] = {}
     if not isinstance(packages, dict):
         return result
@@ -30,8 +33,11 @@ def deny_sets(packages: Any, prefix: str = "") -> dict[str, list[Any]]:
         if not isinstance(value, dict):
             continue
         package = f"{prefix}.{name}" if prefix else name
-        if "deny" in value and isinstance(value["deny"], list):
-            result[f"dicomguard.rules.{package}"] = value["deny"]
+        denials = value.get("deny")
+        if isinstance(denials, list):
+            result[f"dicomguard.rules.{package}"] = denials
+        elif isinstance(denials, dict):  # deny[key] := finding, see docs/decisions.md
+            result[f"dicomguard.rules.{package}"] = [denials[key] for key in sorted(denials)]
         result.update(deny_sets({k: v for k, v in value.items() if k != "deny"}, package))
     return result
 

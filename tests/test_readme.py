@@ -1,0 +1,36 @@
+"""What the README tells users to type works as it says."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.conftest import EXAMPLES, PROJECT, scan_json
+
+README = (PROJECT / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_policy_example_runs_as_a_user_policy(tmp_path: Path) -> None:
+    rego = re.search(r"```rego\n(.*?)```", README, re.S)
+    assert rego, "the README shows a policy"
+    (tmp_path / "acme.rego").write_text(rego.group(1), encoding="utf-8")
+    code, report = scan_json(str(EXAMPLES / "compose" / "insecure"), "--policy", str(tmp_path))
+    assert code == 1
+    assert any(finding["rule_id"] == "ACME001" for finding in report["findings"])
+
+
+def test_the_install_command_scans_the_insecure_example_and_fails() -> None:
+    assert "dicomguard scan examples/terraform/insecure-pacs" in README
+    code, report = scan_json(str(EXAMPLES / "terraform" / "insecure-pacs"))
+    assert code == 1
+    categories = {finding["category"] for finding in report["findings"]}
+    assert {"exposed-dicom-port", "unencrypted-storage", "missing-authentication"} <= categories
+
+
+def test_the_configuration_example_is_valid(tmp_path: Path) -> None:
+    config = re.search(r"```yaml\n(fail_on:.*?)```", README, re.S)
+    assert config, "the README shows a configuration"
+    (tmp_path / ".dicomguard.yaml").write_text(
+        config.group(1).replace("policy_dirs: [policies/]", "policy_dirs: []"), encoding="utf-8")
+    code, report = scan_json(str(tmp_path))
+    assert code == 0, report
