@@ -8,8 +8,10 @@ from pathlib import Path
 from dicomguard.model import SourceFile
 from dicomguard.sources import Family, available_families
 
+# "env" is not among them: env/prod, env/staging is a common Terraform layout. A virtualenv of
+# any name is recognised by its pyvenv.cfg.
 SKIPPED_DIRECTORIES = frozenset({
-    ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "env", "__pycache__",
+    ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__",
     ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages",
 })
 HEAD_BYTES = 4096

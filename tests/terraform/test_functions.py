@@ -34,7 +34,9 @@ from dicomguard.model import Unknown
     ('toset(["b", "a", "b"])', ["a", "b"]), ('tolist(["a"])', ["a"]), ('tomap({a = 1})', {"a": 1}),
     ('jsonencode({b = [1], a = "<x>"})', '{"a":"\\u003cx\\u003e","b":[1]}'),
     ('jsondecode("{\\"port\\": 104}")', {"port": 104}),
-    ('yamldecode("a: [1, 2]")', {"a": [1, 2]}), ('yamlencode({a = 1})', "a: 1\n"),
+    ('yamldecode("a: [1, 2]")', {"a": [1, 2]}),
+    # Same document as Terraform's `"a": 1`, not the same text (PyYAML's style).
+    ('yamldecode(yamlencode({a = 1, b = ["x"]}))', {"a": 1, "b": ["x"]}),
     ('base64encode("Hello World")', "SGVsbG8gV29ybGQ="),
     ('cidrhost("10.12.112.0/20", 16)', "10.12.112.16"),
     ('cidrhost("10.12.112.0/20", 268)', "10.12.113.12"),

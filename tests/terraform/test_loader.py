@@ -191,3 +191,12 @@ def test_a_body_is_evaluated_when_first_read_and_its_problems_reported_then(
     assert loaded.errors == []
     loaded.by_address("aws_iam_role.unread").body  # noqa: B018 - reading it evaluates it
     assert [error.line for error in loaded.errors] == [2]
+
+
+def test_absurdly_nested_input_is_an_error_not_a_crash(configuration) -> None:
+    deep = "[" * 5000 + "]" * 5000
+    loaded = configuration({"main.tf": f'resource "a" "b" {{\n  x = {deep}\n}}\n',
+                            "other.tf.json": "[" * 100000 + "]" * 100000,
+                            "good.tf": 'resource "aws_ebs_volume" "v" {}\n'})
+    assert sorted(error.file for error in loaded.errors) == ["main.tf", "other.tf.json"]
+    assert [r.address for r in loaded.resources] == ["aws_ebs_volume.v"]

@@ -174,3 +174,26 @@ def test_a_null_input_for_a_non_nullable_variable_takes_the_default(configuratio
     body = loaded.resources[0].body
     assert body.attr("create") is True
     assert not body.has("name")  # nullable by default: null stays null
+
+
+def test_one_module_called_from_two_roots_gives_resources_that_tell_them_apart(
+        configuration) -> None:
+    """envs/prod and envs/staging both call modules/sg: the same file, line and Terraform
+    address, so each root's modules are named with the root's directory."""
+    call = 'module "pacs" {{\n  source = "../../modules/sg"\n  port = {}\n}}\n'
+    loaded = configuration({
+        "modules/sg/main.tf": SECURITY_GROUP_MODULE,
+        "envs/prod/main.tf": call.format(104),
+        "envs/staging/main.tf": call.format(11112),
+    })
+    assert sorted((r.address, r.body.attr("name")) for r in loaded.resources) == [
+        ("envs/prod: module.pacs.aws_security_group.this", "pacs-104"),
+        ("envs/staging: module.pacs.aws_security_group.this", "pacs-11112")]
+    assert all(r.module_address.endswith(": module.pacs") for r in loaded.resources)
+
+
+def test_a_single_root_keeps_terraform_addresses(configuration) -> None:
+    loaded = configuration({"modules/sg/main.tf": SECURITY_GROUP_MODULE,
+                            "main.tf": 'module "pacs" {\n  source = "./modules/sg"\n'
+                                       '  port = 104\n}\n'})
+    assert [r.address for r in loaded.resources] == ["module.pacs.aws_security_group.this"]

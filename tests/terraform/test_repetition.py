@@ -161,3 +161,35 @@ def test_a_nested_conditional_groups_to_the_right(value) -> None:
     assert value("false ? 1 : false ? 2 : 3") == 3
     assert value("true ? 1 : false ? 2 : 3") == 1
     assert value("(\n  # why\n  false ? 1 : 2\n)") == 2
+
+
+def test_iterating_a_set_gives_each_element_as_key_and_value(configuration, value) -> None:
+    """expressions/dynamic-blocks: for a set, the key is the same as the value."""
+    assert value('[for k, v in toset(["b", "a", "b"]) : "${k}=${v}"]') == ["a=a", "b=b"]
+    assert value('[for i, v in ["b", "a"] : "${i}=${v}"]') == ["0=b", "1=a"]
+    loaded = configuration({"main.tf": '''
+resource "aws_security_group" "pacs" {
+  dynamic "ingress" {
+    for_each = toset(["10.0.0.0/8", "0.0.0.0/0"])
+    content {
+      description = ingress.key
+      cidr_blocks = [ingress.value]
+    }
+  }
+}
+'''})
+    ingress = loaded.resources[0].body.blocks_of("ingress")
+    assert [(b.attr("description"), b.attr("cidr_blocks")) for b in ingress] == [
+        ("0.0.0.0/0", ["0.0.0.0/0"]), ("10.0.0.0/8", ["10.0.0.0/8"])]
+
+
+def test_a_dynamic_block_over_something_not_a_collection_is_noted_and_unknown(
+        configuration) -> None:
+    loaded = configuration({"main.tf": 'resource "aws_security_group" "g" {\n'
+                                       '  dynamic "ingress" {\n    for_each = "all"\n'
+                                       '    content {\n      from_port = ingress.value\n'
+                                       '    }\n  }\n}\n'})
+    [ingress] = loaded.resources[0].body.blocks_of("ingress")
+    assert isinstance(ingress.attr("from_port"), Unknown)
+    assert loaded.errors == []
+    assert "cannot be expanded" in loaded.notes[0]["message"]

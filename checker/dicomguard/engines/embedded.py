@@ -57,6 +57,8 @@ def _escaped_strings(value: Any) -> Any:
     term, whose cost grows faster than the input; but regopy hands strings to rego-cpp as they
     are, and rego-cpp keeps them in escaped form, so they must arrive escaped."""
     if isinstance(value, str):
+        if value.isprintable() and '"' not in value and "\\" not in value:
+            return value  # nothing to escape: most strings
         return json.dumps(value, ensure_ascii=False)[1:-1]
     if isinstance(value, dict):
         return {_escaped_strings(key): _escaped_strings(item) for key, item in value.items()}

@@ -64,10 +64,13 @@ def _load(files: list[SourceFile], context: ScanContext) -> Configuration:
     session = Session(loader.resolve, lambda root: FileAccess(root, confinement),
                       configuration.errors, configuration.notes)
     loader.session = session
-    for directory in _root_directories(modules):
+    roots = _root_directories(modules)
+    shown = {directory: parent for parent, directory in directories.items()}
+    for directory in roots:
+        qualifier = f"{shown.get(directory) or '.'}: " if len(roots) > 1 else ""
         for module in variants[directory]:
             inputs = root_inputs(module, variable_files.get(directory, []), context, session)
-            root = ModuleInstance(module, session, inputs=inputs)
+            root = ModuleInstance(module, session, inputs=inputs, qualifier=qualifier)
             configuration.resources.extend(root.resources())
     return configuration
 
@@ -88,6 +91,9 @@ def _parse(source: SourceFile, errors: list[ScanError]) -> SyntaxBlock | None:
         return parse_file(text, source.path)
     except InputError as error:
         errors.append(ScanError(source.path, error.line, error.message))
+        return None
+    except RecursionError:
+        errors.append(ScanError(source.path, None, "expressions nest too deeply to be read"))
         return None
 
 
@@ -143,7 +149,7 @@ def _module_variants(directory: Path, bodies: list[tuple[SourceFile, SyntaxBlock
 
 def _module_source(directory: Path, bodies: list[tuple[SourceFile, SyntaxBlock]],
                    notes: list[dict[str, Any]]) -> ModuleSource:
-    module = ModuleSource(str(directory), directory, {}, {}, {}, [], [], [])
+    module = ModuleSource(directory, {}, {}, {}, [], [], [])
     declared: dict[tuple[str, ...], SyntaxBlock] = {}
     ordered = sorted(bodies, key=lambda item: (_is_override(item[0].path), item[0].path))
     for source, body in ordered:
@@ -250,7 +256,7 @@ class _ModuleResolver:
     def resolve(self, caller: ModuleInstance, block: SyntaxBlock) -> ModuleSource | None:
         assert self.session is not None
         name = block.labels[0]
-        address = f"{caller.address + '.' if caller.address else ''}module.{name}"
+        address = f"{caller.call_prefix()}module.{name}"
         origin = Origin(block.file, block.line, block.end_line, address)
         if caller.depth >= DEEPEST_MODULE_NESTING:
             self.session.note(origin, f"{address}: modules nest too deeply; not followed")

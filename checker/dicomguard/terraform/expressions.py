@@ -17,6 +17,7 @@ from dicomguard.terraform.syntax import Ast
 from dicomguard.terraform.values import (
     EvaluationError,
     Lazy,
+    TerraformSet,
     equal,
     first_unknown,
     materialize,
@@ -187,7 +188,7 @@ def _render(parts: list[Any], scope: Scope, pieces: list[str]) -> Unknown | None
             collection = materialize(_eval(part[3], scope))
             if isinstance(collection, Unknown):
                 return Unknown(collection.reason)
-            for key, value in _iteration(collection):
+            for key, value in iteration(collection):
                 bindings = {part[2]: value}
                 if part[1]:
                     bindings[part[1]] = key
@@ -197,7 +198,11 @@ def _render(parts: list[Any], scope: Scope, pieces: list[str]) -> Unknown | None
     return None
 
 
-def _iteration(collection: Any) -> list[tuple[Any, Any]]:
+def iteration(collection: Any) -> list[tuple[Any, Any]]:
+    """Key and value pairs, as `for` and `dynamic` see them: index and element of a list,
+    element twice for a set, key and value of a map in lexical order."""
+    if isinstance(collection, TerraformSet):
+        return [(item, item) for item in collection]
     if isinstance(collection, list):
         return list(enumerate(collection))
     if isinstance(collection, dict):
@@ -213,7 +218,7 @@ def _for_tuple(ast: Ast, scope: Scope) -> Any:
     if isinstance(collection, Unknown):
         return Unknown(collection.reason)
     results = []
-    for key, value in _iteration(collection):
+    for key, value in iteration(collection):
         inner = scope.child({value_name: value} if key_name is None
                             else {key_name: key, value_name: value})
         if condition_ast is not None:
@@ -232,7 +237,7 @@ def _for_object(ast: Ast, scope: Scope) -> Any:
     if isinstance(collection, Unknown):
         return Unknown(collection.reason)
     result: dict[str, Any] = {}
-    for key, value in _iteration(collection):
+    for key, value in iteration(collection):
         inner = scope.child({value_name: value} if key_name is None
                             else {key_name: key, value_name: value})
         if condition_ast is not None:

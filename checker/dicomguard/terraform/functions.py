@@ -16,6 +16,7 @@ from typing import Any
 from dicomguard.model import Unknown
 from dicomguard.terraform.values import (
     EvaluationError,
+    as_set,
     equal,
     first_unknown,
     has_unknown,
@@ -306,28 +307,20 @@ def _reverse(values: Any) -> Any:
     return list(reversed(_list(values)))
 
 
-def _as_set(values: list[Any]) -> list[Any]:
-    """A Terraform set: no duplicates; strings come out in lexical order."""
-    unique = _distinct(values)
-    if all(isinstance(value, str) for value in unique):
-        return sorted(unique)
-    return unique
-
-
 @function("setunion")
 def _setunion(*sets: Any) -> Any:
-    return _as_set([item for values in sets for item in _list(values)])
+    return as_set([item for values in sets for item in _list(values)])
 
 
 @function("setintersection")
 def _setintersection(first: Any, *others: Any) -> Any:
-    return _as_set([item for item in _list(first)
+    return as_set([item for item in _list(first)
                     if all(_contains(other, item) for other in others)])
 
 
 @function("setsubtract")
 def _setsubtract(first: Any, second: Any) -> Any:
-    return _as_set([item for item in _list(first) if not _contains(second, item)])
+    return as_set([item for item in _list(first) if not _contains(second, item)])
 
 
 @function("slice", structural=True)
@@ -620,7 +613,7 @@ def _tolist(value: Any) -> Any:
 
 @function("toset")
 def _toset(value: Any) -> Any:
-    return None if value is None else _as_set(_list(value))
+    return None if value is None else as_set(_list(value))
 
 
 @function("tomap", structural=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dicomguard.model import Origin, ScanError, Unknown
-from dicomguard.terraform.expressions import Scope, evaluate
+from dicomguard.terraform.expressions import Scope, evaluate, iteration
 from dicomguard.terraform.model import Attribute, Block, Reference, Resource
 from dicomguard.terraform.syntax import SyntaxAttribute, SyntaxBlock
 from dicomguard.terraform.types import convert
@@ -29,8 +29,7 @@ SINGLE = None  # the instance key of a resource or module without count or for_e
 class ModuleSource:
     """The blocks of one module directory, from all its files."""
 
-    directory: str
-    absolute: Path
+    absolute: Path  # the directory, resolved
     variables: dict[str, SyntaxBlock]
     locals: dict[str, tuple[SyntaxAttribute, str]]  # with the file that sets each
     outputs: dict[str, SyntaxBlock]
@@ -80,10 +79,14 @@ class ModuleInstance:
     def __init__(self, source: ModuleSource, session: Session, *, address: str = "",
                  inputs: dict[str, Callable[[], Any]] | None = None,
                  root: ModuleInstance | None = None, call_path: tuple[str, ...] = (),
-                 depth: int = 0, speculative: bool = False) -> None:
+                 depth: int = 0, speculative: bool = False, qualifier: str = "") -> None:
         self.source = source
         self.session = session
         self.address = address
+        # For a root module when several roots are loaded: prefixed to its modules' addresses
+        # ("envs/prod: module.pacs..."), since one module called from two roots would otherwise
+        # give two resources the same address, file and line.
+        self.qualifier = qualifier
         self.inputs = inputs or {}
         self.root = root or self
         self.call_path = call_path
@@ -245,6 +248,10 @@ class ModuleInstance:
     def _prefix(self) -> str:
         return f"{self.address}." if self.address else ""
 
+    def call_prefix(self) -> str:
+        """What the address of a module this module calls starts with."""
+        return f"{self.address}." if self.address else self.qualifier
+
     # Instances: count and for_each
 
     def instance_keys(self, block: SyntaxBlock) -> list[Any] | Unknown:
@@ -350,16 +357,14 @@ class ModuleInstance:
         collection = self.evaluate(for_each, dynamic.file, scope)
         if isinstance(collection, Unknown):
             items: list[tuple[Any, Any]] = [(collection, collection)]
-        elif isinstance(collection, dict):
-            items = [(key, collection[key]) for key in sorted(collection)]
-        elif isinstance(collection, list):
-            items = list(enumerate(collection))
-        elif collection is None:
-            items = []
         else:
-            self.session.error(dynamic.file, for_each.line,
-                               "a dynamic block's for_each needs a collection")
-            items = [(Unknown("bad for_each"), Unknown("bad for_each"))]
+            try:
+                items = iteration(collection)
+            except EvaluationError as error:
+                self.session.note(Origin(dynamic.file, for_each.line, for_each.end_line, ""),
+                                  f"dynamic {label!r} cannot be expanded: {error.message}")
+                reason = Unknown(f"the for_each of dynamic {label!r} is not a collection")
+                items = [(reason, reason)]
         blocks = []
         for key, value in items:
             inner = scope.child({iterator: {"key": key, "value": value}},
@@ -535,7 +540,7 @@ class ModuleCall(Lazy):
         self.parent = parent
         self.block = block
         self.name = block.labels[0]
-        self.base = f"{parent._prefix()}module.{self.name}"
+        self.base = f"{parent.call_prefix()}module.{self.name}"
         self._instances: dict[Any, ModuleInstance] | None = None
         self._keys: list[Any] | Unknown = []
 

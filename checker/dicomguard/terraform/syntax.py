@@ -31,9 +31,6 @@ class SyntaxBlock:
     attributes: dict[str, SyntaxAttribute] = field(default_factory=dict)
     blocks: list[SyntaxBlock] = field(default_factory=list)
 
-    def blocks_of(self, block_type: str) -> list[SyntaxBlock]:
-        return [block for block in self.blocks if block.type == block_type]
-
 
 def literal(value: Any) -> Ast:
     return ("lit", value)

@@ -9,7 +9,7 @@ from dicomguard.model import Unknown
 from dicomguard.terraform.syntax import Ast
 from dicomguard.terraform.values import (
     EvaluationError,
-    equal,
+    as_set,
     to_bool,
     to_number,
     to_string,
@@ -31,7 +31,7 @@ def convert(value: Any, constraint: Ast | None) -> Any:
         if name in {"list", "set"}:
             items = _sequence(value, name)
             converted = [convert(item, arguments[0] if arguments else None) for item in items]
-            return _as_set(converted) if name == "set" else converted
+            return as_set(converted) if name == "set" else converted
         if name == "map":
             if not isinstance(value, dict):
                 raise EvaluationError(f"a map is required, not {type_name(value)}")
@@ -69,16 +69,6 @@ def _sequence(value: Any, name: str) -> list[Any]:
     if isinstance(value, list):
         return value
     raise EvaluationError(f"a {name} is required, not {type_name(value)}")
-
-
-def _as_set(values: list[Any]) -> list[Any]:
-    unique: list[Any] = []
-    for value in values:
-        if not any(equal(value, kept) for kept in unique):
-            unique.append(value)
-    if all(isinstance(value, str) for value in unique):
-        return sorted(unique)
-    return unique
 
 
 def _object(value: Any, attributes_ast: Ast) -> Any:

@@ -41,6 +41,23 @@ class Lazy:
 PRIMITIVES = (str, int, float, bool, type(None))
 
 
+class TerraformSet(list):  # type: ignore[type-arg]
+    """A set: no duplicates, strings in lexical order. Iterating it gives each element as both
+    key and value (for expressions, dynamic blocks)."""
+
+    __slots__ = ()
+
+
+def as_set(values: list[Any]) -> TerraformSet:
+    unique: list[Any] = []
+    for value in values:
+        if not any(equal(value, kept) for kept in unique):
+            unique.append(value)
+    if all(isinstance(value, str) for value in unique):
+        unique.sort()
+    return TerraformSet(unique)
+
+
 def materialize(value: Any) -> Any:
     """A plain value: lazy parts resolved, everything else unchanged."""
     if value.__class__ in PRIMITIVES:
