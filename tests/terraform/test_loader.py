@@ -200,3 +200,28 @@ def test_absurdly_nested_input_is_an_error_not_a_crash(configuration) -> None:
                             "good.tf": 'resource "aws_ebs_volume" "v" {}\n'})
     assert sorted(error.file for error in loaded.errors) == ["main.tf", "other.tf.json"]
     assert [r.address for r in loaded.resources] == ["aws_ebs_volume.v"]
+
+
+def test_comments_anywhere_inside_expressions_are_ignored(configuration) -> None:
+    loaded = configuration({"main.tf": '''\
+/*
+ * header
+ */
+resource "aws_security_group_rule" "dicom" {
+  type        = "ingress"
+  from_port   = /* DICOM */ 104
+  to_port     = 104 /* same */
+  protocol    = "tcp"
+  cidr_blocks = [
+    "0.0.0.0/0", # the world
+    /* partner */ "81.2.69.160/27",
+  ]
+  description = merge({}, /* arg */ { a = 1 /* after */ })
+}
+'''})
+    assert loaded.errors == []
+    [rule] = loaded.resources
+    assert rule.body.attr("from_port") == 104
+    assert rule.body.attr("to_port") == 104
+    assert rule.body.attr("cidr_blocks") == ["0.0.0.0/0", "81.2.69.160/27"]
+    assert rule.body.attr("description") == {"a": 1}

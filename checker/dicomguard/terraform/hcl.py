@@ -156,10 +156,10 @@ class _Compiler:
         for child in body.children:
             kind = child.type
             if kind == "attribute":
-                children = child.children
+                children = _code(child.children)  # name, "=", expression
                 name = self.text(children[0])
                 block.attributes[name] = SyntaxAttribute(
-                    name, self.expression(children[2]), self.line(child), self.end_line(child))
+                    name, self.expression(children[-1]), self.line(child), self.end_line(child))
             elif kind == "block":
                 block.blocks.append(self.block(child))
 
