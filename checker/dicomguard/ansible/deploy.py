@@ -16,6 +16,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
+from dicomguard.ansible.detect import is_role_payload
 from dicomguard.ansible.documents import Documents, find_file
 from dicomguard.ansible.evaluate import TaskRun
 from dicomguard.ansible.templating import render_file
@@ -117,9 +118,8 @@ class Deployer:
     def _claimed_elsewhere(self, path: Path) -> bool:
         """Another family reads the file where it lies, except a file of a role's (or a
         project's) files/ or templates/: the application family leaves those to the task that
-        deploys them (apps.collect.left_to_ansible)."""
-        if any(ancestor.name in {"files", "templates"} and (ancestor.parent / "tasks").is_dir()
-               for ancestor in path.parents):
+        deploys them (ansible.detect.is_role_payload)."""
+        if is_role_payload(path):
             return False
         if self._claimed is None:
             self._claimed = {self.documents.resolve(Path(source.path))

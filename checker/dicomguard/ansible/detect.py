@@ -27,6 +27,14 @@ TASK_FILE_MARKERS = frozenset({
 })
 
 
+def is_role_payload(path: Path) -> bool:
+    """A file of a role's (or a project's) files/ or templates/ directory, beside tasks/: what a
+    task deploys. The Ansible family analyses it with the task that deploys it (rendered with the
+    task's variables, named in the finding); other families leave it alone."""
+    return any(ancestor.name in {"files", "templates"} and (ancestor.parent / "tasks").is_dir()
+               for ancestor in path.parents)
+
+
 def is_ansible_template(path: Path) -> bool:
     """A Jinja template Ansible renders (`*.j2`, or anything in a role's templates/): other
     families must not read it raw; it is analysed as rendered by the task that deploys it."""

@@ -6,10 +6,10 @@
 
 from __future__ import annotations
 
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+from dicomguard.ansible.detect import is_role_payload
 from dicomguard.apps.located import STRUCTURE_ERRORS
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, SourceFile
 
@@ -97,17 +97,14 @@ def analyse_text(kind: str, text: str, file: str, context: Any,
 
 
 def left_to_ansible(path: str, text: str) -> bool:
-    """A file of a role's files/ or templates/ (a directory beside tasks/), or a Jinja file in
-    any templates/ directory, is read by the Ansible family with the task that deploys it
-    (rendered with its variables, named in the finding); read here too it would be reported
-    twice, or fail to parse (ansible.deploy._claimed_elsewhere is the other half)."""
-    for ancestor in Path(path).parents:
-        role_directory = ancestor.name in {"files", "templates"} and (
-            ancestor.parent / "tasks").is_dir()
-        jinja_template = ancestor.name == "templates" and ("{{" in text or "{%" in text)
-        if role_directory or jinja_template:
-            return find_spec("dicomguard.ansible.deploy") is not None
-    return False
+    """A file a role deploys, or a Jinja file in any templates/ directory, is read by the
+    Ansible family with the task that deploys it; read here too it would be reported twice, or
+    fail to parse."""
+    where = Path(path)
+    if is_role_payload(where):
+        return True
+    return any(ancestor.name == "templates" for ancestor in where.parents) and (
+        "{{" in text or "{%" in text)
 
 
 def collect(files: list[SourceFile], context: Any) -> CollectResult:
