@@ -212,12 +212,13 @@ def iteration(collection: Any) -> list[tuple[Any, Any]]:
     raise EvaluationError(f"cannot iterate over a {type_name(collection)}")
 
 
-def _for_tuple(ast: Ast, scope: Scope) -> Any:
-    _, key_name, value_name, collection_ast, value_ast, condition_ast = ast
+def _for_scopes(key_name: str | None, value_name: str, collection_ast: Ast,
+                condition_ast: Ast | None, scope: Scope) -> list[Scope] | Unknown:
+    """The scope of each element a `for` expression keeps (its `if` holds), in order."""
     collection = materialize(_eval(collection_ast, scope))
     if isinstance(collection, Unknown):
         return Unknown(collection.reason)
-    results = []
+    kept = []
     for key, value in iteration(collection):
         inner = scope.child({value_name: value} if key_name is None
                             else {key_name: key, value_name: value})
@@ -227,25 +228,25 @@ def _for_tuple(ast: Ast, scope: Scope) -> Any:
                 return Unknown(keep.reason)
             if not to_bool(keep):
                 continue
-        results.append(_eval(value_ast, inner))
-    return results
+        kept.append(inner)
+    return kept
+
+
+def _for_tuple(ast: Ast, scope: Scope) -> Any:
+    _, key_name, value_name, collection_ast, value_ast, condition_ast = ast
+    scopes = _for_scopes(key_name, value_name, collection_ast, condition_ast, scope)
+    if isinstance(scopes, Unknown):
+        return scopes
+    return [_eval(value_ast, inner) for inner in scopes]
 
 
 def _for_object(ast: Ast, scope: Scope) -> Any:
     _, key_name, value_name, collection_ast, key_ast, value_ast, grouped, condition_ast = ast
-    collection = materialize(_eval(collection_ast, scope))
-    if isinstance(collection, Unknown):
-        return Unknown(collection.reason)
+    scopes = _for_scopes(key_name, value_name, collection_ast, condition_ast, scope)
+    if isinstance(scopes, Unknown):
+        return scopes
     result: dict[str, Any] = {}
-    for key, value in iteration(collection):
-        inner = scope.child({value_name: value} if key_name is None
-                            else {key_name: key, value_name: value})
-        if condition_ast is not None:
-            keep = materialize(_eval(condition_ast, inner))
-            if isinstance(keep, Unknown):
-                return Unknown(keep.reason)
-            if not to_bool(keep):
-                continue
+    for inner in scopes:
         new_key = materialize(_eval(key_ast, inner))
         if isinstance(new_key, Unknown):
             return Unknown(new_key.reason)
