@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from importlib.util import find_spec
 
+import pytest
+
 from dicomguard.report import FORMATS
 from tests.conftest import EXAMPLES, run_cli, scan_json
 
@@ -117,45 +119,26 @@ def test_compose_override_publishes_what_the_base_file_describes(tmp_path):
     assert code == 1
 
 
-def test_a_role_file_is_reported_once(tmp_path):
+@pytest.mark.parametrize(("module", "directory"), [("copy", "files"), ("template", "templates")])
+def test_a_file_a_role_deploys_is_reported_once_through_its_task(tmp_path, module, directory):
     role = tmp_path / "roles" / "pacs"
     (role / "tasks").mkdir(parents=True)
-    (role / "files").mkdir()
+    (role / directory).mkdir()
     (tmp_path / "site.yml").write_text("- hosts: pacs\n  roles:\n    - pacs\n")
     (tmp_path / "inventory").write_text("[pacs]\npacs1.hospital.example\n")
     (role / "tasks" / "main.yml").write_text(
         "- name: deploy orthanc config\n"
-        "  ansible.builtin.copy:\n"
+        f"  ansible.builtin.{module}:\n"
         "    src: orthanc.json\n"
         "    dest: /etc/orthanc/orthanc.json\n")
-    (role / "files" / "orthanc.json").write_text(
+    (role / directory / "orthanc.json").write_text(
         '{\n  "RemoteAccessAllowed": true,\n  "AuthenticationEnabled": false\n}\n')
     _, report = scan_json(str(tmp_path))
     unauthenticated = [finding for finding in report["findings"]
                        if finding["rule_id"] == "DG301"]
     assert len(unauthenticated) == 1
     assert unauthenticated[0]["line"] == 3
-    assert unauthenticated[0]["file"].endswith("roles/pacs/files/orthanc.json")
-    assert "deploy orthanc config" in unauthenticated[0]["resource"]
-
-
-def test_a_role_template_is_left_to_the_ansible_family(tmp_path):
-    role = tmp_path / "roles" / "pacs"
-    (role / "tasks").mkdir(parents=True)
-    (role / "templates").mkdir()
-    (tmp_path / "site.yml").write_text("- hosts: pacs\n  roles:\n    - pacs\n")
-    (tmp_path / "inventory").write_text("[pacs]\npacs1.hospital.example\n")
-    (role / "tasks" / "main.yml").write_text(
-        "- name: deploy orthanc config\n"
-        "  ansible.builtin.template:\n"
-        "    src: orthanc.json\n"
-        "    dest: /etc/orthanc/orthanc.json\n")
-    (role / "templates" / "orthanc.json").write_text(
-        '{\n  "RemoteAccessAllowed": true,\n  "AuthenticationEnabled": false\n}\n')
-    _, report = scan_json(str(tmp_path))
-    unauthenticated = [finding for finding in report["findings"]
-                       if finding["rule_id"] == "DG301"]
-    assert len(unauthenticated) == 1
+    assert unauthenticated[0]["file"].endswith(f"roles/pacs/{directory}/orthanc.json")
     assert "deploy orthanc config" in unauthenticated[0]["resource"]
 
 
