@@ -60,16 +60,35 @@ def collect_facts(grouped: dict[str, list[SourceFile]], context: ScanContext,
     return total
 
 
-def _deduplicated(facts: Facts) -> Facts:
+FACT_KINDS = ("ingress", "storage", "services", "grants")
+
+
+def unique_facts(facts: Facts) -> tuple[Facts, list[ScanError]]:
+    """Facts with distinct ids. Identical facts (one file read by two families, a role applied
+    twice) are merged. Two different facts with one id are a defect in dicomguard: both are
+    kept, under distinct ids, and the clash is an error, so that no finding is ever lost."""
     unique = Facts(notes=facts.notes)
-    for kind in ("ingress", "storage", "services", "grants"):
-        seen: set[str] = set()
-        kept = getattr(unique, kind)
+    errors: list[ScanError] = []
+    for kind in FACT_KINDS:
+        kept: dict[str, dict[str, Any]] = {}
         for fact in getattr(facts, kind):
-            if fact["id"] not in seen:
-                seen.add(fact["id"])
-                kept.append(fact)
-    return unique
+            fact_id = fact["id"]
+            if fact_id not in kept:
+                kept[fact_id] = fact
+                continue
+            if kept[fact_id] == fact:
+                continue
+            clashes = sum(1 for known in kept if known == fact_id or
+                          known.startswith(f"{fact_id}~"))
+            renamed = {**fact, "id": f"{fact_id}~{clashes + 1}"}
+            kept[renamed["id"]] = renamed
+            origin = fact["origin"]
+            errors.append(ScanError(
+                origin["file"], origin["line"],
+                f"internal error: two different {kind} facts share the id {fact_id!r}; both "
+                "are evaluated, but please report it"))
+        setattr(unique, kind, list(kept.values()))
+    return unique, errors
 
 
 def policy_input(facts: Facts, settings: dict[str, Any]) -> dict[str, Any]:
@@ -106,7 +125,7 @@ def report_from_facts(
     started: float,
 ) -> ScanReport:
     """Evaluate collected facts, build findings, apply suppressions: the scan after collection."""
-    facts = _deduplicated(collected.facts)
+    facts, identity_errors = unique_facts(collected.facts)
     denials = engine.evaluate(policies, policy_input(facts, settings))
     facts_by_id = {fact["id"]: fact for fact in facts.all_facts()}
     findings = build_findings(
@@ -122,7 +141,7 @@ def report_from_facts(
     suppression = apply_suppressions(findings, lines, scanned_files=scanned_files)
     return ScanReport(
         findings=findings,
-        errors=[*collected.errors, *suppression.errors],
+        errors=[*collected.errors, *identity_errors, *suppression.errors],
         notes=[*facts.notes, *suppression.notes],
         rules=sorted(policies.rules.values(), key=lambda rule: rule.id),
         files_scanned=len(scanned_files),

@@ -134,7 +134,7 @@ def transport_reach(container: Container, port: Any, reach: str) -> str:
 
 def published_ingress(container: Container, catalogue_ports: set[int]) -> list[dict[str, Any]]:
     facts = []
-    for published in container.ports:
+    for index, published in enumerate(container.ports):
         if not published.reported_here or bind_reach(published.host_ip) == "local":
             continue
         ports: list[Any]
@@ -155,7 +155,7 @@ def published_ingress(container: Container, catalogue_ports: set[int]) -> list[d
             ports=ports,
             peers=[_bind_peer(published.host_ip)],
             path=DOCKER_PATH,
-            suffix=f"port{line}",
+            suffix=f"port{index}",
         ))
     return facts
 

@@ -43,6 +43,7 @@ class Block:
     file: str
     line: int
     end_line: int
+    key: str = ""  # which of the blocks written at this place (a dynamic block's expansions)
 
     def has(self, name: str) -> bool:
         return name in self.attributes
@@ -89,7 +90,7 @@ class Resource:
 
     def origin(self, block: Block | None = None) -> Origin:
         where = block or self.body
-        return Origin(where.file, where.line, where.end_line, self.address)
+        return Origin(where.file, where.line, where.end_line, self.address, where.key)
 
 
 @dataclass(slots=True)

@@ -91,7 +91,7 @@ def _marked(value: Any, marks: Any, address: str, name: str) -> Any:
 
 
 def _block(block_type: str, labels: list[str], values: dict[str, Any], marks: dict[str, Any],
-           file: str, line: int, address: str) -> Block:
+           file: str, line: int, address: str, key: str = "") -> Block:
     attributes: dict[str, Attribute] = {}
     blocks: list[Block] = []
     names = set(values) | {key for key, mark in marks.items() if mark is True}
@@ -105,8 +105,9 @@ def _block(block_type: str, labels: list[str], values: dict[str, Any], marks: di
             item_marks = marks.get(name) if isinstance(marks.get(name), list) else []
             for index, item in enumerate(nested):
                 mark = item_marks[index] if index < len(item_marks) else {}
+                item_key = f"{key}/{name}[{index}]" if key else f"{name}[{index}]"
                 blocks.append(_block(name, [], item, mark if isinstance(mark, dict) else {},
-                                     file, line, address))
-    return Block(block_type, labels, attributes, blocks, file, line, line)
+                                     file, line, address, item_key))
+    return Block(block_type, labels, attributes, blocks, file, line, line, key)
 
 

@@ -20,12 +20,13 @@ class Part:
     line: int
     end_line: int
     block: Block | None = None
+    key: str = ""  # which of the parts written at one place (see Origin.key)
 
     @classmethod
     def of(cls, resource: Resource, block: Block | None = None) -> Part:
         block = block or resource.body
         values = {name: attribute.value for name, attribute in block.attributes.items()}
-        return cls(resource, values, block.line, block.end_line, block)
+        return cls(resource, values, block.line, block.end_line, block, block.key)
 
     def get(self, name: str, default: Any = None) -> Any:
         value = self.values.get(name, default)
@@ -35,7 +36,8 @@ class Part:
         return self.values.get(name) is not None
 
     def origin(self) -> Origin:
-        return Origin(self.resource.body.file, self.line, self.end_line, self.resource.address)
+        return Origin(self.resource.body.file, self.line, self.end_line, self.resource.address,
+                      self.key)
 
     def line_of(self, name: str) -> Origin:
         """The origin of one attribute, for findings that point at the value to change."""
@@ -43,7 +45,7 @@ class Part:
         if attribute is None:
             return self.origin()
         return Origin(self.resource.body.file, attribute.line, attribute.end_line,
-                      self.resource.address)
+                      self.resource.address, self.key)
 
     def parts(self, name: str) -> list[Part]:
         """Nested blocks called `name`, and objects of an attribute called `name`."""
@@ -54,11 +56,12 @@ class Part:
             value = [value]
         if isinstance(value, list):
             where = self.line_of(name)
-            for item in value:
+            for index, item in enumerate(value):
                 if is_unknown(item):
                     item = UnknownValues(item)
                 if isinstance(item, dict):
-                    found.append(Part(self.resource, item, where.line, where.end_line))
+                    found.append(Part(self.resource, item, where.line, where.end_line,
+                                      key=where.keyed(f"{name}[{index}]").key))
         return found
 
     def part(self, name: str) -> Part | None:
