@@ -154,7 +154,8 @@ def command_scan(args: argparse.Namespace) -> int:
     for path in args.paths:
         if not Path(path).exists():
             raise UsageError(f"{path}: no such file or directory")
-    settings = load_config(args.config, args.paths)
+    configuration = load_config(args.config, args.paths)
+    settings = configuration.settings
     policies = load_policies([*settings.get("policy_dirs", []), *args.policy])
     catalogue = policies.catalogue() + list(settings.get("extra_ports", []))
     engine = make_engine(
@@ -172,6 +173,7 @@ def command_scan(args: argparse.Namespace) -> int:
     )
     report = run_scan(args.paths, policies, engine, context, settings.get("exclude", []),
                       progress=_progress_printer(args))
+    report.notes[:0] = configuration.notes
     if args.dump_facts:
         import json
 
@@ -275,5 +277,7 @@ def main(argv: list[str] | None = None) -> int:
                          "Please report it with the command line that caused it; set "
                          "DICOMGUARD_DEBUG=1 for the traceback.\n")
         if os.environ.get("DICOMGUARD_DEBUG"):
-            raise
+            import traceback
+
+            traceback.print_exc()
         return EXIT_ERROR
