@@ -7,7 +7,6 @@ import json
 import pytest
 
 
-
 def _scan(cli, root, *args):
     return cli("scan", str(root), "--format", "json", *args)
 
