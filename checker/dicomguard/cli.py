@@ -261,19 +261,21 @@ def main(argv: list[str] | None = None) -> int:
     from dicomguard.config import ConfigError
     from dicomguard.engines import EngineError
     from dicomguard.policies import PolicyError
+    from dicomguard.report.escaping import safe_text
 
     try:
         if args.command == "policies":
             return command_policies(args)
         return command_scan(args)
     except (UsageError, ConfigError, PolicyError, EngineError) as error:
-        sys.stderr.write(f"dicomguard: error: {error}\n")
+        sys.stderr.write(safe_text(f"dicomguard: error: {error}") + "\n")
         return EXIT_ERROR
     except KeyboardInterrupt:
         sys.stderr.write("dicomguard: interrupted\n")
         return 130
     except Exception as error:  # a bug must still fail the gate, with a readable message
-        sys.stderr.write(f"dicomguard: internal error: {type(error).__name__}: {error}\n"
+        sys.stderr.write(safe_text(f"dicomguard: internal error: {type(error).__name__}: {error}")
+                         + "\n"
                          "Please report it with the command line that caused it; set "
                          "DICOMGUARD_DEBUG=1 for the traceback.\n")
         if os.environ.get("DICOMGUARD_DEBUG"):
