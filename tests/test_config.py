@@ -143,3 +143,14 @@ def test_an_operator_config_outside_the_tree_may_choose_the_server(cli, tmp_path
     assert result.returncode == 2  # the listener is not an OPA server
     assert any(b"Authorization: Bearer operator-token" in request
                for request in listener.received)
+
+
+def test_a_repository_config_linking_outside_the_tree_is_not_read(cli, tmp_path):
+    secrets = tmp_path / "runner-secrets.yaml"
+    secrets.write_text(f"- {SECRET}\n")
+    (tmp_path / "repository").mkdir()
+    (tmp_path / "repository" / ".dicomguard.yaml").symlink_to(secrets)
+    result = cli("scan", str(tmp_path / "repository"))
+    assert result.returncode == 2
+    assert "a link to a file outside the scanned tree" in result.stderr
+    assert SECRET not in result.stdout + result.stderr

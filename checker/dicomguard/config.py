@@ -58,6 +58,12 @@ def inside_scanned_tree(config: Path, paths: list[str]) -> bool:
     candidates = (config.absolute(), config.resolve())
     return any(candidate.is_relative_to(root)
                for candidate in candidates for root in _scan_roots(paths))
+
+
+def _resolves_inside(config: Path, paths: list[str]) -> bool:
+    roots = [Path(path).resolve() if Path(path).is_dir() else Path(path).resolve().parent
+             for path in paths]
+    return any(config.resolve().is_relative_to(root) for root in roots)
 def schema() -> dict[str, Any]:
     text = resources.files("dicomguard").joinpath("schemas/config.schema.json").read_text()
     return json.loads(text)
@@ -70,10 +76,14 @@ def load_config(explicit: str | None, paths: list[str]) -> Configuration:
     path = Path(explicit) if explicit else find_config(paths)
     if path is None:
         return Configuration()
+    repository = inside_scanned_tree(path, paths)
+    if repository and not _resolves_inside(path, paths):
+        raise ConfigError(f"{path}: a link to a file outside the scanned tree; a repository's "
+                          "configuration is read only from inside it")
     document = _read(path)
     validate(document, str(path))
     notes: list[dict[str, Any]] = []
-    if inside_scanned_tree(path, paths):
+    if repository:
         document, notes = _repository_settings(document, path)
     base = path.parent
     document["extra_ports"] = [
