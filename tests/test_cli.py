@@ -8,6 +8,8 @@ import pty
 import subprocess
 import sys
 
+import pytest
+
 from dicomguard import __version__
 
 
@@ -101,6 +103,15 @@ def test_usage_errors_exit_2_without_a_traceback(cli, tmp_path):
         assert result.stderr.strip(), args
     missing = cli("scan", str(tmp_path / "missing"))
     assert f"{tmp_path / 'missing'}: no such file or directory" in missing.stderr
+
+
+@pytest.mark.parametrize("debug", ["", "1"])
+def test_an_internal_error_exits_2_with_the_traceback_only_when_debugging(cli, tmp_path, debug):
+    result = cli("scan", str(tmp_path), "--output", str(tmp_path),
+                 env={"DICOMGUARD_DEBUG": debug})
+    assert result.returncode == 2
+    assert "dicomguard: internal error: IsADirectoryError" in result.stderr
+    assert ("Traceback (most recent call last)" in result.stderr) == bool(debug)
 
 
 def test_a_broken_user_policy_exits_2_with_its_file(cli, tmp_path):

@@ -154,7 +154,8 @@ def command_scan(args: argparse.Namespace) -> int:
     for path in args.paths:
         if not Path(path).exists():
             raise UsageError(f"{path}: no such file or directory")
-    settings = load_config(args.config, args.paths)
+    configuration = load_config(args.config, args.paths)
+    settings = configuration.settings
     policies = load_policies([*settings.get("policy_dirs", []), *args.policy])
     catalogue = policies.catalogue() + list(settings.get("extra_ports", []))
     engine = make_engine(
@@ -172,6 +173,7 @@ def command_scan(args: argparse.Namespace) -> int:
     )
     report = run_scan(args.paths, policies, engine, context, settings.get("exclude", []),
                       progress=_progress_printer(args))
+    report.notes[:0] = configuration.notes
     if args.dump_facts:
         import json
 
@@ -259,21 +261,25 @@ def main(argv: list[str] | None = None) -> int:
     from dicomguard.config import ConfigError
     from dicomguard.engines import EngineError
     from dicomguard.policies import PolicyError
+    from dicomguard.report.escaping import safe_text
 
     try:
         if args.command == "policies":
             return command_policies(args)
         return command_scan(args)
     except (UsageError, ConfigError, PolicyError, EngineError) as error:
-        sys.stderr.write(f"dicomguard: error: {error}\n")
+        sys.stderr.write(safe_text(f"dicomguard: error: {error}") + "\n")
         return EXIT_ERROR
     except KeyboardInterrupt:
         sys.stderr.write("dicomguard: interrupted\n")
         return 130
     except Exception as error:  # a bug must still fail the gate, with a readable message
-        sys.stderr.write(f"dicomguard: internal error: {type(error).__name__}: {error}\n"
+        sys.stderr.write(safe_text(f"dicomguard: internal error: {type(error).__name__}: {error}")
+                         + "\n"
                          "Please report it with the command line that caused it; set "
                          "DICOMGUARD_DEBUG=1 for the traceback.\n")
         if os.environ.get("DICOMGUARD_DEBUG"):
-            raise
+            import traceback
+
+            traceback.print_exc()
         return EXIT_ERROR
