@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dicomguard.model import Origin, Unknown, is_unknown
-from dicomguard.terraform.model import Block, Reference, Resource
+from dicomguard.terraform.model import Block, Computed, Reference, Resource
 
 
 @dataclass(slots=True)
@@ -32,7 +32,10 @@ class Part:
         return default if value is None else value
 
     def has(self, name: str) -> bool:
-        return self.values.get(name) is not None
+        """Whether the configuration sets `name` (a value a plan leaves to the provider is not
+        set)."""
+        value = self.values.get(name)
+        return value is not None and not isinstance(value, Computed)
 
     def origin(self) -> Origin:
         return Origin(self.resource.body.file, self.line, self.end_line, self.resource.address)
