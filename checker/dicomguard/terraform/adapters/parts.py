@@ -9,6 +9,7 @@ from typing import Any
 
 from dicomguard.model import Origin, Unknown, is_unknown
 from dicomguard.terraform.model import Block, Computed, Reference, Resource
+from dicomguard.terraform.values import PartlyKnown
 
 
 @dataclass(slots=True)
@@ -104,7 +105,10 @@ def is_reference_to(value: Any, address: str, literal_names: set[str] | None = N
 
 
 def json_document(value: Any) -> Any:
-    """A policy document written as JSON text or as an object (jsonencode evaluated)."""
+    """A policy document written as JSON text or as an object (jsonencode evaluated); of a
+    jsonencode with unknown leaves, the known structure around them."""
+    if isinstance(value, PartlyKnown) and isinstance(value.known, dict):
+        return value.known
     if is_unknown(value):
         return value
     if isinstance(value, dict):
