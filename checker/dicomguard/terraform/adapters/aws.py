@@ -1,5 +1,6 @@
-"""AWS resources as facts: security groups and load balancers (ingress), EBS, RDS, EFS and
-HealthImaging (storage), S3 ACLs and bucket policies (grants), public databases (services)."""
+"""AWS resources as facts: security groups and load balancers (ingress), EBS (volumes,
+instances, launch templates, auto scaling groups), RDS, EFS and HealthImaging (storage), S3 ACLs
+and bucket policies (grants), public databases (services)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,8 @@ class AwsContext:
     prefix_lists: dict[str, list[Any]] = field(default_factory=dict)
     group_rules: dict[str, list[GroupRule]] = field(default_factory=dict)
     target_groups: dict[str, Part] = field(default_factory=dict)
+    launch_templates: dict[str, Part] = field(default_factory=dict)
+    launch_template_names: dict[str, str] = field(default_factory=dict)
 
     def prefix_list_peers(self, values: Any) -> list[dict[str, Any]]:
         """Managed prefix lists of the configuration admit their entries' CIDRs; others (an
@@ -106,6 +109,13 @@ def build_context(configuration: Configuration) -> AwsContext:
         context.load_balancers[resource.address] = Part.of(resource)
     for resource in configuration.of_type("aws_lb_target_group", "aws_alb_target_group"):
         context.target_groups[resource.address] = Part.of(resource)
+    for resource in configuration.of_type("aws_launch_template"):
+        if resource.mode != "managed":
+            continue
+        context.launch_templates[resource.address] = Part.of(resource)
+        name = resource.body.attr("name")
+        if isinstance(name, str):
+            context.launch_template_names[name] = resource.address
     _index_group_rules(configuration, context)
     for resource in configuration.resources:
         if resource.type == "aws_iam_policy_document":
@@ -364,16 +374,19 @@ def ebs_volume(resource: Resource, context: AwsContext, facts: Facts) -> None:
 
 def instance_volumes(resource: Resource, context: AwsContext, facts: Facts) -> None:
     """aws_instance and aws_launch_configuration: root and EBS block devices. Without a
-    root_block_device the root volume is created unencrypted (unless encryption by default)."""
+    root_block_device the root volume comes from the launch template, or else is created
+    unencrypted from the AMI (unless encryption by default)."""
     body = Part.of(resource)
     roots = body.parts("root_block_device")
     for root in roots:
         _volume_fact(root, context, "root volume", facts)
-    if not roots and not body.has("launch_template"):
-        default = context.ebs_encrypted_by_default
+    templates = body.parts("launch_template")
+    if not roots and templates:
+        _launched_root_fact(templates[0], context, facts, "root")
+    elif not roots:
         facts.storage.append(storage(
             body.origin(), platform=PLATFORM, kind="block",
-            encrypted=default if default is not False else False,
+            encrypted=context.ebs_encrypted_by_default,
             detail="root volume (no root_block_device: created unencrypted)", suffix="root"))
     for device in body.parts("ebs_block_device"):
         _volume_fact(device, context, f"EBS volume {device.get('device_name', '')}".strip(),
@@ -385,6 +398,51 @@ def launch_template_volumes(resource: Resource, context: AwsContext, facts: Fact
         for device in mapping.parts("ebs"):
             _volume_fact(device, context, f"EBS volume {mapping.get('device_name', '')}".strip(),
                          facts)
+
+
+def autoscaling_group(resource: Resource, context: AwsContext, facts: Facts) -> None:
+    """The instances of a group get their volumes from its launch templates (a launch
+    configuration is reported where it is declared)."""
+    body = Part.of(resource)
+    specifications = body.parts("launch_template")
+    for policy in body.parts("mixed_instances_policy"):
+        for template in policy.parts("launch_template"):
+            specifications += template.parts("launch_template_specification")
+            for override in template.parts("override"):
+                specifications += override.parts("launch_template_specification")
+    for index, specification in enumerate(specifications):
+        _launched_root_fact(specification, context, facts, f"root{index}")
+
+
+def _launched_root_fact(specification: Part, context: AwsContext, facts: Facts,
+                        suffix: str) -> None:
+    """The root volume of instances launched from a template: the template's own volumes are
+    reported on the template; a template that maps none leaves the AMI's unencrypted root,
+    and a template outside the configuration leaves it unknown."""
+    template = _launch_template(specification, context)
+    if is_unknown(template):
+        encrypted: Any = template
+        detail = "root volume (from a launch template not in the configuration)"
+    elif any(mapping.parts("ebs") for mapping in template.parts("block_device_mappings")):
+        return
+    else:
+        encrypted = context.ebs_encrypted_by_default
+        detail = "root volume (the launch template maps no volume: created unencrypted)"
+    facts.storage.append(storage(specification.origin(), platform=PLATFORM, kind="block",
+                                 encrypted=encrypted, detail=detail, suffix=suffix))
+
+
+def _launch_template(specification: Part, context: AwsContext) -> Part | Unknown:
+    """The aws_launch_template of the configuration that a launch_template block or
+    launch_template_specification names by id, name or version."""
+    for key in ("id", "name", "version", "launch_template_id", "launch_template_name"):
+        value = specification.get(key)
+        address = referenced_address(value)
+        if address is None and isinstance(value, str) and key.endswith("name"):
+            address = context.launch_template_names.get(value)
+        if address in context.launch_templates:
+            return context.launch_templates[address]
+    return Unknown("the launch template is not in the configuration")
 
 
 def _rds_encryption(body: Part, serverless_default: bool = False) -> Any:
@@ -601,6 +659,7 @@ ADAPTERS: dict[str, Adapter] = {
     "aws_instance": instance_volumes,
     "aws_launch_configuration": instance_volumes,
     "aws_launch_template": launch_template_volumes,
+    "aws_autoscaling_group": autoscaling_group,
     "aws_db_instance": db_instance,
     "aws_rds_cluster": rds_cluster,
     "aws_efs_file_system": efs,
