@@ -58,6 +58,8 @@ class AwsContext:
     target_groups: dict[str, Part] = field(default_factory=dict)
     launch_templates: dict[str, Part] = field(default_factory=dict)
     launch_template_names: dict[str, str] = field(default_factory=dict)
+    db_instances: dict[str, Part] = field(default_factory=dict)
+    db_identifiers: dict[str, str] = field(default_factory=dict)
 
     def prefix_list_peers(self, values: Any) -> list[dict[str, Any]]:
         """Managed prefix lists of the configuration admit their entries' CIDRs; others (an
@@ -116,6 +118,13 @@ def build_context(configuration: Configuration) -> AwsContext:
         name = resource.body.attr("name")
         if isinstance(name, str):
             context.launch_template_names[name] = resource.address
+    for resource in configuration.of_type("aws_db_instance"):
+        if resource.mode != "managed":
+            continue
+        context.db_instances[resource.address] = Part.of(resource)
+        identifier = resource.body.attr("identifier")
+        if isinstance(identifier, str):
+            context.db_identifiers[identifier] = resource.address
     _index_group_rules(configuration, context)
     for resource in configuration.resources:
         if resource.type == "aws_iam_policy_document":
@@ -445,7 +454,9 @@ def _launch_template(specification: Part, context: AwsContext) -> Part | Unknown
     return Unknown("the launch template is not in the configuration")
 
 
-def _rds_encryption(body: Part, serverless_default: bool = False) -> Any:
+def _rds_encryption(body: Part, serverless_default: bool = False,
+                    source: Any = None) -> Any:
+    """`source` tells the encryption of the instance a replica copies, when it is known."""
     encrypted = body.get("storage_encrypted")
     if tristate(encrypted) is True or body.has("kms_key_id"):
         return True
@@ -454,19 +465,38 @@ def _rds_encryption(body: Part, serverless_default: bool = False) -> Any:
     if encrypted is None:
         if serverless_default:
             return True
+        if body.has("replicate_source_db") and source is not None:
+            return source
         for inherited in ("replicate_source_db", "snapshot_identifier"):
             if body.has(inherited):
                 return Unknown(f"encryption follows {inherited}")
     return False
 
 
+def _replica_source_encryption(body: Part, context: AwsContext,
+                               seen: frozenset[str] = frozenset()) -> Any:
+    """The encryption of the aws_db_instance of the configuration a read replica copies (by
+    reference or identifier): a replica is encrypted exactly when its source is, unless it
+    gives its own KMS key (which an unencrypted source refuses). None when not known here."""
+    value = body.get("replicate_source_db")
+    address = referenced_address(value)
+    if address is None and isinstance(value, str):
+        address = context.db_identifiers.get(value)
+    source = context.db_instances.get(address or "")
+    if source is None or address in seen:
+        return None
+    return _rds_encryption(source, source=_replica_source_encryption(
+        source, context, seen | {address or ""}))
+
+
 def db_instance(resource: Resource, context: AwsContext, facts: Facts) -> None:
     body = Part.of(resource)
     engine = body.get("engine", "")
     if not (isinstance(engine, str) and engine.startswith("aurora")):
-        facts.storage.append(storage(body.line_of("storage_encrypted"), platform=PLATFORM,
-                                     kind="database", encrypted=_rds_encryption(body),
-                                     detail="RDS storage"))
+        facts.storage.append(storage(
+            body.line_of("storage_encrypted"), platform=PLATFORM, kind="database",
+            encrypted=_rds_encryption(body, source=_replica_source_encryption(body, context)),
+            detail="RDS storage"))
     _database_endpoint(body, engine, facts)
 
 
