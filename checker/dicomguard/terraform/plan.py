@@ -151,7 +151,8 @@ def _block(block_type: str, values: dict[str, Any], marks: dict[str, Any],
         attributes[name] = Attribute(name, value, where.line, where.line)
         nested = value if isinstance(value, list) else [value]
         if nested and all(isinstance(item, dict) for item in nested):
-            item_marks = marks.get(name) if isinstance(marks.get(name), list) else []
+            listed = marks.get(name)
+            item_marks = listed if isinstance(listed, list) else []
             nested_written = _nested_written(written, name)
             for index, item in enumerate(nested):
                 mark = item_marks[index] if index < len(item_marks) else {}

@@ -44,6 +44,36 @@ LISTENER_PROTOCOLS = {"udp": "udp", "tcp_udp": "all"}
 
 
 @dataclass(slots=True)
+class Declared:
+    """The managed resources of one type in the configuration, by address and by the literal
+    name other resources may give instead of a reference (a launch template's `name`, a
+    database's `identifier`)."""
+
+    parts: dict[str, Part] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, configuration: Configuration, resource_type: str, name: str) -> Declared:
+        declared = cls()
+        for resource in configuration.of_type(resource_type):
+            if resource.mode != "managed":
+                continue
+            declared.parts[resource.address] = Part.of(resource)
+            literal = resource.body.attr(name)
+            if isinstance(literal, str):
+                declared.names[literal] = resource.address
+        return declared
+
+    def named_by(self, value: Any, literal_names: bool = True) -> tuple[str, Part] | None:
+        """(address, body) of the resource a reference, or a literal name, points at."""
+        address = referenced_address(value)
+        if address is None and literal_names and isinstance(value, str):
+            address = self.names.get(value)
+        part = self.parts.get(address or "")
+        return None if address is None or part is None else (address, part)
+
+
+@dataclass(slots=True)
 class AwsContext:
     """What one resource's facts depend on elsewhere in the configuration."""
 
@@ -56,10 +86,8 @@ class AwsContext:
     prefix_lists: dict[str, list[Any]] = field(default_factory=dict)
     group_rules: dict[str, list[GroupRule]] = field(default_factory=dict)
     target_groups: dict[str, Part] = field(default_factory=dict)
-    launch_templates: dict[str, Part] = field(default_factory=dict)
-    launch_template_names: dict[str, str] = field(default_factory=dict)
-    db_instances: dict[str, Part] = field(default_factory=dict)
-    db_identifiers: dict[str, str] = field(default_factory=dict)
+    launch_templates: Declared = field(default_factory=lambda: Declared())
+    db_instances: Declared = field(default_factory=lambda: Declared())
 
     def prefix_list_peers(self, values: Any) -> list[dict[str, Any]]:
         """Managed prefix lists of the configuration admit their entries' CIDRs; others (an
@@ -111,20 +139,8 @@ def build_context(configuration: Configuration) -> AwsContext:
         context.load_balancers[resource.address] = Part.of(resource)
     for resource in configuration.of_type("aws_lb_target_group", "aws_alb_target_group"):
         context.target_groups[resource.address] = Part.of(resource)
-    for resource in configuration.of_type("aws_launch_template"):
-        if resource.mode != "managed":
-            continue
-        context.launch_templates[resource.address] = Part.of(resource)
-        name = resource.body.attr("name")
-        if isinstance(name, str):
-            context.launch_template_names[name] = resource.address
-    for resource in configuration.of_type("aws_db_instance"):
-        if resource.mode != "managed":
-            continue
-        context.db_instances[resource.address] = Part.of(resource)
-        identifier = resource.body.attr("identifier")
-        if isinstance(identifier, str):
-            context.db_identifiers[identifier] = resource.address
+    context.launch_templates = Declared.of(configuration, "aws_launch_template", "name")
+    context.db_instances = Declared.of(configuration, "aws_db_instance", "identifier")
     _index_group_rules(configuration, context)
     for resource in configuration.resources:
         if resource.type == "aws_iam_policy_document":
@@ -429,7 +445,7 @@ def _launched_root_fact(specification: Part, context: AwsContext, facts: Facts,
     reported on the template; a template that maps none leaves the AMI's unencrypted root,
     and a template outside the configuration leaves it unknown."""
     template = _launch_template(specification, context)
-    if is_unknown(template):
+    if isinstance(template, Unknown):
         encrypted: Any = template
         detail = "root volume (from a launch template not in the configuration)"
     elif any(mapping.parts("ebs") for mapping in template.parts("block_device_mappings")):
@@ -445,12 +461,9 @@ def _launch_template(specification: Part, context: AwsContext) -> Part | Unknown
     """The aws_launch_template of the configuration that a launch_template block or
     launch_template_specification names by id, name or version."""
     for key in ("id", "name", "version", "launch_template_id", "launch_template_name"):
-        value = specification.get(key)
-        address = referenced_address(value)
-        if address is None and isinstance(value, str) and key.endswith("name"):
-            address = context.launch_template_names.get(value)
-        if address in context.launch_templates:
-            return context.launch_templates[address]
+        found = context.launch_templates.named_by(specification.get(key), key.endswith("name"))
+        if found is not None:
+            return found[1]
     return Unknown("the launch template is not in the configuration")
 
 
@@ -478,15 +491,12 @@ def _replica_source_encryption(body: Part, context: AwsContext,
     """The encryption of the aws_db_instance of the configuration a read replica copies (by
     reference or identifier): a replica is encrypted exactly when its source is, unless it
     gives its own KMS key (which an unencrypted source refuses). None when not known here."""
-    value = body.get("replicate_source_db")
-    address = referenced_address(value)
-    if address is None and isinstance(value, str):
-        address = context.db_identifiers.get(value)
-    source = context.db_instances.get(address or "")
-    if source is None or address in seen:
+    found = context.db_instances.named_by(body.get("replicate_source_db"))
+    if found is None or found[0] in seen:
         return None
+    address, source = found
     return _rds_encryption(source, source=_replica_source_encryption(
-        source, context, seen | {address or ""}))
+        source, context, seen | {address}))
 
 
 def db_instance(resource: Resource, context: AwsContext, facts: Facts) -> None:
