@@ -59,3 +59,35 @@ def test_unknown_parts_are_never_public_or_safe_by_guess():
     assert is_unknown(public_statements(Unknown("policy from a module output")))
     assert is_unknown(public_statements(statement(Principal={"AWS": Unknown("var.reader")})))
     assert is_unknown(public_statements(statement(Unknown("var.condition"))))
+
+
+PARTLY_KNOWN_POLICY = '''
+    resource "aws_s3_bucket" "images" {
+      bucket = "stmary-images"
+    }
+
+    resource "aws_s3_bucket_policy" "images" {
+      bucket = aws_s3_bucket.images.id
+      policy = jsonencode({
+        Version = "2012-10-17"
+        Statement = [{
+          Effect    = "Allow"
+          Principal = %s
+          Action    = "s3:GetObject"
+          Resource  = "${aws_s3_bucket.images.arn}/*"
+        }]
+      })
+    }
+'''
+
+
+def test_a_jsonencoded_policy_open_to_everyone_is_public_whatever_its_resource_arn(scan_tf):
+    result = scan_tf(PARTLY_KNOWN_POLICY % '"*"')
+    assert result.resources("DG302") == {"aws_s3_bucket_policy.images"}
+    assert result.of("DG302", "unresolved") == []
+
+
+def test_a_jsonencoded_policy_for_one_account_is_private_whatever_its_resource_arn(scan_tf):
+    result = scan_tf(PARTLY_KNOWN_POLICY % '{ AWS = "arn:aws:iam::111122223333:root" }')
+    assert result.of("DG302") == []
+    assert result.of("DG302", "unresolved") == []

@@ -23,6 +23,12 @@ class Reference(Unknown):
     attribute: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Computed(Reference):
+    """An attribute a plan marks unknown that the configuration does not write: the provider
+    fills it in after apply (an EBS volume's `kms_key_id`). It is not a setting of the user's."""
+
+
 _ABSENT = object()
 
 

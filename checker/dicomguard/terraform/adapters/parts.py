@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from dicomguard.model import Origin, Unknown, is_unknown
-from dicomguard.terraform.model import Block, Reference, Resource
+from dicomguard.terraform.model import Block, Computed, Reference, Resource
+from dicomguard.terraform.values import PartlyKnown
 
 
 @dataclass(slots=True)
@@ -33,7 +34,10 @@ class Part:
         return default if value is None else value
 
     def has(self, name: str) -> bool:
-        return self.values.get(name) is not None
+        """Whether the configuration sets `name` (a value a plan leaves to the provider is not
+        set)."""
+        value = self.values.get(name)
+        return value is not None and not isinstance(value, Computed)
 
     def origin(self) -> Origin:
         return Origin(self.resource.body.file, self.line, self.end_line, self.resource.address,
@@ -104,7 +108,10 @@ def is_reference_to(value: Any, address: str, literal_names: set[str] | None = N
 
 
 def json_document(value: Any) -> Any:
-    """A policy document written as JSON text or as an object (jsonencode evaluated)."""
+    """A policy document written as JSON text or as an object (jsonencode evaluated); of a
+    jsonencode with unknown leaves, the known structure around them."""
+    if isinstance(value, PartlyKnown) and isinstance(value.known, dict):
+        return value.known
     if is_unknown(value):
         return value
     if isinstance(value, dict):
