@@ -20,8 +20,17 @@ from dicomguard.ansible.names import (
     TASK_KEYWORDS,
     short_name,
 )
-from dicomguard.ansible.templating import OMIT, Variables, condition, opaque, template
+from dicomguard.ansible.templating import (
+    OMIT,
+    Variables,
+    condition,
+    environment,
+    opaque,
+    perhaps_defined,
+    template,
+)
 from dicomguard.ansible.variables import Scope
+from dicomguard.ansible.vault import encrypted_files
 from dicomguard.discover import display_path
 from dicomguard.model import Origin, ScanError, Unknown, is_unknown
 
@@ -504,17 +513,30 @@ class Runner:
 
 class HostOnly(dict):
     """Merged variables; names only the managed host knows (gathered facts, hostvars) read as
-    opaque unknowns rather than as undefined names."""
+    opaque unknowns rather than as undefined names, and so does any name defined nowhere when
+    a variables file encrypted with Ansible Vault is in scope (it may define it)."""
+
+    def __init__(self, merged: dict[str, Any]) -> None:
+        super().__init__(merged)
+        self.encrypted = encrypted_files(merged)
 
     def __contains__(self, key: object) -> bool:
-        return dict.__contains__(self, key) or _host_only(key)
+        return dict.__contains__(self, key) or _host_only(key) or self._perhaps_encrypted(key)
 
     def __getitem__(self, key: str) -> Any:
         if dict.__contains__(self, key):
             return dict.__getitem__(self, key)
         if _host_only(key):
             return opaque(f"'{key}' is known only on the managed host")
+        if self._perhaps_encrypted(key):
+            return perhaps_defined(
+                f"'{key}' is defined nowhere dicomguard can read; it may be defined in "
+                f"{', '.join(self.encrypted)}, encrypted with Ansible Vault")
         raise KeyError(key)
+
+    def _perhaps_encrypted(self, key: object) -> bool:
+        return bool(self.encrypted) and isinstance(key, str) and \
+            key not in environment().globals
 
 
 def _host_only(name: object) -> bool:
