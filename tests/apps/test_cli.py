@@ -148,3 +148,29 @@ def test_a_jinja_template_in_a_templates_directory_is_not_parsed_as_json(tmp_pat
         '{\n  "RegisteredUsers": {{ orthanc_users | to_json }}\n}\n')
     code, report = scan_json(str(tmp_path))
     assert (code, report["errors"], report["findings"]) == (0, [], [])
+
+
+DICOM_TLS = """{
+  "DicomAet": "PACS",
+  "DicomTlsEnabled": %s,
+  "DicomTlsCertificate": "/etc/orthanc/tls/dicom.crt",
+  "DicomTlsPrivateKey": "/etc/orthanc/tls/dicom.key",
+  "DicomTlsTrustedCertificates": "/etc/orthanc/tls/modalities.crt"%s
+}
+"""
+
+
+@pytest.mark.parametrize(("tls", "extra", "anyone_stores"), [
+    ("true", "", False),  # DicomTlsRemoteCertificateRequired is true by default
+    ("true", ',\n  "DicomTlsRemoteCertificateRequired": true', False),
+    ("true", ',\n  "DicomTlsRemoteCertificateRequired": false', True),
+    ("false", "", True),
+])
+def test_dicom_tls_with_client_certificates_is_not_anonymous(tmp_path, tls, extra,
+                                                             anyone_stores):
+    (tmp_path / "orthanc.json").write_text(DICOM_TLS % (tls, extra))
+    code, report = scan_json(str(tmp_path))
+    rules = {finding["rule_id"] for finding in report["findings"]}
+    assert report["errors"] == []
+    assert ("DG304" in rules) is anyone_stores
+    assert code == (1 if rules else 0)

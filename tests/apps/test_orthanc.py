@@ -120,6 +120,14 @@ def test_dicom_always_allow_settings(context):
     assert "C-MOVE" in dicom["product"]
 
 
+def test_callers_that_need_a_trusted_certificate_are_not_anonymous(context):
+    dicom = standalone(context, DicomTlsEnabled=True, DicomAlwaysAllowFind=True,
+                       DicomTlsTrustedCertificates="/etc/orthanc/modalities.crt")["dicom"]
+    assert dicom["authentication"] is True
+    assert dicom["listeners"][0]["anonymous"] == []
+    assert "certificate" in dicom["detail"]
+
+
 def test_servers_turned_off_have_no_facts(context):
     assert standalone(context, HttpServerEnabled=False, DicomServerEnabled=False) == {}
 
