@@ -174,3 +174,29 @@ def test_dicom_tls_with_client_certificates_is_not_anonymous(tmp_path, tls, extr
     assert report["errors"] == []
     assert ("DG304" in rules) is anyone_stores
     assert code == (1 if rules else 0)
+
+
+ARM_TEMPLATE = """{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [],
+  "outputs": {
+    "pacsSettings": {
+      "type": "object",
+      "value": {"DicomAet": "PACS", "RemoteAccessAllowed": true, "AuthenticationEnabled": false}
+    }
+  }
+}
+"""
+
+
+def test_orthanc_keys_nested_in_another_document_are_not_an_orthanc_configuration(tmp_path):
+    (tmp_path / "azuredeploy.json").write_text(ARM_TEMPLATE)
+    (tmp_path / "pacs-settings.json").write_text(
+        '{\n  "DicomAet": "PACS",\n  "RemoteAccessAllowed": true,\n'
+        '  "AuthenticationEnabled": false\n}\n')
+    code, report = scan_json(str(tmp_path))
+    assert report["errors"] == []
+    files = {finding["file"].rsplit("/", 1)[-1] for finding in report["findings"]}
+    assert files == {"pacs-settings.json"}
+    assert code == 1
