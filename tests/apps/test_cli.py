@@ -200,3 +200,25 @@ def test_orthanc_keys_nested_in_another_document_are_not_an_orthanc_configuratio
     files = {finding["file"].rsplit("/", 1)[-1] for finding in report["findings"]}
     assert files == {"pacs-settings.json"}
     assert code == 1
+
+
+@pytest.mark.parametrize("image", ["orthanc-tools:1.0", "ohif/orthanc-viewer:3.8",
+                                   "myorg/orthanc-backup-tool:2"])
+def test_an_image_named_after_orthanc_is_not_judged_as_orthanc(tmp_path, image):
+    (tmp_path / "compose.yaml").write_text(
+        f"services:\n  tool:\n    image: {image}\n    ports:\n      - \"8042:8042\"\n")
+    _, report = scan_json(str(tmp_path))
+    assert report["errors"] == []
+    assert {finding["rule_id"] for finding in report["findings"]} == {"DG101"}
+
+
+def test_an_orthanc_configuration_mounted_into_an_image_built_on_orthanc_is_judged(tmp_path):
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  pacs:\n    image: hospital/pacs:1.0\n    ports: [\"8042:8042\"]\n"
+        "    volumes:\n      - ./orthanc.json:/etc/orthanc/orthanc.json:ro\n")
+    (tmp_path / "orthanc.json").write_text(
+        '{\n  "RemoteAccessAllowed": true,\n  "AuthenticationEnabled": false\n}\n')
+    _, report = scan_json(str(tmp_path))
+    unauthenticated = [(finding["file"].rsplit("/", 1)[-1], finding["line"])
+                       for finding in report["findings"] if finding["rule_id"] == "DG301"]
+    assert ("orthanc.json", 3) in unauthenticated

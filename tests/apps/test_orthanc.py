@@ -230,9 +230,13 @@ def test_image_references(image, expected):
     assert image_parts(image) == expected
 
 
-def test_images_are_told_apart_by_their_owner(context):
+def test_images_are_told_apart_by_their_repository(context):
     mirrored = compose(context, "registry.hospital.example:5000/jodogne/orthanc:1.12.4")["http"]
     assert mirrored["weak_credentials"][0]["user"] == "orthanc"
-    own = compose(context, "hospital/orthanc-pacs:2.0")["http"]
-    assert own["authentication"] is None  # what that image sets cannot be known
+    plugins = compose(context, "jodogne/orthanc-plugins:1.12.4")["http"]
+    assert plugins["weak_credentials"][0]["user"] == "orthanc"
+    assert compose(context, "hospital/orthanc-pacs:2.0") == {}  # named orthanc, not Orthanc's
+    own = compose(context, "hospital/orthanc-pacs:2.0",
+                  {"ORTHANC__DICOM_ALWAYS_ALLOW_STORE": "false"})["http"]
+    assert own["authentication"] is None  # built on Orthanc: what the image sets is unknown
     assert own["reach"] == "unknown"

@@ -163,16 +163,24 @@ def image_parts(image: str) -> tuple[str, str]:
     return repository.lower(), tag
 
 
+def orthanc_image_maker(repository: str) -> str | None:
+    """Whose defaults an image of the Orthanc project brings ("jodogne" or "orthancteam"), by
+    its repository (a registry or mirror in front aside); None for any other image, whatever
+    its name says (orthanc-tools, ohif/orthanc-viewer, an image of someone's own making)."""
+    owner_and_name = "/".join(repository.lower().split("/")[-2:])
+    return {
+        "jodogne/orthanc": "jodogne", "jodogne/orthanc-plugins": "jodogne",
+        "jodogne/orthanc-python": "jodogne",
+        "orthancteam/orthanc": "orthancteam", "osimis/orthanc": "orthancteam",
+    }.get(owner_and_name)
+
+
 def image_config(image: str, origin: Origin) -> OrthancConfig | None:
     """What an Orthanc image brings before any file or variable: None for other images."""
     name, tag = image_parts(image)
-    parts = name.split("/")
-    if "orthanc" not in parts[-1]:
+    owner = orthanc_image_maker(name)
+    if owner is None:
         return None
-    owner = parts[-2] if len(parts) >= 2 else ""
-    if owner not in {"jodogne", "orthancteam", "osimis"}:
-        # An image of someone's own making: what it brings cannot be known.
-        return OrthancConfig(unreadable=[f"the image {image}"])
     config = OrthancConfig()
     source = f"default of image {image}"
 
