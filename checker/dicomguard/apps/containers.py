@@ -362,8 +362,10 @@ def facts_for_container(container: Container, catalogue: list[dict[str, Any]]) -
     if container.ports_only:
         return result
     image = container.image
+    # Settings only Orthanc reads, or a configuration mounted where Orthanc looks for one.
     configures_orthanc = any(name.startswith("ORTHANC__") or name == "ORTHANC_JSON"
-                             for name in container.environment)
+                             for name in container.environment) or bool(
+        container.orthanc_files or container.unreadable_configs)
     if is_unknown(image) or not isinstance(image, str):
         if configures_orthanc:
             _orthanc(container, OrthancConfig(unreadable=["the image"]), result)
