@@ -29,6 +29,14 @@ class Computed(Reference):
     fills it in after apply (an EBS volume's `kms_key_id`). It is not a setting of the user's."""
 
 
+@dataclass(frozen=True, slots=True)
+class KnownPrefix(Unknown):
+    """A string known only up to an interpolation that is not (`arn:aws:iam::${account}:root`):
+    unknown, but what it starts with can still rule values out."""
+
+    prefix: str = ""
+
+
 _ABSENT = object()
 
 
