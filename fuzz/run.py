@@ -2,7 +2,8 @@
 
     python fuzz/run.py --list                        the targets
     python fuzz/run.py hcl --seconds 600             fuzz one target (the long run)
-    python fuzz/run.py --all --seconds 10            every target briefly (what CI runs)
+    python fuzz/run.py --all --runs 1500             every target briefly and reproducibly
+                                                     (fixed seed and count: what CI runs)
     python fuzz/run.py --replay DIR [--all|TARGET]   run saved inputs once, no fuzzing
 
 Seeds come from examples/ and ../shared/corpus (set DICOMGUARD_SHARED elsewhere), classified
@@ -60,7 +61,7 @@ def _seed_directory(target_name: str) -> Path:
     return directory
 
 
-def fuzz(target_name: str, seconds: int) -> int:
+def fuzz(target_name: str, seconds: int, runs: int | None = None) -> int:
     """Fuzz one target in this process (atheris takes the process over)."""
     import atheris
 
@@ -79,7 +80,8 @@ def fuzz(target_name: str, seconds: int) -> int:
     artifacts = OUT / target_name
     artifacts.mkdir(parents=True, exist_ok=True)
     seeds = _seed_directory(target_name)
-    arguments = [sys.argv[0], str(seeds), f"-max_total_time={seconds}",
+    budget = [f"-runs={runs}", "-seed=1"] if runs else [f"-max_total_time={seconds}"]
+    arguments = [sys.argv[0], str(seeds), *budget,
                  f"-timeout={SLOWEST_INPUT_SECONDS}", f"-rss_limit_mb={LARGEST_RSS_MB}",
                  f"-max_len={LARGEST_INPUT_BYTES}", f"-artifact_prefix={artifacts}/",
                  "-print_final_stats=1"]
@@ -93,7 +95,7 @@ def replay(directory: Path, target_names: list[str]) -> int:
     from fuzz.targets import TARGETS, Defect, make_runner
 
     failures = 0
-    inputs = sorted(path for path in directory.rglob("*") if path.is_file())
+    inputs = sorted(path.absolute() for path in directory.rglob("*") if path.is_file())
     for name in target_names:
         run = make_runner(TARGETS[name])
         for path in inputs:
@@ -112,7 +114,7 @@ def replay(directory: Path, target_names: list[str]) -> int:
 EXECUTED = re.compile(r"stat::number_of_executed_units:\s*(\d+)")
 
 
-def fuzz_all(seconds: int) -> int:
+def fuzz_all(seconds: int, runs: int | None = None) -> int:
     """Each target in its own process (libFuzzer ends the process), one summary line each."""
     from fuzz.targets import TARGETS
 
@@ -121,9 +123,10 @@ def fuzz_all(seconds: int) -> int:
         filter(None, [str(PROJECT), os.environ.get("PYTHONPATH", "")]))}
     for name in TARGETS:
         result = subprocess.run(
-            [sys.executable, str(Path(__file__)), name, "--seconds", str(seconds)],
+            [sys.executable, str(Path(__file__)), name, "--seconds", str(seconds),
+             *(["--runs", str(runs)] if runs else [])],
             capture_output=True, text=True, env=environment, cwd=PROJECT,
-            timeout=seconds + SLOWEST_INPUT_SECONDS + 120)
+            timeout=(runs or seconds) + SLOWEST_INPUT_SECONDS + 300)
         executed = EXECUTED.search(result.stderr)
         runs = executed.group(1) if executed else "?"
         verdict = "ok" if result.returncode == 0 else "DEFECT"
@@ -142,13 +145,15 @@ def main() -> int:
     parser.add_argument("target", nargs="?", help="a target name (see --list)")
     parser.add_argument("--all", action="store_true", help="every target")
     parser.add_argument("--seconds", type=int, default=60, help="fuzzing time per target")
+    parser.add_argument("--runs", type=int,
+                        help="a fixed number of inputs per target, from a fixed seed, instead")
     parser.add_argument("--replay", type=Path, metavar="DIR",
                         help="run the inputs saved in DIR once, without fuzzing")
     parser.add_argument("--list", action="store_true", help="list the targets")
     args = parser.parse_args()
     sys.path.insert(0, str(PROJECT))
     if args.target and not (args.all or args.replay or args.list):
-        return fuzz(args.target, args.seconds)  # imports dicomguard under instrumentation
+        return fuzz(args.target, args.seconds, args.runs)  # imports dicomguard instrumented
     from fuzz.targets import TARGETS
 
     if args.list:
@@ -161,7 +166,7 @@ def main() -> int:
     if args.replay:
         return replay(args.replay, names)
     if args.all:
-        return fuzz_all(args.seconds)
+        return fuzz_all(args.seconds, args.runs)
     parser.error("name a target, or --all")
     return 2
 

@@ -11,7 +11,6 @@ malformed file, so it is not a failure.
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -70,12 +69,11 @@ def make_runner(target: Target) -> Callable[[bytes], None]:
     scratch = Path(tempfile.mkdtemp(prefix=f"dicomguard-fuzz-{target.name}-"))
     path = scratch / target.file_name
     path.parent.mkdir(parents=True, exist_ok=True)
-    os.chdir(scratch)  # paths in facts and errors are relative, as in a scan from the root
 
     def run(data: bytes) -> None:
         path.write_bytes(data)
-        source = SourceFile(target.file_name, target.kind, ".")
-        context = ScanContext(roots=["."], catalogue=catalogue, all_files=[source])
+        source = SourceFile(str(path), target.kind, str(scratch))
+        context = ScanContext(roots=[str(scratch)], catalogue=catalogue, all_files=[source])
         result = collect([source], context)
         internal = [error for error in result.errors if "internal error" in error.message]
         if internal:
