@@ -262,3 +262,18 @@ def test_only_real_virtualenvs_are_skipped(tmp_path: Path) -> None:
     assert _notes(report) == {"pyenv": "a Python virtualenv; not scanned"}
     _assert_canaries_reported(report)
 
+
+def test_a_scan_that_recognises_no_file_says_so(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("# infrastructure\n", encoding="utf-8")
+    result = run_cli("scan", ".", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.startswith("dicomguard: no file dicomguard reads was found under .; "
+                                    "it reads\n  Terraform (.tf")
+    _canaries(tmp_path)
+    result = run_cli("scan", ".", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "no file dicomguard reads" not in result.stdout
+    missing = run_cli("scan", "absent", cwd=tmp_path)
+    assert missing.returncode == 2
+    assert "absent: no such file or directory" in missing.stderr
+
