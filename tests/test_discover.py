@@ -14,26 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import need, run_cli
+from tests.conftest import PACS_TF, need, run_cli
 
-CANARY_TF = """\
-resource "aws_security_group" "pacs" {
-  name = "pacs"
-  ingress {
-    from_port   = 104
-    to_port     = 104
-    protocol    = "tcp"
-    cidr_blocks = ["0.0.0.0/0"]
-  }
-}
-"""
 CANARY_RULES = "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 104 -j ACCEPT\nCOMMIT\n"
 SECRET = "SECRET-OUTSIDE-THE-TREE"
 
 
 def _canaries(root: Path) -> None:
     """A Terraform security group and an iptables rule set, both open to the internet on 104."""
-    (root / "sg.tf").write_text(CANARY_TF, encoding="utf-8")
+    (root / "sg.tf").write_text(PACS_TF, encoding="utf-8")
     (root / "fw").mkdir()
     (root / "fw" / "rules.v4").write_text(CANARY_RULES, encoding="utf-8")
 
@@ -131,13 +120,13 @@ def test_fifos_sockets_and_devices_are_never_opened(tmp_path: Path, kind: str,
 
 def test_terraform_file_of_a_fifo_does_not_hang(tmp_path: Path) -> None:
     _canaries(tmp_path)
-    os.mkfifo(tmp_path / "admins")
-    (tmp_path / "admin.tf").write_text(CANARY_TF.replace(
-        '"0.0.0.0/0"', 'trimspace(file("./admins"))').replace('"pacs"', '"admin"'),
-        encoding="utf-8")
+    (tmp_path / "admin").mkdir()
+    os.mkfifo(tmp_path / "admin" / "admins")
+    (tmp_path / "admin" / "main.tf").write_text(
+        PACS_TF.replace('"0.0.0.0/0"', 'trimspace(file("./admins"))'), encoding="utf-8")
     code, report, _ = _scan(tmp_path)
     assert code == 1
-    admin = [f for f in report["findings"] if f["file"] == "admin.tf"]
+    admin = [f for f in report["findings"] if (f["file"], f["line"]) == ("admin/main.tf", 3)]
     assert [f["confidence"] for f in admin] == ["unresolved"]
     assert "admins cannot be read in the scanned tree" in " ".join(admin[0]["unknown"])
     _assert_canaries_reported(report)
@@ -154,7 +143,7 @@ def _drop_file_permission_override() -> tuple[str, ...]:
 
 def test_unreadable_files_and_directories_are_errors(tmp_path: Path) -> None:
     _canaries(tmp_path)
-    (tmp_path / "locked.tf").write_text(CANARY_TF, encoding="utf-8")
+    (tmp_path / "locked.tf").write_text(PACS_TF, encoding="utf-8")
     (tmp_path / "locked.tf").chmod(0)
     (tmp_path / "notes.txt").write_text("some notes\n", encoding="utf-8")
     (tmp_path / "notes.txt").chmod(0)
@@ -178,7 +167,7 @@ def _outside(tmp_path: Path) -> Path:
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "secret.tf").write_text(f'resource "x" "{SECRET}" {{\n  broken =\n', "utf-8")
-    (outside / "open.tf").write_text(CANARY_TF, encoding="utf-8")
+    (outside / "open.tf").write_text(PACS_TF, encoding="utf-8")
     return outside
 
 
@@ -250,11 +239,11 @@ def test_only_real_virtualenvs_are_skipped(tmp_path: Path) -> None:
     _canaries(tmp_path)
     (tmp_path / "tools").mkdir()
     (tmp_path / "tools" / "pyvenv.cfg").write_text("", encoding="utf-8")
-    (tmp_path / "tools" / "open.tf").write_text(CANARY_TF, encoding="utf-8")
+    (tmp_path / "tools" / "open.tf").write_text(PACS_TF, encoding="utf-8")
     (tmp_path / "pyenv" / "bin").mkdir(parents=True)
     (tmp_path / "pyenv" / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")
     (tmp_path / "pyenv" / "bin" / "python").symlink_to("/usr/bin/python3")
-    (tmp_path / "pyenv" / "vendored.tf").write_text(CANARY_TF, encoding="utf-8")
+    (tmp_path / "pyenv" / "vendored.tf").write_text(PACS_TF, encoding="utf-8")
     code, report, _ = _scan(tmp_path)
     assert code == 1
     assert ("tools/open.tf", 3) in {(f["file"], f["line"]) for f in report["findings"]}
