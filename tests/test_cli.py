@@ -16,7 +16,7 @@ from dicomguard import __version__
 def test_a_clean_tree_exits_0(cli, tmp_path):
     result = cli("scan", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("dicomguard: no findings")
+    assert result.stdout.splitlines()[-1].startswith("dicomguard: no findings")
 
 
 def test_findings_exit_1_at_or_above_fail_on(cli, tmp_path, user_policy):

@@ -21,10 +21,10 @@ from dicomguard.model import Origin
 
 CONFIG_NAMES = (".dicomguard.yaml", ".dicomguard.yml")
 
-# Settings that choose a server, a token, a certificate authority, how long to wait, or Rego
-# code to run: a repository's configuration may not set them.
+# Settings that choose a server, a token, a certificate authority, how long to wait, how much to
+# read, or Rego code to run: a repository's configuration may not set them.
 OPERATOR_ONLY_KEYS = ("engine", "opa_url", "opa_token_env", "opa_ca_bundle", "opa_timeout",
-                      "policy_dirs")
+                      "policy_dirs", "max_file_size")
 
 
 class ConfigError(Exception):

@@ -82,8 +82,9 @@ class SourceFile:
     root: str = ""  # the scan root it was found under
 
     def read_text(self) -> str:
-        with open(self.path, encoding="utf-8", errors="strict") as handle:
-            return handle.read()
+        from dicomguard.regular_files import read_regular_text
+
+        return read_regular_text(self.path)
 
 
 @dataclass(slots=True)

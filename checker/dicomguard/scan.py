@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dicomguard import __version__
-from dicomguard.discover import discover
+from dicomguard.discover import LARGEST_FILE_MIB, discover
 from dicomguard.engines import Engine
 from dicomguard.findings import Finding, build_findings
 from dicomguard.model import CollectResult, Facts, ScanError, SourceFile
@@ -30,6 +30,7 @@ class ScanReport:
     duration_seconds: float
     version: str = __version__
     facts: Facts = field(default_factory=Facts)
+    paths: list[str] = field(default_factory=list)  # what was asked to be scanned
 
 
 Progress = Callable[[str], None]
@@ -104,16 +105,21 @@ def run_scan(
     context: ScanContext,
     excluded: list[str] | None = None,
     progress: Progress | None = None,
+    largest_file_mib: float = LARGEST_FILE_MIB,
 ) -> ScanReport:
     started = time.perf_counter()
-    grouped = discover(paths, excluded)
-    context.all_files = [source for files in grouped.values() for source in files]
-    collected = collect_facts(grouped, context, progress)
+    discovery = discover(paths, excluded, largest_file_mib)
+    context.all_files = [source for files in discovery.grouped.values() for source in files]
+    collected = collect_facts(discovery.grouped, context, progress)
+    collected.errors[:0] = discovery.errors
+    collected.facts.notes[:0] = discovery.notes
     if progress:
         progress("evaluating policies")
-    return report_from_facts(collected, policies, engine, context.settings,
-                             scanned_files=[source.path for source in context.all_files],
-                             started=started)
+    report = report_from_facts(collected, policies, engine, context.settings,
+                               scanned_files=[source.path for source in context.all_files],
+                               started=started)
+    report.paths = list(paths)
+    return report
 
 
 def report_from_facts(

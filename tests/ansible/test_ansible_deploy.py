@@ -292,7 +292,7 @@ def test_a_symlinked_template_pointing_outside_is_not_read(tmp_path, tmp_path_fa
         "- name: cfg\n  template: {src: orthanc.json, dest: /etc/orthanc/orthanc.json}\n")})
     (tmp_path / "roles/pacs/templates").mkdir(parents=True)
     (tmp_path / "roles/pacs/templates/orthanc.json").symlink_to(outside)
-    grouped = discover([str(tmp_path)])
+    grouped = discover([str(tmp_path)]).grouped
     result = collect(grouped["ansible"], ScanContext(roots=[str(tmp_path)], catalogue=CATALOGUE))
     assert result.facts.services == []
 

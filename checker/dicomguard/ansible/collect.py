@@ -19,6 +19,7 @@ from dicomguard.ansible.variants import FactVariants
 from dicomguard.ansible.zones import ZoneBindings
 from dicomguard.discover import display_path
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, SourceFile
+from dicomguard.regular_files import read_regular_text
 from dicomguard.sources import ScanContext
 
 FACT_KINDS = ("ingress", "storage", "services", "grants")
@@ -72,7 +73,7 @@ def _inventories(paths: list[Path], result: CollectResult) -> list[Inventory]:
         directory = path.parent.resolve()
         inventory = by_directory.setdefault(directory, Inventory(str(directory)))
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_regular_text(path)
             if path.suffix.lower() in {".yml", ".yaml"}:
                 inventories.read_yaml(text, inventory)
             else:

@@ -52,6 +52,18 @@ def is_ansible_template(path: Path) -> bool:
     return path.suffix == ".j2" or _role_part(path.parts) == "templates"
 
 
+def named(path: Path) -> bool:
+    """The name and place alone say the file is Ansible: a template, a role's tasks or
+    variables, group_vars or host_vars."""
+    suffix = path.suffix.lower()
+    if suffix == ".j2":
+        return True
+    if suffix not in YAML_SUFFIXES:
+        return False
+    return (_role_part(path.parts) in ROLE_PARTS
+            or "group_vars" in path.parts[:-1] or "host_vars" in path.parts[:-1])
+
+
 def classify(path: Path, head: str) -> str | None:
     parts = path.parts
     suffix = path.suffix.lower()

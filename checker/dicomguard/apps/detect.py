@@ -27,6 +27,13 @@ _MENTIONS_ORTHANC_KEY = re.compile(r'"(' + "|".join(sorted(ORTHANC_KEYS)) + r')"
 YAML_SUFFIXES = (".yml", ".yaml")
 
 
+def named(path: Path) -> bool:
+    """The name alone says the file is an application config (a Compose file, orthanc.json)."""
+    if is_ansible_template(path):
+        return False
+    return bool(COMPOSE_NAME.match(path.name)) or path.name.lower() == "orthanc.json"
+
+
 def classify(path: Path, head: str) -> str | None:
     name = path.name
     if is_ansible_template(path):

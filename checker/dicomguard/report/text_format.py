@@ -85,6 +85,21 @@ def _summary(report: Any, active: list[Any], options: RenderOptions, paint: _Pai
             f"({report.duration_seconds:.2f} s): {verdict} ({gate})")
 
 
+READS = ("Terraform (.tf, .tf.json, .tfvars, plan JSON), Ansible (playbooks, roles, inventories, "
+         "group_vars), iptables-save, nftables, ufw and firewalld rules, Orthanc JSON, "
+         "docker-compose and Kubernetes manifests")
+
+
+def _nothing_recognised(report: Any) -> list[str]:
+    """Say plainly that a scan read nothing, so an empty pass is not mistaken for a clean one."""
+    if report.files_scanned or report.errors:
+        return []
+    where = ", ".join(report.paths) or "the given paths"
+    return [f"dicomguard: no file dicomguard reads was found under {where}; it reads",
+            *textwrap.wrap(f"{READS}.", WIDTH, initial_indent="  ", subsequent_indent="  ",
+                           break_on_hyphens=False)]
+
+
 def _where(origin: dict[str, Any]) -> str:
     file, line = origin.get("file", ""), origin.get("line")
     return f"{file}:{line}" if file and line else file or "(unknown location)"
@@ -112,6 +127,7 @@ def render(report: Any, options: RenderOptions) -> str:
                    for item in report.notes)
         out.append("")
     if not options.quiet:
+        out.extend(_nothing_recognised(report))
         out.append(_summary(report, active, options, paint))
     while out and out[-1] == "":
         out.pop()

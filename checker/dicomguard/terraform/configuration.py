@@ -11,6 +11,7 @@ from typing import Any
 
 from dicomguard.facts import note
 from dicomguard.model import InputError, Origin, ScanError, SourceFile
+from dicomguard.regular_files import read_regular_text
 from dicomguard.sources import ScanContext
 from dicomguard.terraform.files import FileAccess
 from dicomguard.terraform.instance import ModuleInstance, ModuleSource, Session
@@ -399,7 +400,7 @@ def _read_manifest(path: Path) -> dict[str, str]:
     import json
 
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(read_regular_text(path))
     except (OSError, ValueError):
         return {}
     entries = document.get("Modules", []) if isinstance(document, dict) else []
