@@ -17,20 +17,18 @@ from dicomguard.apps.located import Located
 from dicomguard.apps.orthanc import (
     OrthancConfig,
     image_config,
-    image_parts,
     orthanc_facts,
     settings_from_environment,
     settings_from_json,
 )
 from dicomguard.facts import ingress, listener, peer, service, widest_reach
+from dicomguard.knowledge.images import DCM4CHEE_LISTENERS, image_parts, product
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, Unknown, is_unknown
 
 DOCKER_PATH = ("Docker publishes the port with DNAT rules ahead of the host firewall's INPUT "
                "chain, so ufw and firewalld rules do not restrict it")
 JDWP_OPTION = re.compile(r"(?:-agentlib:jdwp=|-Xrunjdwp:)\S*?address=(?:[\w.*\[\]:-]*:)?(\d+)")
 WILDFLY_DEBUG_PORT = 8787
-DCM4CHEE_LISTENERS = ((8080, "http", False), (8443, "http", True), (11112, "dicom", False),
-                      (2762, "dicom", True), (2575, "hl7", False), (12575, "hl7", True))
 DCM4CHEE_WEB_PORTS = (8080, 8443)
 
 
@@ -369,20 +367,20 @@ def facts_for_container(container: Container, catalogue: list[dict[str, Any]]) -
             _orthanc(container, OrthancConfig(unreadable=["the image"]), result)
         return result
     repository, tag = image_parts(image)
-    name = repository.split("/")[-1]
+    kind = product(image)
     orthanc = image_config(image, container.image_origin())
     if orthanc is None and configures_orthanc:  # an image built on an Orthanc image
         orthanc = OrthancConfig(unreadable=[f"the image {image}"])
     found: dict[str, Any] | None = None
     if orthanc is not None:
         _orthanc(container, orthanc, result)
-    elif "dcm4chee-arc" in name:
+    elif kind == "dcm4chee-arc":
         _dcm4chee_arc(container, tag, result)
-    elif name.startswith("postgres"):
+    elif kind == "postgres":
         found = _postgres(container)
-    elif name.startswith("slapd"):
+    elif kind == "slapd":
         found = _ldap(container)
-    elif "keycloak" in name:
+    elif kind == "keycloak":
         found = _keycloak(container, repository)
     if found:
         result.facts.services.append(found)

@@ -15,6 +15,7 @@ from typing import Any
 from dicomguard.apps.credentials import weak_credentials
 from dicomguard.apps.located import Located
 from dicomguard.facts import listener, service, tristate
+from dicomguard.knowledge.images import image_parts, orthanc_family
 from dicomguard.model import InputError, Origin, Unknown, is_unknown
 
 # Since Orthanc 1.5.8 an unset AuthenticationEnabled follows RemoteAccessAllowed; before, it
@@ -151,23 +152,13 @@ def _version(text: str) -> tuple[int, ...] | None:
     return tuple(int(part) for part in match.groups("0")) if match else None
 
 
-def image_parts(image: str) -> tuple[str, str]:
-    """(repository in lower case, tag) of an image reference; a digest is dropped."""
-    reference = image.split("@")[0]
-    last = reference.split("/")[-1]
-    repository, tag = (reference.rpartition(":")[0], reference.rpartition(":")[2]) \
-        if ":" in last else (reference, "")
-    return repository.lower(), tag
-
-
 def image_config(image: str, origin: Origin) -> OrthancConfig | None:
     """What an Orthanc image brings before any file or variable: None for other images."""
-    name, tag = image_parts(image)
-    parts = name.split("/")
-    if "orthanc" not in parts[-1]:
+    family = orthanc_family(image)
+    if family is None:
         return None
-    owner = parts[-2] if len(parts) >= 2 else ""
-    if owner not in {"jodogne", "orthancteam", "osimis"}:
+    tag = image_parts(image)[1]
+    if family == "unknown":
         # An image of someone's own making: what it brings cannot be known.
         return OrthancConfig(unreadable=[f"the image {image}"])
     config = OrthancConfig()
@@ -176,7 +167,7 @@ def image_config(image: str, origin: Origin) -> OrthancConfig | None:
     def default(key: str, value: Any) -> None:
         config.settings[key] = Setting(value, origin.file, origin.line, source)
 
-    if owner == "jodogne":
+    if family == "jodogne":
         # The image's /etc/orthanc/orthanc.json: remote access on, the orthanc/orthanc account.
         default("RemoteAccessAllowed", True)
         default("AuthenticationEnabled", True)
