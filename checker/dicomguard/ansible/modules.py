@@ -13,7 +13,7 @@ from typing import Any
 
 from dicomguard import facts
 from dicomguard.ansible.evaluate import TaskRun
-from dicomguard.knowledge import images, principals
+from dicomguard.knowledge import images, netdb, principals
 from dicomguard.knowledge.firewalld import Services
 from dicomguard.model import Facts, Unknown, is_unknown
 
@@ -231,11 +231,16 @@ def iptables(run: TaskRun, result: Facts) -> None:
         return
     if str(args.get("in_interface", "")) == "lo":
         return
-    ports = _port_specs(args.get("destination_ports")) or \
-        _port_specs(args.get("destination_port")) or facts.ALL_PORTS
+    ports = _port_specs(_numbered(args.get("destination_ports"))) or \
+        _port_specs(_numbered(args.get("destination_port"))) or facts.ALL_PORTS
     _ingress(run, result, mechanism=f"iptables {chain} rule",
              protocol=args.get("protocol", "all"), ports=ports,
              sources=[args.get("source", INTERNET)], suffix="rule")
+
+
+def _numbered(value: Any) -> Any:
+    """Ports of the iptables module with service names resolved as iptables does."""
+    return [netdb.numbered(item) if isinstance(item, str) else item for item in _list(value)]
 
 
 # ---- cloud network rules ---------------------------------------------------------------------

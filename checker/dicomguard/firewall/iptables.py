@@ -27,7 +27,7 @@ from dicomguard.firewall.netfilter import (
     TcpFlags,
     Undecidable,
 )
-from dicomguard.knowledge.netdb import service_port
+from dicomguard.knowledge.netdb import numbered
 from dicomguard.model import InputError, is_unknown
 
 # Built-in chains a NEW inbound connection traverses: (table, chain) -> (hook, priority).
@@ -110,18 +110,10 @@ def _is_number(word: str) -> bool:
     return word.lstrip("-").isdigit()
 
 
-def _service_numbers(piece: str) -> str:
-    """`dicom` or `ssh:dicom` with service names as iptables resolves them (/etc/services)."""
-    ends = piece.split(":")
-    numbers = [str(service_port(end) or end) if end.strip() and not end.strip().isdigit()
-               else end for end in ends]
-    return ":".join(numbers)
-
-
 def port_ranges(text: str) -> tuple[tuple[int, int], ...]:
     ranges = []
     for piece in text.split(","):
-        value = parse_port_spec(_service_numbers(piece))
+        value = parse_port_spec(numbered(piece))
         if is_unknown(value) or not piece.strip():
             raise InputError(f"port {piece!r} is not a port or range")
         ranges.append((value[0], value[1]))

@@ -17,3 +17,11 @@ def service_port(name: str, protocol: str = "tcp") -> int | None:
     wanted = protocol if protocol in {"tcp", "udp", "sctp", "dccp"} else "tcp"
     port = entry.get(wanted, entry.get("tcp", entry.get("udp")))
     return int(port) if port is not None else None
+
+
+def numbered(spec: str, protocol: str = "tcp") -> str:
+    """A port spec with its service names as numbers, as iptables reads `--dport`:
+    'dicom' -> '104', 'ssh:dicom' -> '22:104'; names it does not know are left as written."""
+    ends = spec.split(":")
+    return ":".join(str(service_port(end, protocol) or end)
+                    if end.strip() and not end.strip().isdigit() else end for end in ends)
