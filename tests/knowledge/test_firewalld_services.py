@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.ansible.conftest import write_tree
 from tests.conftest import scan_json
 from tests.knowledge.test_one_exposure_everywhere import DICOM_SERVICE, ZONE, playbook
 
@@ -23,12 +24,6 @@ ROLE_TASKS = """\
 """
 
 
-def write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text, encoding="utf-8")
-
-
 def exposures(report: dict) -> list[dict]:
     return [finding for finding in report["findings"]
             if finding["category"] == "exposed-dicom-port"]
@@ -41,7 +36,7 @@ def exposures(report: dict) -> list[dict]:
     {"etc/firewalld/zones/public.xml": ZONE_NAMING_DICOM},
 ], ids=["ansible service", "ansible rich rule", "firewalld zone"])
 def test_a_dicom_service_nobody_defines_is_unresolved(tmp_path: Path, files) -> None:
-    write(tmp_path, files)
+    write_tree(tmp_path, files)
     code, report = scan_json(str(tmp_path))
     found = exposures(report)
     assert found
@@ -59,7 +54,7 @@ def test_a_dicom_service_nobody_defines_is_unresolved(tmp_path: Path, files) -> 
      "etc/firewalld/services/dicom.xml": DICOM_SERVICE.replace('"104"', '"11112"')},
 ], ids=["ansible, service in the tree", "ansible, service a role deploys", "firewalld zone"])
 def test_a_service_the_repository_defines_opens_its_own_ports(tmp_path: Path, files) -> None:
-    write(tmp_path, files)
+    write_tree(tmp_path, files)
     code, report = scan_json(str(tmp_path))
     found = exposures(report)
     assert {(tuple(finding["ports"]), finding["confidence"]) for finding in found} == \
@@ -73,7 +68,7 @@ def test_a_service_the_repository_defines_opens_its_own_ports(tmp_path: Path, fi
 ], ids=["ansible", "firewalld zone"])
 def test_a_shipped_service_opens_its_shipped_ports(tmp_path: Path, files) -> None:
     """firewalld 1.3.3 ships `quassel` (an IRC core) on 4242/tcp, Orthanc's DICOM port."""
-    write(tmp_path, files)
+    write_tree(tmp_path, files)
     _, report = scan_json(str(tmp_path))
     assert {(tuple(finding["ports"]), finding["confidence"]) for finding in exposures(report)} \
         == {((4242,), "confirmed")}

@@ -8,19 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import scan_json
+from tests.ansible.conftest import write_tree
+from tests.conftest import PACS_TF, scan_json
 
-AWS = """\
-resource "aws_security_group" "pacs" {
-  name = "pacs"
-  ingress {
-    from_port   = 104
-    to_port     = 104
-    protocol    = "tcp"
-    cidr_blocks = ["0.0.0.0/0"]
-  }
-}
-"""
+AWS = PACS_TF.split("\n\n")[0]  # the security group open to 0.0.0.0/0 on 104
 AZURE = """\
 resource "azurerm_network_security_rule" "dicom" {
   name                        = "dicom"
@@ -214,9 +205,7 @@ REACH_DECIDED_ELSEWHERE = {"kubernetes host port": {"archive.yaml": HOST_PORT}}
     ids=[*SOURCES, *REACH_DECIDED_ELSEWHERE])
 def test_tcp_104_open_to_the_internet_is_reported_the_same_in_every_source(
         tmp_path: Path, files: dict[str, str], confidence: str) -> None:
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text, encoding="utf-8")
+    write_tree(tmp_path, files)
     code, report = scan_json(str(tmp_path))
     assert not report["errors"], report["errors"]
     exposures = [finding for finding in report["findings"]

@@ -464,7 +464,8 @@ def azure_rm_storageblob(run: TaskRun, result: Facts) -> None:
     access = run.args.get("public_access")
     if access is None:
         return
-    public = access if is_unknown(access) else str(access).lower() in {"blob", "container"}
+    public = access if is_unknown(access) else \
+        str(access).lower() in principals.AZURE_PUBLIC_CONTAINER_ACCESS
     _grant(run, result, access, public, "public_access")
 
 

@@ -21,6 +21,8 @@ PUBLIC_GRANTEE_URIS = {
 }
 # IAM policy principal that means anyone: "*" or {"AWS": "*"}.
 EVERYONE = "*"
+# Azure blob container access levels that let anyone read: level -> what anyone may do.
+AZURE_PUBLIC_CONTAINER_ACCESS = {"blob": "read (blobs)", "container": "read and list (container)"}
 # GCP IAM and ACL members that mean anyone, lower case.
 GCP_PUBLIC_MEMBERS = frozenset({"allusers", "allauthenticatedusers"})
 

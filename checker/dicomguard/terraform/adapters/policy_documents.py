@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from dicomguard.facts import source_scope
+from dicomguard.knowledge.principals import EVERYONE
 from dicomguard.model import Unknown, is_unknown
 
 # Condition keys that, with fixed values, pin a statement to known callers
@@ -77,15 +78,15 @@ def _everyone(statement: dict[str, Any]) -> str | Unknown | None:
     principal = statement.get("Principal")
     if is_unknown(principal):
         return principal
-    if principal == "*":
-        return "*"
+    if principal == EVERYONE:
+        return EVERYONE
     if isinstance(principal, dict):
         for kind, identifiers in principal.items():
             values = identifiers if isinstance(identifiers, list) else [identifiers]
             if any(is_unknown(value) for value in values):
                 return Unknown(f"principal {kind} is not known")
-            if "*" in values:
-                return f"{kind}: *"
+            if EVERYONE in values:
+                return f"{kind}: {EVERYONE}"
     return None
 
 
