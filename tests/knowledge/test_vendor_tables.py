@@ -98,3 +98,13 @@ def test_the_ldap_image_of_dcm4chee_listens_on_no_dicom_port(tmp_path: Path) -> 
     _, report = scan_json(str(tmp_path))
     assert not [finding for finding in report["findings"]
                 if finding["category"] == "exposed-dicom-port"]
+
+
+def test_only_images_that_run_wildfly_bring_its_debug_port(tmp_path: Path) -> None:
+    """dcm4che's LDAP image is named slapd-dcm4chee but runs no WildFly (no JDWP on 8787)."""
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  ldap:\n    image: dcm4che/slapd-dcm4chee:2.6.8-34.1\n"
+        "    network_mode: host\n    environment:\n      LDAP_ROOTPASS: s3cr3t-Zq9\n"
+        "      LDAP_CONFIGPASS: s3cr3t-Zq9\n", encoding="utf-8")
+    _, report = scan_json(str(tmp_path))
+    assert not [finding for finding in report["findings"] if "JDWP" in finding["message"]]

@@ -22,7 +22,15 @@ LISTENING_PORTS: dict[str, tuple[int, ...]] = {
     "dcm4che-tools": (11112,),
     "ohif": (80, 3000),
     "postgres": (5432,),
+    "slapd": (389, 636),
 }
+# WildFly's debug port, open in the images that run WildFly (dcm4chee-arc, wildfly).
+WILDFLY_DEBUG_PORT = 8787
+# Passwords an image sets when none is given: dcm4che/slapd-dcm4chee's LDAP root and config
+# "secret", dcm4che/keycloak's bootstrap admin "changeit".
+SLAPD_DEFAULT_PASSWORD = "secret"
+DCM4CHE_KEYCLOAK_DEFAULT_PASSWORD = "changeit"
+DCM4CHE_PUBLISHER = "dcm4che"
 # dcm4chee-arc's listeners: (port, protocol, TLS), as the dcm4che/dcm4chee-arc-psql image
 # documents them.
 DCM4CHEE_LISTENERS = ((8080, "http", False), (8443, "http", True), (11112, "dicom", False),
@@ -88,6 +96,15 @@ def product(image: str) -> str | None:
     if "keycloak" in name:
         return "keycloak"
     return None
+
+
+def runs_wildfly(image: str) -> bool:
+    return product(image) == "dcm4chee-arc" or \
+        "wildfly" in hub_repository(image_parts(image)[0]).split("/")[-1]
+
+
+def published_by_dcm4che(image: str) -> bool:
+    return hub_repository(image_parts(image)[0]).startswith(f"{DCM4CHE_PUBLISHER}/")
 
 
 def listening_ports(image: str) -> tuple[int, ...]:
