@@ -31,6 +31,7 @@ def test_firewalld_zones_are_those_debian_12_ships() -> None:
     assert zones["public"] == ("default", ["ssh", "dhcpv6-client"])
     assert zones["drop"] == ("DROP", []) and zones["trusted"] == ("ACCEPT", [])
     assert zones["block"] == ("%%REJECT%%", [])
+    assert firewalld.closed_zones() == {"drop", "block"}
 
 
 @pytest.mark.parametrize(("name", "protocol", "port"), [

@@ -14,25 +14,21 @@ from typing import Any
 from dicomguard import facts
 from dicomguard.ansible.evaluate import TaskRun
 from dicomguard.knowledge import images, netdb, principals
-from dicomguard.knowledge.firewalld import Services
+from dicomguard.knowledge.firewalld import UNTRUSTED_ZONES, Services, closed_zones
 from dicomguard.model import Facts, Unknown, is_unknown
 
 PLATFORM = "ansible"
 INTERNET = "0.0.0.0/0"
-# Zones whose members are, by firewalld's own definition, untrusted networks.
-OPEN_ZONES = frozenset({"public", "external", "dmz"})
 ZONE_PATH = "firewalld zone "  # ingress path of a rule in a zone, for zones.py
-CLOSED_ZONES = frozenset({"drop", "block"})
 
 
 def adapt(run: TaskRun, services: Services | None = None) -> Facts:
     """Facts of one task; `services` are the firewalld services the hosts know (shipped, and
     defined by the repository)."""
-    adapter = ADAPTERS.get(run.module)
     result = Facts()
-    if adapter is firewalld:
+    if run.module == "firewalld":
         firewalld(run, result, services or Services())
-    elif adapter is not None:
+    elif (adapter := ADAPTERS.get(run.module)) is not None:
         adapter(run, result)
     return result
 
@@ -137,9 +133,9 @@ def _zone_sources(zone: Any) -> list[Any] | None:
     if is_unknown(zone):
         return [Unknown(f"firewalld zone unknown: {zone.reason}")]
     name = str(zone).lower()
-    if name in CLOSED_ZONES:
+    if name in closed_zones():
         return None
-    if name in OPEN_ZONES:
+    if name in UNTRUSTED_ZONES:
         return [INTERNET]
     return [Unknown(f"which networks reach firewalld zone '{zone}' depends on interfaces "
                     f"and sources bound on the host")]
@@ -477,7 +473,7 @@ def _grant(run: TaskRun, result: Facts, principal: Any, public: Any, suffix: str
 
 
 ADAPTERS: dict[str, Callable[[TaskRun, Facts], None]] = {
-    "firewalld": firewalld, "ufw": ufw, "iptables": iptables,
+    "ufw": ufw, "iptables": iptables,
     "ec2_security_group": ec2_security_group, "ec2_group": ec2_security_group,
     "azure_rm_securitygroup": azure_rm_securitygroup,
     "gcp_compute_firewall": gcp_compute_firewall, "docker_container": docker_container,

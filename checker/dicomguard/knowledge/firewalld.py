@@ -45,6 +45,17 @@ def shipped_zones() -> dict[str, tuple[str, list[str]]]:
     return {name: (entry["target"], list(entry["services"])) for name, entry in zones.items()}
 
 
+# Shipped zones firewalld describes as for untrusted networks: "public areas", "external
+# networks", a "demilitarized zone" reachable from outside.
+UNTRUSTED_ZONES = frozenset({"public", "external", "dmz"})
+
+
+def closed_zones() -> frozenset[str]:
+    """Shipped zones whose target drops or rejects everything not allowed (drop, block)."""
+    return frozenset(name for name, (target, services) in shipped_zones().items()
+                     if target in {"DROP", "%%REJECT%%"} and not services)
+
+
 def shipped_default_zone() -> str:
     return str(table("firewalld_zones")["default_zone"])
 
