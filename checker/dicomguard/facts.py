@@ -12,14 +12,11 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+from dicomguard.knowledge.sources import INTERNET_WORDS, PRIVATE_WORDS
 from dicomguard.model import Origin, Unknown, is_unknown
 
 ALL_PORTS: list[list[int]] = [[0, 65535]]
 
-INTERNET_WORDS = frozenset({"*", "any", "internet", "all", "0.0.0.0", "/0", "0/0", "anywhere"})
-PRIVATE_WORDS = frozenset({
-    "virtualnetwork", "azureloadbalancer", "localhost", "loopback", "self", "intranet",
-})
 # A range this wide that is not private admits the internet at large, not a chosen partner.
 WIDEST_DELIBERATE_IPV4_PREFIX = 8
 WIDEST_DELIBERATE_IPV6_PREFIX = 16

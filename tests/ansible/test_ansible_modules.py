@@ -16,7 +16,7 @@ def one_task(project, module: str, args: str):
     ("ansible.posix.firewalld", "port: 104/tcp\nstate: enabled", [[104, 104]], ["0.0.0.0/0"]),
     ("firewalld", "port: 4242/tcp\nzone: external\nstate: enabled", [[4242, 4242]],
      ["0.0.0.0/0"]),
-    ("firewalld", "service: dicom\nstate: enabled", [[104, 104]], ["0.0.0.0/0"]),
+    ("firewalld", "service: https\nstate: enabled", [[443, 443]], ["0.0.0.0/0"]),
     ("firewalld", "rich_rule: rule family=ipv4 source address=10.1.0.0/16 port port=104 "
      "protocol=tcp accept\nstate: enabled", [[104, 104]], ["10.1.0.0/16"]),
     ("firewalld", "rich_rule: rule family=ipv4 port port=104 protocol=tcp accept\n"

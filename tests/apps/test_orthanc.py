@@ -225,7 +225,7 @@ def test_orthanc_json_that_cannot_be_known_makes_settings_unknown(context):
     ("orthancteam/orthanc@sha256:abc", ("orthancteam/orthanc", "")),
 ])
 def test_image_references(image, expected):
-    from dicomguard.apps.orthanc import image_parts
+    from dicomguard.knowledge.images import image_parts
 
     assert image_parts(image) == expected
 

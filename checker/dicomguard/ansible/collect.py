@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dicomguard import facts
 from dicomguard.ansible import inventory as inventories
-from dicomguard.ansible.deploy import Deployer
+from dicomguard.ansible.deploy import Deployer, repository_services
 from dicomguard.ansible.detect import is_role_root
 from dicomguard.ansible.documents import Documents
 from dicomguard.ansible.evaluate import HostState, Runner, TaskRun, Where
@@ -32,12 +32,13 @@ def collect(files: list[SourceFile], context: ScanContext) -> CollectResult:
     host_group_sizes: dict[str, int] = {}
     zones = ZoneBindings()
     variants = FactVariants(host_group_sizes, complete=zones.resolve)
-    deployer = Deployer(documents, context, result, variants.add)
+    services = repository_services(context.all_files, documents)
+    deployer = Deployer(documents, context, result, variants.add, services)
 
     def sink(run: TaskRun) -> None:
         variants.ran(run)
         zones.record(run)
-        produced = adapt(run)
+        produced = adapt(run, services)
         for kind in FACT_KINDS:
             for fact in getattr(produced, kind):
                 variants.add(kind, fact, run)

@@ -24,6 +24,7 @@ from dicomguard.ansible.templating import render_file
 from dicomguard.discover import display_path
 from dicomguard.facts import fact_id
 from dicomguard.facts import tristate as facts_tristate
+from dicomguard.knowledge import firewalld
 from dicomguard.model import CollectResult, Origin, Unknown, is_unknown
 from dicomguard.sources import ScanContext
 
@@ -46,6 +47,34 @@ ANALYSERS = (
 )
 
 
+def define_service(services: firewalld.Services, path: Path, text: str, file: str) -> None:
+    """Record a firewalld service XML; one that cannot be read defines nothing (the firewall
+    family reports it where it lies)."""
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    try:
+        root = ElementTree.fromstring(text)
+    except (DefusedXmlException, ElementTree.ParseError):
+        return
+    if root.tag == "service":
+        services.define(firewalld.object_name(str(path)), firewalld.service_ports(
+            list(root.iter())), file)
+
+
+def repository_services(files: list[Any], documents: Documents) -> firewalld.Services:
+    """The firewalld services the repository defines in services/<name>.xml where they lie."""
+    services = firewalld.Services()
+    for source in files:
+        if source.kind == "firewalld-service" and documents.inside(Path(source.path)):
+            try:
+                text = Path(source.path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue  # reported by the firewall family, which reads the file too
+            define_service(services, Path(source.path), text, source.path)
+    return services
+
+
 def _module(name: str) -> Any:
     try:
         return import_module(name)
@@ -57,8 +86,10 @@ def _module(name: str) -> Any:
 
 class Deployer:
     def __init__(self, documents: Documents, context: ScanContext, result: CollectResult,
-                 keep: Callable[[str, dict[str, Any], TaskRun], None]) -> None:
+                 keep: Callable[[str, dict[str, Any], TaskRun], None],
+                 services: firewalld.Services | None = None) -> None:
         self.documents = documents
+        self.services = services if services is not None else firewalld.Services()
         self.context = context
         self.result = result
         self.keep = keep  # adds a fact (kind, fact, the task that produced it) to the result
@@ -154,6 +185,10 @@ class Deployer:
         if found is None:
             return
         analyser, kind = found
+        if kind == "firewalld-service":
+            # A service later firewalld tasks and zones may name.
+            define_service(self.services, dest_path, text, file)
+            return
         module = _module(analyser.analyse_module)
         if module is None or kind not in getattr(module, "KINDS", ()):
             self._note(run, f"{dest} is a {analyser.family} file ({kind}) that is not "

@@ -13,32 +13,22 @@ from typing import Any
 
 from dicomguard import facts
 from dicomguard.ansible.evaluate import TaskRun
+from dicomguard.knowledge import images, netdb, principals
+from dicomguard.knowledge.firewalld import UNTRUSTED_ZONES, Services, closed_zones
 from dicomguard.model import Facts, Unknown, is_unknown
 
 PLATFORM = "ansible"
 INTERNET = "0.0.0.0/0"
-# firewalld services that carry DICOM / PACS traffic or are commonly used for the web UI.
-FIREWALLD_SERVICES: dict[str, list[tuple[str, int]]] = {
-    "dicom": [("tcp", 104)], "http": [("tcp", 80)], "https": [("tcp", 443)],
-    "ssh": [("tcp", 22)], "postgresql": [("tcp", 5432)], "mysql": [("tcp", 3306)],
-}
-# Zones whose members are, by firewalld's own definition, untrusted networks.
-OPEN_ZONES = frozenset({"public", "external", "dmz"})
 ZONE_PATH = "firewalld zone "  # ingress path of a rule in a zone, for zones.py
-CLOSED_ZONES = frozenset({"drop", "block"})
-# Ports an image listens on when a container shares the host's network.
-IMAGE_PORTS: dict[str, list[int]] = {
-    "orthanc": [4242, 8042], "dcm4chee-arc": [8080, 8443, 11112, 2762, 2575],
-    "dcm4che": [11112], "ohif": [80, 3000], "postgres": [5432],
-}
-PUBLIC_ACLS = frozenset({"public-read", "public-read-write", "authenticated-read"})
-PUBLIC_ENTITIES = frozenset({"allusers", "allauthenticatedusers"})
 
 
-def adapt(run: TaskRun) -> Facts:
-    adapter = ADAPTERS.get(run.module)
+def adapt(run: TaskRun, services: Services | None = None) -> Facts:
+    """Facts of one task; `services` are the firewalld services the hosts know (shipped, and
+    defined by the repository)."""
     result = Facts()
-    if adapter is not None:
+    if run.module == "firewalld":
+        firewalld(run, result, services or Services())
+    elif (adapter := ADAPTERS.get(run.module)) is not None:
         adapter(run, result)
     return result
 
@@ -90,7 +80,7 @@ def _port_with_protocol(spec: Any) -> tuple[Any, Any]:
 
 # ---- host firewalls ------------------------------------------------------------------------
 
-def firewalld(run: TaskRun, result: Facts) -> None:
+def firewalld(run: TaskRun, result: Facts, services: Services) -> None:
     args = run.args
     state = args.get("state")
     if is_unknown(state):
@@ -103,23 +93,24 @@ def firewalld(run: TaskRun, result: Facts) -> None:
         return
     path = f"{ZONE_PATH}{zone}" if isinstance(zone, str) else ""
     if args.get("rich_rule") is not None:
-        _rich_rule(run, result, args["rich_rule"], sources, path)
+        _rich_rule(run, result, args["rich_rule"], sources, path, services)
     for index, spec in enumerate(_list(args.get("port"))):
         ports, protocol = _port_with_protocol(spec)
         _ingress(run, result, mechanism="firewalld port", protocol=protocol, ports=[ports],
                  sources=sources, suffix=f"port{index}", path=path)
     for index, name in enumerate(_list(args.get("service"))):
-        known = None if is_unknown(name) else FIREWALLD_SERVICES.get(str(name).lower())
+        known = None if is_unknown(name) else services.ports(str(name))
         if known is None:
-            reason = name.reason if is_unknown(name) else f"firewalld service {name!r}"
+            reason = f"ports of {name.reason} are not known" if is_unknown(name) else \
+                services.unknown_reason(str(name))
             _ingress(run, result, mechanism="firewalld service", protocol=None,
-                     ports=Unknown(f"ports of {reason} are not known"), sources=sources,
-                     suffix=f"service{index}", path=path)
-            continue
-        for protocol, port in known:
-            _ingress(run, result, mechanism=f"firewalld service {name}", protocol=protocol,
-                     ports=[[port, port]], sources=sources, suffix=f"service{index}-{port}",
+                     ports=Unknown(reason), sources=sources, suffix=f"service{index}",
                      path=path)
+            continue
+        for port, protocol in known:
+            _ingress(run, result, mechanism=f"firewalld service {name}", protocol=protocol,
+                     ports=[_service_port(port)], sources=sources,
+                     suffix=f"service{index}-{port or protocol}", path=path)
     binds = [("source", args.get("source")), ("interface", args.get("interface"))]
     if str(zone).lower() == "trusted":
         # The trusted zone accepts everything from the sources and interfaces bound to it.
@@ -132,14 +123,19 @@ def firewalld(run: TaskRun, result: Facts) -> None:
                          suffix=f"trusted-{key}")
 
 
+def _service_port(port: str) -> Any:
+    """A service's port ('104', '5900-5903'), or every port for a protocol-only entry."""
+    return facts.ALL_PORTS[0] if port == "" else facts.parse_port_spec(port)
+
+
 def _zone_sources(zone: Any) -> list[Any] | None:
     """Who reaches a zone. None for zones that drop everything."""
     if is_unknown(zone):
         return [Unknown(f"firewalld zone unknown: {zone.reason}")]
     name = str(zone).lower()
-    if name in CLOSED_ZONES:
+    if name in closed_zones():
         return None
-    if name in OPEN_ZONES:
+    if name in UNTRUSTED_ZONES:
         return [INTERNET]
     return [Unknown(f"which networks reach firewalld zone '{zone}' depends on interfaces "
                     f"and sources bound on the host")]
@@ -152,7 +148,7 @@ _RICH_ACTION = re.compile(r"\b(accept|reject|drop|mark)\b")
 
 
 def _rich_rule(run: TaskRun, result: Facts, rule: Any, zone_sources: list[Any],
-               path: str) -> None:
+               path: str, services: Services) -> None:
     if is_unknown(rule):
         _ingress(run, result, mechanism="firewalld rich rule", protocol=None, ports=rule,
                  sources=[rule], suffix="rich")
@@ -169,13 +165,17 @@ def _rich_rule(run: TaskRun, result: Facts, rule: Any, zone_sources: list[Any],
         sources = [INTERNET] if source.group(1) else [source.group(2)]
     port = _RICH_PORT.search(text)
     service = _RICH_SERVICE.search(text)
+    known = services.ports(service.group(1)) if service and not port else None
     if port:
         ports, protocol = facts.parse_port_spec(port.group(1)), port.group(2)
-    elif service and service.group(1) in FIREWALLD_SERVICES:
-        protocol, number = FIREWALLD_SERVICES[service.group(1)][0]
-        ports = [number, number]
+    elif service and known is not None:
+        for index, (number, protocol) in enumerate(known):
+            _ingress(run, result, mechanism="firewalld rich rule", protocol=protocol,
+                     ports=[_service_port(number)], sources=sources,
+                     suffix="rich" if index == 0 else f"rich{index}", path=path)
+        return
     elif service:
-        ports, protocol = Unknown(f"ports of firewalld service {service.group(1)!r}"), None
+        ports, protocol = Unknown(services.unknown_reason(service.group(1))), None
     else:
         ports, protocol = facts.ALL_PORTS[0], "all"
     _ingress(run, result, mechanism="firewalld rich rule", protocol=protocol, ports=[ports]
@@ -227,11 +227,16 @@ def iptables(run: TaskRun, result: Facts) -> None:
         return
     if str(args.get("in_interface", "")) == "lo":
         return
-    ports = _port_specs(args.get("destination_ports")) or \
-        _port_specs(args.get("destination_port")) or facts.ALL_PORTS
+    ports = _port_specs(_numbered(args.get("destination_ports"))) or \
+        _port_specs(_numbered(args.get("destination_port"))) or facts.ALL_PORTS
     _ingress(run, result, mechanism=f"iptables {chain} rule",
              protocol=args.get("protocol", "all"), ports=ports,
              sources=[args.get("source", INTERNET)], suffix="rule")
+
+
+def _numbered(value: Any) -> Any:
+    """Ports of the iptables module with service names resolved as iptables does."""
+    return [netdb.numbered(item) if isinstance(item, str) else item for item in _list(value)]
 
 
 # ---- cloud network rules ---------------------------------------------------------------------
@@ -333,10 +338,7 @@ def docker_container(run: TaskRun, result: Facts) -> None:
 
 
 def image_ports(image: Any) -> list[int]:
-    if not isinstance(image, str):
-        return []
-    name = image.rsplit("/", 1)[-1].split(":", 1)[0].lower()
-    return next((ports for key, ports in IMAGE_PORTS.items() if key in name), [])
+    return list(images.listening_ports(image)) if isinstance(image, str) else []
 
 
 def _published(mapping: Any) -> tuple[Any, Any, Any]:
@@ -388,7 +390,8 @@ def s3_bucket(run: TaskRun, result: Facts) -> None:
                                         unknown=run.notes))
     acl = args.get("acl")
     if acl is not None:
-        _grant(run, result, acl, is_unknown(acl) or str(acl).lower() in PUBLIC_ACLS, "acl")
+        _grant(run, result, acl, is_unknown(acl) or principals.is_public_canned_acl(str(acl)),
+               "acl")
     policy = args.get("policy")
     if policy is not None:
         _grant(run, result, "bucket policy", _policy_is_public(policy), "policy")
@@ -410,13 +413,14 @@ def _policy_is_public(policy: Any) -> Any:
             return Unknown("bucket policy is not JSON")
     statements = _list(policy.get("Statement")) if isinstance(policy, dict) else []
     return any(isinstance(statement, dict) and str(statement.get("Effect")) == "Allow"
-               and statement.get("Principal") in ("*", {"AWS": "*"}) for statement in statements)
+               and principals.names_everyone(statement.get("Principal"))
+               for statement in statements)
 
 
 def aws_s3(run: TaskRun, result: Facts) -> None:
     permission = run.args.get("permission")
     for index, value in enumerate(_list(permission)):
-        _grant(run, result, value, is_unknown(value) or str(value).lower() in PUBLIC_ACLS,
+        _grant(run, result, value, is_unknown(value) or principals.is_public_canned_acl(str(value)),
                f"permission{index}")
 
 
@@ -455,7 +459,7 @@ def gcp_storage_bucket(run: TaskRun, result: Facts) -> None:
     for key in ("acl", "default_object_acl"):
         for index, entry in enumerate(_list(run.args.get(key))):
             entity = entry.get("entity") if isinstance(entry, dict) else entry
-            public = entity if is_unknown(entity) else str(entity).lower() in PUBLIC_ENTITIES
+            public = entity if is_unknown(entity) else principals.is_gcp_public_member(str(entity))
             _grant(run, result, entity, public, f"{key}{index}")
 
 
@@ -463,7 +467,8 @@ def azure_rm_storageblob(run: TaskRun, result: Facts) -> None:
     access = run.args.get("public_access")
     if access is None:
         return
-    public = access if is_unknown(access) else str(access).lower() in {"blob", "container"}
+    public = access if is_unknown(access) else \
+        str(access).lower() in principals.AZURE_PUBLIC_CONTAINER_ACCESS
     _grant(run, result, access, public, "public_access")
 
 
@@ -475,7 +480,7 @@ def _grant(run: TaskRun, result: Facts, principal: Any, public: Any, suffix: str
 
 
 ADAPTERS: dict[str, Callable[[TaskRun, Facts], None]] = {
-    "firewalld": firewalld, "ufw": ufw, "iptables": iptables,
+    "ufw": ufw, "iptables": iptables,
     "ec2_security_group": ec2_security_group, "ec2_group": ec2_security_group,
     "azure_rm_securitygroup": azure_rm_securitygroup,
     "gcp_compute_firewall": gcp_compute_firewall, "docker_container": docker_container,

@@ -17,20 +17,18 @@ from dicomguard.apps.located import Located
 from dicomguard.apps.orthanc import (
     OrthancConfig,
     image_config,
-    image_parts,
     orthanc_facts,
     settings_from_environment,
     settings_from_json,
 )
 from dicomguard.facts import ingress, listener, peer, service, widest_reach
+from dicomguard.knowledge import images
+from dicomguard.knowledge.images import DCM4CHEE_LISTENERS, image_parts, product
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, Unknown, is_unknown
 
 DOCKER_PATH = ("Docker publishes the port with DNAT rules ahead of the host firewall's INPUT "
                "chain, so ufw and firewalld rules do not restrict it")
 JDWP_OPTION = re.compile(r"(?:-agentlib:jdwp=|-Xrunjdwp:)\S*?address=(?:[\w.*\[\]:-]*:)?(\d+)")
-WILDFLY_DEBUG_PORT = 8787
-DCM4CHEE_LISTENERS = ((8080, "http", False), (8443, "http", True), (11112, "dicom", False),
-                      (2762, "dicom", True), (2575, "hl7", False), (12575, "hl7", True))
 DCM4CHEE_WEB_PORTS = (8080, 8443)
 
 
@@ -257,16 +255,17 @@ def _postgres(container: Container) -> dict[str, Any] | None:
     lines = ("POSTGRES_HOST_AUTH_METHOD", "POSTGRES_PASSWORD") if authentication is not True \
         else ("POSTGRES_PASSWORD",)
     return _credential_service(container, "PostgreSQL (archive index)", "postgresql", users,
-                               lines, (5432,), authentication, kind="database")
+                               lines, images.LISTENING_PORTS["postgres"], authentication,
+                               kind="database")
 
 
-def _jdwp(container: Container, repository: str) -> list[dict[str, Any]]:
+def _jdwp(container: Container, image: str) -> list[dict[str, Any]]:
     ports: set[int] = set()
     for value in container.environment.values():
         if isinstance(value, str):
             ports.update(int(port) for port in JDWP_OPTION.findall(value))
-    if "dcm4chee" in repository or "wildfly" in repository:
-        ports.add(WILDFLY_DEBUG_PORT)
+    if images.runs_wildfly(image):
+        ports.add(images.WILDFLY_DEBUG_PORT)
     facts = []
     for port in sorted(ports):
         reach = reach_of(container, port, True)
@@ -318,13 +317,15 @@ def container_facts(
 
 def _ldap(container: Container) -> dict[str, Any] | None:
     """dcm4che/slapd-dcm4chee: the root and config passwords default to "secret"."""
-    users = {"LDAP root": _password(container, "LDAP_ROOTPASS", "secret"),
-             "LDAP config": _password(container, "LDAP_CONFIGPASS", "secret")}
+    default = images.SLAPD_DEFAULT_PASSWORD
+    users = {"LDAP root": _password(container, "LDAP_ROOTPASS", default),
+             "LDAP config": _password(container, "LDAP_CONFIGPASS", default)}
     return _credential_service(container, "OpenLDAP (archive configuration)", "ldap", users,
-                               ("LDAP_ROOTPASS", "LDAP_CONFIGPASS"), (389, 636))
+                               ("LDAP_ROOTPASS", "LDAP_CONFIGPASS"),
+                               images.LISTENING_PORTS["slapd"])
 
 
-def _keycloak(container: Container, repository: str) -> dict[str, Any] | None:
+def _keycloak(container: Container, image: str) -> dict[str, Any] | None:
     """Keycloak's bootstrap admin; dcm4che/keycloak defaults it to admin/changeit."""
     environment = container.environment
     user_key = next((key for key in ("KC_BOOTSTRAP_ADMIN_USERNAME", "KEYCLOAK_ADMIN")
@@ -332,7 +333,8 @@ def _keycloak(container: Container, repository: str) -> dict[str, Any] | None:
     password_key = next((key for key in ("KC_BOOTSTRAP_ADMIN_PASSWORD", "KEYCLOAK_ADMIN_PASSWORD")
                          if key in environment or f"{key}_FILE" in environment),
                         "KEYCLOAK_ADMIN_PASSWORD")
-    default = "changeit" if repository.startswith("dcm4che/") else None
+    default = images.DCM4CHE_KEYCLOAK_DEFAULT_PASSWORD if images.published_by_dcm4che(image) \
+        else None
     password = _password(container, password_key, default)
     if password is None:
         return None
@@ -370,23 +372,23 @@ def facts_for_container(container: Container, catalogue: list[dict[str, Any]]) -
         if configures_orthanc:
             _orthanc(container, OrthancConfig(unreadable=["the image"]), result)
         return result
-    repository, tag = image_parts(image)
-    name = repository.split("/")[-1]
+    tag = image_parts(image)[1]
+    kind = product(image)
     orthanc = image_config(image, container.image_origin())
     if orthanc is None and configures_orthanc:  # an image built on an Orthanc image
         orthanc = OrthancConfig(unreadable=[f"the image {image}"])
     found: dict[str, Any] | None = None
     if orthanc is not None:
         _orthanc(container, orthanc, result)
-    elif "dcm4chee-arc" in name:
+    elif kind == "dcm4chee-arc":
         _dcm4chee_arc(container, tag, result)
-    elif name.startswith("postgres"):
+    elif kind == "postgres":
         found = _postgres(container)
-    elif name.startswith("slapd"):
+    elif kind == "slapd":
         found = _ldap(container)
-    elif "keycloak" in name:
-        found = _keycloak(container, repository)
+    elif kind == "keycloak":
+        found = _keycloak(container, image)
     if found:
         result.facts.services.append(found)
-    result.facts.services.extend(_jdwp(container, repository))
+    result.facts.services.extend(_jdwp(container, image))
     return result

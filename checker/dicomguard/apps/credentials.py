@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from dicomguard.knowledge.images import VENDOR_DEFAULT_PASSWORDS
 from dicomguard.model import is_unknown
 
-# Defaults documented by the vendors of the images dicomguard knows: Orthanc's orthanc/orthanc,
-# dcm4chee-arc's LDAP root "secret", Keycloak/WildFly "changeit", its database "pacs".
-VENDOR_DEFAULT_PASSWORDS = frozenset({
-    "orthanc", "admin", "changeit", "secret", "pacs", "postgres", "dcm4chee", "keycloak",
-    "wildfly", "root",
-})
 # The most common passwords in public breach corpora (short list, lower case).
 COMMON_PASSWORDS = frozenset({
     "123456", "123456789", "12345678", "12345", "1234567", "1234567890", "1234", "111111",

@@ -11,6 +11,7 @@ from typing import Any
 from dicomguard.apps.containers import Container, facts_for_container
 from dicomguard.apps.located import STRUCTURE_ERRORS, Located
 from dicomguard.facts import ingress, peer, source_scope, widest_reach
+from dicomguard.knowledge.clouds import INTERNAL_LOAD_BALANCER
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, Unknown
 
 WORKLOAD_POD_SPEC = {
@@ -18,13 +19,6 @@ WORKLOAD_POD_SPEC = {
     "DaemonSet": ("spec", "template"), "ReplicaSet": ("spec", "template"),
     "Job": ("spec", "template"), "CronJob": ("spec", "jobTemplate", "spec", "template"),
     "Pod": (),
-}
-INTERNAL_LOAD_BALANCER = {
-    "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
-    "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
-    "networking.gke.io/load-balancer-type": "internal",
-    "cloud.google.com/load-balancer-type": "internal",
-    "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
 }
 NODE_PORT_PATH = "a NodePort listens on every node's addresses; whether those face the " \
                  "internet is decided outside the manifest"

@@ -15,6 +15,7 @@ from typing import Any
 from dicomguard.apps.credentials import weak_credentials
 from dicomguard.apps.located import Located
 from dicomguard.facts import listener, service, tristate
+from dicomguard.knowledge.images import image_parts, orthanc_family
 from dicomguard.model import InputError, Origin, Unknown, is_unknown
 
 # Since Orthanc 1.5.8 an unset AuthenticationEnabled follows RemoteAccessAllowed; before, it
@@ -154,40 +155,19 @@ def _version(text: str) -> tuple[int, ...] | None:
     return tuple(int(part) for part in match.groups("0")) if match else None
 
 
-def image_parts(image: str) -> tuple[str, str]:
-    """(repository in lower case, tag) of an image reference; a digest is dropped."""
-    reference = image.split("@")[0]
-    last = reference.split("/")[-1]
-    repository, tag = (reference.rpartition(":")[0], reference.rpartition(":")[2]) \
-        if ":" in last else (reference, "")
-    return repository.lower(), tag
-
-
-def orthanc_image_maker(repository: str) -> str | None:
-    """Whose defaults an image of the Orthanc project brings ("jodogne" or "orthancteam"), by
-    its repository (a registry or mirror in front aside); None for any other image, whatever
-    its name says (orthanc-tools, ohif/orthanc-viewer, an image of someone's own making)."""
-    owner_and_name = "/".join(repository.lower().split("/")[-2:])
-    return {
-        "jodogne/orthanc": "jodogne", "jodogne/orthanc-plugins": "jodogne",
-        "jodogne/orthanc-python": "jodogne",
-        "orthancteam/orthanc": "orthancteam", "osimis/orthanc": "orthancteam",
-    }.get(owner_and_name)
-
-
 def image_config(image: str, origin: Origin) -> OrthancConfig | None:
     """What an Orthanc image brings before any file or variable: None for other images."""
-    name, tag = image_parts(image)
-    owner = orthanc_image_maker(name)
-    if owner is None:
+    family = orthanc_family(image)
+    if family is None:
         return None
+    tag = image_parts(image)[1]
     config = OrthancConfig()
     source = f"default of image {image}"
 
     def default(key: str, value: Any) -> None:
         config.settings[key] = Setting(value, origin.file, origin.line, source)
 
-    if owner == "jodogne":
+    if family == "jodogne":
         # The image's /etc/orthanc/orthanc.json: remote access on, the orthanc/orthanc account.
         default("RemoteAccessAllowed", True)
         default("AuthenticationEnabled", True)

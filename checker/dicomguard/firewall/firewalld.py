@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from dicomguard.firewall import addresses
@@ -34,37 +33,12 @@ from dicomguard.firewall.netfilter import (
     Target,
     Undecidable,
 )
+from dicomguard.knowledge import firewalld as vendor
+from dicomguard.knowledge.firewalld import object_name
 from dicomguard.model import InputError
 
 START_TAG = re.compile(r"<([A-Za-z][\w.-]*)")
 DEFAULT_ZONE = re.compile(r"^\s*DefaultZone\s*=\s*(\S+)", re.MULTILINE)
-# Services firewalld ships, as (ports, protocol); a custom services/<name>.xml overrides.
-STANDARD_SERVICES: dict[str, list[tuple[str, str]]] = {
-    "ssh": [("22", "tcp")], "http": [("80", "tcp")], "https": [("443", "tcp")],
-    "http3": [("443", "udp")], "dhcpv6-client": [("546", "udp")], "dhcp": [("67", "udp")],
-    "dhcpv6": [("547", "udp")], "dns": [("53", "tcp"), ("53", "udp")],
-    "cockpit": [("9090", "tcp")], "mdns": [("5353", "udp")],
-    "samba-client": [("137", "udp"), ("138", "udp")],
-    "samba": [("137", "udp"), ("138", "udp"), ("139", "tcp"), ("445", "tcp")],
-    "ftp": [("21", "tcp")], "smtp": [("25", "tcp")], "smtps": [("465", "tcp")],
-    "imap": [("143", "tcp")], "imaps": [("993", "tcp")], "pop3s": [("995", "tcp")],
-    "mysql": [("3306", "tcp")], "postgresql": [("5432", "tcp")], "ntp": [("123", "udp")],
-    "nfs": [("2049", "tcp")], "snmp": [("161", "udp")], "ldap": [("389", "tcp")],
-    "ldaps": [("636", "tcp")], "kerberos": [("88", "tcp"), ("88", "udp")],
-    "rdp": [("3389", "tcp")], "vnc-server": [("5900-5903", "tcp")], "ipp": [("631", "tcp")],
-    "ipp-client": [("631", "udp")], "redis": [("6379", "tcp")],
-    "prometheus": [("9090", "tcp")], "mongodb": [("27017", "tcp")],
-}
-# Zones firewalld ships, for a DefaultZone the repository does not define: (target, services).
-STANDARD_ZONES: dict[str, tuple[str, list[str]]] = {
-    "drop": ("DROP", []), "block": ("%%REJECT%%", []), "public": ("default",
-                                                                   ["ssh", "dhcpv6-client"]),
-    "external": ("default", ["ssh"]), "dmz": ("default", ["ssh"]),
-    "work": ("default", ["ssh", "dhcpv6-client"]),
-    "home": ("default", ["ssh", "mdns", "samba-client", "dhcpv6-client"]),
-    "internal": ("default", ["ssh", "mdns", "samba-client", "dhcpv6-client"]),
-    "trusted": ("ACCEPT", []),
-}
 SHIPPED = "(firewalld's shipped zones)"
 
 
@@ -105,26 +79,16 @@ def _parse_xml(text: str, file: str) -> list[tuple[Any, int]]:
     return list(zip(elements, lines, strict=True))
 
 
-def object_name(path: str) -> str:
-    """A zone or service is named after its file: zones/public.xml, or the template that
-    renders it (templates/public.xml.j2)."""
-    name = Path(path).name
-    for suffix in (".j2", ".jinja2", ".jinja", ".xml"):
-        name = name.removesuffix(suffix)
-    return name
-
-
-def _services(files: dict[str, tuple[str, int]]) -> dict[str, list[tuple[str, str]]]:
-    known = dict(STANDARD_SERVICES)
+def _services(files: dict[str, tuple[str, int]]) -> vendor.Services:
+    known = vendor.Services()
     for path, (text, _) in files.items():
-        ports = [(element.get("port", ""), element.get("protocol", "tcp"))
-                 for element, _ in _parse_xml(text, path) if element.tag == "port"]
-        known[object_name(path)] = ports
+        elements = [element for element, _ in _parse_xml(text, path)]
+        known.define(object_name(path), vendor.service_ports(elements), path)
     return known
 
 
 class ZoneReader:
-    def __init__(self, services: dict[str, list[tuple[str, str]]]) -> None:
+    def __init__(self, services: vendor.Services) -> None:
         self.services = services
 
     def read(self, path: str, text: str, offset: int) -> Zone:
@@ -159,10 +123,10 @@ class ZoneReader:
         tag = element.tag
         if tag == "service":
             name = element.get("name", "")
-            ports = self.services.get(name)
+            ports = self.services.ports(name)
             if ports is None:
-                return [[Undecidable(f"service {name!r} at line {line} is neither a standard "
-                                     "firewalld service nor defined in services/")]]
+                return [[Undecidable(f"service at line {line}: "
+                                     f"{self.services.unknown_reason(name)}")]]
             return [_port_matches(port, protocol) for port, protocol in ports]
         if tag == "port":
             return [_port_matches(element.get("port", ""), element.get("protocol", "tcp"))]
@@ -240,6 +204,8 @@ class ZoneReader:
 
 def _port_matches(port: str, protocol: str) -> list[Match]:
     protocols = frozenset({protocol})
+    if port == "":  # a service's <protocol value=.../>: the whole protocol
+        return [Protocol(protocols)]
     return [Protocol(protocols),
             DestinationPort(port_ranges(port.replace("-", ":")), False, protocols)]
 
@@ -256,13 +222,13 @@ def from_files(zones: dict[str, tuple[str, int]], services: dict[str, tuple[str,
     for path, (text, offset) in zones.items():
         zone = reader.read(path, text, offset)
         read[zone.name] = zone
-    default_name = "public"
+    default_name = vendor.shipped_default_zone()
     if conf is not None:
         found = DEFAULT_ZONE.search(conf[1])
         if found:
             default_name = found.group(1)
     if default_name not in read:
-        target, names = STANDARD_ZONES.get(default_name, ("default", []))
+        target, names = vendor.shipped_zones().get(default_name, ("default", []))
         file = conf[0] if conf else SHIPPED
         zone = Zone(default_name, file, 1, target)
         for name in names:

@@ -27,6 +27,7 @@ from dicomguard.firewall.netfilter import (
     TcpFlags,
     Undecidable,
 )
+from dicomguard.knowledge.netdb import numbered
 from dicomguard.model import InputError, is_unknown
 
 # Built-in chains a NEW inbound connection traverses: (table, chain) -> (hook, priority).
@@ -112,7 +113,7 @@ def _is_number(word: str) -> bool:
 def port_ranges(text: str) -> tuple[tuple[int, int], ...]:
     ranges = []
     for piece in text.split(","):
-        value = parse_port_spec(piece)
+        value = parse_port_spec(numbered(piece))
         if is_unknown(value) or not piece.strip():
             raise InputError(f"port {piece!r} is not a port or range")
         ranges.append((value[0], value[1]))

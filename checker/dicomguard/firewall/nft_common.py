@@ -6,7 +6,6 @@ turns those into netfilter-model matches and targets.
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass, field
 
 from dicomguard.firewall import addresses
@@ -27,6 +26,7 @@ from dicomguard.firewall.netfilter import (
     Target,
     Undecidable,
 )
+from dicomguard.knowledge.netdb import service_port
 from dicomguard.model import InputError
 
 FAMILY_VERSIONS = {"ip": frozenset({4}), "ip6": frozenset({6}), "inet": frozenset({4, 6})}
@@ -127,22 +127,15 @@ def _port_ranges(items: list[Value], protocol: str, line: int) -> tuple[tuple[in
     return tuple(ranges)
 
 
-# Service names nft resolves through /etc/services, for hosts that lack the file.
-SERVICE_PORTS = {"ssh": 22, "http": 80, "https": 443, "domain": 53, "smtp": 25, "ntp": 123,
-                 "ftp": 21, "telnet": 23, "imap": 143, "imaps": 993, "ldap": 389, "ldaps": 636,
-                 "mysql": 3306, "postgresql": 5432, "acr-nema": 104, "dicom": 104}
-
-
 def _port(text: str, protocol: str, line: int) -> int:
+    """A port number, or a service name nft resolves through /etc/services."""
     text = text.strip().strip('"')
     if text.isdigit():
         return int(text)
-    if text in SERVICE_PORTS:
-        return SERVICE_PORTS[text]
-    try:
-        return socket.getservbyname(text, protocol if protocol in {"tcp", "udp"} else "tcp")
-    except OSError as error:
-        raise InputError(f"port {text!r} is not a number or a known service", line) from error
+    port = service_port(text, protocol)
+    if port is None:
+        raise InputError(f"port {text!r} is not a number or a known service", line)
+    return port
 
 
 def _spans(items: list[Value], versions: frozenset[int], line: int) -> dict[int, addresses.Span]:

@@ -21,6 +21,7 @@ from dicomguard.firewall.netfilter import (
     Target,
     Undecidable,
 )
+from dicomguard.knowledge.ufw import profile_ports
 from dicomguard.model import InputError
 
 ROW = re.compile(
@@ -28,15 +29,6 @@ ROW = re.compile(
     r"IN|OUT|FWD))?\s+(?P<source>.+?)(?:\s+#.*)?$")
 DEFAULT = re.compile(r"^Default:\s*(?P<incoming>\w+)\s*\(incoming\)", re.MULTILINE)
 STATUS = re.compile(r"^Status:\s*(?P<state>\w+)", re.MULTILINE)
-# ufw application profiles shipped by common Debian/Ubuntu packages: name -> ports.
-PROFILES = {
-    "openssh": "22/tcp", "ssh": "22/tcp", "apache": "80/tcp", "apache full": "80,443/tcp",
-    "apache secure": "443/tcp", "nginx http": "80/tcp", "nginx https": "443/tcp",
-    "nginx full": "80,443/tcp", "nginx quic": "443/udp", "postfix": "25/tcp",
-    "postfix smtps": "465/tcp", "postfix submission": "587/tcp", "cups": "631",
-    "bind9": "53", "dovecot imap": "143/tcp", "dovecot secure imap": "993/tcp",
-    "samba": "137,138/udp",
-}
 ACTIONS = {"ALLOW": "accept", "DENY": "drop", "REJECT": "reject", "LIMIT": "accept"}
 
 
@@ -73,14 +65,15 @@ def parse(text: str, file: str, *, line_offset: int = 0) -> Ruleset:
         if version == 6:
             ruleset.platform[6] = "ufw"
         chain = chains[version]
-        matches = _to(row.group("to").replace("(v6)", "").strip(), number)
-        matches.extend(_from(row.group("source").replace("(v6)", "").strip(), version, number))
+        source = _from(row.group("source").replace("(v6)", "").strip(), version, number)
         if row.group("action") == "LIMIT":
-            matches.append(Undecidable(f"LIMIT at line {number}: ufw rate-limits with "
-                                       "-m recent; whether a connection is over it cannot be "
-                                       "known"))
+            source.append(Undecidable(f"LIMIT at line {number}: ufw rate-limits with "
+                                      "-m recent; whether a connection is over it cannot be "
+                                      "known"))
         target = Target(ACTIONS[row.group("action")], text=row.group("action"))
-        chain.rules.append(Rule(file, number, len(chain.rules) + 1, matches, target))
+        for matches in _to(row.group("to").replace("(v6)", "").strip(), number):
+            chain.rules.append(Rule(file, number, len(chain.rules) + 1, [*matches, *source],
+                                    target))
     _policy(text, chains, line_offset)
     return ruleset
 
@@ -98,17 +91,21 @@ def _policy(text: str, chains: dict[int, Chain], line_offset: int) -> None:
         chain.policy_line = text.count("\n", 0, default.start()) + 1 + line_offset
 
 
-def _to(text: str, line: int) -> list[Match]:
+def _to(text: str, line: int) -> list[list[Match]]:
     """`104/tcp`, `104,4242/tcp`, `1000:2000/tcp`, `Anywhere`, `OpenSSH`, `10.0.0.5 104/tcp`,
-    each optionally followed by `on eth0`."""
+    each optionally followed by `on eth0`: one list of matches per part of what it admits (an
+    application profile such as Samba admits `137,138/udp` and `139,445/tcp`)."""
     matches: list[Match] = []
     if " on " in f" {text} ":
         text, _, interface = text.partition(" on ")
         matches.append(Interface("in", (interface.strip(),)))
         text = text.strip()
-    profile = PROFILES.get(text.lower())
-    if profile:
-        text = profile
+    specs = profile_ports(text)
+    return [_to_one(spec, matches, line) for spec in specs or [text]]
+
+
+def _to_one(text: str, interface: list[Match], line: int) -> list[Match]:
+    matches = list(interface)
     words = text.split()
     if len(words) == 2 and words[0] != "Anywhere":
         spans = {v: s for v in (4, 6) if (s := addresses.network_span(words[0], v))}

@@ -19,6 +19,7 @@ from dicomguard.facts import (
     storage,
     tristate,
 )
+from dicomguard.knowledge.principals import PUBLIC_CANNED_ACLS, PUBLIC_GRANTEE_URIS
 from dicomguard.model import Facts, Unknown, is_unknown
 from dicomguard.terraform.adapters.parts import Part, items, json_document, referenced_address
 from dicomguard.terraform.adapters.policy_documents import (
@@ -30,16 +31,6 @@ from dicomguard.terraform.adapters.policy_documents import (
 from dicomguard.terraform.model import Configuration, Resource
 
 PLATFORM = "aws"
-PUBLIC_CANNED_ACLS = {
-    "public-read": ("AllUsers", "read"),
-    "public-read-write": ("AllUsers", "read and write"),
-    "authenticated-read": ("AuthenticatedUsers (any AWS account)", "read"),
-}
-PUBLIC_GRANTEES = {
-    "http://acs.amazonaws.com/groups/global/allusers": "AllUsers",
-    "http://acs.amazonaws.com/groups/global/authenticatedusers":
-        "AuthenticatedUsers (any AWS account)",
-}
 LISTENER_PROTOCOLS = {"udp": "udp", "tcp_udp": "all"}
 
 
@@ -597,7 +588,7 @@ def _grantee_grants(grants: list[Part], context: AwsContext, bucket: Any,
         grantees = entry.parts("grantee") or [entry]
         for grantee in grantees:
             uri = grantee.get("uri")
-            principal = PUBLIC_GRANTEES.get(uri.lower()) if isinstance(uri, str) else None
+            principal = PUBLIC_GRANTEE_URIS.get(uri.lower()) if isinstance(uri, str) else None
             if principal:
                 permission = entry.get("permission") or entry.get("permissions") or "access"
                 access = ", ".join(map(str, items(permission))).lower()

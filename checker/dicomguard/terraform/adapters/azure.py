@@ -18,13 +18,13 @@ from dicomguard.facts import (
     storage,
     tristate,
 )
+from dicomguard.knowledge.principals import AZURE_PUBLIC_CONTAINER_ACCESS
 from dicomguard.model import Facts, Unknown, is_unknown
 from dicomguard.terraform.adapters.parts import Part, items, referenced_address
 from dicomguard.terraform.adapters.ranges import subtract
 from dicomguard.terraform.model import Configuration, Resource
 
 PLATFORM = "azure"
-PUBLIC_CONTAINER_TYPES = {"blob": "read (blobs)", "container": "read and list (container)"}
 
 
 @dataclass(slots=True)
@@ -236,7 +236,7 @@ def storage_network_rules(resource: Resource, context: AzureContext, facts: Fact
 def storage_container(resource: Resource, context: AzureContext, facts: Facts) -> None:
     container = Part.of(resource)
     access_type = container.get("container_access_type", "private")
-    if not is_unknown(access_type) and access_type not in PUBLIC_CONTAINER_TYPES:
+    if not is_unknown(access_type) and access_type not in AZURE_PUBLIC_CONTAINER_ACCESS:
         return
     account = context.account_of(container)
     allowed: Any = True
@@ -248,7 +248,7 @@ def storage_container(resource: Resource, context: AzureContext, facts: Facts) -
         container.line_of("container_access_type"), platform=PLATFORM,
         resource=account.resource.address if account else resource.address,
         principal="anonymous", public=public,
-        access=PUBLIC_CONTAINER_TYPES.get(access_type, "read")
+        access=AZURE_PUBLIC_CONTAINER_ACCESS.get(access_type, "read")
         if isinstance(access_type, str) else "read"))
 
 

@@ -20,13 +20,13 @@ from dicomguard.facts import (
     storage,
     tristate,
 )
+from dicomguard.knowledge.principals import is_gcp_public_member
 from dicomguard.model import Facts, Unknown, is_unknown
 from dicomguard.terraform.adapters.parts import Part, items, referenced_address
 from dicomguard.terraform.adapters.ranges import subtract
 from dicomguard.terraform.model import Configuration, Resource
 
 PLATFORM = "gcp"
-PUBLIC_MEMBERS = frozenset({"allusers", "allauthenticatedusers"})
 PUBLIC_PREDEFINED_ACLS = {"publicread": "read", "publicreadwrite": "read and write"}
 ACL_ROLES = {"reader": "read", "writer": "read and write", "owner": "full control"}
 
@@ -173,7 +173,7 @@ def _member_grants(part: Part, members: Any, target: str, prevention: Any, acces
                                       resource=target, principal=member, public=member,
                                       suffix=f"member{index}"))
             continue
-        if str(member).lower() not in PUBLIC_MEMBERS:
+        if not is_gcp_public_member(str(member)):
             continue
         public: Any = False if prevention is True else prevention if is_unknown(
             prevention) else True

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from dicomguard.facts import source_scope
+from dicomguard.knowledge.principals import EVERYONE
 from dicomguard.model import Unknown, is_unknown
 from dicomguard.terraform.model import KnownPrefix
 
@@ -78,8 +79,8 @@ def _everyone(statement: dict[str, Any]) -> str | Unknown | None:
     principal = statement.get("Principal")
     if is_unknown(principal):
         return principal
-    if principal == "*":
-        return "*"
+    if principal == EVERYONE:
+        return EVERYONE
     if isinstance(principal, dict):
         for kind, identifiers in principal.items():
             values = identifiers if isinstance(identifiers, list) else [identifiers]
@@ -88,8 +89,8 @@ def _everyone(statement: dict[str, Any]) -> str | Unknown | None:
                       if not (isinstance(value, KnownPrefix) and value.prefix.startswith("arn:"))]
             if any(is_unknown(value) for value in values):
                 return Unknown(f"principal {kind} is not known")
-            if "*" in values:
-                return f"{kind}: *"
+            if EVERYONE in values:
+                return f"{kind}: {EVERYONE}"
     return None
 
 

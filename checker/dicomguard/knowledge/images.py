@@ -1,0 +1,106 @@
+"""Container images dicomguard knows: which product an image is, the ports it listens on, and
+the passwords its vendor documents as defaults. An image is matched by its repository (registry
+host and tag dropped), never by a substring of its name: `ohif/viewer-orthanc` is no Orthanc."""
+
+from __future__ import annotations
+
+# Orthanc images as published on Docker Hub -> the family whose defaults they carry.
+# osimis/orthanc is the former name of orthancteam/orthanc.
+ORTHANC_IMAGES = {
+    "orthancteam/orthanc": "orthancteam", "osimis/orthanc": "orthancteam",
+    "jodogne/orthanc": "jodogne", "jodogne/orthanc-plugins": "jodogne",
+    "jodogne/orthanc-python": "jodogne",
+}
+# Their publishers' other images are companions (orthancteam/orthanc-auth-service,
+# orthancteam/orthanc-nginx, ...), not Orthanc.
+# Ports an image listens on (its documented defaults), for a container on the host's network.
+LISTENING_PORTS: dict[str, tuple[int, ...]] = {
+    "orthanc": (4242, 8042),
+    "dcm4chee-arc": (8080, 8443, 11112, 2762, 2575, 12575),
+    "dcm4che-tools": (11112,),
+    "ohif": (80, 3000),
+    "postgres": (5432,),
+    "slapd": (389, 636),
+}
+# WildFly's debug port, open in the images that run WildFly (dcm4chee-arc, wildfly).
+WILDFLY_DEBUG_PORT = 8787
+# Passwords an image sets when none is given: dcm4che/slapd-dcm4chee's LDAP root and config
+# "secret", dcm4che/keycloak's bootstrap admin "changeit".
+SLAPD_DEFAULT_PASSWORD = "secret"
+DCM4CHE_KEYCLOAK_DEFAULT_PASSWORD = "changeit"
+DCM4CHE_PUBLISHER = "dcm4che"
+# dcm4chee-arc's listeners: (port, protocol, TLS), as the dcm4che/dcm4chee-arc-psql image
+# documents them.
+DCM4CHEE_LISTENERS = ((8080, "http", False), (8443, "http", True), (11112, "dicom", False),
+                      (2762, "dicom", True), (2575, "hl7", False), (12575, "hl7", True))
+OHIF_IMAGES = frozenset({"ohif/viewer", "ohif/app"})
+DCM4CHE_TOOLS_IMAGES = frozenset({"dcm4che/dcm4che-tools"})
+# Defaults documented by the vendors of those images: Orthanc's orthanc/orthanc, dcm4chee-arc's
+# LDAP root "secret", Keycloak/WildFly "changeit", its database "pacs".
+VENDOR_DEFAULT_PASSWORDS = frozenset({
+    "orthanc", "admin", "changeit", "secret", "pacs", "postgres", "dcm4chee", "keycloak",
+    "wildfly", "root",
+})
+
+
+def image_parts(image: str) -> tuple[str, str]:
+    """(repository in lower case, tag) of an image reference; a digest is dropped."""
+    reference = image.split("@")[0]
+    last = reference.split("/")[-1]
+    repository, tag = (reference.rpartition(":")[0], reference.rpartition(":")[2]) \
+        if ":" in last else (reference, "")
+    return repository.lower(), tag
+
+
+def hub_repository(repository: str) -> str:
+    """A repository without its registry host or Docker Hub's `library/`:
+    docker.io/jodogne/orthanc -> jodogne/orthanc, docker.io/library/postgres -> postgres."""
+    parts = repository.split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        parts = parts[1:]
+    if len(parts) > 1 and parts[0] == "library":
+        parts = parts[1:]
+    return "/".join(parts)
+
+
+def orthanc_family(image: str) -> str | None:
+    """'jodogne' or 'orthancteam' for an official Orthanc image, by its repository; None for
+    any other image, whatever its name says (ohif/viewer-orthanc, orthanc-tools, an image of
+    someone's own making: that one is taken for Orthanc only on evidence in its configuration,
+    such as ORTHANC__ variables or a configuration mounted into /etc/orthanc)."""
+    return ORTHANC_IMAGES.get(hub_repository(image_parts(image)[0]))
+
+
+def product(image: str) -> str | None:
+    """The product an image runs, a key of LISTENING_PORTS or 'slapd' / 'keycloak'."""
+    if orthanc_family(image) is not None:
+        return "orthanc"
+    repository = hub_repository(image_parts(image)[0])
+    name = repository.split("/")[-1]
+    if repository in OHIF_IMAGES:
+        return "ohif"
+    if repository in DCM4CHE_TOOLS_IMAGES:
+        return "dcm4che-tools"
+    if name.startswith("dcm4chee-arc"):
+        return "dcm4chee-arc"
+    if name.startswith("postgres"):
+        return "postgres"
+    if name.startswith("slapd"):
+        return "slapd"
+    if "keycloak" in name:
+        return "keycloak"
+    return None
+
+
+def runs_wildfly(image: str) -> bool:
+    return product(image) == "dcm4chee-arc" or \
+        "wildfly" in hub_repository(image_parts(image)[0]).split("/")[-1]
+
+
+def published_by_dcm4che(image: str) -> bool:
+    return hub_repository(image_parts(image)[0]).startswith(f"{DCM4CHE_PUBLISHER}/")
+
+
+def listening_ports(image: str) -> tuple[int, ...]:
+    found = product(image)
+    return LISTENING_PORTS.get(found, ()) if found else ()
