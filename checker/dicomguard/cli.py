@@ -38,29 +38,31 @@ suppress a finding on the line above the block or attribute:
 """
 
 
+BASELINE_EPILOG = """\
+examples:
+  dicomguard baseline create                       record today's findings
+  dicomguard scan --baseline .dicomguard-baseline.json
+  dicomguard baseline update                       drop entries that were fixed
+  dicomguard baseline update --add-new             accept today's new findings too
+"""
+
+
 class UsageError(Exception):
     """A mistake in how dicomguard was called or configured: exit 2."""
 
 
-def _add_scan_arguments(parser: argparse.ArgumentParser) -> None:
-    from dicomguard.report import FORMATS
-
+def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    """What to scan and how: shared by `scan` and `baseline`."""
     parser.add_argument("paths", nargs="*", default=["."], metavar="PATH",
                         help="files or directories to scan, recursively (default: .)")
-    parser.add_argument("-f", "--format", choices=FORMATS, default="text",
-                        help="report format (default: text)")
-    parser.add_argument("-o", "--output", metavar="FILE",
-                        help="write the report to FILE instead of standard output")
-    parser.add_argument("--fail-on", choices=("critical", "high", "medium", "low"),
-                        help="lowest severity that fails the scan (default: low, or config)")
-    parser.add_argument("--strict", action="store_true",
-                        help="unresolved findings (values that could not be known) fail too")
     parser.add_argument("-c", "--config", metavar="FILE",
                         help="configuration file (default: .dicomguard.yaml in the scanned root)")
     parser.add_argument("-p", "--policy", action="append", default=[], metavar="DIR",
                         help="extra directory of Rego policies (repeatable)")
-    parser.add_argument("--dump-facts", metavar="FILE",
-                        help="write the facts document policies evaluate to FILE")
+    parser.add_argument("--rule", action="append", default=[], metavar="ID",
+                        help="report only this rule (repeatable; any letter case)")
+    parser.add_argument("--skip-rule", action="append", default=[], metavar="ID",
+                        help="do not report this rule (repeatable; any letter case)")
     parser.add_argument("--engine", choices=("auto", "embedded", "opa"), default=None,
                         help="policy engine: embedded (regopy, default when installed), opa "
                              "(an OPA server with --opa-url, else a local opa binary)")
@@ -79,6 +81,26 @@ def _add_scan_arguments(parser: argparse.ArgumentParser) -> None:
                         help="read Terraform variables from TF_VAR_* in the environment")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="print only findings and errors")
+
+
+def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    from dicomguard.report import FORMATS
+
+    parser.add_argument("-f", "--format", choices=FORMATS, default="text",
+                        help="report format (default: text)")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="write the report to FILE instead of standard output")
+    parser.add_argument("--fail-on", choices=("critical", "high", "medium", "low"),
+                        help="lowest severity that fails the scan (default: low, or config)")
+    parser.add_argument("--strict", action="store_true",
+                        help="unresolved findings (values that could not be known) fail too")
+    parser.add_argument("--soft-fail", action="store_true",
+                        help="report findings but exit 0; input errors still exit 2")
+    parser.add_argument("--baseline", metavar="FILE",
+                        help="fail only on findings not recorded in FILE "
+                             "(see dicomguard baseline create)")
+    parser.add_argument("--dump-facts", metavar="FILE",
+                        help="write the facts document policies evaluate to FILE")
     parser.add_argument("--no-color", action="store_true",
                         help="no colour (also when NO_COLOR is set or output is not a terminal)")
 
@@ -96,7 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "missing authentication.",
         epilog=SCAN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _add_scan_arguments(scan)
+    _add_input_arguments(scan)
+    _add_report_arguments(scan)
+    _add_baseline_parser(commands)
     policies = commands.add_parser("policies", help="list, show or bundle the policies")
     policy_commands = policies.add_subparsers(dest="policies_command", metavar="ACTION")
     listing = policy_commands.add_parser("list", help="id, severity, category, title of each rule")
@@ -112,7 +136,29 @@ def build_parser() -> argparse.ArgumentParser:
     bundle.add_argument("-o", "--output", required=True, metavar="FILE",
                         help="bundle to write, e.g. dicomguard-bundle.tar.gz")
     bundle.add_argument("-p", "--policy", action="append", default=[], metavar="DIR")
+    policies.set_defaults(usage=policies.format_help())
     return parser
+
+
+def _add_baseline_parser(commands: Any) -> None:
+    from dicomguard.baseline import DEFAULT_FILE
+
+    baseline = commands.add_parser(
+        "baseline", help="record today's findings so that only new ones fail the scan",
+        description="Record the findings a repository has today in a baseline file; "
+                    "`dicomguard scan --baseline FILE` then fails only on findings not in it.",
+        epilog=BASELINE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    actions = baseline.add_subparsers(dest="baseline_command", metavar="ACTION")
+    create = actions.add_parser("create", help="write a baseline of every current finding")
+    update = actions.add_parser("update", help="drop fixed entries from a baseline, keep the "
+                                               "others (--add-new records new findings too)")
+    update.add_argument("--add-new", action="store_true",
+                        help="also record findings that are not in the baseline yet")
+    for action in (create, update):
+        _add_input_arguments(action)
+        action.add_argument("-o", "--output", default=DEFAULT_FILE, metavar="FILE",
+                            help=f"the baseline file (default: {DEFAULT_FILE})")
+    baseline.set_defaults(usage=baseline.format_help())
 
 
 def _color_wanted(args: argparse.Namespace, stream: Any) -> bool:
@@ -143,11 +189,26 @@ def _progress_printer(args: argparse.Namespace) -> Any:
     return show
 
 
-def command_scan(args: argparse.Namespace) -> int:
-    from dicomguard.config import load_config
+def _rule_selection(settings: dict[str, Any], policies: Any, args: argparse.Namespace,
+                    config_name: str) -> None:
+    """Rule ids from the configuration and the command line, as the rules spell them."""
+    settings["disabled_rules"] = [
+        *policies.rule_ids(settings.get("disabled_rules", []), f"{config_name}: disabled_rules"),
+        *policies.rule_ids(args.skip_rule, "--skip-rule"),
+    ]
+    if "rules" in settings or args.rule:
+        settings["rules"] = [*policies.rule_ids(settings.get("rules", []), f"{config_name}: rules"),
+                             *policies.rule_ids(args.rule, "--rule")]
+    overrides = settings.get("severity", {})
+    settings["severity"] = dict(zip(policies.rule_ids(list(overrides), f"{config_name}: severity"),
+                                    overrides.values(), strict=True))
+
+
+def run_configured_scan(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    """Scan args.paths with the configuration and options given: (report, settings)."""
+    from dicomguard.config import find_config, load_config
     from dicomguard.engines import make_engine
     from dicomguard.policies import load_policies
-    from dicomguard.report import RenderOptions, render
     from dicomguard.scan import run_scan
     from dicomguard.sources import ScanContext
 
@@ -156,6 +217,8 @@ def command_scan(args: argparse.Namespace) -> int:
             raise UsageError(f"{path}: no such file or directory")
     settings = load_config(args.config, args.paths)
     policies = load_policies([*settings.get("policy_dirs", []), *args.policy])
+    _rule_selection(settings, policies, args,
+                    str(args.config or find_config(args.paths) or "configuration"))
     catalogue = policies.catalogue() + list(settings.get("extra_ports", []))
     engine = make_engine(
         args.engine or settings.get("engine", "auto"),
@@ -172,24 +235,51 @@ def command_scan(args: argparse.Namespace) -> int:
     )
     report = run_scan(args.paths, policies, engine, context, settings.get("exclude", []),
                       progress=_progress_printer(args))
+    if sys.stderr.isatty() and not args.quiet:
+        sys.stderr.write("\r\033[K")
+    return report, settings
+
+
+def _write_file(path: str, text: str, what: str) -> str | None:
+    """Write `text` to `path`; the error message naming the path when it cannot be."""
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as error:
+        return f"{path}: cannot write the {what}: {error.strerror or error}"
+    return None
+
+
+def command_scan(args: argparse.Namespace) -> int:
+    from dicomguard.baseline import apply_baseline
+    from dicomguard.baseline import load as load_baseline
+    from dicomguard.report import RenderOptions, render
+
+    baseline = load_baseline(args.baseline) if args.baseline else None
+    report, settings = run_configured_scan(args)
+    if baseline is not None:
+        apply_baseline(report, baseline, args.paths)
+    problems = []
     if args.dump_facts:
         import json
 
         from dicomguard.scan import policy_input
 
-        Path(args.dump_facts).write_text(
-            json.dumps(policy_input(report.facts, settings), indent=2) + "\n", encoding="utf-8")
+        facts = json.dumps(policy_input(report.facts, settings), indent=2) + "\n"
+        problems.append(_write_file(args.dump_facts, facts, "facts"))
     fail_on = args.fail_on or settings.get("fail_on", "low")
     options = RenderOptions(color=_color_wanted(args, sys.stdout), quiet=args.quiet,
                             fail_on=fail_on, strict=args.strict)
-    if sys.stderr.isatty() and not args.quiet:
-        sys.stderr.write("\r\033[K")
     text = render(report, args.format, options)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    return exit_code(report, fail_on, args.strict)
+    output_problem = _write_file(args.output, text, "report") if args.output else None
+    if not args.output or output_problem:
+        sys.stdout.write(text)  # an unwritable --output loses nothing: the report goes here
+    problems.append(output_problem)
+    for problem in filter(None, problems):
+        sys.stderr.write(f"dicomguard: error: {problem}\n")
+    if any(problems):
+        return EXIT_ERROR
+    code = exit_code(report, fail_on, args.strict)
+    return EXIT_CLEAN if args.soft_fail and code == EXIT_FINDINGS else code
 
 
 def exit_code(report: Any, fail_on: str, strict: bool) -> int:
@@ -204,9 +294,38 @@ def exit_code(report: Any, fail_on: str, strict: bool) -> int:
     return EXIT_CLEAN
 
 
+def command_baseline(args: argparse.Namespace) -> int:
+    from dicomguard import baseline
+
+    if args.baseline_command is None:
+        sys.stderr.write(args.usage)
+        return EXIT_ERROR
+    existing = baseline.load(args.output) if args.baseline_command == "update" else None
+    report, _ = run_configured_scan(args)
+    if report.errors:
+        for error in report.errors:
+            sys.stderr.write(f"dicomguard: error: {error}\n")
+        sys.stderr.write(f"dicomguard: {args.output} not written: fix the errors first, or a "
+                         "finding hidden by one would be missing from the baseline\n")
+        return EXIT_ERROR
+    if existing is None:
+        entries = baseline.current_entries(report)
+    else:
+        entries = baseline.updated_entries(report, existing, args.paths, args.add_new)
+    baseline.write(args.output, entries)
+    if not args.quiet:
+        recorded = len(set(entries))
+        sys.stdout.write(f"dicomguard: wrote {args.output} ({recorded} "
+                         f"{'finding' if recorded == 1 else 'findings'})\n")
+    return EXIT_CLEAN
+
+
 def command_policies(args: argparse.Namespace) -> int:
     from dicomguard.policies import load_policies
 
+    if args.policies_command is None:
+        sys.stderr.write(args.usage)
+        return EXIT_ERROR
     policies = load_policies(args.policy)
     rules = sorted(policies.rules.values(), key=lambda rule: rule.id)
     if args.policies_command == "show":
@@ -230,8 +349,7 @@ def command_policies(args: argparse.Namespace) -> int:
             sys.stdout.write(
                 f"{rule.id:<{width}}  {rule.severity:<8}  {rule.category:<22}  {rule.title}\n")
         return EXIT_CLEAN
-    raise UsageError("policies needs an action: list, show ID, bundle -o FILE "
-                     "(see dicomguard policies --help)")
+    raise UsageError(f"policies: unknown action {args.policies_command!r}")
 
 
 def write_bundle(policies: Any, output: Path) -> int:
@@ -250,12 +368,14 @@ def write_bundle(policies: Any, output: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if not argv or (argv[0] not in {"scan", "policies", "-h", "--help", "--version"}):
+    if not argv or (argv[0] not in {"scan", "policies", "baseline", "-h", "--help",
+                                    "--version"}):
         argv = ["scan", *argv]
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_request:
         return EXIT_ERROR if exit_request.code not in (0, None) else EXIT_CLEAN
+    from dicomguard.baseline import BaselineError
     from dicomguard.config import ConfigError
     from dicomguard.engines import EngineError
     from dicomguard.policies import PolicyError
@@ -263,8 +383,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "policies":
             return command_policies(args)
+        if args.command == "baseline":
+            return command_baseline(args)
         return command_scan(args)
-    except (UsageError, ConfigError, PolicyError, EngineError) as error:
+    except (UsageError, ConfigError, PolicyError, EngineError, BaselineError) as error:
         sys.stderr.write(f"dicomguard: error: {error}\n")
         return EXIT_ERROR
     except KeyboardInterrupt:
