@@ -190,3 +190,11 @@ def test_no_baseline_is_written_while_input_cannot_be_read(cli, repo):
     assert result.returncode == 2
     assert "broken.tf" in result.stderr
     assert not (repo / ".dicomguard-baseline.json").exists()
+
+
+def test_an_unwritable_baseline_path_exits_2_naming_it(cli, repo):
+    target = repo / "missing-directory" / "baseline.json"
+    result = cli("baseline", "create", "-o", str(target), cwd=repo)
+    assert result.returncode == 2
+    assert f"{target}: cannot write the baseline" in result.stderr
+    assert "internal error" not in result.stderr
