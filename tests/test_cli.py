@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from dicomguard import __version__
+from tests.conftest import EXAMPLES
 
 
 def test_a_clean_tree_exits_0(cli, tmp_path):
@@ -106,11 +107,15 @@ def test_usage_errors_exit_2_without_a_traceback(cli, tmp_path):
 
 
 @pytest.mark.parametrize("debug", ["", "1"])
-def test_an_internal_error_exits_2_with_the_traceback_only_when_debugging(cli, tmp_path, debug):
-    result = cli("scan", str(tmp_path), "--output", str(tmp_path),
-                 env={"DICOMGUARD_DEBUG": debug})
+def test_an_internal_error_exits_2_with_the_traceback_only_when_debugging(tmp_path, debug):
+    """A report that cannot be written anywhere (standard output closed by the caller) is the
+    unforeseen failure here: it must still exit 2, never 1 or 0."""
+    result = subprocess.run(
+        [sys.executable, "-m", "dicomguard", "scan", str(EXAMPLES / "terraform" / "insecure-pacs")],
+        env={**os.environ, "DICOMGUARD_DEBUG": debug}, preexec_fn=lambda: os.close(1),
+        stderr=subprocess.PIPE, text=True, timeout=300)
     assert result.returncode == 2
-    assert "dicomguard: internal error: IsADirectoryError" in result.stderr
+    assert "dicomguard: internal error:" in result.stderr
     assert ("Traceback (most recent call last)" in result.stderr) == bool(debug)
 
 
@@ -176,3 +181,76 @@ def test_end_to_end_reports_point_at_the_line_to_change(cli, tmp_path):
     assert junit.returncode == 1
     assert '<testcase classname="DG101" name="services.gateway" file="docker-compose.yml">' \
         in junit.stdout
+
+
+def test_rule_and_skip_rule_select_rules_in_any_letter_case(cli, tmp_path, user_policy):
+    first, second = user_policy("USR1"), user_policy("USR2")
+    both = ("scan", str(tmp_path), "--policy", first, "--policy", second, "--format", "json")
+
+    def reported(*options: str) -> list[str]:
+        result = cli(*both, *options)
+        assert result.returncode in (0, 1), result.stderr
+        return [finding["rule_id"] for finding in json.loads(result.stdout)["findings"]]
+
+    assert reported() == ["USR1", "USR2"]
+    assert reported("--skip-rule", "usr1") == ["USR2"]
+    assert reported("--skip-rule", "usr1", "--skip-rule", "Usr2") == []
+    assert reported("--rule", "usr2") == ["USR2"]
+    assert reported("--rule", "USR1", "--rule", "usr2") == ["USR1", "USR2"]
+    assert cli(*both, "--skip-rule", "usr1", "--skip-rule", "usr2").returncode == 0
+
+
+@pytest.mark.parametrize("option", ["--rule", "--skip-rule"])
+def test_an_unknown_rule_id_is_an_error_with_a_suggestion(cli, tmp_path, option):
+    result = cli("scan", str(tmp_path), option, "DG1O1")
+    assert result.returncode == 2
+    assert f"{option}: unknown rule 'DG1O1' (did you mean 'DG101'?)" in result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_soft_fail_reports_findings_but_exits_0_and_input_errors_still_exit_2(
+        cli, tmp_path, user_policy):
+    result = cli("scan", str(tmp_path), "--policy", user_policy(), "--soft-fail")
+    assert result.returncode == 0
+    assert "USR1" in result.stdout
+    (tmp_path / "broken.tf").write_text('resource "x" {\n', encoding="utf-8")
+    broken = cli("scan", str(tmp_path), "--policy", user_policy("USR2"), "--soft-fail")
+    assert broken.returncode == 2
+    assert "broken.tf" in broken.stdout
+
+
+@pytest.mark.parametrize("command", ["policies", "baseline"])
+def test_a_command_without_its_action_prints_its_usage(cli, command):
+    result = cli(command)
+    assert result.returncode == 2
+    assert f"usage: dicomguard {command}" in result.stderr
+    assert "create" in result.stderr or "list" in result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_policies_show_takes_a_rule_id_in_any_letter_case(cli):
+    result = cli("policies", "show", "dg101")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("DG101  ")
+
+
+def test_an_unwritable_output_is_an_error_naming_it_and_the_report_goes_to_stdout(
+        cli, tmp_path, user_policy):
+    target = tmp_path / "missing-directory" / "report.json"
+    result = cli("scan", str(tmp_path), "--policy", user_policy(), "--format", "json",
+                 "--output", str(target))
+    assert result.returncode == 2
+    assert f"{target}: cannot write the report" in result.stderr
+    assert json.loads(result.stdout)["findings"][0]["rule_id"] == "USR1"
+    assert "internal error" not in result.stderr
+
+
+def test_an_unwritable_dump_facts_is_an_error_naming_it_and_the_report_is_kept(
+        cli, tmp_path, user_policy):
+    facts = tmp_path / "missing-directory" / "facts.json"
+    report = tmp_path / "report.json"
+    result = cli("scan", str(tmp_path), "--policy", user_policy(), "--format", "json",
+                 "--dump-facts", str(facts), "--output", str(report))
+    assert result.returncode == 2
+    assert f"{facts}: cannot write the facts" in result.stderr
+    assert json.loads(report.read_text())["findings"][0]["rule_id"] == "USR1"

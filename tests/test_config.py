@@ -154,3 +154,33 @@ def test_a_repository_config_linking_outside_the_tree_is_not_read(cli, tmp_path)
     assert result.returncode == 2
     assert "a link to a file outside the scanned tree" in result.stderr
     assert SECRET not in result.stdout + result.stderr
+
+def test_rule_ids_in_the_config_are_case_insensitive(cli, tmp_path, user_policy):
+    first, second = user_policy("USR1", severity="low"), user_policy("USR2", severity="low")
+    options = ("--policy", first, "--policy", second)
+    (tmp_path / ".dicomguard.yaml").write_text(
+        "fail_on: high\ndisabled_rules: [usr1]\nseverity: {usr2: critical}\n")
+    result = _scan(cli, tmp_path, *options)
+    assert result.returncode == 1, result.stderr
+    assert [(f["rule_id"], f["severity"]) for f in json.loads(result.stdout)["findings"]] == \
+        [("USR2", "critical")]
+
+
+def test_rules_in_the_config_reports_only_those(cli, tmp_path, user_policy):
+    options = ("--policy", user_policy("USR1"), "--policy", user_policy("USR2"))
+    (tmp_path / ".dicomguard.yaml").write_text("rules: [usr2]\n")
+    result = _scan(cli, tmp_path, *options)
+    assert [f["rule_id"] for f in json.loads(result.stdout)["findings"]] == ["USR2"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("disabled_rules: [DG3O1]\n", "disabled_rules: unknown rule 'DG3O1' (did you mean 'DG301'?)"),
+    ("rules: [dg2011]\n", "rules: unknown rule 'dg2011' (did you mean 'DG201'?)"),
+    ("severity: {DG44: low}\n", "severity: unknown rule 'DG44' (did you mean 'DG401'?)"),
+])
+def test_an_unknown_rule_id_in_the_config_is_an_error_with_a_suggestion(cli, tmp_path, text,
+                                                                        expected):
+    (tmp_path / ".dicomguard.yaml").write_text(text)
+    result = _scan(cli, tmp_path)
+    assert result.returncode == 2
+    assert f".dicomguard.yaml: {expected}" in result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 from tests.conftest import EXAMPLES, PROJECT, scan_json
@@ -34,3 +35,16 @@ def test_the_configuration_example_is_valid(tmp_path: Path) -> None:
         config.group(1).replace("policy_dirs: [policies/]", "policy_dirs: []"), encoding="utf-8")
     code, report = scan_json(str(tmp_path))
     assert code == 0, report
+
+
+def test_the_baseline_commands_let_an_existing_repository_pass(cli, tmp_path: Path) -> None:
+    commands = re.search(r"```sh\n(dicomguard baseline create.*?)```", README, re.S)
+    assert commands, "the README shows how to adopt the gate with a baseline"
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLES / "terraform" / "insecure-pacs", repo)
+    (repo / ".git").mkdir()
+    for line in commands.group(1).splitlines():
+        argv = line.split("#")[0].split()
+        result = cli(*argv[1:], cwd=repo)
+        assert result.returncode == 0, (line, result.stdout, result.stderr)
+    assert (repo / ".dicomguard-baseline.json").is_file()

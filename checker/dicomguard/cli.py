@@ -8,124 +8,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from dicomguard import __version__
+from dicomguard.arguments import build_parser
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 
-DESCRIPTION = """\
-Static compliance checker for medical imaging infrastructure. Reads Terraform, Ansible, host
-firewall rules and PACS application configs, and fails when a change would expose a DICOM/PACS
-port to the internet, store images unencrypted, or serve them without authentication.
-"""
-
-SCAN_EPILOG = """\
-exit codes:
-  0  nothing at or above --fail-on
-  1  findings at or above --fail-on
-  2  usage error, or input that could not be read or parsed (other files are still reported)
-
-examples:
-  dicomguard scan                                  scan the current directory
-  dicomguard scan infra/ --format sarif -o dicomguard.sarif
-  dicomguard scan --fail-on high --strict          fail on high and critical, unresolved too
-  dicomguard scan --dump-facts facts.json          see what policies see
-  dicomguard scan --policy ./our-policies          add your own Rego rules
-
-suppress a finding on the line above the block or attribute:
-  # dicomguard:ignore DG101 reason="VPN-only subnet, reviewed by SecOps" until=2027-06-30
-"""
-
 
 class UsageError(Exception):
     """A mistake in how dicomguard was called or configured: exit 2."""
-
-
-def _add_scan_arguments(parser: argparse.ArgumentParser) -> None:
-    from dicomguard.report import FORMATS
-
-    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH",
-                        help="files or directories to scan, recursively (default: .)")
-    parser.add_argument("-f", "--format", choices=FORMATS, default="text",
-                        help="report format (default: text)")
-    parser.add_argument("-o", "--output", metavar="FILE",
-                        help="write the report to FILE instead of standard output")
-    parser.add_argument("--fail-on", choices=("critical", "high", "medium", "low"),
-                        help="lowest severity that fails the scan (default: low, or config)")
-    parser.add_argument("--strict", action="store_true",
-                        help="unresolved findings (values that could not be known) fail too")
-    parser.add_argument("-c", "--config", metavar="FILE",
-                        help="configuration file (default: .dicomguard.yaml in the scanned root)")
-    parser.add_argument("-p", "--policy", action="append", default=[], metavar="DIR",
-                        help="extra directory of Rego policies (repeatable)")
-    parser.add_argument("--dump-facts", metavar="FILE",
-                        help="write the facts document policies evaluate to FILE")
-    parser.add_argument("--engine", choices=("auto", "embedded", "opa"), default=None,
-                        help="policy engine: embedded (regopy, default when installed), opa "
-                             "(an OPA server with --opa-url, else a local opa binary)")
-    parser.add_argument("--opa-url", metavar="URL",
-                        help="OPA server to evaluate with (also DICOMGUARD_OPA_URL)")
-    parser.add_argument("--opa-preloaded", action="store_true",
-                        help="use the policies the OPA server already has (a bundle)")
-    parser.add_argument("--opa-ca-bundle", metavar="FILE",
-                        help="CA certificates that sign the https OPA server's certificate "
-                             "(the bearer token is read from DICOMGUARD_OPA_TOKEN)")
-    parser.add_argument("--var-file", action="append", default=[], metavar="FILE",
-                        help="Terraform variables file, as terraform -var-file (repeatable)")
-    parser.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
-                        help="Terraform variable, as terraform -var (repeatable)")
-    parser.add_argument("--env-vars", action="store_true",
-                        help="read Terraform variables from TF_VAR_* in the environment")
-    parser.add_argument("--max-file-size", type=_mebibytes, metavar="MIB",
-                        help="largest file read, in MiB; a larger one it would read is an error "
-                             "(default: 32, or max_file_size in config)")
-    parser.add_argument("-q", "--quiet", action="store_true",
-                        help="print only findings and errors")
-    parser.add_argument("--no-color", action="store_true",
-                        help="no colour (also when NO_COLOR is set or output is not a terminal)")
-
-
-def _mebibytes(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of MiB")
-    return value
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="dicomguard", description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=f"dicomguard {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    scan = commands.add_parser(
-        "scan", help="scan infrastructure code (the default command)",
-        description="Scan infrastructure code for exposed DICOM ports, unencrypted storage and "
-                    "missing authentication.",
-        epilog=SCAN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    _add_scan_arguments(scan)
-    policies = commands.add_parser("policies", help="list, show or bundle the policies")
-    policy_commands = policies.add_subparsers(dest="policies_command", metavar="ACTION")
-    listing = policy_commands.add_parser("list", help="id, severity, category, title of each rule")
-    listing.add_argument("-p", "--policy", action="append", default=[], metavar="DIR")
-    show = policy_commands.add_parser("show", help="description, remediation and references")
-    show.add_argument("rule_id", metavar="ID")
-    show.add_argument("-p", "--policy", action="append", default=[], metavar="DIR")
-    bundle = policy_commands.add_parser(
-        "bundle", help="write an OPA bundle of the policies and their data",
-        description="Write the built-in and --policy policies, with their data, as an OPA bundle "
-                    "that `opa run --server --bundle FILE` loads; scan with --opa-url URL "
-                    "--opa-preloaded.")
-    bundle.add_argument("-o", "--output", required=True, metavar="FILE",
-                        help="bundle to write, e.g. dicomguard-bundle.tar.gz")
-    bundle.add_argument("-p", "--policy", action="append", default=[], metavar="DIR")
-    return parser
 
 
 def _color_wanted(args: argparse.Namespace, stream: Any) -> bool:
@@ -156,12 +47,27 @@ def _progress_printer(args: argparse.Namespace) -> Any:
     return show
 
 
-def command_scan(args: argparse.Namespace) -> int:
-    from dicomguard.config import load_config
+def _rule_selection(settings: dict[str, Any], policies: Any, args: argparse.Namespace,
+                    config_name: str) -> None:
+    """Rule ids from the configuration and the command line, as the rules spell them."""
+    settings["disabled_rules"] = [
+        *policies.rule_ids(settings.get("disabled_rules", []), f"{config_name}: disabled_rules"),
+        *policies.rule_ids(args.skip_rule, "--skip-rule"),
+    ]
+    if "rules" in settings or args.rule:
+        settings["rules"] = [*policies.rule_ids(settings.get("rules", []), f"{config_name}: rules"),
+                             *policies.rule_ids(args.rule, "--rule")]
+    overrides = settings.get("severity", {})
+    settings["severity"] = dict(zip(policies.rule_ids(list(overrides), f"{config_name}: severity"),
+                                    overrides.values(), strict=True))
+
+
+def run_configured_scan(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    """Scan args.paths with the configuration and options given: (report, settings)."""
+    from dicomguard.config import find_config, load_config
     from dicomguard.discover import LARGEST_FILE_MIB
     from dicomguard.engines import make_engine
     from dicomguard.policies import load_policies
-    from dicomguard.report import RenderOptions, render
     from dicomguard.scan import run_scan
     from dicomguard.sources import ScanContext
 
@@ -171,6 +77,8 @@ def command_scan(args: argparse.Namespace) -> int:
     configuration = load_config(args.config, args.paths)
     settings = configuration.settings
     policies = load_policies([*settings.get("policy_dirs", []), *args.policy])
+    _rule_selection(settings, policies, args,
+                    str(args.config or find_config(args.paths) or "configuration"))
     catalogue = policies.catalogue() + list(settings.get("extra_ports", []))
     engine = make_engine(
         args.engine or settings.get("engine", "auto"),
@@ -190,24 +98,51 @@ def command_scan(args: argparse.Namespace) -> int:
                       largest_file_mib=args.max_file_size or settings.get("max_file_size",
                                                                           LARGEST_FILE_MIB))
     report.notes[:0] = configuration.notes
+    if sys.stderr.isatty() and not args.quiet:
+        sys.stderr.write("\r\033[K")
+    return report, settings
+
+
+def _write_file(path: str, text: str, what: str) -> str | None:
+    """Write `text` to `path`; the error message naming the path when it cannot be."""
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as error:
+        return f"{path}: cannot write the {what}: {error.strerror or error}"
+    return None
+
+
+def command_scan(args: argparse.Namespace) -> int:
+    from dicomguard.baseline import apply_baseline
+    from dicomguard.baseline import load as load_baseline
+    from dicomguard.report import RenderOptions, render
+
+    baseline = load_baseline(args.baseline) if args.baseline else None
+    report, settings = run_configured_scan(args)
+    if baseline is not None:
+        apply_baseline(report, baseline, args.paths)
+    problems = []
     if args.dump_facts:
         import json
 
         from dicomguard.scan import policy_input
 
-        Path(args.dump_facts).write_text(
-            json.dumps(policy_input(report.facts, settings), indent=2) + "\n", encoding="utf-8")
+        facts = json.dumps(policy_input(report.facts, settings), indent=2) + "\n"
+        problems.append(_write_file(args.dump_facts, facts, "facts"))
     fail_on = args.fail_on or settings.get("fail_on", "low")
     options = RenderOptions(color=_color_wanted(args, sys.stdout), quiet=args.quiet,
                             fail_on=fail_on, strict=args.strict)
-    if sys.stderr.isatty() and not args.quiet:
-        sys.stderr.write("\r\033[K")
     text = render(report, args.format, options)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    return exit_code(report, fail_on, args.strict)
+    output_problem = _write_file(args.output, text, "report") if args.output else None
+    if not args.output or output_problem:
+        sys.stdout.write(text)  # an unwritable --output loses nothing: the report goes here
+    problems.append(output_problem)
+    for problem in filter(None, problems):
+        sys.stderr.write(f"dicomguard: error: {problem}\n")
+    if any(problems):
+        return EXIT_ERROR
+    code = exit_code(report, fail_on, args.strict)
+    return EXIT_CLEAN if args.soft_fail and code == EXIT_FINDINGS else code
 
 
 def exit_code(report: Any, fail_on: str, strict: bool) -> int:
@@ -222,9 +157,38 @@ def exit_code(report: Any, fail_on: str, strict: bool) -> int:
     return EXIT_CLEAN
 
 
+def command_baseline(args: argparse.Namespace) -> int:
+    from dicomguard import baseline
+
+    if args.baseline_command is None:
+        sys.stderr.write(args.usage)
+        return EXIT_ERROR
+    existing = baseline.load(args.output) if args.baseline_command == "update" else None
+    report, _ = run_configured_scan(args)
+    if report.errors:
+        for error in report.errors:
+            sys.stderr.write(f"dicomguard: error: {error}\n")
+        sys.stderr.write(f"dicomguard: {args.output} not written: fix the errors first, or a "
+                         "finding hidden by one would be missing from the baseline\n")
+        return EXIT_ERROR
+    if existing is None:
+        entries = baseline.current_entries(report)
+    else:
+        entries = baseline.updated_entries(report, existing, args.paths, args.add_new)
+    baseline.write(args.output, entries)
+    if not args.quiet:
+        recorded = len(set(entries))
+        sys.stdout.write(f"dicomguard: wrote {args.output} ({recorded} "
+                         f"{'finding' if recorded == 1 else 'findings'})\n")
+    return EXIT_CLEAN
+
+
 def command_policies(args: argparse.Namespace) -> int:
     from dicomguard.policies import load_policies
 
+    if args.policies_command is None:
+        sys.stderr.write(args.usage)
+        return EXIT_ERROR
     policies = load_policies(args.policy)
     rules = sorted(policies.rules.values(), key=lambda rule: rule.id)
     if args.policies_command == "show":
@@ -248,8 +212,7 @@ def command_policies(args: argparse.Namespace) -> int:
             sys.stdout.write(
                 f"{rule.id:<{width}}  {rule.severity:<8}  {rule.category:<22}  {rule.title}\n")
         return EXIT_CLEAN
-    raise UsageError("policies needs an action: list, show ID, bundle -o FILE "
-                     "(see dicomguard policies --help)")
+    raise UsageError(f"policies: unknown action {args.policies_command!r}")
 
 
 def write_bundle(policies: Any, output: Path) -> int:
@@ -268,12 +231,14 @@ def write_bundle(policies: Any, output: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if not argv or (argv[0] not in {"scan", "policies", "-h", "--help", "--version"}):
+    if not argv or (argv[0] not in {"scan", "policies", "baseline", "-h", "--help",
+                                    "--version"}):
         argv = ["scan", *argv]
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_request:
         return EXIT_ERROR if exit_request.code not in (0, None) else EXIT_CLEAN
+    from dicomguard.baseline import BaselineError
     from dicomguard.config import ConfigError
     from dicomguard.engines import EngineError
     from dicomguard.policies import PolicyError
@@ -282,8 +247,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "policies":
             return command_policies(args)
+        if args.command == "baseline":
+            return command_baseline(args)
         return command_scan(args)
-    except (UsageError, ConfigError, PolicyError, EngineError) as error:
+    except (UsageError, ConfigError, PolicyError, EngineError, BaselineError) as error:
         sys.stderr.write(safe_text(f"dicomguard: error: {error}") + "\n")
         return EXIT_ERROR
     except KeyboardInterrupt:

@@ -31,11 +31,16 @@ class Finding:
     suppressed: bool = False
     suppression_reason: str | None = None
     snippet: str = ""  # the source line the finding points at
+    fingerprint: str = ""  # identity.identify(...).fingerprint, set by the scan
+    baseline: str | None = None  # "unchanged" or "new" when scanned with --baseline
+
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         if self.ports is None:
             del data["ports"]
+        if self.baseline is None:
+            del data["baseline"]
         return data
 
     @property
@@ -56,13 +61,15 @@ def build_findings(
     facts_by_id: dict[str, dict[str, Any]],
     severity_overrides: dict[str, str] | None = None,
     disabled: set[str] | frozenset[str] = frozenset(),
+    enabled: set[str] | frozenset[str] | None = None,
 ) -> list[Finding]:
-    """Turn each rule package's deny entries into findings."""
+    """Turn each rule package's deny entries into findings; `enabled`, when given, keeps only
+    those rules."""
     overrides = severity_overrides or {}
     findings: list[Finding] = []
     for package, entries in denials.items():
         rule = policies.rules.get(package)
-        if rule is None or rule.id in disabled:
+        if rule is None or rule.id in disabled or (enabled is not None and rule.id not in enabled):
             continue
         for entry in entries:
             finding = _finding(rule, entry, facts_by_id, overrides)

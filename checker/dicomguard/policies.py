@@ -48,10 +48,28 @@ class PolicySet:
     data: dict[str, Any] = field(default_factory=dict)
 
     def rule_by_id(self, rule_id: str) -> Rule | None:
+        """The rule with this id, in any letter case (dg101 is DG101)."""
         for rule in self.rules.values():
-            if rule.id == rule_id:
+            if rule.id.casefold() == rule_id.casefold():
                 return rule
         return None
+
+    def rule_ids(self, given: list[str], source: str) -> list[str]:
+        """Each given id as the rules spell it; an unknown id is an error naming `source`
+        (an option or a configuration key), with the closest known id."""
+        from difflib import get_close_matches
+
+        known = sorted(rule.id for rule in self.rules.values())
+        resolved = []
+        for rule_id in given:
+            rule = self.rule_by_id(str(rule_id))
+            if rule is None:
+                close = get_close_matches(str(rule_id).upper(), known, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise PolicyError(f"{source}: unknown rule {rule_id!r}{hint}; known rules: "
+                                  f"{', '.join(known)}")
+            resolved.append(rule.id)
+        return resolved
 
     def catalogue(self) -> list[dict[str, Any]]:
         return list(self.data.get("dicomguard", {}).get("catalogue", {}).get("ports", []))

@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from dicomguard import __version__
 from dicomguard.discover import LARGEST_FILE_MIB, discover
 from dicomguard.engines import Engine
 from dicomguard.findings import Finding, build_findings
+from dicomguard.identity import identify, project_root
 from dicomguard.model import CollectResult, Facts, ScanError, SourceFile
 from dicomguard.policies import PolicySet, Rule
 from dicomguard.sourcelines import SourceLines
@@ -31,6 +33,8 @@ class ScanReport:
     version: str = __version__
     facts: Facts = field(default_factory=Facts)
     paths: list[str] = field(default_factory=list)  # what was asked to be scanned
+    root: Path = field(default_factory=Path.cwd)  # what finding identities are relative to
+    baseline: dict[str, Any] | None = None  # set by baseline.apply_baseline
 
 
 Progress = Callable[[str], None]
@@ -117,7 +121,7 @@ def run_scan(
         progress("evaluating policies")
     report = report_from_facts(collected, policies, engine, context.settings,
                                scanned_files=[source.path for source in context.all_files],
-                               started=started)
+                               started=started, root=project_root(paths))
     report.paths = list(paths)
     return report
 
@@ -129,6 +133,7 @@ def report_from_facts(
     settings: dict[str, Any],
     scanned_files: list[str],
     started: float,
+    root: Path | None = None,
 ) -> ScanReport:
     """Evaluate collected facts, build findings, apply suppressions: the scan after collection."""
     facts, identity_errors = unique_facts(collected.facts)
@@ -140,10 +145,13 @@ def report_from_facts(
         facts_by_id,
         severity_overrides=settings.get("severity", {}),
         disabled=set(settings.get("disabled_rules", [])),
+        enabled=set(settings["rules"]) if "rules" in settings else None,
     )
+    root = root or Path.cwd()
     lines = SourceLines()
     for finding in findings:
         finding.snippet = lines.snippet(finding.file, finding.line)
+        finding.fingerprint = identify(finding, root).fingerprint
     suppression = apply_suppressions(findings, lines, scanned_files=scanned_files)
     return ScanReport(
         findings=findings,
@@ -153,4 +161,5 @@ def report_from_facts(
         files_scanned=len(scanned_files),
         duration_seconds=time.perf_counter() - started,
         facts=facts,
+        root=root,
     )

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import jsonschema
 import pytest
 
+from dicomguard.identity import identify
 from dicomguard.model import Facts, ScanError
 from dicomguard.report import RenderOptions, render
-from dicomguard.report.sarif_format import fingerprint
+from dicomguard.report.sarif_format import FINGERPRINT_KEY
+
+
+def fingerprint(finding) -> str:
+    return identify(finding, Path.cwd()).fingerprint
 
 
 @pytest.fixture(scope="module")
@@ -88,12 +94,12 @@ def test_fingerprints_survive_moved_lines_but_tell_resources_apart(pacs_facts, r
     renamed = report_for(facts).findings[0]
     renamed.resource = "aws_security_group.viewer"
     assert fingerprint(renamed) != fingerprint(first)
-    unlabelled = report_for(facts).findings[0]
-    unlabelled.message = "main.tf:12 admits 0.0.0.0/0 to 104 (DICOM)"
-    shifted = report_for(facts).findings[0]
-    shifted.message = "main.tf:30 admits 0.0.0.0/0 to 104 (DICOM)"
+    unlabelled = next(f for f in report_for(facts).findings if f.ports is None)
+    unlabelled.message = "main.tf:12 (block storage) is not encrypted at rest"
+    shifted = next(f for f in report_for(facts).findings if f.ports is None)
+    shifted.message = "main.tf:30 (block storage) is not encrypted at rest"
     assert fingerprint(unlabelled) == fingerprint(shifted)
-    fingerprints = [r["partialFingerprints"]["dicomguard/v1"]
+    fingerprints = [r["partialFingerprints"][FINGERPRINT_KEY]
                     for r in _sarif(report_for(facts))["runs"][0]["results"]]
     assert len(set(fingerprints)) == len(fingerprints)
 

@@ -9,7 +9,10 @@ from dicomguard.report import RenderOptions
 
 
 def fails_gate(finding: Any, options: RenderOptions) -> bool:
-    """True when this finding alone makes the scan exit 1."""
-    if finding.suppressed or not at_or_above(finding.severity, options.fail_on):
+    """True when this finding alone makes the scan exit 1. A finding recorded in the baseline
+    (--baseline) is reported but never fails."""
+    if finding.suppressed or finding.baseline == "unchanged":
+        return False
+    if not at_or_above(finding.severity, options.fail_on):
         return False
     return finding.confidence == "confirmed" or options.strict

@@ -41,8 +41,8 @@ def _finding_command(finding: Any, options: RenderOptions) -> str:
 
 
 def render(report: Any, options: RenderOptions) -> str:
-    lines = [_finding_command(finding, options)
-             for finding in report.findings if not finding.suppressed]
+    lines = [_finding_command(finding, options) for finding in report.findings
+             if not finding.suppressed and finding.baseline != "unchanged"]
     lines += [command("error", error.message, file=error.file, line=error.line,
                       title="dicomguard: input could not be read")
               for error in report.errors]

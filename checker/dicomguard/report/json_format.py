@@ -31,4 +31,6 @@ def render(report: Any, options: RenderOptions) -> str:
         "notes": report.notes,
         "summary": summary(report),
     }
+    if report.baseline is not None:
+        document["baseline"] = report.baseline
     return json.dumps(document, indent=2) + "\n"

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -12,21 +10,11 @@ from dicomguard.policies import Rule
 from dicomguard.report import RenderOptions
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-FINGERPRINT_KEY = "dicomguard/v1"
+FINGERPRINT_KEY = "dicomguard/v2"  # identity.FindingIdentity.fingerprint
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
 # GitHub code scanning maps security-severity to critical (>= 9.0), high (>= 7.0),
 # medium (>= 4.0) and low.
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
-_FILE_AND_LINE = re.compile(r"(\S+?):\d+\b")
-
-
-def fingerprint(finding: Any) -> str:
-    """Stable across runs and unrelated edits: rule, file, resource and the message with line
-    numbers taken out, never the line a finding happens to be on."""
-    message = " ".join(_FILE_AND_LINE.sub(r"\1", finding.message).lower().split())
-    identity = "\0".join((finding.rule_id, finding.file.replace("\\", "/"), finding.resource,
-                          message))
-    return hashlib.sha256(identity.encode("utf-8")).hexdigest()
 
 
 def _artifact(path: str) -> dict[str, Any]:
@@ -91,9 +79,11 @@ def _result(finding: Any, rule_index: int) -> dict[str, Any]:
         "level": LEVELS[finding.severity],
         "message": {"text": finding.message},
         "locations": [location] if location else [],
-        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(finding)},
+        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
         "properties": properties,
     }
+    if finding.baseline:
+        result["baselineState"] = finding.baseline
     if finding.suppressed:
         result["suppressions"] = [{"kind": "inSource", "status": "accepted",
                                    "justification": finding.suppression_reason or ""}]

@@ -70,6 +70,8 @@ def _summary(report: Any, active: list[Any], options: RenderOptions, paint: _Pai
         unresolved = sum(1 for finding in active if finding.confidence == "unresolved")
         if unresolved:
             counts += f"; {unresolved} unresolved"
+        if report.baseline is not None:
+            counts += f"; {report.baseline['unchanged']} in the baseline"
         parts = [f"{_plural(len(active), 'finding')} ({counts})"]
     else:
         parts = ["no findings"]
@@ -105,11 +107,20 @@ def _where(origin: dict[str, Any]) -> str:
     return f"{file}:{line}" if file and line else file or "(unknown location)"
 
 
+def _fixed_lines(baseline: dict[str, Any]) -> list[str]:
+    fixed = baseline["fixed"]
+    lines = [f"fixed since the baseline (no finding matches these any more; prune "
+             f"{baseline['file']} with `dicomguard baseline update`):"]
+    lines.extend(f"  {entry['rule_id']}  {entry['file']}  {entry['resource']}" for entry in fixed)
+    return [*lines, ""]
+
+
 def render(report: Any, options: RenderOptions) -> str:
     paint = _Painter(options.color)
     active = [finding for finding in report.findings if not finding.suppressed]
     by_file: dict[str, list[Any]] = {}
-    for finding in sorted(active, key=lambda f: f.sort_key()):
+    shown = [finding for finding in active if finding.baseline != "unchanged"]
+    for finding in sorted(shown, key=lambda f: f.sort_key()):
         by_file.setdefault(finding.file or NO_FILE, []).append(finding)
     out: list[str] = []
     for file, findings in by_file.items():
@@ -121,6 +132,8 @@ def render(report: Any, options: RenderOptions) -> str:
         out.append(paint("errors (input that could not be read or parsed):", "failed"))
         out.extend(f"  {visible(str(error))}" for error in report.errors)
         out.append("")
+    if report.baseline and report.baseline["fixed"] and not options.quiet:
+        out.extend(_fixed_lines(report.baseline))
     if report.notes and not options.quiet:
         out.append("notes:")
         out.extend(visible(f"  {_where(item.get('origin', {}))}: {item.get('message', '')}")

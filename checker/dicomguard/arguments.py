@@ -1,0 +1,166 @@
+"""The command line's grammar: commands, their options and help texts."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from dicomguard import __version__
+
+DESCRIPTION = """\
+Static compliance checker for medical imaging infrastructure. Reads Terraform, Ansible, host
+firewall rules and PACS application configs, and fails when a change would expose a DICOM/PACS
+port to the internet, store images unencrypted, or serve them without authentication.
+"""
+
+SCAN_EPILOG = """\
+exit codes:
+  0  nothing at or above --fail-on (or --soft-fail; or only findings in --baseline)
+  1  findings at or above --fail-on
+  2  usage error, or input that could not be read or parsed (other files are still reported)
+
+examples:
+  dicomguard scan                                  scan the current directory
+  dicomguard scan infra/ --format sarif -o dicomguard.sarif
+  dicomguard scan --fail-on high --strict          fail on high and critical, unresolved too
+  dicomguard scan --dump-facts facts.json          see what policies see
+  dicomguard scan --policy ./our-policies          add your own Rego rules
+  dicomguard scan --baseline .dicomguard-baseline.json   fail only on new findings
+  dicomguard scan --skip-rule DG304 --soft-fail    report without failing, one rule off
+
+suppress a finding on the line above the block or attribute:
+  # dicomguard:ignore DG101 reason="VPN-only subnet, reviewed by SecOps" until=2027-06-30
+"""
+
+
+BASELINE_EPILOG = """\
+examples:
+  dicomguard baseline create                       record today's findings
+  dicomguard scan --baseline .dicomguard-baseline.json
+  dicomguard baseline update                       drop entries that were fixed
+  dicomguard baseline update --add-new             accept today's new findings too
+"""
+
+
+
+def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    """What to scan and how: shared by `scan` and `baseline`."""
+    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH",
+                        help="files or directories to scan, recursively (default: .)")
+    parser.add_argument("-c", "--config", metavar="FILE",
+                        help="configuration file (default: .dicomguard.yaml in the scanned root)")
+    parser.add_argument("-p", "--policy", action="append", default=[], metavar="DIR",
+                        help="extra directory of Rego policies (repeatable)")
+    parser.add_argument("--rule", action="append", default=[], metavar="ID",
+                        help="report only this rule (repeatable; any letter case)")
+    parser.add_argument("--skip-rule", action="append", default=[], metavar="ID",
+                        help="do not report this rule (repeatable; any letter case)")
+    parser.add_argument("--engine", choices=("auto", "embedded", "opa"), default=None,
+                        help="policy engine: embedded (regopy, default when installed), opa "
+                             "(an OPA server with --opa-url, else a local opa binary)")
+    parser.add_argument("--opa-url", metavar="URL",
+                        help="OPA server to evaluate with (also DICOMGUARD_OPA_URL)")
+    parser.add_argument("--opa-preloaded", action="store_true",
+                        help="use the policies the OPA server already has (a bundle)")
+    parser.add_argument("--opa-ca-bundle", metavar="FILE",
+                        help="CA certificates that sign the https OPA server's certificate "
+                             "(the bearer token is read from DICOMGUARD_OPA_TOKEN)")
+    parser.add_argument("--var-file", action="append", default=[], metavar="FILE",
+                        help="Terraform variables file, as terraform -var-file (repeatable)")
+    parser.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                        help="Terraform variable, as terraform -var (repeatable)")
+    parser.add_argument("--env-vars", action="store_true",
+                        help="read Terraform variables from TF_VAR_* in the environment")
+    parser.add_argument("--max-file-size", type=_mebibytes, metavar="MIB",
+                        help="largest file read, in MiB; a larger one it would read is an error "
+                             "(default: 32, or max_file_size in config)")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="print only findings and errors")
+
+
+def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    from dicomguard.report import FORMATS
+
+    parser.add_argument("-f", "--format", choices=FORMATS, default="text",
+                        help="report format (default: text)")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="write the report to FILE instead of standard output")
+    parser.add_argument("--fail-on", choices=("critical", "high", "medium", "low"),
+                        help="lowest severity that fails the scan (default: low, or config)")
+    parser.add_argument("--strict", action="store_true",
+                        help="unresolved findings (values that could not be known) fail too")
+    parser.add_argument("--soft-fail", action="store_true",
+                        help="report findings but exit 0; input errors still exit 2")
+    parser.add_argument("--baseline", metavar="FILE",
+                        help="fail only on findings not recorded in FILE "
+                             "(see dicomguard baseline create)")
+    parser.add_argument("--dump-facts", metavar="FILE",
+                        help="write the facts document policies evaluate to FILE")
+    parser.add_argument("--no-color", action="store_true",
+                        help="no colour (also when NO_COLOR is set or output is not a terminal)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dicomguard", description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"dicomguard {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    scan = commands.add_parser(
+        "scan", help="scan infrastructure code (the default command)",
+        description="Scan infrastructure code for exposed DICOM ports, unencrypted storage and "
+                    "missing authentication.",
+        epilog=SCAN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_input_arguments(scan)
+    _add_report_arguments(scan)
+    _add_baseline_parser(commands)
+    policies = commands.add_parser("policies", help="list, show or bundle the policies")
+    policy_commands = policies.add_subparsers(dest="policies_command", metavar="ACTION")
+    listing = policy_commands.add_parser("list", help="id, severity, category, title of each rule")
+    listing.add_argument("-p", "--policy", action="append", default=[], metavar="DIR")
+    show = policy_commands.add_parser("show", help="description, remediation and references")
+    show.add_argument("rule_id", metavar="ID")
+    show.add_argument("-p", "--policy", action="append", default=[], metavar="DIR")
+    bundle = policy_commands.add_parser(
+        "bundle", help="write an OPA bundle of the policies and their data",
+        description="Write the built-in and --policy policies, with their data, as an OPA bundle "
+                    "that `opa run --server --bundle FILE` loads; scan with --opa-url URL "
+                    "--opa-preloaded.")
+    bundle.add_argument("-o", "--output", required=True, metavar="FILE",
+                        help="bundle to write, e.g. dicomguard-bundle.tar.gz")
+    bundle.add_argument("-p", "--policy", action="append", default=[], metavar="DIR")
+    policies.set_defaults(usage=policies.format_help())
+    return parser
+
+
+def _add_baseline_parser(commands: Any) -> None:
+    from dicomguard.baseline import DEFAULT_FILE
+
+    baseline = commands.add_parser(
+        "baseline", help="record today's findings so that only new ones fail the scan",
+        description="Record the findings a repository has today in a baseline file; "
+                    "`dicomguard scan --baseline FILE` then fails only on findings not in it.",
+        epilog=BASELINE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    actions = baseline.add_subparsers(dest="baseline_command", metavar="ACTION")
+    create = actions.add_parser("create", help="write a baseline of every current finding")
+    update = actions.add_parser("update", help="drop fixed entries from a baseline, keep the "
+                                               "others (--add-new records new findings too)")
+    update.add_argument("--add-new", action="store_true",
+                        help="also record findings that are not in the baseline yet")
+    for action in (create, update):
+        _add_input_arguments(action)
+        action.add_argument("-o", "--output", default=DEFAULT_FILE, metavar="FILE",
+                            help=f"the baseline file (default: {DEFAULT_FILE})")
+    baseline.set_defaults(usage=baseline.format_help())
+
+
+def _mebibytes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of MiB")
+    return value

@@ -1,0 +1,78 @@
+"""A finding's identity across runs: what a baseline records and SARIF fingerprints hash.
+
+It is made of what stays true while unrelated code changes: the rule, the file relative to the
+project root, the resource address with positional parts taken out (a firewall rule's number in
+its chain, an Ansible loop item's index), and the ports exposed, or else the message with
+`file:line` references taken out. Line numbers never enter it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+_POSITION = re.compile(r"\b(rule|item) \d+\b")
+_FILE_AND_LINE = re.compile(r"(\S+?):\d+\b")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class FindingIdentity:
+    file: str
+    rule_id: str
+    resource: str
+    detail: str
+
+    @property
+    def fingerprint(self) -> str:
+        joined = "\0".join((self.rule_id, self.file, self.resource, self.detail))
+        return hashlib.sha256(joined.encode("utf-8")).hexdigest()
+
+    def to_json(self) -> dict[str, str]:
+        return {**asdict(self), "fingerprint": self.fingerprint}
+
+
+def without_positions(text: str) -> str:
+    """`IPv4 INPUT rule 6` -> `IPv4 INPUT rule #`: a rule inserted above changes nothing."""
+    return _POSITION.sub(r"\1 #", text)
+
+
+def project_root(paths: list[str]) -> Path:
+    """The repository holding the first scanned path (the nearest directory above it with a
+    `.git`), else the current directory when every path is inside it, else the first path's
+    directory. Only the existence of `.git` is checked; nothing outside the scan is read."""
+    first = Path(paths[0] if paths else ".").resolve()
+    start = first if first.is_dir() else first.parent
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    cwd = Path.cwd().resolve()
+    if all(Path(path).resolve().is_relative_to(cwd) for path in paths):
+        return cwd
+    return start
+
+
+def relative_path(file: str, root: Path) -> str:
+    """`file` relative to `root` in POSIX form; as given (POSIX) when outside it."""
+    if not file:
+        return ""
+    resolved = Path(file).resolve()
+    if resolved.is_relative_to(root):
+        return resolved.relative_to(root).as_posix()
+    return Path(file).as_posix()
+
+
+def identify(finding: Any, root: Path) -> FindingIdentity:
+    if finding.ports is not None:
+        detail = "ports " + ",".join(str(port) for port in sorted(set(finding.ports)))
+    else:
+        message = _FILE_AND_LINE.sub(r"\1", without_positions(finding.message))
+        detail = " ".join(message.lower().split())
+    return FindingIdentity(
+        file=relative_path(finding.file, root),
+        rule_id=finding.rule_id.upper(),
+        resource=without_positions(finding.resource),
+        detail=detail,
+    )
