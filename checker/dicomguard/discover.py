@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dicomguard.model import SourceFile
+from dicomguard.model import ScanError, SourceFile
 from dicomguard.sources import Family, available_families
 
 # "env" is not among them: env/prod, env/staging is a common Terraform layout. A virtualenv of
@@ -85,16 +85,23 @@ def classify(path: Path, families: list[tuple[Family, object]]) -> tuple[Family,
     return None
 
 
-def discover(roots: list[str], excluded: list[str] | None = None
-             ) -> dict[str, list[SourceFile]]:
-    """Every recognised file under the roots, grouped by family name."""
+def discover(roots: list[str], excluded: list[str] | None = None,
+             errors: list[ScanError] | None = None) -> dict[str, list[SourceFile]]:
+    """Every recognised file under the roots, grouped by family name. A path that cannot be
+    resolved (a symbolic link loop) is added to `errors`."""
     families = available_families()
     grouped: dict[str, list[SourceFile]] = {family.name: [] for family, _ in families}
     seen: set[Path] = set()
     for root_text in roots:
         root = Path(root_text)
         for path in walk(root, excluded or []):
-            resolved = path.resolve()
+            try:
+                resolved = path.resolve()
+            except (OSError, RuntimeError) as error:  # RuntimeError: a loop, before 3.13
+                if errors is not None:
+                    errors.append(ScanError(display_path(path), None,
+                                            f"cannot be read: {error}"))
+                continue
             if resolved in seen:
                 continue
             seen.add(resolved)

@@ -16,6 +16,7 @@ from dicomguard.policies import PolicySet, Rule
 from dicomguard.sourcelines import SourceLines
 from dicomguard.sources import FAMILIES, ScanContext, collector
 from dicomguard.suppress import apply_suppressions
+from dicomguard.surrogates import sanitized_errors, sanitized_facts
 
 
 @dataclass(slots=True)
@@ -87,9 +88,11 @@ def run_scan(
     progress: Progress | None = None,
 ) -> ScanReport:
     started = time.perf_counter()
-    grouped = discover(paths, excluded)
+    unreadable: list[ScanError] = []
+    grouped = discover(paths, excluded, unreadable)
     context.all_files = [source for files in grouped.values() for source in files]
     collected = collect_facts(grouped, context, progress)
+    collected.errors[:0] = unreadable
     if progress:
         progress("evaluating policies")
     return report_from_facts(collected, policies, engine, context.settings,
@@ -106,7 +109,8 @@ def report_from_facts(
     started: float,
 ) -> ScanReport:
     """Evaluate collected facts, build findings, apply suppressions: the scan after collection."""
-    facts = _deduplicated(collected.facts)
+    encodable, unicode_errors = sanitized_facts(collected.facts)
+    facts = _deduplicated(encodable)
     denials = engine.evaluate(policies, policy_input(facts, settings))
     facts_by_id = {fact["id"]: fact for fact in facts.all_facts()}
     findings = build_findings(
@@ -122,7 +126,7 @@ def report_from_facts(
     suppression = apply_suppressions(findings, lines, scanned_files=scanned_files)
     return ScanReport(
         findings=findings,
-        errors=[*collected.errors, *suppression.errors],
+        errors=sanitized_errors([*collected.errors, *unicode_errors, *suppression.errors]),
         notes=[*facts.notes, *suppression.notes],
         rules=sorted(policies.rules.values(), key=lambda rule: rule.id),
         files_scanned=len(scanned_files),

@@ -1,0 +1,168 @@
+"""Size limits on what a scanned file can make the evaluators build.
+
+A few bytes of hostile input (a YAML alias bomb, `count = 1000000000`, Jinja's
+`center(1000000000)`, nested loops) can ask for more memory or time than any machine has. Real
+configurations stay far below these limits; a value past one is an input error for its unit
+(exit 2), like a value Terraform itself would refuse, and the rest of the scan goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from dicomguard.model import InputError
+
+LONGEST_STRING = 1_000_000  # characters of one computed string
+LARGEST_COLLECTION = 100_000  # elements of one computed list, set or map
+MOST_INSTANCES = 10_000  # instances one count or for_each creates
+DEEPEST_NESTING = 200  # lists and maps inside each other
+LARGEST_NUMBER_DIGITS = 4_300  # Python's own limit on int <-> str conversion
+MOST_STEPS = 1_000_000  # loop iterations and computed elements of one evaluation
+MOST_CHAIN_VISITS = 50_000  # chains one firewall rule set's evaluation may walk through
+MOST_ALIAS_EXPANSIONS = 200_000  # values a YAML document may reach through its aliases
+
+
+class LimitExceeded(InputError):
+    """Input that makes an evaluator build something past one of the limits above."""
+
+
+def check_string(text: str, what: str = "a string", line: int | None = None) -> str:
+    check_text_length(len(text), what, line)
+    return text
+
+
+def check_text_length(length: int, what: str = "a string", line: int | None = None) -> int:
+    """Before building a string of `length` characters."""
+    if length > LONGEST_STRING:
+        raise LimitExceeded(f"{what} would be longer than {LONGEST_STRING:,} characters", line)
+    return length
+
+
+def check_length(length: int, what: str = "a collection", line: int | None = None) -> int:
+    if length > LARGEST_COLLECTION:
+        raise LimitExceeded(f"{what} would have more than {LARGEST_COLLECTION:,} elements",
+                            line)
+    return length
+
+
+def check_instances(count: int, what: str, line: int | None = None) -> int:
+    if count > MOST_INSTANCES:
+        raise LimitExceeded(f"{what} would create more than {MOST_INSTANCES:,} instances",
+                            line)
+    return count
+
+
+def check_number(number: Any, what: str = "a number", line: int | None = None) -> Any:
+    """Whole numbers past LARGEST_NUMBER_DIGITS digits, infinities and NaN are not numbers any
+    configuration means."""
+    if isinstance(number, float) and (number != number or number in (float("inf"),
+                                                                     float("-inf"))):
+        raise LimitExceeded(f"{what} is too large to compute", line)
+    if isinstance(number, int):
+        check_bits(number.bit_length(), what, line)
+    return number
+
+
+def check_bits(bits: int, what: str = "a number", line: int | None = None) -> None:
+    """Before computing a whole number of `bits` binary digits."""
+    if bits > LARGEST_NUMBER_DIGITS * 10 // 3:
+        raise LimitExceeded(f"{what} would have more than {LARGEST_NUMBER_DIGITS:,} digits",
+                            line)
+
+
+def check_size(value: Any, what: str = "a value", line: int | None = None) -> Any:
+    """A computed value: each string, collection and number in it within the limits, and
+    nesting no deeper than DEEPEST_NESTING. Walks the value once, shared parts once."""
+    seen: set[int] = set()
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, str):
+            check_string(item, what, line)
+        elif isinstance(item, int | float):
+            check_number(item, what, line)
+        elif isinstance(item, list | tuple | dict):
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+            if depth >= DEEPEST_NESTING:
+                raise LimitExceeded(f"{what} nests deeper than {DEEPEST_NESTING} levels", line)
+            check_length(len(item), what, line)
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+    return value
+
+
+class StepBudget:
+    """Counts the work one evaluation does (loop iterations, elements built); past MOST_STEPS
+    it stops the evaluation with LimitExceeded."""
+
+    __slots__ = ("left", "limit", "what")
+
+    def __init__(self, what: str = "this expression", steps: int = MOST_STEPS) -> None:
+        self.left = self.limit = steps
+        self.what = what
+
+    def spend(self, steps: int = 1, line: int | None = None) -> None:
+        self.left -= steps
+        if self.left < 0:
+            raise LimitExceeded(f"evaluating {self.what} takes more than {self.limit:,} steps",
+                                line)
+
+
+_active: list[StepBudget] = []
+
+
+@contextmanager
+def evaluation(what: str = "this expression", steps: int = MOST_STEPS
+               ) -> Iterator[StepBudget]:
+    """One budget for an evaluation and everything it evaluates on the way (a variable or a
+    local it refers to shares the budget of the expression that first needed it)."""
+    if _active:
+        yield _active[-1]
+        return
+    _active.append(StepBudget(what, steps))
+    try:
+        yield _active[-1]
+    finally:
+        _active.pop()
+
+
+def spend(steps: int = 1, line: int | None = None) -> None:
+    """Charge the evaluation under way, if any."""
+    if _active:
+        _active[-1].spend(steps, line)
+
+
+def check_yaml_expansion(node: Any) -> None:
+    """A composed YAML node must not reach more than MOST_ALIAS_EXPANSIONS values once its
+    aliases are followed (a "billion laughs" document is a few lines long) nor nest deeper
+    than DEEPEST_NESTING. Counts each node once, so the check itself stays linear."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+    pending: list[tuple[Any, int, bool]] = [(node, 0, False)]
+    while pending:
+        current, depth, children_done = pending.pop()
+        if id(current) in sizes:
+            continue
+        if isinstance(current, yaml.ScalarNode):
+            sizes[id(current)] = 1
+            continue
+        if depth > DEEPEST_NESTING:
+            raise LimitExceeded(f"YAML nests deeper than {DEEPEST_NESTING} levels",
+                                current.start_mark.line + 1)
+        children = [part for pair in current.value for part in pair] \
+            if isinstance(current, yaml.MappingNode) else list(current.value)
+        if not children_done:
+            pending.append((current, depth, True))
+            pending.extend((child, depth + 1, False) for child in children
+                           if id(child) not in sizes)
+            continue
+        total = 1 + sum(sizes.get(id(child), 1) for child in children)
+        if total > MOST_ALIAS_EXPANSIONS:
+            raise LimitExceeded(f"YAML aliases here expand to more than "
+                                f"{MOST_ALIAS_EXPANSIONS:,} values", current.start_mark.line + 1)
+        sizes[id(current)] = total
