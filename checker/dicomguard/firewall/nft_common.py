@@ -136,7 +136,11 @@ SERVICE_PORTS = {"ssh": 22, "http": 80, "https": 443, "domain": 53, "smtp": 25, 
 def _port(text: str, protocol: str, line: int) -> int:
     text = text.strip().strip('"')
     if text.isdigit():
+        if int(text) > 65535:
+            raise InputError(f"port {text} is out of range (0-65535)", line)
         return int(text)
+    if "\x00" in text:
+        raise InputError("a port name holds a NUL character", line)
     if text in SERVICE_PORTS:
         return SERVICE_PORTS[text]
     try:

@@ -18,6 +18,7 @@ from dicomguard.firewall.nft_common import (
     verdict_target,
 )
 from dicomguard.model import InputError
+from dicomguard.surrogates import check_decoded
 
 # Where each table, chain, set and rule object starts, for line numbers in pretty-printed JSON
 # (`nft -j` itself prints one line).
@@ -32,6 +33,7 @@ def parse(text: str, file: str, *, line_offset: int = 0) -> Ruleset:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise InputError(f"not valid JSON: {error.msg}", error.lineno + line_offset) from None
+    check_decoded(document, text, line_offset)
     items = document.get("nftables") if isinstance(document, dict) else None
     if not isinstance(items, list):
         raise InputError("expected an object with an \"nftables\" list", 1 + line_offset)
