@@ -21,7 +21,7 @@ DEEPEST_NESTING = 200  # lists and maps inside each other
 LARGEST_NUMBER_DIGITS = 4_300  # Python's own limit on int <-> str conversion
 MOST_STEPS = 1_000_000  # loop iterations and computed elements of one evaluation
 MOST_CHAIN_VISITS = 50_000  # chains one firewall rule set's evaluation may walk through
-MOST_ALIAS_EXPANSIONS = 200_000  # values a YAML document may reach through its aliases
+MOST_ALIAS_EXPANSIONS = 200_000  # values YAML aliases may add to a document when followed
 
 
 class LimitExceeded(InputError):
@@ -72,29 +72,6 @@ def check_bits(bits: int, what: str = "a number", line: int | None = None) -> No
                             line)
 
 
-def check_size(value: Any, what: str = "a value", line: int | None = None) -> Any:
-    """A computed value: each string, collection and number in it within the limits, and
-    nesting no deeper than DEEPEST_NESTING. Walks the value once, shared parts once."""
-    seen: set[int] = set()
-    pending: list[tuple[Any, int]] = [(value, 0)]
-    while pending:
-        item, depth = pending.pop()
-        if isinstance(item, str):
-            check_string(item, what, line)
-        elif isinstance(item, int | float):
-            check_number(item, what, line)
-        elif isinstance(item, list | tuple | dict):
-            if id(item) in seen:
-                continue
-            seen.add(id(item))
-            if depth >= DEEPEST_NESTING:
-                raise LimitExceeded(f"{what} nests deeper than {DEEPEST_NESTING} levels", line)
-            check_length(len(item), what, line)
-            children = item.values() if isinstance(item, dict) else item
-            pending.extend((child, depth + 1) for child in children)
-    return value
-
-
 class StepBudget:
     """Counts the work one evaluation does (loop iterations, elements built); past MOST_STEPS
     it stops the evaluation with LimitExceeded."""
@@ -137,32 +114,33 @@ def spend(steps: int = 1, line: int | None = None) -> None:
 
 
 def check_yaml_expansion(node: Any) -> None:
-    """A composed YAML node must not reach more than MOST_ALIAS_EXPANSIONS values once its
-    aliases are followed (a "billion laughs" document is a few lines long) nor nest deeper
-    than DEEPEST_NESTING. Counts each node once, so the check itself stays linear."""
+    """Following a composed YAML node's aliases must not add more than MOST_ALIAS_EXPANSIONS
+    values to those written (a "billion laughs" document is a few lines long), nor may it nest
+    deeper than DEEPEST_NESTING. Counts each node once, so the check itself stays linear."""
     import yaml
 
     sizes: dict[int, int] = {}
-    pending: list[tuple[Any, int, bool]] = [(node, 0, False)]
-    while pending:
-        current, depth, children_done = pending.pop()
-        if id(current) in sizes:
-            continue
-        if isinstance(current, yaml.ScalarNode):
-            sizes[id(current)] = 1
-            continue
+    written = [0]
+
+    def size(current: Any, depth: int) -> int:
+        known = sizes.get(id(current))
+        if known is not None:
+            return known
+        written[0] += 1
+        if current.__class__ is yaml.ScalarNode:
+            return 1
         if depth > DEEPEST_NESTING:
             raise LimitExceeded(f"YAML nests deeper than {DEEPEST_NESTING} levels",
                                 current.start_mark.line + 1)
-        children = [part for pair in current.value for part in pair] \
-            if isinstance(current, yaml.MappingNode) else list(current.value)
-        if not children_done:
-            pending.append((current, depth, True))
-            pending.extend((child, depth + 1, False) for child in children
-                           if id(child) not in sizes)
-            continue
-        total = 1 + sum(sizes.get(id(child), 1) for child in children)
-        if total > MOST_ALIAS_EXPANSIONS:
+        inner = depth + 1
+        if isinstance(current, yaml.MappingNode):
+            total = 1 + sum(size(key, inner) + size(value, inner) for key, value in current.value)
+        else:
+            total = 1 + sum(size(item, inner) for item in current.value)
+        if total > MOST_ALIAS_EXPANSIONS + written[0]:  # a large file without aliases is fine
             raise LimitExceeded(f"YAML aliases here expand to more than "
                                 f"{MOST_ALIAS_EXPANSIONS:,} values", current.start_mark.line + 1)
         sizes[id(current)] = total
+        return total
+
+    size(node, 0)

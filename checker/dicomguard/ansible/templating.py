@@ -33,7 +33,6 @@ from dicomguard.regexes import PatternError, compile_pattern, subject
 OMIT = "__omit_place_holder__dicomguard__"
 VAULTED_TEXT = "<vaulted secret>"
 DEEPEST_NESTING = 40
-LARGEST_VALUE = 1_000_000  # characters or items an expression may build
 LARGEST_EXPONENT = 1_000
 LARGEST_WALK = 200_000  # values one template() call may visit (YAML aliases can nest widely)
 
@@ -262,7 +261,7 @@ class _Sandbox(SandboxedEnvironment):
                 check_bits(abs(left).bit_length() + abs(right).bit_length(), "a product")
             for sequence, count in ((left, right), (right, left)):
                 if isinstance(sequence, str | list | tuple) and isinstance(count, int) and \
-                        len(sequence) * count > LARGEST_VALUE:
+                        len(sequence) * count > LONGEST_STRING:
                     raise LimitExceeded("a value too large to evaluate")
         if operator == "%" and isinstance(left, str):
             _check_widths(left, _PRINTF_WIDTH)
