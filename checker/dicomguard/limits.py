@@ -8,8 +8,6 @@ configurations stay far below these limits; a value past one is an input error f
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from dicomguard.model import InputError
@@ -92,19 +90,28 @@ class StepBudget:
 _active: list[StepBudget] = []
 
 
-@contextmanager
-def evaluation(what: str = "this expression", steps: int = MOST_STEPS
-               ) -> Iterator[StepBudget]:
+class evaluation:
     """One budget for an evaluation and everything it evaluates on the way (a variable or a
-    local it refers to shares the budget of the expression that first needed it)."""
-    if _active:
-        yield _active[-1]
-        return
-    _active.append(StepBudget(what, steps))
-    try:
-        yield _active[-1]
-    finally:
-        _active.pop()
+    local it refers to shares the budget of the expression that first needed it). A class, not
+    a generator: it wraps every Terraform expression, so its own cost matters."""
+
+    __slots__ = ("owner", "steps", "what")
+
+    def __init__(self, what: str = "this expression", steps: int = MOST_STEPS) -> None:
+        self.what = what
+        self.steps = steps
+        self.owner = False
+
+    def __enter__(self) -> StepBudget:
+        if not _active:
+            _active.append(StepBudget(self.what, self.steps))
+            self.owner = True
+        return _active[-1]
+
+    def __exit__(self, *exception: object) -> None:
+        if self.owner:
+            _active.pop()
+            self.owner = False
 
 
 def spend(steps: int = 1, line: int | None = None) -> None:

@@ -118,7 +118,7 @@ class ModuleInstance:
     def evaluate(self, attribute: SyntaxAttribute, file: str, scope: Scope | None = None) -> Any:
         scope = scope or self.scope
         try:
-            with evaluation(f"{attribute.name}"):
+            with evaluation(attribute.name):
                 return evaluate(attribute.expression, scope)
         except EvaluationError as error:
             line = error.line or attribute.line
