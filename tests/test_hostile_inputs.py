@@ -96,6 +96,10 @@ CASES: dict[str, tuple[dict[str, str], str, int | None, str]] = {
     "nft-service-name-with-nul": ({"r.nft": NFT_HEAD + "  # " + "x" * 5000 + "\n"
                                    '  tcp dport "ht\x00tp" accept\n }\n}\n'},
                                   "r.nft", 5, "NUL"),
+    "nftables-json-elements-not-a-list": (
+        {"ruleset.json": '{"nftables": [\n  {"table": {"family": "inet", "name": "f"}},\n'
+                         '  {"set": {"family": "inet", "table": "f", "name": "s", "elem": 5}}\n'
+                         "]}\n"}, "ruleset.json", 3, "not a list"),
     "firewalld-port-0": ({"etc/firewalld/zones/public.xml": ZONE.format(0)},
                          "etc/firewalld/zones/public.xml", 3, "out of range"),
     "firewalld-port-65536": ({"etc/firewalld/zones/public.xml": ZONE.format(65536)},

@@ -62,6 +62,9 @@ def parse(text: str, file: str, *, line_offset: int = 0) -> Ruleset:
             add_chain(ruleset, table, str(body.get("name", "")), line, base)
         elif kind in {"set", "map"}:
             elements = body.get("elem")
+            if elements is not None and not isinstance(elements, list):
+                raise InputError(f"the elements of {kind} {body.get('name')!r} are not a list",
+                                 line)
             table.sets[str(body.get("name", ""))] = NamedSet(
                 None if elements is None else [_value(e, line) for e in elements], line)
         elif kind == "rule":
@@ -163,6 +166,8 @@ def _vmap(body: Any, line: int) -> Target:
     selector = _selector(body.get("key")) if isinstance(body, dict) else None
     data = body.get("data", {}) if isinstance(body, dict) else {}
     entries = data.get("set", []) if isinstance(data, dict) else []
+    if not isinstance(entries, list):
+        raise InputError("a vmap's entries are not a list", line)
     if selector is None:
         return Target("undecidable", reason=f"verdict map at line {line}", text="vmap")
     key = "ct state" if selector == ("ct", "state") else (
