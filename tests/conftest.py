@@ -37,12 +37,12 @@ def shared_dir() -> Path:
     return SHARED
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None
-            ) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+            timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """Run the real command line, as users do."""
     full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
     return subprocess.run([sys.executable, "-m", "dicomguard", *args], cwd=cwd or PROJECT,
-                          env=full_env, capture_output=True, text=True, timeout=300)
+                          env=full_env, capture_output=True, text=True, timeout=timeout)
 
 
 def scan_json(*args: str, cwd: Path | None = None) -> tuple[int, dict]:

@@ -18,6 +18,7 @@ from dicomguard.policies import PolicySet, Rule
 from dicomguard.sourcelines import SourceLines
 from dicomguard.sources import FAMILIES, ScanContext, collector
 from dicomguard.suppress import apply_suppressions
+from dicomguard.surrogates import sanitized_errors, sanitized_facts
 
 
 @dataclass(slots=True)
@@ -136,7 +137,8 @@ def report_from_facts(
     root: Path | None = None,
 ) -> ScanReport:
     """Evaluate collected facts, build findings, apply suppressions: the scan after collection."""
-    facts, identity_errors = unique_facts(collected.facts)
+    encodable, unicode_errors = sanitized_facts(collected.facts)
+    facts, identity_errors = unique_facts(encodable)
     denials = engine.evaluate(policies, policy_input(facts, settings))
     facts_by_id = {fact["id"]: fact for fact in facts.all_facts()}
     findings = build_findings(
@@ -155,7 +157,8 @@ def report_from_facts(
     suppression = apply_suppressions(findings, lines, scanned_files=scanned_files)
     return ScanReport(
         findings=findings,
-        errors=[*collected.errors, *identity_errors, *suppression.errors],
+        errors=sanitized_errors([*collected.errors, *identity_errors, *unicode_errors,
+                                 *suppression.errors]),
         notes=[*facts.notes, *suppression.notes],
         rules=sorted(policies.rules.values(), key=lambda rule: rule.id),
         files_scanned=len(scanned_files),

@@ -4,6 +4,7 @@ it, then roles and task files no playbook reached (with their own defaults and v
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 
 from dicomguard import facts
@@ -18,9 +19,10 @@ from dicomguard.ansible.variables import Scope
 from dicomguard.ansible.variants import FactVariants
 from dicomguard.ansible.zones import ZoneBindings
 from dicomguard.discover import display_path
-from dicomguard.model import CollectResult, InputError, Origin, ScanError, SourceFile
+from dicomguard.model import CollectResult, Origin, ScanError, SourceFile
 from dicomguard.regular_files import read_regular_text
 from dicomguard.sources import ScanContext
+from dicomguard.units import isolated, unit_error
 
 FACT_KINDS = ("ingress", "storage", "services", "grants")
 PARSED_KINDS = frozenset({"playbook", "tasks", "vars", "meta"})
@@ -79,10 +81,10 @@ def _inventories(paths: list[Path], result: CollectResult) -> list[Inventory]:
                 inventories.read_yaml(text, inventory)
             else:
                 inventories.read_ini(text, inventory)
-        except InputError as error:
-            result.errors.append(ScanError(display_path(path), error.line, error.message))
         except (OSError, UnicodeDecodeError) as error:
             result.errors.append(ScanError(display_path(path), None, f"cannot read: {error}"))
+        except Exception as error:  # one inventory file's failure costs its own findings only
+            result.errors.append(unit_error(display_path(path), error))
     return list(by_directory.values())
 
 
@@ -108,7 +110,8 @@ def _unreached(runner: Runner, documents: Documents, by_kind: dict[str, list[Pat
         main = runner.role_file(role_dir / "tasks", "main")
         if main is not None and documents.resolve(main) not in documents.reached:
             where = Where(file=role_dir, playbook_dir=_project_of(role_dir))
-            runner.run_role(role_dir, Scope(), where, HostState(), {})
+            isolated(display_path(main), partial(runner.run_role, role_dir, Scope(), where,
+                                                 HostState(), {}), documents.errors)
     for path in tasks:
         if documents.resolve(path) in documents.reached:
             continue
@@ -117,7 +120,8 @@ def _unreached(runner: Runner, documents: Documents, by_kind: dict[str, list[Pat
         where = Where(file=path, role=documents.resolve(role_dir).name if role_dir else "",
                       role_dir=role_dir,
                       playbook_dir=_project_of(role_dir) if role_dir else path.parent)
-        runner.task_file(path, scope, where, HostState())
+        isolated(display_path(path), partial(runner.task_file, path, scope, where, HostState()),
+                 documents.errors)
 
 
 def _role_of(path: Path) -> Path | None:

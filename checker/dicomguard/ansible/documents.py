@@ -9,7 +9,8 @@ from typing import Any
 from dicomguard.ansible.loader import load_yaml
 from dicomguard.ansible.vault import encrypted_file_mark, is_vault_encrypted
 from dicomguard.discover import display_path
-from dicomguard.model import InputError, ScanError
+from dicomguard.model import ScanError
+from dicomguard.units import unit_error
 
 YAML_SUFFIXES = (".yml", ".yaml", ".json", "")
 
@@ -73,8 +74,8 @@ class Documents:
         self.reached.add(path)
         try:
             self._yaml[path] = load_yaml(text)
-        except InputError as error:
-            self.errors.append(ScanError(display_path(path), error.line, error.message))
+        except Exception as error:  # one file's failure costs its own findings only
+            self.errors.append(unit_error(display_path(path), error))
         return self._yaml[path]
 
     def vars_file(self, path: Path) -> dict[str, Any]:

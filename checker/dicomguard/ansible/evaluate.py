@@ -34,7 +34,9 @@ from dicomguard.ansible.templating import (
 from dicomguard.ansible.variables import Scope
 from dicomguard.ansible.vault import encrypted_files
 from dicomguard.discover import display_path
+from dicomguard.limits import LimitExceeded
 from dicomguard.model import Origin, ScanError, Unknown, is_unknown
+from dicomguard.units import unit_error
 
 LONGEST_LOOP = 500
 # Modules whose arguments are evaluated: those adapted to facts and those that change what
@@ -118,8 +120,12 @@ class Runner:
                 if isinstance(target, str):
                     self.playbook(path.parent / target, inventory, (*stack, resolved))
                 continue
-            for host, host_scope in self._host_contexts(play, path.parent, inventory):
-                self.play(play, path, host, host_scope)
+            try:
+                for host, host_scope in self._host_contexts(play, path.parent, inventory):
+                    self.play(play, path, host, host_scope)
+            except Exception as error:  # one play's failure costs its own findings only
+                self.documents.errors.append(unit_error(display_path(path), error,
+                                                        line_of(play)))
 
     def _host_contexts(self, play: dict, playbook_dir: Path, inventory: Inventory | None
                        ) -> list[tuple[str, Scope]]:
@@ -184,9 +190,13 @@ class Runner:
         scope = self._with_host_state(scope, state, host)
         where = Where(file=path, playbook_dir=path.parent, host=host)
         role_scope = scope
-        play_scope = self._with_roles_exposed(scope, play.get("roles"), where)
+        roles = play.get("roles") or []
+        if not isinstance(roles, list):
+            self._error(path, line_of(play), "a play's roles must be a list")
+            roles = []
+        play_scope = self._with_roles_exposed(scope, roles, where)
         self.tasks(play.get("pre_tasks"), play_scope, where, state)
-        for entry in play.get("roles") or []:
+        for entry in roles:
             self._role_entry(entry, role_scope, where, state)
         for key in ("tasks", "post_tasks"):
             self.tasks(play.get(key), play_scope, where, state)
@@ -260,7 +270,13 @@ class Runner:
         bases.append(where.file.parent / "roles")
         for base in bases:
             candidate = Path(os.path.normpath(base / name))  # `- role: ../` names a directory
-            if (candidate / "tasks").is_dir() or (candidate / "meta").is_dir():
+            try:
+                found = (candidate / "tasks").is_dir() or (candidate / "meta").is_dir()
+            except OSError as error:  # a name no file system can hold (too long)
+                self._error(where.file, None, f"role {name[:40]!r}... cannot be looked up: "
+                                              f"{error.strerror}")
+                return None
+            if found:
                 return candidate if self.documents.inside(candidate) else None
         return self._enclosing_role(name, where.playbook_dir or where.file.parent)
 
@@ -384,6 +400,14 @@ class Runner:
         if short_name(module) not in FOLLOWED_MODULES:
             self._register(task, state)  # a module no adapter reads: only its result matters
             return
+        try:
+            self._run_items(task, module, task_scope, where, state)
+        except LimitExceeded as error:  # costs this task only
+            self._error(where.file, line_of(task), error.message)
+        self._register(task, state)
+
+    def _run_items(self, task: dict, module: str, task_scope: Scope, where: Where,
+                   state: HostState) -> None:
         for item_scope, item_notes, suffix in self._loop(task, task_scope, module):
             verdict = self._when(task, item_scope)
             if verdict is False:
@@ -391,7 +415,6 @@ class Runner:
             item_where = self._noted(where, verdict, task.get("when"))
             item_where = replace(item_where, notes=(*item_where.notes, *item_notes))
             self._dispatch(task, module, item_scope, item_where, state, suffix)
-        self._register(task, state)
 
     @staticmethod
     def _register(task: dict, state: HostState) -> None:

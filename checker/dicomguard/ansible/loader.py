@@ -3,10 +3,12 @@ sequence and key kept, `!vault` as an opaque Unknown and `!unsafe` as literal te
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
 
+from dicomguard.limits import check_yaml_expansion
 from dicomguard.model import InputError, Unknown
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -77,7 +79,7 @@ AnsibleLoader.add_constructor("!unsafe", _unsafe)
 def load_yaml(text: str) -> Any:
     """The first non-empty document of a YAML text, with marks. Raises InputError with a line."""
     try:
-        documents = list(yaml.load_all(text, Loader=AnsibleLoader))
+        documents = list(_documents(text))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
@@ -88,6 +90,18 @@ def load_yaml(text: str) -> Any:
     if not documents:
         return None
     return documents[0]
+
+
+def _documents(text: str) -> Iterator[Any]:
+    """yaml.load_all, with each document's aliases bounded before they are followed."""
+    loader = AnsibleLoader(text)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            check_yaml_expansion(node)
+            yield loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def line_of(value: Any, default: int = 1) -> int:

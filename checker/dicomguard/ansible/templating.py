@@ -16,15 +16,24 @@ from functools import lru_cache
 from typing import Any
 
 from jinja2 import ChainableUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import filters as jinja_filters
+from jinja2.sandbox import SandboxedEnvironment, safe_range
 
 from dicomguard.ansible.loader import VAULT, UnsafeText
+from dicomguard.limits import (
+    LONGEST_STRING,
+    LimitExceeded,
+    check_bits,
+    check_text_length,
+    evaluation,
+    spend,
+)
 from dicomguard.model import Unknown, is_unknown
+from dicomguard.regexes import PatternError, compile_pattern, subject
 
 OMIT = "__omit_place_holder__dicomguard__"
 VAULTED_TEXT = "<vaulted secret>"
 DEEPEST_NESTING = 40
-LARGEST_VALUE = 1_000_000  # characters or items an expression may build
 LARGEST_EXPONENT = 1_000
 LARGEST_WALK = 200_000  # values one template() call may visit (YAML aliases can nest widely)
 # True while a condition is decided: a vaulted secret turned into text must not decide it.
@@ -165,14 +174,25 @@ def _items2dict(value: list, key_name: str = "key", value_name: str = "value") -
     return {item[key_name]: item[value_name] for item in value}
 
 
+def _pattern(pattern: Any, ignorecase: bool = False, multiline: bool = False) -> Any:
+    """Ansible's filters use Python's re; RE2 runs the patterns it shares with it in linear
+    time, and a pattern only Python accepts (a lookaround) leaves the value unknown."""
+    try:
+        return compile_pattern(str(pattern), bool(ignorecase), bool(multiline))
+    except PatternError as error:
+        raise UnknownTouched(f"{error}: not evaluated") from None
+
+
 def _regex_replace(value: Any, pattern: str, replacement: str = "", ignorecase: bool = False,
                    multiline: bool = False) -> str:
-    flags = (re.I if ignorecase else 0) | (re.M if multiline else 0)
-    return re.sub(pattern, replacement, str(value), flags=flags)
+    expression, text = _pattern(pattern, ignorecase, multiline), subject(str(value))
+    matches = sum(1 for _ in expression.finditer(text))
+    check_text_length(len(text) + matches * len(str(replacement)), "regex_replace")
+    return str(expression.sub(str(replacement), text))
 
 
 def _regex_search(value: Any, pattern: str, *groups: str, ignorecase: bool = False) -> Any:
-    match = re.search(pattern, str(value), flags=re.I if ignorecase else 0)
+    match = _pattern(pattern, ignorecase).search(subject(str(value)))
     if match is None:
         return None
     if not groups:
@@ -183,9 +203,9 @@ def _regex_search(value: Any, pattern: str, *groups: str, ignorecase: bool = Fal
 
 def _regex_test(mode: str) -> Any:
     def test(value: Any, pattern: str, ignorecase: bool = False, multiline: bool = False) -> bool:
-        flags = (re.I if ignorecase else 0) | (re.M if multiline else 0)
-        finder = re.match if mode == "match" else re.search
-        return finder(pattern, str(value), flags=flags) is not None
+        expression = _pattern(pattern, ignorecase, multiline)
+        finder = expression.match if mode == "match" else expression.search
+        return finder(subject(str(value))) is not None
     return test
 
 
@@ -253,17 +273,83 @@ class _Sandbox(SandboxedEnvironment):
     """The sandbox, also refusing arithmetic that would build huge values (a scanned repository
     may be hostile: `'x' * 10**10` must not exhaust the machine)."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**" and isinstance(right, int) and abs(right) > LARGEST_EXPONENT:
-            raise UnknownTouched(f"exponent {right} is too large to evaluate")
+            raise LimitExceeded(f"exponent {right} is too large to evaluate")
+        if operator == "**" and _whole(left) and _whole(right) and right > 0:
+            check_bits(abs(left).bit_length() * right, "a power")
         if operator == "*":
+            if _whole(left) and _whole(right):
+                check_bits(abs(left).bit_length() + abs(right).bit_length(), "a product")
             for sequence, count in ((left, right), (right, left)):
                 if isinstance(sequence, str | list | tuple) and isinstance(count, int) and \
-                        len(sequence) * count > LARGEST_VALUE:
-                    raise UnknownTouched("a value too large to evaluate")
+                        len(sequence) * count > LONGEST_STRING:
+                    raise LimitExceeded("a value too large to evaluate")
+        if operator == "%" and isinstance(left, str):
+            _check_widths(left, _PRINTF_WIDTH)
         return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        owner = getattr(__obj, "__self__", None)
+        name = getattr(__obj, "__name__", "")
+        if isinstance(owner, str) and name in _PADDING_METHODS and args and _whole(args[0]):
+            check_text_length(args[0], f"str.{name}()")
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Any:
+        """str.format and format_map, which the sandbox wraps when they are looked up."""
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None:
+            _check_widths(value.__self__, _FORMAT_WIDTH)
+        return wrapped
+
+
+_PRINTF_WIDTH = re.compile(r"%[-+ #0]*(\d+)?(?:\.(\d+))?")
+_FORMAT_WIDTH = re.compile(r"\{[^{}:]*:[^{}\d]*(\d+)?(?:[,_]?\.(\d+))?")
+_PADDING_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_widths(template_text: str, widths: re.Pattern[str]) -> None:
+    """A format string's widths and precisions: each builds a string that long."""
+    for match in widths.finditer(template_text):
+        for digits in match.groups():
+            if (digits and len(digits) > 7) or (digits and int(digits) > LONGEST_STRING):
+                raise LimitExceeded(f"a format width of {digits} is too large")
+
+
+def _center(value: Any, width: int = 80) -> str:
+    if _whole(width):
+        check_text_length(width, "center")
+    return str(value).center(width)
+
+
+def _indent(value: Any, width: Any = 4, first: bool = False, blank: bool = False) -> str:
+    text = str(value)
+    size = len(width) if isinstance(width, str) else int(width)
+    check_text_length(len(text) + (text.count("\n") + 1) * size, "indent")
+    return jinja_filters.do_indent(text, width, first, blank)
+
+
+def _format(value: Any, *args: Any, **kwargs: Any) -> str:
+    _check_widths(str(value), _PRINTF_WIDTH)
+    return jinja_filters.do_format(value, *args, **kwargs)
+
+
+def _counted_range(*bounds: int) -> Iterator[int]:
+    """range(), each number charged to the evaluation: nested loops cannot run for hours."""
+    try:
+        numbers = safe_range(*bounds)
+    except OverflowError:  # the sandbox refuses ranges past its own limit
+        raise LimitExceeded(f"range{bounds} is too large to evaluate") from None
+    for number in numbers:
+        spend()
+        yield number
 
 
 @lru_cache(maxsize=1)
@@ -271,8 +357,10 @@ def environment() -> SandboxedEnvironment:
     env = _Sandbox(undefined=Missing, autoescape=False, keep_trailing_newline=True,
                                extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"])
     env.filters.update(FILTERS)
+    env.filters.update({"center": _center, "indent": _indent, "format": _format})
     env.tests.update(TESTS)
-    env.globals.update({"lookup": _lookup, "query": _lookup, "q": _lookup, "omit": OMIT})
+    env.globals.update({"lookup": _lookup, "query": _lookup, "q": _lookup, "omit": OMIT,
+                        "range": _counted_range})
     return env
 
 
@@ -382,6 +470,12 @@ def template(value: Any, variables: Mapping[str, Any], depth: int = 0,
     """Template a value as Ansible would: strings holding Jinja, recursively through lists and
     dicts. A string that is one expression keeps the expression's type. Whatever cannot be
     known becomes Unknown (nested values stay where they are)."""
+    with evaluation("a Jinja template"):
+        return _template(value, variables, depth, budget)
+
+
+def _template(value: Any, variables: Mapping[str, Any], depth: int,
+              budget: list[int] | None) -> Any:
     if depth > DEEPEST_NESTING:
         return Unknown("variables nest too deeply to follow")
     budget = [LARGEST_WALK] if budget is None else budget
@@ -471,7 +565,8 @@ def condition(expression: Any, variables: Mapping[str, Any]) -> bool | Unknown:
     scope = variables if isinstance(variables, Variables) else Variables(variables)
     deciding = _deciding.set(True)
     try:
-        return bool(_native(_evaluate(text, scope)))
+        with evaluation("a Jinja condition"):
+            return bool(_native(_evaluate(text, scope)))
     except UnknownTouched as touched:
         return Unknown(f"condition '{text}' cannot be decided: {touched.reason}")
     except (TemplateError, ArithmeticError, TypeError, ValueError, KeyError, IndexError,
@@ -485,7 +580,8 @@ def render_file(text: str, variables: Mapping[str, Any]) -> str | Unknown:
     """A whole template file (what the `template` module deploys)."""
     scope = variables if isinstance(variables, Variables) else Variables(variables)
     try:
-        return _render(environment().from_string(text), scope)
+        with evaluation("a Jinja template"):
+            return _render(environment().from_string(text), scope)
     except UnknownTouched as touched:
         return Unknown(touched.reason)
     except (TemplateError, ArithmeticError, TypeError, ValueError, KeyError, IndexError,

@@ -12,6 +12,7 @@ from typing import Any
 from dicomguard.ansible.detect import is_role_payload
 from dicomguard.apps.located import STRUCTURE_ERRORS
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, SourceFile
+from dicomguard.units import unit_error
 
 KINDS = ("orthanc-json", "compose", "kubernetes")
 
@@ -50,9 +51,10 @@ def _analyse(kind: str, text: str, file: str, context: Any, line_offset: int,
     result = CollectResult()
     try:
         parsed = _parse(kind, text)
-    except InputError as error:
-        line = error.line + line_offset if error.line else None
-        result.errors.append(ScanError(file, line, error.message))
+    except Exception as error:  # one file's failure costs its own findings only
+        failed = unit_error(file, error)
+        line = failed.line + line_offset if failed.line else None
+        result.errors.append(ScanError(file, line, failed.message))
         return result
     try:
         return _facts(kind, parsed, file, context, line_offset, consumed)
@@ -61,6 +63,8 @@ def _analyse(kind: str, text: str, file: str, context: Any, line_offset: int,
     except STRUCTURE_ERRORS as error:
         result.errors.append(ScanError(
             file, None, f"unexpected structure, not analysed ({type(error).__name__}: {error})"))
+    except Exception as error:  # one file's failure costs its own findings only
+        result.errors.append(unit_error(file, error, 1 + line_offset))
     return result
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from dicomguard.apps.located import Located, Path
 from dicomguard.model import InputError
+from dicomguard.surrogates import check_decoded
 
 _WHITESPACE = " \t\r\n"
 _decoder = json.JSONDecoder()
@@ -108,6 +109,7 @@ def loads(text: str) -> Located:
     """Parse JSON with comments; raise InputError with the line of the first problem."""
     reader = _Reader(text.removeprefix("\ufeff"))
     value = reader.value(())
+    check_decoded(value, reader.text)
     reader.skip()
     if reader.pos < len(reader.text):
         raise reader.fail("unexpected text after the JSON document")

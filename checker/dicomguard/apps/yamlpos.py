@@ -7,6 +7,7 @@ from typing import Any
 import yaml
 
 from dicomguard.apps.located import Located, Path
+from dicomguard.limits import check_yaml_expansion
 from dicomguard.model import InputError
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -57,6 +58,7 @@ def load_all(text: str) -> list[Located]:
         for node in yaml.compose_all(text, Loader=_LOADER):
             if node is None:
                 continue
+            check_yaml_expansion(node)
             lines: dict[Path, int] = {}
             value = _convert(node, (), lines)
             if value is None:

@@ -8,8 +8,10 @@ from typing import Any
 
 from dicomguard.firewall.analyse import evaluate_ruleset
 from dicomguard.firewall.netfilter import Ruleset
+from dicomguard.limits import MOST_CHAIN_VISITS, evaluation
 from dicomguard.model import CollectResult, InputError, ScanError, SourceFile
 from dicomguard.sources import ScanContext
+from dicomguard.units import unit_error
 
 Parser = Callable[[str, str, int], Ruleset]
 
@@ -83,10 +85,19 @@ def analyse_one(kind: str, text: str, file: str, catalogue: list[dict[str, Any]]
         where = getattr(error, "file", file)
         return CollectResult(errors=[ScanError(where, error.line, f"not a valid {kind} file: "
                                                f"{error.message}")])
-    except RecursionError:
-        return CollectResult(errors=[ScanError(file, None, f"not a valid {kind} file: nested "
-                                               "too deeply to read")])
-    return evaluate_ruleset(ruleset, catalogue, file)
+    except Exception as error:  # one rule set's failure costs its own findings only
+        failed = unit_error(file, error)
+        return CollectResult(errors=[ScanError(file, failed.line, f"not a valid {kind} file: "
+                                               f"{failed.message}")])
+    return _evaluated(ruleset, catalogue, file)
+
+
+def _evaluated(ruleset: Ruleset, catalogue: list[dict[str, Any]], file: str) -> CollectResult:
+    try:
+        with evaluation("the jumps between its chains", MOST_CHAIN_VISITS):
+            return evaluate_ruleset(ruleset, catalogue, file)
+    except Exception as error:  # one rule set's failure costs its own findings only
+        return CollectResult(errors=[unit_error(file, error)])
 
 
 def _read(source: SourceFile, result: CollectResult) -> str | None:
@@ -154,7 +165,10 @@ def _collect_ufw(group: list[SourceFile], context: ScanContext) -> CollectResult
         except ufw.UfwInputError as error:
             result.errors.append(ScanError(error.file, error.line, error.message))
             continue
-        _extend(result, evaluate_ruleset(ruleset, context.catalogue, ruleset.file))
+        except Exception as error:  # one rule set's failure costs its own findings only
+            result.errors.append(unit_error(group[0].path, error))
+            continue
+        _extend(result, _evaluated(ruleset, context.catalogue, ruleset.file))
     return result
 
 
@@ -182,5 +196,8 @@ def _collect_firewalld(group: list[SourceFile], context: ScanContext) -> Collect
     except firewalld.FirewalldInputError as error:
         result.errors.append(ScanError(error.file, error.line, error.message))
         return result
-    _extend(result, evaluate_ruleset(ruleset, context.catalogue, ruleset.file))
+    except Exception as error:  # one rule set's failure costs its own findings only
+        result.errors.append(unit_error(min(zones), error))
+        return result
+    _extend(result, _evaluated(ruleset, context.catalogue, ruleset.file))
     return result

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from dicomguard.firewall import addresses
 from dicomguard.firewall.addresses import Span
 from dicomguard.firewall.netfilter import Chain, Probe, Rule, Ruleset, Source, Target
+from dicomguard.limits import spend
 
 MAX_DEPTH = 64
 
@@ -190,6 +191,7 @@ class Walker:
         if chain.name in stack or len(stack) > MAX_DEPTH:
             raise RulesetError(f"chain {chain.label} jumps back into itself", chain.file,
                                chain.line)
+        spend(1, chain.line)  # jumps fanning out level after level: exponentially many visits
         stack = (*stack, chain.name)
         caller, self.chain_label = self.chain_label, chain.label
         endings: list[Ending] = []

@@ -111,11 +111,16 @@ def _is_number(word: str) -> bool:
 
 
 def port_ranges(text: str) -> tuple[tuple[int, int], ...]:
+    """Ports and ranges as iptables and firewalld write them; like those tools, a number past
+    65535, or port 0 on its own, is refused."""
     ranges = []
     for piece in text.split(","):
         value = parse_port_spec(numbered(piece))
         if is_unknown(value) or not piece.strip():
             raise InputError(f"port {piece!r} is not a port or range")
+        numbers = [int(number) for number in re.findall(r"\d+", piece)]
+        if any(number > 65535 for number in numbers) or numbers == [0]:
+            raise InputError(f"port {piece.strip()!r} is out of range (1-65535)")
         ranges.append((value[0], value[1]))
     return tuple(ranges)
 

@@ -131,7 +131,11 @@ def _port(text: str, protocol: str, line: int) -> int:
     """A port number, or a service name nft resolves through /etc/services."""
     text = text.strip().strip('"')
     if text.isdigit():
+        if int(text) > 65535:
+            raise InputError(f"port {text} is out of range (0-65535)", line)
         return int(text)
+    if "\x00" in text:
+        raise InputError("a port name holds a NUL character", line)
     port = service_port(text, protocol)
     if port is None:
         raise InputError(f"port {text!r} is not a number or a known service", line)

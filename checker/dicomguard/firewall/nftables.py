@@ -17,6 +17,7 @@ from dicomguard.firewall.nft_common import (
     match_for,
     verdict_target,
 )
+from dicomguard.limits import check_length
 from dicomguard.model import InputError
 
 TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|\n|[{};,]|[^\s{};,"#]+')
@@ -88,6 +89,7 @@ class Reader:
             else:
                 self.position += 1
                 words.extend(self.expand(word, line))
+                check_length(len(words), "a statement with its variables expanded", line)
         return words, line
 
     def header(self) -> tuple[list[str], int]:
@@ -123,6 +125,8 @@ class Reader:
                         elements.extend(item.elements)
                     else:
                         current.append(item)
+                check_length(len(elements) + len(current), "a set with its variables expanded",
+                             line)
         if current:
             elements.append(current)
         return Literal(elements, line)

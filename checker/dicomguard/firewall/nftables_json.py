@@ -18,6 +18,7 @@ from dicomguard.firewall.nft_common import (
     verdict_target,
 )
 from dicomguard.model import InputError
+from dicomguard.surrogates import check_decoded
 
 # Where each table, chain, set and rule object starts, for line numbers in pretty-printed JSON
 # (`nft -j` itself prints one line).
@@ -32,6 +33,7 @@ def parse(text: str, file: str, *, line_offset: int = 0) -> Ruleset:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise InputError(f"not valid JSON: {error.msg}", error.lineno + line_offset) from None
+    check_decoded(document, text, line_offset)
     items = document.get("nftables") if isinstance(document, dict) else None
     if not isinstance(items, list):
         raise InputError("expected an object with an \"nftables\" list", 1 + line_offset)
@@ -60,6 +62,9 @@ def parse(text: str, file: str, *, line_offset: int = 0) -> Ruleset:
             add_chain(ruleset, table, str(body.get("name", "")), line, base)
         elif kind in {"set", "map"}:
             elements = body.get("elem")
+            if elements is not None and not isinstance(elements, list):
+                raise InputError(f"the elements of {kind} {body.get('name')!r} are not a list",
+                                 line)
             table.sets[str(body.get("name", ""))] = NamedSet(
                 None if elements is None else [_value(e, line) for e in elements], line)
         elif kind == "rule":
@@ -161,6 +166,8 @@ def _vmap(body: Any, line: int) -> Target:
     selector = _selector(body.get("key")) if isinstance(body, dict) else None
     data = body.get("data", {}) if isinstance(body, dict) else {}
     entries = data.get("set", []) if isinstance(data, dict) else []
+    if not isinstance(entries, list):
+        raise InputError("a vmap's entries are not a list", line)
     if selector is None:
         return Target("undecidable", reason=f"verdict map at line {line}", text="vmap")
     key = "ct state" if selector == ("ct", "state") else (

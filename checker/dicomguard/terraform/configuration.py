@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import os
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,10 @@ from dicomguard.regular_files import read_regular_text
 from dicomguard.sources import ScanContext
 from dicomguard.terraform.files import FileAccess
 from dicomguard.terraform.instance import ModuleInstance, ModuleSource, Session
-from dicomguard.terraform.model import Configuration
+from dicomguard.terraform.model import Configuration, Resource
 from dicomguard.terraform.syntax import SyntaxBlock
 from dicomguard.terraform.variables import root_inputs
+from dicomguard.units import isolated, unit_error
 
 MODULE_KINDS = frozenset({"tf", "tf-json"})
 DECLARING_BLOCKS = frozenset({"variable", "output", "resource", "data", "module"})
@@ -72,11 +74,19 @@ def _load(files: list[SourceFile], context: ScanContext) -> Configuration:
     shown = {directory: parent for parent, directory in directories.items()}
     for directory in roots:
         qualifier = f"{shown.get(directory) or '.'}: " if len(roots) > 1 else ""
+        first_file = min(source.path for source, _ in parsed[directory])
         for module in variants[directory]:
-            inputs = root_inputs(module, variable_files.get(directory, []), context, session)
-            root = ModuleInstance(module, session, inputs=inputs, qualifier=qualifier)
-            configuration.resources.extend(root.resources())
+            expand = partial(_root_resources, module, variable_files.get(directory, []),
+                             context, session, qualifier)
+            configuration.resources.extend(
+                isolated(first_file, expand, configuration.errors) or [])
     return configuration
+
+
+def _root_resources(module: ModuleSource, variable_files: list[SourceFile],
+                    context: ScanContext, session: Session, qualifier: str) -> list[Resource]:
+    inputs = root_inputs(module, variable_files, context, session)
+    return ModuleInstance(module, session, inputs=inputs, qualifier=qualifier).resources()
 
 
 def _parse(source: SourceFile, errors: list[ScanError]) -> SyntaxBlock | None:
@@ -99,12 +109,16 @@ def _parse(source: SourceFile, errors: list[ScanError]) -> SyntaxBlock | None:
     except RecursionError:
         errors.append(ScanError(source.path, None, "expressions nest too deeply to be read"))
         return None
+    except Exception as error:  # one file's failure costs its own findings only
+        errors.append(unit_error(source.path, error))
+        return None
 
 
 def _load_plan(source: SourceFile, configuration: Configuration) -> None:
     from dicomguard.terraform.plan import load_plan
 
-    resources, errors = load_plan(source)
+    resources, errors = isolated(source.path, lambda: load_plan(source),
+                                 configuration.errors) or ([], [])
     configuration.resources.extend(resources)
     configuration.errors.extend(errors)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from dicomguard.limits import LimitExceeded, check_length, check_string, spend
 from dicomguard.model import Unknown
 from dicomguard.terraform.model import KnownPrefix
 from dicomguard.terraform.syntax import Ast
@@ -133,6 +134,7 @@ def _splat(ast: Ast, scope: Scope) -> Any:
     else:
         items = [source]
     results = []
+    spend(len(items))
     for item in items:
         for step in ast[2]:
             if step[0] == "attr":
@@ -144,6 +146,7 @@ def _splat(ast: Ast, scope: Scope) -> Any:
 
 
 def _tuple(ast: Ast, scope: Scope) -> Any:
+    spend(len(ast[1]))
     return [_eval(item, scope) for item in ast[1]]
 
 
@@ -161,7 +164,7 @@ def _template(ast: Ast, scope: Scope) -> Any:
     pieces: list[str] = []
     unknown = _render(ast[1], scope, pieces)
     if unknown is None:
-        return "".join(pieces)
+        return check_string("".join(pieces), "a template")
     prefix = "".join(pieces)  # what was rendered before the first unknown part
     return KnownPrefix(unknown.reason, prefix) if prefix else unknown
 
@@ -193,6 +196,7 @@ def _render(parts: list[Any], scope: Scope, pieces: list[str]) -> Unknown | None
             if isinstance(collection, Unknown):
                 return Unknown(collection.reason)
             for key, value in iteration(collection):
+                spend()
                 bindings = {part[2]: value}
                 if part[1]:
                     bindings[part[1]] = key
@@ -224,6 +228,7 @@ def _for_scopes(key_name: str | None, value_name: str, collection_ast: Ast,
         return Unknown(collection.reason)
     kept = []
     for key, value in iteration(collection):
+        spend()
         inner = scope.child({value_name: value} if key_name is None
                             else {key_name: key, value_name: value})
         if condition_ast is not None:
@@ -241,6 +246,7 @@ def _for_tuple(ast: Ast, scope: Scope) -> Any:
     scopes = _for_scopes(key_name, value_name, collection_ast, condition_ast, scope)
     if isinstance(scopes, Unknown):
         return scopes
+    check_length(len(scopes), "a for expression")
     return [_eval(value_ast, inner) for inner in scopes]
 
 
@@ -343,6 +349,8 @@ def _call(ast: Ast, scope: Scope) -> Any:
     except EvaluationError as error:
         raise EvaluationError(f"{name}(): {error.message}", line,
                               malformed=error.malformed) from None
+    except LimitExceeded as error:
+        raise LimitExceeded(f"{name}(): {error.message}", line) from None
 
 
 def _try(name: str, argument_asts: list[Ast], scope: Scope) -> Any:

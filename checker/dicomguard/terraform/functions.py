@@ -13,14 +13,26 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from dicomguard.limits import (
+    LimitExceeded,
+    check_length,
+    check_number,
+    check_string,
+    check_text_length,
+    check_yaml_expansion,
+    spend,
+)
 from dicomguard.model import Unknown
+from dicomguard.regexes import PatternError, compile_pattern
 from dicomguard.terraform.values import (
     EvaluationError,
     PartlyKnown,
     as_set,
+    distinct,
     equal,
     first_unknown,
     has_unknown,
+    identity,
     normal_number,
     to_bool,
     to_number,
@@ -60,12 +72,30 @@ def call_function(name: str, arguments: list[Any], scope: Any) -> Any:
                    else next((a for a in arguments if isinstance(a, Unknown)), None))
         if unknown is not None:
             return Unknown(unknown.reason)
-    if name in {"file", "fileexists", "templatefile", "filebase64"}:
-        return implementation(scope, *arguments)
     try:
-        return implementation(*arguments)
+        if name in {"file", "fileexists", "templatefile", "filebase64"}:
+            return _within_limits(implementation(scope, *arguments))
+        return _within_limits(implementation(*arguments))
     except TypeError as error:
         raise EvaluationError(f"wrong arguments: {error}", malformed=True) from None
+    except LimitExceeded as error:
+        raise LimitExceeded(error.message) from None  # its line, if any, is not the file's
+    except (OverflowError, MemoryError):
+        raise LimitExceeded("the result is too large to compute") from None
+    except ValueError as error:
+        raise EvaluationError(f"invalid arguments: {error}", malformed=True) from None
+
+
+def _within_limits(result: Any) -> Any:
+    """A function's result: its own size checked (what it is built of was checked when built)."""
+    if isinstance(result, str):
+        check_string(result, "the result")
+    elif isinstance(result, int | float):
+        check_number(result, "the result")
+    elif isinstance(result, list | dict):
+        check_length(len(result), "the result")
+        spend(len(result))
+    return result
 
 
 def _list(value: Any, what: str = "argument") -> list[Any]:
@@ -182,17 +212,9 @@ def _contains(values: Any, wanted: Any) -> Any:
     return any(equal(value, wanted) for value in _list(values))
 
 
-def _distinct(values: list[Any]) -> list[Any]:
-    result: list[Any] = []
-    for value in values:
-        if not any(equal(value, kept) for kept in result):
-            result.append(value)
-    return result
-
-
 @function("distinct")
 def _distinct_function(values: Any) -> Any:
-    return _distinct(_list(values))
+    return distinct(_list(values))
 
 
 @function("element", structural=True)
@@ -315,13 +337,15 @@ def _setunion(*sets: Any) -> Any:
 
 @function("setintersection")
 def _setintersection(first: Any, *others: Any) -> Any:
+    members = [{identity(item) for item in _list(other)} for other in others]
     return as_set([item for item in _list(first)
-                    if all(_contains(other, item) for other in others)])
+                   if all(identity(item) in other for other in members)])
 
 
 @function("setsubtract")
 def _setsubtract(first: Any, second: Any) -> Any:
-    return as_set([item for item in _list(first) if not _contains(second, item)])
+    removed = {identity(item) for item in _list(second)}
+    return as_set([item for item in _list(first) if identity(item) not in removed])
 
 
 @function("slice", structural=True)
@@ -374,6 +398,8 @@ _FORMAT_VERB = re.compile(r"%([-+ 0#]*)(\d*)(?:\.(\d+))?([a-zA-Z%])")
 
 
 def _format_value(flags: str, width: str, precision: str | None, verb: str, value: Any) -> str:
+    check_text_length(int(width or 0), "a formatted value")
+    check_text_length(int(precision or 0), "a formatted value")
     if verb == "%":
         return "%"
     if value is None:
@@ -465,18 +491,23 @@ def _go_replacement(replacement: str) -> str:
 def _replace(text: Any, search: Any, replacement: Any) -> Any:
     subject, pattern, new = to_string(text), to_string(search), to_string(replacement)
     if len(pattern) > 1 and pattern.startswith("/") and pattern.endswith("/"):
-        return _compile(pattern[1:-1]).sub(_go_replacement(new), subject)
+        expression = _compile(pattern[1:-1])
+        matches = sum(1 for _ in expression.finditer(subject))
+        check_text_length(len(subject) + matches * len(new), "replace()")
+        return expression.sub(_go_replacement(new), subject)
+    if pattern:
+        check_text_length(len(subject) + subject.count(pattern) * len(new), "replace()")
     return subject.replace(pattern, new)
 
 
-def _compile(pattern: str) -> re.Pattern[str]:
+def _compile(pattern: str) -> Any:
     try:
-        return re.compile(pattern)
-    except re.error as error:
-        raise EvaluationError(f"invalid regular expression: {error}") from None
+        return compile_pattern(pattern)
+    except PatternError as error:
+        raise EvaluationError(str(error)) from None
 
 
-def _match_value(match: re.Match[str], expression: re.Pattern[str]) -> Any:
+def _match_value(match: Any, expression: Any) -> Any:
     if expression.groupindex:
         return match.groupdict()
     if expression.groups:
@@ -496,7 +527,11 @@ def _regex(pattern: Any, text: Any) -> Any:
 @function("regexall")
 def _regexall(pattern: Any, text: Any) -> Any:
     expression = _compile(to_string(pattern))
-    return [_match_value(match, expression) for match in expression.finditer(to_string(text))]
+    found = []
+    for match in expression.finditer(to_string(text)):
+        spend()
+        found.append(_match_value(match, expression))
+    return found
 
 
 @function("split")
@@ -541,7 +576,9 @@ def _chomp(text: Any) -> Any:
 
 @function("indent")
 def _indent(spaces: Any, text: Any) -> Any:
-    return to_string(text).replace("\n", "\n" + " " * _integer(spaces))
+    subject, width = to_string(text), _integer(spaces)
+    check_text_length(len(subject) + subject.count("\n") * max(width, 0), "indent()")
+    return subject.replace("\n", "\n" + " " * width)
 
 
 @function("startswith")
@@ -658,9 +695,13 @@ def _yamlencode(value: Any) -> Any:
 def _yamldecode(text: Any) -> Any:
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(to_string(text))
     try:
-        return yaml.load(to_string(text), Loader=loader)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        check_yaml_expansion(node)
+        return loader.construct_document(node)
     except yaml.YAMLError as error:
         raise EvaluationError(f"invalid YAML: {error}") from None
 

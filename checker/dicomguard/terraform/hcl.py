@@ -109,7 +109,15 @@ def _decode_quoted(raw: str) -> str:
                 continue
             width = {"u": 4, "U": 8}.get(following)
             if width:
-                out.append(chr(int(raw[index + 2:index + 2 + width], 16)))
+                digits = raw[index + 2:index + 2 + width]
+                try:
+                    code = int(digits, 16)
+                    if 0xD800 <= code <= 0xDFFF:  # a surrogate half is no character either
+                        raise ValueError(digits)
+                    out.append(chr(code))
+                except ValueError:
+                    raise InputError(f"invalid escape \\{following}{digits}: not a Unicode "
+                                     "character") from None
                 index += 2 + width
                 continue
         if char in "$%" and raw.startswith(char * 2 + "{", index):
@@ -381,7 +389,10 @@ class _Compiler:
                 self.cut = []
         else:
             start, end = children[0].end_byte, children[-1].start_byte
-            parts = self.parts(children[1:-1], start, end, _decode_quoted, False, False)
+            try:
+                parts = self.parts(children[1:-1], start, end, _decode_quoted, False, False)
+            except InputError as error:
+                raise InputError(error.message, error.line or self.line(node)) from None
         return parts
 
     def indentation(self, start: int, end: int) -> list[tuple[int, int]]:
@@ -432,8 +443,11 @@ class _Compiler:
         for hole in holes:
             if hole.type == "template_interpolation":
                 strip_before, strip_after = _strips(hole)
-                compiled: Any = ("interp", self.expression(
-                    next(child for child in hole.children if child.type == "expression")))
+                inside = next((child for child in hole.children if child.type == "expression"),
+                              None)
+                if inside is None:
+                    raise InputError("an interpolation needs an expression", self.line(hole))
+                compiled: Any = ("interp", self.expression(inside))
             else:
                 strip_before, strip_after, compiled = self.directive(hole.children[0], decode)
             text = self.literal_text(position, hole.start_byte, decode)

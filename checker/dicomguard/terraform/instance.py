@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dicomguard.model import Origin, ScanError, Unknown
+from dicomguard.limits import LimitExceeded, check_instances, evaluation
+from dicomguard.model import InputError, Origin, ScanError, Unknown
 from dicomguard.terraform.expressions import Scope, evaluate, iteration
 from dicomguard.terraform.model import Attribute, Block, Reference, Resource
 from dicomguard.terraform.syntax import SyntaxAttribute, SyntaxBlock
 from dicomguard.terraform.types import convert
 from dicomguard.terraform.values import EvaluationError, Lazy, materialize, to_string
+from dicomguard.units import unit_error
 
 RESOURCE_META = frozenset({"count", "for_each", "depends_on", "provider"})
 MODULE_META = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
@@ -117,7 +119,8 @@ class ModuleInstance:
     def evaluate(self, attribute: SyntaxAttribute, file: str, scope: Scope | None = None) -> Any:
         scope = scope or self.scope
         try:
-            return evaluate(attribute.expression, scope)
+            with evaluation(attribute.name):
+                return evaluate(attribute.expression, scope)
         except EvaluationError as error:
             line = error.line or attribute.line
             if error.malformed:
@@ -131,6 +134,11 @@ class ModuleInstance:
         except RecursionError:
             self.session.error(file, attribute.line, "expression nests too deeply")
             return Unknown(f"{attribute.name} nests too deeply")
+        except (InputError, ArithmeticError, ValueError, MemoryError) as error:
+            # Past a size limit, or a number no machine can compute: the module is wrong.
+            failed = unit_error(file, error, attribute.line)
+            self.session.error(file, failed.line, f"{attribute.name}: {failed.message}")
+            return Unknown(f"{attribute.name} could not be evaluated: {failed.message}")
 
     def _memoised(self, kind: str, name: str, compute: Callable[[], Any]) -> Any:
         key = (kind, name)
@@ -257,6 +265,13 @@ class ModuleInstance:
 
     def instance_keys(self, block: SyntaxBlock) -> list[Any] | Unknown:
         """The instance keys of a resource or module block: [SINGLE], indexes or keys."""
+        try:
+            return self._instance_keys(block)
+        except LimitExceeded as error:
+            self.session.error(block.file, error.line or block.line, error.message)
+            return Unknown(error.message)
+
+    def _instance_keys(self, block: SyntaxBlock) -> list[Any] | Unknown:
         count = block.attributes.get("count")
         for_each = block.attributes.get("for_each")
         if count is not None:
@@ -265,14 +280,16 @@ class ModuleInstance:
                 return value
             try:
                 number = int(value)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 self.session.error(block.file, count.line, "count must be a whole number")
                 return Unknown("count is not a number")
-            return list(range(max(number, 0)))
+            return list(range(check_instances(max(number, 0), "count", count.line)))
         if for_each is not None:
             value = self.evaluate(for_each, block.file)
             if isinstance(value, Unknown):
                 return value
+            if isinstance(value, list | dict):
+                check_instances(len(value), "for_each", for_each.line)
             return self._for_each_items(value, block.file, for_each.line)
         return [SINGLE]
 

@@ -15,6 +15,7 @@ import json.scanner
 from typing import Any
 
 from dicomguard.model import InputError
+from dicomguard.surrogates import check_decoded
 from dicomguard.terraform.syntax import Ast, SyntaxAttribute, SyntaxBlock, literal
 
 LABELS = {"variable": 1, "output": 1, "module": 1, "resource": 2, "data": 2, "provider": 1}
@@ -54,6 +55,7 @@ def parse_file(text: str, file: str) -> SyntaxBlock:
         raise InputError(f"invalid JSON: {error.msg}", error.lineno) from None
     if not isinstance(document, _Positioned):
         raise InputError("a .tf.json file must hold a JSON object", 1)
+    check_decoded(document, text)
     root = SyntaxBlock("", [], file, document.line, document.end_line)
     for block_type, content in document.items():
         depth = LABELS.get(block_type, 0)

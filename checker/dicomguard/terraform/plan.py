@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from dicomguard.model import ScanError, SourceFile
+from dicomguard.model import InputError, ScanError, SourceFile
+from dicomguard.surrogates import check_decoded
 from dicomguard.terraform.model import Attribute, Block, Computed, Reference, Resource
 
 
@@ -23,8 +24,14 @@ def load_plan(source: SourceFile) -> tuple[list[Resource], list[ScanError]]:
         return [], [ScanError(source.path, None, f"cannot read: {error}")]
     except json.JSONDecodeError as error:
         return [], [ScanError(source.path, error.lineno, f"invalid JSON: {error.msg}")]
+    except RecursionError:
+        return [], [ScanError(source.path, 1, "invalid JSON: nested too deeply to be read")]
     if not isinstance(document, dict):
         return [], [ScanError(source.path, 1, "a plan must hold a JSON object")]
+    try:
+        check_decoded(document, text)
+    except InputError as error:
+        return [], [ScanError(source.path, error.line, error.message)]
     values = document.get("planned_values") or document.get("values")
     if not isinstance(values, dict):
         return [], [ScanError(source.path, 1, "no planned_values: not a Terraform plan")]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from dicomguard.limits import check_number
 from dicomguard.model import Unknown
 
 
@@ -59,13 +60,41 @@ class TerraformSet(list):  # type: ignore[type-arg]
 
 
 def as_set(values: list[Any]) -> TerraformSet:
-    unique: list[Any] = []
-    for value in values:
-        if not any(equal(value, kept) for kept in unique):
-            unique.append(value)
+    unique = distinct(values)
     if all(isinstance(value, str) for value in unique):
         unique.sort()
     return TerraformSet(unique)
+
+
+def distinct(values: list[Any]) -> list[Any]:
+    """values without repeats (by `equal`), first occurrences in order; linear time."""
+    seen: set[Any] = set()
+    unique: list[Any] = []
+    for value in values:
+        key = identity(value)
+        if key not in seen:
+            seen.add(key)
+            unique.append(value)
+    return unique
+
+
+def identity(value: Any) -> Any:
+    """A hashable key that two values share exactly when `equal` holds between them."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, int | float):
+        return ("number", value)
+    if isinstance(value, list):
+        return ("list", tuple(identity(item) for item in value))
+    if isinstance(value, dict):
+        return ("map", tuple(sorted((key, identity(item)) for key, item in value.items())))
+    if value is None or isinstance(value, str):
+        return (type(value).__name__, value)
+    try:
+        hash(value)
+    except TypeError:
+        return ("object", id(value))
+    return ("object", value)
 
 
 def materialize(value: Any) -> Any:
@@ -143,6 +172,7 @@ def to_number(value: Any) -> int | float:
 
 
 def normal_number(value: float | int) -> int | float:
+    check_number(value)
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
         return int(value)
     return value

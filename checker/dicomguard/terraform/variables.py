@@ -14,6 +14,7 @@ from typing import Any
 from dicomguard.model import InputError, SourceFile
 from dicomguard.regular_files import read_regular_text
 from dicomguard.sources import ScanContext
+from dicomguard.surrogates import check_decoded
 from dicomguard.terraform.expressions import Scope, evaluate
 from dicomguard.terraform.instance import ModuleSource, Session
 from dicomguard.terraform.values import EvaluationError
@@ -42,8 +43,16 @@ def read_variables_file(path: str, text: str, session: Session) -> dict[str, Any
         except ValueError as error:
             session.error(path, getattr(error, "lineno", None), f"invalid JSON: {error}")
             return {}
+        except RecursionError:
+            session.error(path, 1, "invalid JSON: nested too deeply to be read")
+            return {}
         if not isinstance(document, dict):
             session.error(path, 1, "a variables file must hold a JSON object")
+            return {}
+        try:
+            check_decoded(document, text)
+        except InputError as error:
+            session.error(path, error.line, error.message)
             return {}
         return document
     from dicomguard.terraform.hcl import parse_file

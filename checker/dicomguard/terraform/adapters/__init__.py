@@ -8,7 +8,8 @@ from __future__ import annotations
 from importlib import import_module
 
 from dicomguard.model import Facts, ScanError
-from dicomguard.terraform.model import Configuration
+from dicomguard.terraform.model import Configuration, Resource
+from dicomguard.units import unit_error
 
 PROVIDERS = ("aws", "azure", "gcp")
 
@@ -26,14 +27,23 @@ def adapt(configuration: Configuration) -> tuple[Facts, list[ScanError]]:
         adapter = module.ADAPTERS.get(resource.type) if module else None
         if adapter is None:
             continue
-        if module not in contexts:
-            contexts[module] = module.build_context(configuration)
         try:
+            if module not in contexts:
+                contexts[module] = module.build_context(configuration)
             adapter(resource, contexts[module], facts)
-        except (TypeError, ValueError, AttributeError, KeyError) as error:
-            errors.append(ScanError(resource.body.file, resource.body.line,
-                                    f"{resource.address} could not be read: {error}"))
+        except Exception as error:  # one resource's failure costs its own findings only
+            errors.append(_resource_error(resource, error))
     return facts, errors
+
+
+def _resource_error(resource: Resource, error: Exception) -> ScanError:
+    try:
+        file, line = resource.body.file, resource.body.line
+    except Exception:  # its body is what failed: name the resource
+        file, line = resource.address, None
+    failed = unit_error(file, error, line)
+    return ScanError(failed.file, failed.line, f"{resource.address} could not be read: "
+                                               f"{failed.message}")
 
 
 def _provider_of(resource_type: str) -> str:
