@@ -18,6 +18,9 @@ _PLAY = re.compile(r"^-[ \t]+(?:hosts|import_playbook|ansible\.builtin\.import_p
                    r"|^[ \t]{2}hosts[ \t]*:", re.M)
 # A key of a top-level list item: `- key:` or indented under one (`  key:`).
 _LIST_ITEM_KEY = re.compile(r"^(?:-[ \t]+|[ \t]{2})([A-Za-z_][\w.]*)[ \t]*:", re.M)
+# The same in flow style (`[{hosts: pacs, tasks: [...]}]`): a key after `{` or `,`.
+_FLOW_KEY = re.compile(r"[{,][ \t\r\n]*([A-Za-z_][\w.]*)[ \t]*:")
+PLAY_KEYS = frozenset({"hosts", "import_playbook", "ansible.builtin.import_playbook"})
 _INI_SECTION = re.compile(r"^\[[\w.:-]+\][ \t]*$", re.M)
 _YAML_INVENTORY = re.compile(r"^[\w.-]+:[ \t]*\n(?:[ \t]+.*\n)*?[ \t]+(?:hosts|children):", re.M)
 TASK_FILE_MARKERS = frozenset({
@@ -59,23 +62,29 @@ def classify(path: Path, head: str) -> str | None:
         return "template"
     if suffix not in YAML_SUFFIXES:
         return None
-    if not _starts_a_list(head):
+    start = _list_start(head)
+    if start is None:
         return None
-    if _PLAY.search(head):
+    keys = (set(_FLOW_KEY.findall(head)) if start == "[" else
+            {match.group(1) for match in _LIST_ITEM_KEY.finditer(head)})
+    if (_PLAY.search(head) if start == "-" else keys & PLAY_KEYS):
         return "playbook"
-    if _names_a_module(head):
+    if _names_a_module(keys):
         return "tasks"
     return None
 
 
-def _starts_a_list(head: str) -> bool:
-    """The document's first content line is a list item (comments and `---` aside)."""
+def _list_start(head: str) -> str | None:
+    """"-" when the document's first content line (comments and `---` aside) is a list item,
+    "[" when it opens a flow sequence, else None."""
     for line in head.splitlines():
         stripped = line.strip()
         if not stripped or stripped.startswith("#") or stripped == "---":
             continue
-        return line.startswith("- ")
-    return False
+        if line.startswith("- "):
+            return "-"
+        return "[" if line.startswith("[") else None
+    return None
 
 
 def _role_part(parts: tuple[str, ...]) -> str | None:
@@ -98,9 +107,6 @@ def _is_inventory(path: Path, head: str) -> bool:
     return bool(_INI_SECTION.search(head)) or name in {"hosts", "inventory"}
 
 
-def _names_a_module(head: str) -> bool:
-    for match in _LIST_ITEM_KEY.finditer(head):
-        key = match.group(1)
-        if key in TASK_FILE_MARKERS or key.rsplit(".", 1)[-1] in ADAPTED_MODULES:
-            return True
-    return False
+def _names_a_module(keys: set[str]) -> bool:
+    return any(key in TASK_FILE_MARKERS or key.rsplit(".", 1)[-1] in ADAPTED_MODULES
+               for key in keys)
