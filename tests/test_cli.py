@@ -8,13 +8,15 @@ import pty
 import subprocess
 import sys
 
+import pytest
+
 from dicomguard import __version__
 
 
 def test_a_clean_tree_exits_0(cli, tmp_path):
     result = cli("scan", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("dicomguard: no findings")
+    assert result.stdout.splitlines()[-1].startswith("dicomguard: no findings")
 
 
 def test_findings_exit_1_at_or_above_fail_on(cli, tmp_path, user_policy):
@@ -101,6 +103,15 @@ def test_usage_errors_exit_2_without_a_traceback(cli, tmp_path):
         assert result.stderr.strip(), args
     missing = cli("scan", str(tmp_path / "missing"))
     assert f"{tmp_path / 'missing'}: no such file or directory" in missing.stderr
+
+
+@pytest.mark.parametrize("debug", ["", "1"])
+def test_an_internal_error_exits_2_with_the_traceback_only_when_debugging(cli, tmp_path, debug):
+    result = cli("scan", str(tmp_path), "--output", str(tmp_path),
+                 env={"DICOMGUARD_DEBUG": debug})
+    assert result.returncode == 2
+    assert "dicomguard: internal error: IsADirectoryError" in result.stderr
+    assert ("Traceback (most recent call last)" in result.stderr) == bool(debug)
 
 
 def test_a_broken_user_policy_exits_2_with_its_file(cli, tmp_path):

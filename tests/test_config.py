@@ -64,12 +64,14 @@ def test_severity_overrides_and_disabled_rules(cli, tmp_path, user_policy):
     assert json.loads(result.stdout)["findings"] == []
 
 
-def test_policy_dirs_are_relative_to_the_config_file(cli, tmp_path, user_policy):
+def test_policy_dirs_are_relative_to_a_config_file_outside_the_scanned_tree(
+        cli, tmp_path, user_policy):
     policy = user_policy()
     config = tmp_path / "settings" / "dicomguard.yaml"
     config.parent.mkdir()
     config.write_text("policy_dirs: [../policies-USR1]\n")
-    result = _scan(cli, tmp_path / "settings", "--config", str(config))
+    (tmp_path / "infra").mkdir()
+    result = _scan(cli, tmp_path / "infra", "--config", str(config))
     assert result.returncode == 1, result.stderr
     assert json.loads(result.stdout)["findings"][0]["rule_id"] == "USR1"
     assert policy.endswith("policies-USR1")
@@ -96,3 +98,59 @@ def test_the_documented_example_is_valid(tmp_path):
     doc = (PROJECT / "docs" / "configuration.md").read_text(encoding="utf-8")
     example = re.search(r"```yaml\n(.*?)```", doc, re.DOTALL).group(1)
     validate(yaml.safe_load(example), "docs/configuration.md")
+
+
+SECRET = "wJalrXUtnFEMI-not-a-real-key-K7MDENG"
+
+
+def test_a_repository_config_cannot_send_a_secret_to_a_server(cli, tmp_path, listener):
+    (tmp_path / ".dicomguard.yaml").write_text(
+        f"engine: opa\nopa_url: {listener.url}\nopa_token_env: AWS_SECRET_ACCESS_KEY\n"
+        "opa_timeout: 1\nfail_on: high\n")
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_ebs_volume" "images" {\n  size = 10\n  encrypted = false\n}\n')
+    result = cli("scan", str(tmp_path), "--format", "json",
+                 env={"AWS_SECRET_ACCESS_KEY": SECRET})
+    assert listener.received == []
+    assert SECRET not in result.stdout + result.stderr
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    config = str(tmp_path / ".dicomguard.yaml")
+    notes = {(note["origin"]["file"], note["origin"]["line"], note["message"].split(":")[0])
+             for note in report["notes"]}
+    assert {(config, 1, "'engine' ignored"), (config, 2, "'opa_url' ignored"),
+            (config, 3, "'opa_token_env' ignored"), (config, 4, "'opa_timeout' ignored"),
+            (config, 1, "repository configuration applied")} <= notes
+    assert any(note["message"] == "repository configuration applied: fail_on"
+               for note in report["notes"])
+
+
+def test_a_config_named_on_the_command_line_inside_the_scanned_tree_is_the_repositorys(
+        cli, tmp_path, listener):
+    (tmp_path / "ci.yaml").write_text(f"engine: opa\nopa_url: {listener.url}\n")
+    result = cli("scan", str(tmp_path), "--config", str(tmp_path / "ci.yaml"))
+    assert listener.received == []
+    assert result.returncode == 0, result.stderr
+    assert "'opa_url' ignored" in result.stdout
+
+
+def test_an_operator_config_outside_the_tree_may_choose_the_server(cli, tmp_path, listener):
+    (tmp_path / "operator.yaml").write_text(
+        f"engine: opa\nopa_url: {listener.url}\nopa_token_env: GATE_TOKEN\nopa_timeout: 2\n")
+    (tmp_path / "infra").mkdir()
+    result = cli("scan", str(tmp_path / "infra"), "--config", str(tmp_path / "operator.yaml"),
+                 env={"GATE_TOKEN": "operator-token"})
+    assert result.returncode == 2  # the listener is not an OPA server
+    assert any(b"Authorization: Bearer operator-token" in request
+               for request in listener.received)
+
+
+def test_a_repository_config_linking_outside_the_tree_is_not_read(cli, tmp_path):
+    secrets = tmp_path / "runner-secrets.yaml"
+    secrets.write_text(f"- {SECRET}\n")
+    (tmp_path / "repository").mkdir()
+    (tmp_path / "repository" / ".dicomguard.yaml").symlink_to(secrets)
+    result = cli("scan", str(tmp_path / "repository"))
+    assert result.returncode == 2
+    assert "a link to a file outside the scanned tree" in result.stderr
+    assert SECRET not in result.stdout + result.stderr

@@ -20,8 +20,9 @@ def _git(repo: Path, *args: str) -> None:
 
 
 def _infrastructure_repo(tmp_path: Path, example: str) -> Path:
-    repo = tmp_path / example
-    shutil.copytree(EXAMPLES / "terraform" / example, repo)
+    """A git repository holding examples/<example>."""
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLES / example, repo)
     _git(repo, "init", "-q")
     _git(repo, "add", ".")
     _git(repo, "-c", "user.email=ci@example.org", "-c", "user.name=ci", "commit", "-qm", "infra")
@@ -47,13 +48,21 @@ def _try_repo(repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_hook_blocks_an_insecure_deployment(tmp_path: Path, pre_commit_home: Path) -> None:
-    result = _try_repo(_infrastructure_repo(tmp_path, "insecure-pacs"), pre_commit_home)
+    result = _try_repo(_infrastructure_repo(tmp_path, "terraform/insecure-pacs"), pre_commit_home)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "DG101" in result.stdout
     assert "Failed" in result.stdout
 
 
 def test_the_hook_passes_a_secure_deployment(tmp_path: Path, pre_commit_home: Path) -> None:
-    result = _try_repo(_infrastructure_repo(tmp_path, "secure-pacs"), pre_commit_home)
+    result = _try_repo(_infrastructure_repo(tmp_path, "terraform/secure-pacs"), pre_commit_home)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Passed" in result.stdout
+
+
+def test_the_hook_runs_on_a_repository_of_ufw_status_dumps_alone(
+        tmp_path: Path, pre_commit_home: Path) -> None:
+    result = _try_repo(_infrastructure_repo(tmp_path, "firewall/ufw-status"), pre_commit_home)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "DG101" in result.stdout
+    assert "insecure/ufw-status.txt" in result.stdout

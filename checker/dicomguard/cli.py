@@ -77,10 +77,23 @@ def _add_scan_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Terraform variable, as terraform -var (repeatable)")
     parser.add_argument("--env-vars", action="store_true",
                         help="read Terraform variables from TF_VAR_* in the environment")
+    parser.add_argument("--max-file-size", type=_mebibytes, metavar="MIB",
+                        help="largest file read, in MiB; a larger one it would read is an error "
+                             "(default: 32, or max_file_size in config)")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="print only findings and errors")
     parser.add_argument("--no-color", action="store_true",
                         help="no colour (also when NO_COLOR is set or output is not a terminal)")
+
+
+def _mebibytes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of MiB")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -145,6 +158,7 @@ def _progress_printer(args: argparse.Namespace) -> Any:
 
 def command_scan(args: argparse.Namespace) -> int:
     from dicomguard.config import load_config
+    from dicomguard.discover import LARGEST_FILE_MIB
     from dicomguard.engines import make_engine
     from dicomguard.policies import load_policies
     from dicomguard.report import RenderOptions, render
@@ -154,7 +168,8 @@ def command_scan(args: argparse.Namespace) -> int:
     for path in args.paths:
         if not Path(path).exists():
             raise UsageError(f"{path}: no such file or directory")
-    settings = load_config(args.config, args.paths)
+    configuration = load_config(args.config, args.paths)
+    settings = configuration.settings
     policies = load_policies([*settings.get("policy_dirs", []), *args.policy])
     catalogue = policies.catalogue() + list(settings.get("extra_ports", []))
     engine = make_engine(
@@ -171,7 +186,10 @@ def command_scan(args: argparse.Namespace) -> int:
         terraform_env_vars=args.env_vars,
     )
     report = run_scan(args.paths, policies, engine, context, settings.get("exclude", []),
-                      progress=_progress_printer(args))
+                      progress=_progress_printer(args),
+                      largest_file_mib=args.max_file_size or settings.get("max_file_size",
+                                                                          LARGEST_FILE_MIB))
+    report.notes[:0] = configuration.notes
     if args.dump_facts:
         import json
 
@@ -259,21 +277,25 @@ def main(argv: list[str] | None = None) -> int:
     from dicomguard.config import ConfigError
     from dicomguard.engines import EngineError
     from dicomguard.policies import PolicyError
+    from dicomguard.report.escaping import safe_text
 
     try:
         if args.command == "policies":
             return command_policies(args)
         return command_scan(args)
     except (UsageError, ConfigError, PolicyError, EngineError) as error:
-        sys.stderr.write(f"dicomguard: error: {error}\n")
+        sys.stderr.write(safe_text(f"dicomguard: error: {error}") + "\n")
         return EXIT_ERROR
     except KeyboardInterrupt:
         sys.stderr.write("dicomguard: interrupted\n")
         return 130
     except Exception as error:  # a bug must still fail the gate, with a readable message
-        sys.stderr.write(f"dicomguard: internal error: {type(error).__name__}: {error}\n"
+        sys.stderr.write(safe_text(f"dicomguard: internal error: {type(error).__name__}: {error}")
+                         + "\n"
                          "Please report it with the command line that caused it; set "
                          "DICOMGUARD_DEBUG=1 for the traceback.\n")
         if os.environ.get("DICOMGUARD_DEBUG"):
-            raise
+            import traceback
+
+            traceback.print_exc()
         return EXIT_ERROR

@@ -1,21 +1,35 @@
-"""Walk the given paths and classify each file by name and content."""
+"""Walk the given paths and classify each file by name and content.
+
+The scanned tree is untrusted: only regular files inside it are opened. A symbolic link is never
+read as such: its target is read at its own place when it lies inside a scanned path, and is a
+note when it lies outside. Anything a family would read but cannot (unreadable, too large,
+binary, a FIFO or device with a source's name) is an input error, never a silent skip.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from dicomguard.model import SourceFile
+from dicomguard.facts import note
+from dicomguard.model import Origin, ScanError, SourceFile
+from dicomguard.regular_files import kind_of, read_head
 from dicomguard.sources import Family, available_families
 
 # "env" is not among them: env/prod, env/staging is a common Terraform layout. A virtualenv of
-# any name is recognised by its pyvenv.cfg.
+# any name is recognised by its pyvenv.cfg and interpreter.
 SKIPPED_DIRECTORIES = frozenset({
     ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__",
     ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages",
 })
+VIRTUALENV_INTERPRETERS = ("bin/python", "Scripts/python.exe")
 HEAD_BYTES = 4096
-LARGEST_FILE = 32 * 1024 * 1024
+MIB = 1024 * 1024
+LARGEST_FILE_MIB = 32.0
 
 
 def display_path(path: Path) -> str:
@@ -27,38 +41,164 @@ def display_path(path: Path) -> str:
         return str(absolute)
 
 
-def _skipped_directory(directory: Path, name: str) -> bool:
-    if name in SKIPPED_DIRECTORIES:
+@dataclass(slots=True)
+class Discovery:
+    """The recognised files, grouped by family name, and what could not be read or followed."""
+
+    grouped: dict[str, list[SourceFile]]
+    errors: list[ScanError] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+
+    def error(self, path: Path | str, message: str) -> None:
+        self.errors.append(ScanError(display_path(Path(path)), None, message))
+
+    def note(self, path: Path, message: str) -> None:
+        self.notes.append(note(Origin(display_path(path), 1, 1), message))
+
+
+class _Walk:
+    """One discovery over the scan roots."""
+
+    def __init__(self, roots: list[str], excluded: list[str], largest_file_mib: float) -> None:
+        self.families = available_families()
+        self.found = Discovery({family.name: [] for family, _ in self.families})
+        self.excluded = excluded
+        self.largest_file_mib = largest_file_mib
+        self.inside = [Path(root).resolve() for root in roots]
+        self.seen: set[Path] = set()
+
+    def contains(self, target: Path) -> bool:
+        return any(target == root or root in target.parents for root in self.inside)
+
+    def named(self, path: Path) -> bool:
+        return any(detector.named(path) for _, detector in self.families)
+
+    def unreadable(self, path: Path, message: str) -> None:
+        """A file that will not be read: an error when its name says it is a source, else a
+        note."""
+        if self.named(path):
+            self.found.error(path, message)
+        else:
+            self.found.note(path, message)
+
+    def root(self, root_text: str) -> None:
+        root = Path(root_text)
+        if os.path.isdir(root):
+            for path in self.files(root):
+                self.file(path, root_text)
+            return
+        try:
+            mode = root.stat().st_mode
+        except OSError as error:
+            self.found.error(root, f"cannot read: {error.strerror}")
+            return
+        if stat.S_ISREG(mode):
+            self.file(root, root_text)
+        else:
+            self.found.error(root, f"{kind_of(mode)}, not a regular file; not read")
+
+    def files(self, root: Path) -> Iterator[Path]:
+        """Regular files under root in a stable order; links and special files are dealt with
+        here and not yielded."""
+        def cannot_list(error: OSError) -> None:
+            self.found.error(error.filename, f"cannot read directory: {error.strerror}")
+
+        for directory, subdirectories, names in os.walk(root, onerror=cannot_list):
+            here = Path(directory)
+            subdirectories[:] = [name for name in sorted(subdirectories)
+                                 if self.walked_into(here / name, root)]
+            for name in sorted(names):
+                path = here / name
+                if not _is_excluded(path, root, self.excluded) and self.regular(path):
+                    yield path
+
+    def walked_into(self, directory: Path, root: Path) -> bool:
+        if _is_excluded(directory, root, self.excluded) or _skipped_directory(directory):
+            return False
+        if directory.is_symlink():
+            if not self.contains(directory.resolve()):
+                self.found.note(directory, "symbolic link to a directory outside the scanned "
+                                           "tree; not followed")
+            return False  # a directory inside the tree is walked at its own place
+        if _is_virtualenv(directory):
+            self.found.note(directory, "a Python virtualenv; not scanned")
+            return False
         return True
-    if name == "providers" and directory.name == ".terraform":
+
+    def regular(self, path: Path) -> bool:
+        try:
+            mode = path.lstat().st_mode
+        except OSError as error:
+            self.found.error(path, f"cannot read: {error.strerror}")
+            return False
+        if stat.S_ISLNK(mode):
+            self.symlink(path)
+            return False
+        if not stat.S_ISREG(mode):
+            self.unreadable(path, f"{kind_of(mode)}, not a regular file; not read")
+            return False
         return True
-    return (directory / name / "pyvenv.cfg").exists()
 
+    def symlink(self, path: Path) -> None:
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            self.unreadable(path, "broken symbolic link (its target is missing or a loop); "
+                                  "not read")
+            return
+        if not self.contains(target):
+            self.found.note(path, "symbolic link to a file outside the scanned tree; not read")
 
-def _head(path: Path) -> str | None:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(HEAD_BYTES)
-    except OSError:
+    def file(self, path: Path, root_text: str) -> None:
+        resolved = path.resolve()
+        if resolved in self.seen:
+            return
+        self.seen.add(resolved)
+        claimed = self.classify(path)
+        if claimed:
+            family, kind = claimed
+            self.found.grouped[family.name].append(SourceFile(display_path(path), kind, root_text))
+
+    def classify(self, path: Path) -> tuple[Family, str] | None:
+        """The family and kind of a regular file. Only the first 4 KiB are read, also of a file
+        over the size limit, which is an error when a family would read it."""
+        try:
+            too_large = path.stat().st_size > self.largest_file_mib * MIB
+            if too_large and self.named(path):
+                self.too_large(path)
+                return None
+            head = read_head(path, HEAD_BYTES)
+        except OSError as error:
+            self.found.error(path, f"cannot read: {error.strerror}")
+            return None
+        if b"\x00" in head:
+            if self.named(path):
+                self.found.error(path, "binary content (a NUL byte in the first 4 KiB); not read")
+            return None
+        text = head.decode("utf-8", "replace")
+        for family, detector in self.families:
+            kind = detector.classify(path, text)
+            if kind and too_large:
+                self.too_large(path)
+                return None
+            if kind:
+                return family, kind
         return None
-    if b"\x00" in data:
-        return None
-    return data.decode("utf-8", "replace")
+
+    def too_large(self, path: Path) -> None:
+        self.found.error(path, f"larger than the {self.largest_file_mib:g} MiB limit; not "
+                               "read (raise it with --max-file-size or max_file_size)")
 
 
-def walk(root: Path, excluded: list[str]) -> list[Path]:
-    if root.is_file():
-        return [root]
-    found: list[Path] = []
-    for directory, subdirectories, files in os.walk(root):
-        here = Path(directory)
-        subdirectories[:] = sorted(
-            name for name in subdirectories
-            if not _skipped_directory(here, name) and not _is_excluded(here / name, root, excluded)
-        )
-        found.extend(here / name for name in sorted(files)
-                     if not _is_excluded(here / name, root, excluded))
-    return found
+def _skipped_directory(directory: Path) -> bool:
+    name = directory.name
+    return name in SKIPPED_DIRECTORIES or (name == "providers"
+                                           and directory.parent.name == ".terraform")
+
+
+def _is_virtualenv(directory: Path) -> bool:
+    return os.path.isfile(directory / "pyvenv.cfg") and any(
+        os.path.lexists(directory / interpreter) for interpreter in VIRTUALENV_INTERPRETERS)
 
 
 def _is_excluded(path: Path, root: Path, excluded: list[str]) -> bool:
@@ -69,37 +209,11 @@ def _is_excluded(path: Path, root: Path, excluded: list[str]) -> bool:
                or relative == pattern.rstrip("/") for pattern in excluded)
 
 
-def classify(path: Path, families: list[tuple[Family, object]]) -> tuple[Family, str] | None:
-    try:
-        if path.stat().st_size > LARGEST_FILE:
-            return None
-    except OSError:
-        return None
-    head = _head(path)
-    if head is None:
-        return None
-    for family, detector in families:
-        kind = detector.classify(path, head)  # type: ignore[attr-defined]
-        if kind:
-            return family, kind
-    return None
-
-
-def discover(roots: list[str], excluded: list[str] | None = None
-             ) -> dict[str, list[SourceFile]]:
-    """Every recognised file under the roots, grouped by family name."""
-    families = available_families()
-    grouped: dict[str, list[SourceFile]] = {family.name: [] for family, _ in families}
-    seen: set[Path] = set()
+def discover(roots: list[str], excluded: list[str] | None = None,
+             largest_file_mib: float = LARGEST_FILE_MIB) -> Discovery:
+    """Every recognised file under the roots, grouped by family name, with the errors and notes
+    met on the way."""
+    walk = _Walk(roots, excluded or [], largest_file_mib)
     for root_text in roots:
-        root = Path(root_text)
-        for path in walk(root, excluded or []):
-            resolved = path.resolve()
-            if resolved in seen:
-                continue
-            seen.add(resolved)
-            claimed = classify(path, families)
-            if claimed:
-                family, kind = claimed
-                grouped[family.name].append(SourceFile(display_path(path), kind, root_text))
-    return grouped
+        walk.root(root_text)
+    return walk.found

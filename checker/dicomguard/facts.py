@@ -99,8 +99,11 @@ def parse_port_spec(spec: Any) -> list[int] | Unknown:
 
 
 def fact_id(origin: Origin, suffix: str = "") -> str:
+    """The one place a fact's id is made: where it is written, which of the things written
+    there it is (origin.key), and which of the facts built from that thing (suffix)."""
     base = f"{origin.file}:{origin.line}:{origin.address}"
-    return f"{base}#{suffix}" if suffix else base
+    structural = "#".join(part for part in (origin.key, suffix) if part)
+    return f"{base}#{structural}" if structural else base
 
 
 def _unknowns(values: Iterable[Any]) -> list[str]:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# The shape of the facts document (schemas/facts.schema.json); 2 added origin.key.
+FACTS_VERSION = 2
+
 
 @dataclass(frozen=True, slots=True)
 class Origin:
@@ -14,10 +17,21 @@ class Origin:
     line: int
     end_line: int
     address: str = ""
+    # Which of several things written at one place this is: the iteration key of a `dynamic`
+    # block, the index of an object in a list, a loop item. Part of the fact's id, never shown.
+    key: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "end_line": self.end_line,
-                "address": self.address}
+        document: dict[str, Any] = {"file": self.file, "line": self.line,
+                                    "end_line": self.end_line, "address": self.address}
+        if self.key:
+            document["key"] = self.key
+        return document
+
+    def keyed(self, key: str) -> Origin:
+        """The same place, for the thing at `key` among those written there."""
+        return Origin(self.file, self.line, self.end_line, self.address,
+                      f"{self.key}/{key}" if self.key else key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +82,9 @@ class SourceFile:
     root: str = ""  # the scan root it was found under
 
     def read_text(self) -> str:
-        with open(self.path, encoding="utf-8", errors="strict") as handle:
-            return handle.read()
+        from dicomguard.regular_files import read_regular_text
+
+        return read_regular_text(self.path)
 
 
 @dataclass(slots=True)
@@ -93,8 +108,9 @@ class Facts:
         return [*self.ingress, *self.storage, *self.services, *self.grants]
 
     def to_json(self) -> dict[str, Any]:
-        return {"ingress": self.ingress, "storage": self.storage, "services": self.services,
-                "grants": self.grants, "notes": self.notes}
+        return {"facts_version": FACTS_VERSION, "ingress": self.ingress,
+                "storage": self.storage, "services": self.services, "grants": self.grants,
+                "notes": self.notes}
 
 
 @dataclass(slots=True)

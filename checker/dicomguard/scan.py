@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dicomguard import __version__
-from dicomguard.discover import discover
+from dicomguard.discover import LARGEST_FILE_MIB, discover
 from dicomguard.engines import Engine
 from dicomguard.findings import Finding, build_findings
 from dicomguard.model import CollectResult, Facts, ScanError, SourceFile
@@ -30,6 +30,7 @@ class ScanReport:
     duration_seconds: float
     version: str = __version__
     facts: Facts = field(default_factory=Facts)
+    paths: list[str] = field(default_factory=list)  # what was asked to be scanned
 
 
 Progress = Callable[[str], None]
@@ -60,16 +61,35 @@ def collect_facts(grouped: dict[str, list[SourceFile]], context: ScanContext,
     return total
 
 
-def _deduplicated(facts: Facts) -> Facts:
+FACT_KINDS = ("ingress", "storage", "services", "grants")
+
+
+def unique_facts(facts: Facts) -> tuple[Facts, list[ScanError]]:
+    """Facts with distinct ids. Identical facts (one file read by two families, a role applied
+    twice) are merged. Two different facts with one id are a defect in dicomguard: both are
+    kept, under distinct ids, and the clash is an error, so that no finding is ever lost."""
     unique = Facts(notes=facts.notes)
-    for kind in ("ingress", "storage", "services", "grants"):
-        seen: set[str] = set()
-        kept = getattr(unique, kind)
+    errors: list[ScanError] = []
+    for kind in FACT_KINDS:
+        kept: dict[str, dict[str, Any]] = {}
         for fact in getattr(facts, kind):
-            if fact["id"] not in seen:
-                seen.add(fact["id"])
-                kept.append(fact)
-    return unique
+            fact_id = fact["id"]
+            if fact_id not in kept:
+                kept[fact_id] = fact
+                continue
+            if kept[fact_id] == fact:
+                continue
+            clashes = sum(1 for known in kept if known == fact_id or
+                          known.startswith(f"{fact_id}~"))
+            renamed = {**fact, "id": f"{fact_id}~{clashes + 1}"}
+            kept[renamed["id"]] = renamed
+            origin = fact["origin"]
+            errors.append(ScanError(
+                origin["file"], origin["line"],
+                f"internal error: two different {kind} facts share the id {fact_id!r}; both "
+                "are evaluated, but please report it"))
+        setattr(unique, kind, list(kept.values()))
+    return unique, errors
 
 
 def policy_input(facts: Facts, settings: dict[str, Any]) -> dict[str, Any]:
@@ -85,16 +105,21 @@ def run_scan(
     context: ScanContext,
     excluded: list[str] | None = None,
     progress: Progress | None = None,
+    largest_file_mib: float = LARGEST_FILE_MIB,
 ) -> ScanReport:
     started = time.perf_counter()
-    grouped = discover(paths, excluded)
-    context.all_files = [source for files in grouped.values() for source in files]
-    collected = collect_facts(grouped, context, progress)
+    discovery = discover(paths, excluded, largest_file_mib)
+    context.all_files = [source for files in discovery.grouped.values() for source in files]
+    collected = collect_facts(discovery.grouped, context, progress)
+    collected.errors[:0] = discovery.errors
+    collected.facts.notes[:0] = discovery.notes
     if progress:
         progress("evaluating policies")
-    return report_from_facts(collected, policies, engine, context.settings,
-                             scanned_files=[source.path for source in context.all_files],
-                             started=started)
+    report = report_from_facts(collected, policies, engine, context.settings,
+                               scanned_files=[source.path for source in context.all_files],
+                               started=started)
+    report.paths = list(paths)
+    return report
 
 
 def report_from_facts(
@@ -106,7 +131,7 @@ def report_from_facts(
     started: float,
 ) -> ScanReport:
     """Evaluate collected facts, build findings, apply suppressions: the scan after collection."""
-    facts = _deduplicated(collected.facts)
+    facts, identity_errors = unique_facts(collected.facts)
     denials = engine.evaluate(policies, policy_input(facts, settings))
     facts_by_id = {fact["id"]: fact for fact in facts.all_facts()}
     findings = build_findings(
@@ -122,7 +147,7 @@ def report_from_facts(
     suppression = apply_suppressions(findings, lines, scanned_files=scanned_files)
     return ScanReport(
         findings=findings,
-        errors=[*collected.errors, *suppression.errors],
+        errors=[*collected.errors, *identity_errors, *suppression.errors],
         notes=[*facts.notes, *suppression.notes],
         rules=sorted(policies.rules.values(), key=lambda rule: rule.id),
         files_scanned=len(scanned_files),

@@ -3,6 +3,8 @@
 A family has two modules, imported only when needed:
 - a *detect* module with `classify(path: Path, head: str) -> str | None`, cheap, run on every
   file during discovery (head is the first 4 KiB of text); it returns a kind or None;
+  and `named(path: Path) -> bool`, true when the name alone says the family reads the file
+  (then a file that cannot be read, or holds binary content, is an input error);
 - a *collect* module with `collect(files: list[SourceFile], context: ScanContext) -> CollectResult`,
   run once per scan with every file of the family, which parses, evaluates and adapts them to facts.
 The first family whose classify claims a file owns it.

@@ -32,7 +32,7 @@ def project(tmp_path: Path) -> Callable[..., CollectResult]:
 
     def build(files: dict[str, str], settings: dict[str, Any] | None = None) -> CollectResult:
         write_tree(tmp_path, files)
-        grouped = discover([str(tmp_path)])
+        grouped = discover([str(tmp_path)]).grouped
         context = ScanContext(roots=[str(tmp_path)], catalogue=CATALOGUE,
                               settings=settings or {})
         return collect(grouped.get("ansible", []), context)

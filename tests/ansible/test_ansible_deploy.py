@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from tests.ansible.conftest import write_tree
 from tests.ansible.helpers import ports_of
 from tests.conftest import EXAMPLES, scan_json
 
@@ -122,6 +125,28 @@ def test_a_container_mounting_a_deployed_config_is_judged_with_it(project) -> No
     assert anonymous
     assert all("Start Orthanc" in fact["origin"]["address"] for fact in anonymous)
     assert ports_of(result, "Start Orthanc") == [[8042, 8042]]
+
+
+@pytest.mark.parametrize("key", ["published_ports", "ports"])
+def test_the_ports_a_container_publishes_reach_the_services_it_runs(tmp_path, key) -> None:
+    write_tree(tmp_path, {
+        "inventory": "[pacs]\npacs1\n",
+        "site.yml": "- hosts: pacs\n  roles: [pacs]\n",
+        "roles/pacs/tasks/main.yml": ROLE_TASKS + f"""
+- name: Start Orthanc
+  community.docker.docker_container:
+    name: orthanc
+    image: orthancteam/orthanc:24.10.3
+    {key}: ["4242:4242", "8042:8042"]
+    volumes: [/etc/orthanc/orthanc.json:/etc/orthanc/orthanc.json:ro]
+""",
+        "roles/pacs/defaults/main.yml": "orthanc_auth: false\northanc_users: {}\n",
+        "roles/pacs/templates/orthanc.json.j2": ORTHANC_TEMPLATE,
+    })
+    code, report = scan_json(str(tmp_path))
+    assert code == 1 and report["errors"] == []
+    assert {"DG101", "DG301", "DG304", "DG401"} <= {
+        finding["rule_id"] for finding in report["findings"]}
 
 
 def test_container_environment_settings_reach_the_application_family(project) -> None:
@@ -267,7 +292,7 @@ def test_a_symlinked_template_pointing_outside_is_not_read(tmp_path, tmp_path_fa
         "- name: cfg\n  template: {src: orthanc.json, dest: /etc/orthanc/orthanc.json}\n")})
     (tmp_path / "roles/pacs/templates").mkdir(parents=True)
     (tmp_path / "roles/pacs/templates/orthanc.json").symlink_to(outside)
-    grouped = discover([str(tmp_path)])
+    grouped = discover([str(tmp_path)]).grouped
     result = collect(grouped["ansible"], ScanContext(roots=[str(tmp_path)], catalogue=CATALOGUE))
     assert result.facts.services == []
 

@@ -148,3 +148,77 @@ def test_a_jinja_template_in_a_templates_directory_is_not_parsed_as_json(tmp_pat
         '{\n  "RegisteredUsers": {{ orthanc_users | to_json }}\n}\n')
     code, report = scan_json(str(tmp_path))
     assert (code, report["errors"], report["findings"]) == (0, [], [])
+
+
+DICOM_TLS = """{
+  "DicomAet": "PACS",
+  "DicomTlsEnabled": %s,
+  "DicomTlsCertificate": "/etc/orthanc/tls/dicom.crt",
+  "DicomTlsPrivateKey": "/etc/orthanc/tls/dicom.key",
+  "DicomTlsTrustedCertificates": "/etc/orthanc/tls/modalities.crt"%s
+}
+"""
+
+
+@pytest.mark.parametrize(("tls", "extra", "anyone_stores"), [
+    ("true", "", False),  # DicomTlsRemoteCertificateRequired is true by default
+    ("true", ',\n  "DicomTlsRemoteCertificateRequired": true', False),
+    ("true", ',\n  "DicomTlsRemoteCertificateRequired": false', True),
+    ("false", "", True),
+])
+def test_dicom_tls_with_client_certificates_is_not_anonymous(tmp_path, tls, extra,
+                                                             anyone_stores):
+    (tmp_path / "orthanc.json").write_text(DICOM_TLS % (tls, extra))
+    code, report = scan_json(str(tmp_path))
+    rules = {finding["rule_id"] for finding in report["findings"]}
+    assert report["errors"] == []
+    assert ("DG304" in rules) is anyone_stores
+    assert code == (1 if rules else 0)
+
+
+ARM_TEMPLATE = """{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [],
+  "outputs": {
+    "pacsSettings": {
+      "type": "object",
+      "value": {"DicomAet": "PACS", "RemoteAccessAllowed": true, "AuthenticationEnabled": false}
+    }
+  }
+}
+"""
+
+
+def test_orthanc_keys_nested_in_another_document_are_not_an_orthanc_configuration(tmp_path):
+    (tmp_path / "azuredeploy.json").write_text(ARM_TEMPLATE)
+    (tmp_path / "pacs-settings.json").write_text(
+        '{\n  "DicomAet": "PACS",\n  "RemoteAccessAllowed": true,\n'
+        '  "AuthenticationEnabled": false\n}\n')
+    code, report = scan_json(str(tmp_path))
+    assert report["errors"] == []
+    files = {finding["file"].rsplit("/", 1)[-1] for finding in report["findings"]}
+    assert files == {"pacs-settings.json"}
+    assert code == 1
+
+
+@pytest.mark.parametrize("image", ["orthanc-tools:1.0", "ohif/orthanc-viewer:3.8",
+                                   "myorg/orthanc-backup-tool:2"])
+def test_an_image_named_after_orthanc_is_not_judged_as_orthanc(tmp_path, image):
+    (tmp_path / "compose.yaml").write_text(
+        f"services:\n  tool:\n    image: {image}\n    ports:\n      - \"8042:8042\"\n")
+    _, report = scan_json(str(tmp_path))
+    assert report["errors"] == []
+    assert {finding["rule_id"] for finding in report["findings"]} == {"DG101"}
+
+
+def test_an_orthanc_configuration_mounted_into_an_image_built_on_orthanc_is_judged(tmp_path):
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  pacs:\n    image: hospital/pacs:1.0\n    ports: [\"8042:8042\"]\n"
+        "    volumes:\n      - ./orthanc.json:/etc/orthanc/orthanc.json:ro\n")
+    (tmp_path / "orthanc.json").write_text(
+        '{\n  "RemoteAccessAllowed": true,\n  "AuthenticationEnabled": false\n}\n')
+    _, report = scan_json(str(tmp_path))
+    unauthenticated = [(finding["file"].rsplit("/", 1)[-1], finding["line"])
+                       for finding in report["findings"] if finding["rule_id"] == "DG301"]
+    assert ("orthanc.json", 3) in unauthenticated

@@ -120,6 +120,14 @@ def test_dicom_always_allow_settings(context):
     assert "C-MOVE" in dicom["product"]
 
 
+def test_callers_that_need_a_trusted_certificate_are_not_anonymous(context):
+    dicom = standalone(context, DicomTlsEnabled=True, DicomAlwaysAllowFind=True,
+                       DicomTlsTrustedCertificates="/etc/orthanc/modalities.crt")["dicom"]
+    assert dicom["authentication"] is True
+    assert dicom["listeners"][0]["anonymous"] == []
+    assert "certificate" in dicom["detail"]
+
+
 def test_servers_turned_off_have_no_facts(context):
     assert standalone(context, HttpServerEnabled=False, DicomServerEnabled=False) == {}
 
@@ -222,9 +230,13 @@ def test_image_references(image, expected):
     assert image_parts(image) == expected
 
 
-def test_images_are_told_apart_by_their_owner(context):
+def test_images_are_told_apart_by_their_repository(context):
     mirrored = compose(context, "registry.hospital.example:5000/jodogne/orthanc:1.12.4")["http"]
     assert mirrored["weak_credentials"][0]["user"] == "orthanc"
-    own = compose(context, "hospital/orthanc-pacs:2.0")["http"]
-    assert own["authentication"] is None  # what that image sets cannot be known
+    plugins = compose(context, "jodogne/orthanc-plugins:1.12.4")["http"]
+    assert plugins["weak_credentials"][0]["user"] == "orthanc"
+    assert compose(context, "hospital/orthanc-pacs:2.0") == {}  # named orthanc, not Orthanc's
+    own = compose(context, "hospital/orthanc-pacs:2.0",
+                  {"ORTHANC__DICOM_ALWAYS_ALLOW_STORE": "false"})["http"]
+    assert own["authentication"] is None  # built on Orthanc: what the image sets is unknown
     assert own["reach"] == "unknown"

@@ -38,3 +38,25 @@ def test_syntax_error_names_the_line():
     with pytest.raises(InputError) as raised:
         yamlpos.load_all("a: 1\nb: [1, 2\nc: 3\n")
     assert raised.value.line is not None and raised.value.line >= 2
+
+
+def test_reading_many_files_keeps_nothing_from_the_ones_before():
+    """A repository of thousands of compose files and manifests must not grow memory per file."""
+    import gc
+    import tracemalloc
+
+    text = ("services:\n  orthanc:\n    image: orthancteam/orthanc\n"
+            "    ports: ['4242:4242', '8042:8042']\n    environment: {A: '1', B: two, C: true}\n")
+    for _ in range(100):
+        yamlpos.load_all(text)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(2000):
+            yamlpos.load_all(text)
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 64 * 1024, f"{grown} bytes kept after 2,000 files"

@@ -229,13 +229,14 @@ def test_server_and_token_variable_from_configuration(tmp_path: Path, opa_binary
     authz.write_text(AUTHZ_POLICY, encoding="utf-8")
     with opa_server(opa_binary, "--authentication=token", "--authorization=basic",
                     str(authz)) as url:
-        (tmp_path / "infra").mkdir()
-        (tmp_path / "infra" / ".dicomguard.yaml").write_text(
+        operator_config = tmp_path / "operator.yaml"
+        operator_config.write_text(
             f"engine: opa\nopa_url: {url}\nopa_token_env: HOSPITAL_OPA_TOKEN\n"
             "opa_timeout: 5\n", encoding="utf-8")
-        from_config = scan_with(tmp_path, env={"HOSPITAL_OPA_TOKEN": "ci-runner-secret"})
-        wrong_token = scan_with(tmp_path, env={"HOSPITAL_OPA_TOKEN": "guess"})
-        (tmp_path / "infra" / ".dicomguard.yaml").unlink()
+        from_config = scan_with(tmp_path, "--config", str(operator_config),
+                                env={"HOSPITAL_OPA_TOKEN": "ci-runner-secret"})
+        wrong_token = scan_with(tmp_path, "--config", str(operator_config),
+                                env={"HOSPITAL_OPA_TOKEN": "guess"})
         from_environment = scan_with(tmp_path, "--engine", "opa", env={
             "DICOMGUARD_OPA_URL": url, "DICOMGUARD_OPA_TOKEN": "ci-runner-secret"})
     assert from_config.returncode == 0, from_config.stderr

@@ -27,7 +27,7 @@ def write_tree(root: Path, files: dict[str, str]) -> Path:
 
 
 def load_tree(root: Path, **context: object) -> Configuration:
-    grouped = discover([str(root)])
+    grouped = discover([str(root)]).grouped
     scan_context = ScanContext(roots=[str(root)], catalogue=[], **context)  # type: ignore[arg-type]
     return load(grouped.get("terraform", []), scan_context)
 

@@ -90,13 +90,16 @@ def test_every_environment_calling_a_module_is_checked(tmp_path: Path) -> None:
 
 def test_an_env_directory_of_terraform_is_scanned_and_a_virtualenv_is_not(
         tmp_path: Path) -> None:
-    """env/prod is a common Terraform layout; a virtualenv (pyvenv.cfg) of any name is not."""
+    """env/prod is a common Terraform layout; a virtualenv (pyvenv.cfg and its interpreter) of
+    any name is not."""
     insecure = MODULE.replace("10.0.0.0/8", "0.0.0.0/0")
     (tmp_path / "env" / "prod").mkdir(parents=True)
     (tmp_path / "env" / "prod" / "main.tf").write_text(insecure)
     (tmp_path / "tools" / "lib").mkdir(parents=True)
     (tmp_path / "tools" / "pyvenv.cfg").write_text("home = /usr/bin\n")
     (tmp_path / "tools" / "lib" / "main.tf").write_text(insecure)
+    (tmp_path / "tools" / "bin").mkdir()
+    (tmp_path / "tools" / "bin" / "python").symlink_to("/usr/bin/python3")
     code, report = scan_json(str(tmp_path))
     assert code == 1
     assert {finding["file"].split("/")[-3] for finding in report["findings"]} == {"env"}

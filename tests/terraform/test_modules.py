@@ -154,13 +154,15 @@ def test_a_downloaded_remote_module_is_read_from_terraform_modules(configuration
     assert group.body.attr("name") == "pacs-104"
 
 
-def test_a_module_calling_itself_stops(configuration) -> None:
+def test_a_module_calling_itself_is_an_error_and_evaluated_once(configuration) -> None:
     loaded = configuration({
         "main.tf": 'module "a" {\n  source = "./m"\n}\n',
         "m/main.tf": 'module "again" {\n  source = "./"\n}\n'
                      'resource "aws_instance" "i" {}\n',
     })
-    assert loaded.notes and "nest too deeply" in loaded.notes[0]["message"]
+    assert [resource.address for resource in loaded.resources] == ["module.a.aws_instance.i"]
+    [error] = loaded.errors
+    assert (error.file, error.line) == ("m/main.tf", 1) and "module cycle" in error.message
 
 
 def test_a_null_input_for_a_non_nullable_variable_takes_the_default(configuration) -> None:
@@ -197,3 +199,55 @@ def test_a_single_root_keeps_terraform_addresses(configuration) -> None:
                             "main.tf": 'module "pacs" {\n  source = "./modules/sg"\n'
                                        '  port = 104\n}\n'})
     assert [r.address for r in loaded.resources] == ["module.pacs.aws_security_group.this"]
+
+
+OPEN_GROUP = '''
+resource "aws_security_group" "{name}" {{
+  ingress {{
+    from_port   = {port}
+    to_port     = {port}
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }}
+}}
+'''
+
+
+def test_a_module_that_calls_its_own_directory_is_an_error_and_its_resources_are_checked(
+        configuration) -> None:
+    loaded = configuration({"main.tf": 'module "m" {\n  source = "./"\n}\n'
+                            + OPEN_GROUP.format(name="pacs", port=104)})
+    assert [resource.address for resource in loaded.resources] == ["aws_security_group.pacs"]
+    [error] = loaded.errors
+    assert (error.file, error.line) == ("main.tf", 1)
+    assert "module cycle" in error.message and "'./'" in error.message
+
+
+def test_two_modules_calling_each_other_are_errors_naming_the_calls(configuration) -> None:
+    loaded = configuration({
+        "a/main.tf": 'module "b" {\n  source = "../b"\n}\n' + OPEN_GROUP.format(name="a",
+                                                                                port=104),
+        "b/main.tf": 'module "a" {\n  source = "../a"\n}\n' + OPEN_GROUP.format(name="b",
+                                                                                port=4242),
+    })
+    assert sorted(resource.address for resource in loaded.resources) == [
+        "aws_security_group.a", "aws_security_group.b"]
+    messages = sorted(f"{error.file}:{error.line}: {error.message}" for error in loaded.errors)
+    assert len(messages) == 2
+    assert messages[0].startswith("a/main.tf:1: module 'b'") and "a/main.tf -> b/main.tf" in \
+        messages[0]
+    assert messages[1].startswith("b/main.tf:1: module 'a'") and "b/main.tf -> a/main.tf" in \
+        messages[1]
+
+
+def test_a_module_cycle_below_a_root_is_reported_and_the_root_still_evaluated(
+        configuration) -> None:
+    loaded = configuration({
+        "live/main.tf": 'module "a" {\n  source = "../a"\n}\n',
+        "a/main.tf": 'module "b" {\n  source = "../b"\n}\n' + OPEN_GROUP.format(name="a",
+                                                                                port=104),
+        "b/main.tf": 'module "a" {\n  source = "../a"\n}\n',
+    })
+    addresses = [resource.address for resource in loaded.resources]
+    assert any(address.endswith("module.a.aws_security_group.a") for address in addresses)
+    assert any("module cycle" in error.message for error in loaded.errors)

@@ -54,3 +54,45 @@ def test_a_json_file_that_merely_looks_like_a_plan_is_an_error(configuration) ->
     loaded = configuration({"state.json": '{"format_version": "1.0", "terraform_version": "1"}'})
     [error] = loaded.errors
     assert error.file == "state.json"
+
+
+def _volume_plan(configured: dict) -> dict:
+    """A plan for one EBS volume as `terraform show -json` writes it: the provider computes
+    kms_key_id, so after_unknown marks it even when the configuration does not set it."""
+    return {
+        "format_version": "1.2", "terraform_version": "1.9.5",
+        "planned_values": {"root_module": {"resources": [{
+            "address": "aws_ebs_volume.images", "mode": "managed", "type": "aws_ebs_volume",
+            "name": "images",
+            "values": {"availability_zone": "eu-west-1a", "size": 500,
+                       "encrypted": configured["encrypted"]["constant_value"]},
+        }]}},
+        "resource_changes": [{
+            "address": "aws_ebs_volume.images", "mode": "managed", "type": "aws_ebs_volume",
+            "change": {"actions": ["create"], "after_unknown": {
+                "arn": True, "id": True, "iops": True, "kms_key_id": True,
+                "snapshot_id": True, "throughput": True, "type": True}},
+        }],
+        "configuration": {"root_module": {"resources": [{
+            "address": "aws_ebs_volume.images", "mode": "managed", "type": "aws_ebs_volume",
+            "name": "images",
+            "expressions": {"availability_zone": {"constant_value": "eu-west-1a"},
+                            "size": {"constant_value": 500}, **configured},
+        }]}},
+    }
+
+
+def test_a_kms_key_the_provider_computes_does_not_make_a_planned_volume_encrypted(scan_tf):
+    plan = _volume_plan({"encrypted": {"constant_value": False}})
+    result = scan_tf(tfplan__json=json.dumps(plan, indent=2))
+    assert result.errors == []
+    assert result.resources("DG201") == {"aws_ebs_volume.images"}
+
+
+def test_a_kms_key_the_configuration_sets_still_encrypts_a_planned_volume(scan_tf):
+    plan = _volume_plan({"encrypted": {"constant_value": True},
+                         "kms_key_id": {"references": ["aws_kms_key.images.arn"]}})
+    result = scan_tf(tfplan__json=json.dumps(plan, indent=2))
+    assert result.errors == []
+    assert result.resources("DG201") == set()
+    assert result.resources("DG201", "unresolved") == set()

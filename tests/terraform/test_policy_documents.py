@@ -59,3 +59,51 @@ def test_unknown_parts_are_never_public_or_safe_by_guess():
     assert is_unknown(public_statements(Unknown("policy from a module output")))
     assert is_unknown(public_statements(statement(Principal={"AWS": Unknown("var.reader")})))
     assert is_unknown(public_statements(statement(Unknown("var.condition"))))
+
+
+PARTLY_KNOWN_POLICY = '''
+    resource "aws_s3_bucket" "images" {
+      bucket = "stmary-images"
+    }
+
+    resource "aws_s3_bucket_policy" "images" {
+      bucket = aws_s3_bucket.images.id
+      policy = jsonencode({
+        Version = "2012-10-17"
+        Statement = [{
+          Effect    = "Allow"
+          Principal = %s
+          Action    = "s3:GetObject"
+          Resource  = "${aws_s3_bucket.images.arn}/*"
+        }]
+      })
+    }
+'''
+
+
+def test_a_jsonencoded_policy_open_to_everyone_is_public_whatever_its_resource_arn(scan_tf):
+    result = scan_tf(PARTLY_KNOWN_POLICY % '"*"')
+    assert result.resources("DG302") == {"aws_s3_bucket_policy.images"}
+    assert result.of("DG302", "unresolved") == []
+
+
+def test_a_jsonencoded_policy_for_one_account_is_private_whatever_its_resource_arn(scan_tf):
+    result = scan_tf(PARTLY_KNOWN_POLICY % '{ AWS = "arn:aws:iam::111122223333:root" }')
+    assert result.of("DG302") == []
+    assert result.of("DG302", "unresolved") == []
+
+
+def test_a_principal_arn_with_an_unknown_account_is_one_account_not_everyone(scan_tf):
+    """IAM accepts no wildcard inside a principal ARN, so an ARN whose account id is known only
+    after apply still names one principal."""
+    account_root = '{ AWS = "arn:aws:iam::${data.aws_caller_identity.current.account_id}:root" }'
+    result = scan_tf(PARTLY_KNOWN_POLICY % account_root
+                     + '\n    data "aws_caller_identity" "current" {}\n')
+    assert result.errors == []
+    assert result.of("DG302") == []
+    assert result.of("DG302", "unresolved") == []
+
+
+def test_a_principal_known_only_after_apply_stays_unresolved(scan_tf):
+    result = scan_tf(PARTLY_KNOWN_POLICY % '{ AWS = "${aws_iam_role.reader.arn}" }')
+    assert result.resources("DG302", "unresolved") == {"aws_s3_bucket_policy.images"}

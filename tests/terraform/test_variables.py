@@ -96,3 +96,36 @@ def test_a_tfvars_file_with_a_syntax_error_is_an_error(configuration) -> None:
     loaded = configuration({"main.tf": DECLARATION, "terraform.tfvars": "port = \n"})
     [error] = loaded.errors
     assert error.file == "terraform.tfvars"
+
+
+@pytest.mark.parametrize(("constraint", "default", "rules"), [
+    ("map", '{ dicom = { port = 104, cidr = "0.0.0.0/0" } }', "values(var.rules)"),
+    ('"map"', '{ dicom = { port = 104, cidr = "0.0.0.0/0" } }', "values(var.rules)"),
+    ("list", '[{ port = 104, cidr = "0.0.0.0/0" }]', "var.rules"),
+    ('"list"', '[{ port = 104, cidr = "0.0.0.0/0" }]', "var.rules"),
+])
+def test_legacy_map_and_list_types_accept_objects_as_terraform_does(scan_tf, constraint: str,
+                                                                    default: str,
+                                                                    rules: str) -> None:
+    result = scan_tf(f'''
+        variable "rules" {{
+          type    = {constraint}
+          default = {default}
+        }}
+
+        resource "aws_security_group" "pacs" {{
+          ingress = [for rule in {rules} : {{
+            from_port        = rule.port
+            to_port          = rule.port
+            protocol         = "tcp"
+            cidr_blocks      = [rule.cidr]
+            ipv6_cidr_blocks = []
+            description      = ""
+            prefix_list_ids  = []
+            security_groups  = []
+            self             = false
+          }}]
+        }}
+    ''')
+    assert result.errors == []
+    assert result.resources("DG101") == {"aws_security_group.pacs"}

@@ -9,6 +9,7 @@ from pathlib import Path
 from dicomguard import facts
 from dicomguard.ansible import inventory as inventories
 from dicomguard.ansible.deploy import Deployer
+from dicomguard.ansible.detect import is_role_root
 from dicomguard.ansible.documents import Documents
 from dicomguard.ansible.evaluate import HostState, Runner, TaskRun, Where
 from dicomguard.ansible.inventory import Inventory
@@ -18,6 +19,7 @@ from dicomguard.ansible.variants import FactVariants
 from dicomguard.ansible.zones import ZoneBindings
 from dicomguard.discover import display_path
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, SourceFile
+from dicomguard.regular_files import read_regular_text
 from dicomguard.sources import ScanContext
 
 FACT_KINDS = ("ingress", "storage", "services", "grants")
@@ -71,7 +73,7 @@ def _inventories(paths: list[Path], result: CollectResult) -> list[Inventory]:
         directory = path.parent.resolve()
         inventory = by_directory.setdefault(directory, Inventory(str(directory)))
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_regular_text(path)
             if path.suffix.lower() in {".yml", ".yaml"}:
                 inventories.read_yaml(text, inventory)
             else:
@@ -104,21 +106,30 @@ def _unreached(runner: Runner, documents: Documents, by_kind: dict[str, list[Pat
     for role_dir in roles:
         main = runner.role_file(role_dir / "tasks", "main")
         if main is not None and documents.resolve(main) not in documents.reached:
-            where = Where(file=role_dir, playbook_dir=role_dir.parent.parent)
-            runner.role(role_dir.name, Scope(), where, HostState(), {})
+            where = Where(file=role_dir, playbook_dir=_project_of(role_dir))
+            runner.run_role(role_dir, Scope(), where, HostState(), {})
     for path in tasks:
         if documents.resolve(path) in documents.reached:
             continue
         role_dir = _role_of(path)
         scope = runner.role_scope(role_dir, Scope(), {}) if role_dir is not None else Scope()
-        where = Where(file=path, role=role_dir.name if role_dir else "", role_dir=role_dir,
-                      playbook_dir=role_dir.parent.parent if role_dir else path.parent)
+        where = Where(file=path, role=documents.resolve(role_dir).name if role_dir else "",
+                      role_dir=role_dir,
+                      playbook_dir=_project_of(role_dir) if role_dir else path.parent)
         runner.task_file(path, scope, where, HostState())
 
 
 def _role_of(path: Path) -> Path | None:
+    """The role a task file belongs to: <role> of .../roles/<role>/tasks/..., or a directory
+    laid out as a role (a repository that is one role)."""
     parts = path.parts
     for index in range(len(parts) - 3, -1, -1):
         if parts[index] == "roles":
             return Path(*parts[: index + 2])
-    return None
+    return next((ancestor.parent for ancestor in path.parents
+                 if ancestor.name == "tasks" and is_role_root(ancestor.parent)), None)
+
+
+def _project_of(role_dir: Path) -> Path:
+    """Where a role's playbooks would be: above its roles/ directory, else the role itself."""
+    return role_dir.parent.parent if role_dir.parent.name == "roles" else role_dir

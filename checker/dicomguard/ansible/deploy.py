@@ -19,6 +19,7 @@ from typing import Any
 from dicomguard.ansible.detect import is_role_payload
 from dicomguard.ansible.documents import Documents, find_file
 from dicomguard.ansible.evaluate import TaskRun
+from dicomguard.ansible.modules import published_ports
 from dicomguard.ansible.templating import render_file
 from dicomguard.discover import display_path
 from dicomguard.facts import fact_id
@@ -235,8 +236,8 @@ class Deployer:
 
         args = run.args
         environment = args.get("env") if isinstance(args.get("env"), dict) else {}
-        ports = [parse_short_port(spec, run.arg_lines.get("published_ports", run.origin.line))
-                 for spec in _as_list(args.get("published_ports"))]
+        specs, line = published_ports(run)
+        ports = [parse_short_port(spec, line) for spec in specs]
         mounted, unreadable = self._mounted_orthanc_configs(run)
         container = containers.Container(
             image=args.get("image", Unknown("the container's image is not given")),

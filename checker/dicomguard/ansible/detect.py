@@ -38,10 +38,33 @@ def is_role_payload(path: Path) -> bool:
                for ancestor in path.parents)
 
 
+def is_role_root(directory: Path) -> bool:
+    """A directory laid out as a role, as `ansible-galaxy init` makes it (tasks/main.yml with
+    defaults/ or meta/ beside it), wherever it is: a repository may be one role."""
+    return _has_main(directory / "tasks") and (
+        _has_main(directory / "defaults") or _has_main(directory / "meta"))
+
+
+def _has_main(directory: Path) -> bool:
+    return any((directory / name).is_file() for name in ("main.yml", "main.yaml", "main"))
+
+
 def is_ansible_template(path: Path) -> bool:
     """A Jinja template Ansible renders (`*.j2`, or anything in a role's templates/): other
     families must not read it raw; it is analysed as rendered by the task that deploys it."""
     return path.suffix == ".j2" or _role_part(path.parts) == "templates"
+
+
+def named(path: Path) -> bool:
+    """The name and place alone say the file is Ansible: a template, a role's tasks or
+    variables, group_vars or host_vars."""
+    suffix = path.suffix.lower()
+    if suffix == ".j2":
+        return True
+    if suffix not in YAML_SUFFIXES:
+        return False
+    return (_role_part(path.parts) in ROLE_PARTS
+            or "group_vars" in path.parts[:-1] or "host_vars" in path.parts[:-1])
 
 
 def classify(path: Path, head: str) -> str | None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from dicomguard.ansible.loader import load_yaml
+from dicomguard.ansible.vault import encrypted_file_mark, is_vault_encrypted
 from dicomguard.discover import display_path
 from dicomguard.model import InputError, ScanError
 
@@ -87,6 +88,12 @@ class Documents:
     def _read_vars(self, path: Path) -> dict[str, Any]:
         merged: dict[str, Any] = {}
         for candidate in vars_candidates(path):
+            if is_vault_encrypted(self.text(candidate) or ""):
+                shown = display_path(candidate)
+                merged.update(encrypted_file_mark(shown))
+                self.notes.append((shown, 1, "encrypted with Ansible Vault (never decrypted): "
+                                             "the variables it defines are unknown"))
+                continue
             document = self.yaml(candidate)
             if isinstance(document, dict):
                 merged.update(document)
@@ -94,7 +101,6 @@ class Documents:
                 self.errors.append(ScanError(display_path(candidate), getattr(document, "line", 1),
                                              "a variables file must hold a mapping"))
         return merged
-
 
     def ansible_cfg(self, directory: Path) -> dict[str, list[Path]]:
         """`roles_path` and `inventory` of the ansible.cfg in a project directory, as paths."""

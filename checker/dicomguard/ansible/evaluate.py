@@ -3,6 +3,7 @@ resolved, and handing every module task that may run to a sink."""
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from dicomguard.ansible import variables as level
+from dicomguard.ansible.detect import is_role_root
 from dicomguard.ansible.documents import Documents, find_file
 from dicomguard.ansible.inventory import Inventory
 from dicomguard.ansible.loader import end_line_of, line_of
@@ -20,8 +22,17 @@ from dicomguard.ansible.names import (
     TASK_KEYWORDS,
     short_name,
 )
-from dicomguard.ansible.templating import OMIT, Variables, condition, opaque, template
+from dicomguard.ansible.templating import (
+    OMIT,
+    Variables,
+    condition,
+    environment,
+    opaque,
+    perhaps_defined,
+    template,
+)
 from dicomguard.ansible.variables import Scope
+from dicomguard.ansible.vault import encrypted_files
 from dicomguard.discover import display_path
 from dicomguard.model import Origin, ScanError, Unknown, is_unknown
 
@@ -248,10 +259,28 @@ class Runner:
                       *self.documents.ansible_cfg(where.playbook_dir).get("roles_path", [])]
         bases.append(where.file.parent / "roles")
         for base in bases:
-            candidate = base / name
+            candidate = Path(os.path.normpath(base / name))  # `- role: ../` names a directory
             if (candidate / "tasks").is_dir() or (candidate / "meta").is_dir():
                 return candidate if self.documents.inside(candidate) else None
+        return self._enclosing_role(name, where.playbook_dir or where.file.parent)
+
+    def _enclosing_role(self, name: str, directory: Path) -> Path | None:
+        """A role the playbook's directory lies in, named by its directory or its Galaxy
+        role_name: a repository that is one role tests it from tests/test.yml by name."""
+        for ancestor in (directory, *directory.parents):
+            if not self.documents.inside(ancestor):
+                return None
+            if is_role_root(ancestor) and name in (self.documents.resolve(ancestor).name,
+                                                   self._galaxy_name(ancestor)):
+                return ancestor
         return None
+
+    def _galaxy_name(self, role_dir: Path) -> str | None:
+        meta = self.documents.yaml(role_dir / "meta" / "main.yml") or \
+            self.documents.yaml(role_dir / "meta" / "main.yaml")
+        info = meta.get("galaxy_info") if isinstance(meta, dict) else None
+        name = info.get("role_name") if isinstance(info, dict) else None
+        return name if isinstance(name, str) else None
 
     def role(self, name: Any, scope: Scope, where: Where, state: HostState,
              params: dict[str, Any], tasks_from: str = "main", vars_from: str = "main",
@@ -261,15 +290,22 @@ class Runner:
             self._note(where.file, origin_line, f"role {name!r} is not in the scanned tree; "
                                                 f"its tasks are not checked")
             return
-        if self.documents.resolve(role_dir) in where.stack or where.depth > DEEPEST_INCLUDE:
-            self._note(where.file, origin_line, f"role {name!r} depends on itself; "
+        self.run_role(role_dir, scope, where, state, params, tasks_from, vars_from,
+                      defaults_from, origin_line)
+
+    def run_role(self, role_dir: Path, scope: Scope, where: Where, state: HostState,
+                 params: dict[str, Any], tasks_from: str = "main", vars_from: str = "main",
+                 defaults_from: str = "main", origin_line: int = 1) -> None:
+        resolved = self.documents.resolve(role_dir)
+        if resolved in where.stack or where.depth > DEEPEST_INCLUDE:
+            self._note(where.file, origin_line, f"role {resolved.name!r} depends on itself; "
                                                 "followed once")
             return
         role_scope = self.role_scope(role_dir, scope, params, vars_from, defaults_from)
-        role_where = Where(file=role_dir, role=role_dir.name, role_dir=role_dir,
+        role_where = Where(file=role_dir, role=resolved.name, role_dir=role_dir,
                            notes=where.notes, conditions=where.conditions,
                            depth=where.depth + 1,
-                           stack=(*where.stack, self.documents.resolve(role_dir)),
+                           stack=(*where.stack, resolved),
                            playbook_dir=where.playbook_dir, host=where.host)
         meta = self.documents.yaml(role_dir / "meta" / "main.yml") or \
             self.documents.yaml(role_dir / "meta" / "main.yaml")
@@ -504,17 +540,30 @@ class Runner:
 
 class HostOnly(dict):
     """Merged variables; names only the managed host knows (gathered facts, hostvars) read as
-    opaque unknowns rather than as undefined names."""
+    opaque unknowns rather than as undefined names, and so does any name defined nowhere when
+    a variables file encrypted with Ansible Vault is in scope (it may define it)."""
+
+    def __init__(self, merged: dict[str, Any]) -> None:
+        super().__init__(merged)
+        self.encrypted = encrypted_files(merged)
 
     def __contains__(self, key: object) -> bool:
-        return dict.__contains__(self, key) or _host_only(key)
+        return dict.__contains__(self, key) or _host_only(key) or self._perhaps_encrypted(key)
 
     def __getitem__(self, key: str) -> Any:
         if dict.__contains__(self, key):
             return dict.__getitem__(self, key)
         if _host_only(key):
             return opaque(f"'{key}' is known only on the managed host")
+        if self._perhaps_encrypted(key):
+            return perhaps_defined(
+                f"'{key}' is defined nowhere dicomguard can read; it may be defined in "
+                f"{', '.join(self.encrypted)}, encrypted with Ansible Vault")
         raise KeyError(key)
+
+    def _perhaps_encrypted(self, key: object) -> bool:
+        return bool(self.encrypted) and isinstance(key, str) and \
+            key not in environment().globals
 
 
 def _host_only(name: object) -> bool:

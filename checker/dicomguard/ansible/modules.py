@@ -303,11 +303,18 @@ def gcp_compute_firewall(run: TaskRun, result: Facts) -> None:
 
 # ---- containers ------------------------------------------------------------------------------
 
+def published_ports(run: TaskRun) -> tuple[list[Any], int]:
+    """A docker_container task's `published_ports` (or their alias `ports`), and the line
+    where they are written."""
+    key = "published_ports" if "published_ports" in run.args else "ports"
+    return _list(run.args.get(key)), run.arg_lines.get(key, run.origin.line)
+
+
 def docker_container(run: TaskRun, result: Facts) -> None:
     args = run.args
     if _absent(run, "stopped"):
         return
-    for index, mapping in enumerate(_list(args.get("published_ports", args.get("ports")))):
+    for index, mapping in enumerate(published_ports(run)[0]):
         address, ports, protocol = _published(mapping)
         if address is None:
             continue

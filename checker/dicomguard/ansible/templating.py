@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
@@ -26,6 +27,8 @@ DEEPEST_NESTING = 40
 LARGEST_VALUE = 1_000_000  # characters or items an expression may build
 LARGEST_EXPONENT = 1_000
 LARGEST_WALK = 200_000  # values one template() call may visit (YAML aliases can nest widely)
+# True while a condition is decided: a vaulted secret turned into text must not decide it.
+_deciding = ContextVar("deciding", default=False)
 
 
 class UnknownTouched(Exception):
@@ -78,11 +81,24 @@ class VaultedSecret(Opaque):
     __slots__ = ()
 
     def __str__(self) -> str:
+        if _deciding.get():
+            self._fail_with_undefined_error()
         return VAULTED_TEXT
+
+
+class PerhapsDefined(Opaque):
+    """A name no readable file defines, which a file encrypted with Ansible Vault may define:
+    neither its value nor whether it is defined can be known."""
+
+    __slots__ = ()
 
 
 def opaque(reason: str) -> Opaque:
     return Opaque(hint=reason)
+
+
+def perhaps_defined(reason: str) -> PerhapsDefined:
+    return PerhapsDefined(hint=reason)
 
 
 # ---- filters and tests -----------------------------------------------------------------------
@@ -95,7 +111,15 @@ def _default(value: Any, default_value: Any = "", boolean: bool = False) -> Any:
     return value
 
 
+def _defined(value: Any) -> bool:
+    if isinstance(value, PerhapsDefined):
+        value._fail_with_undefined_error()
+    return not isinstance(value, Missing)
+
+
 def _bool(value: Any) -> bool:
+    if isinstance(value, _Unresolvable):
+        value._fail_with_undefined_error()
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
@@ -216,8 +240,8 @@ FILTERS: dict[str, Any] = {
 }
 
 TESTS: dict[str, Any] = {
-    "defined": lambda value: not isinstance(value, Missing),
-    "undefined": lambda value: isinstance(value, Missing),
+    "defined": _defined,
+    "undefined": lambda value: not _defined(value),
     "match": _regex_test("match"), "search": _regex_test("search"),
     "regex": _regex_test("search"),
     "truthy": lambda value: bool(value), "falsy": lambda value: not value,
@@ -445,6 +469,7 @@ def condition(expression: Any, variables: Mapping[str, Any]) -> bool | Unknown:
     if single:
         text = single["expr"].strip()
     scope = variables if isinstance(variables, Variables) else Variables(variables)
+    deciding = _deciding.set(True)
     try:
         return bool(_native(_evaluate(text, scope)))
     except UnknownTouched as touched:
@@ -452,6 +477,8 @@ def condition(expression: Any, variables: Mapping[str, Any]) -> bool | Unknown:
     except (TemplateError, ArithmeticError, TypeError, ValueError, KeyError, IndexError,
             AttributeError, RecursionError) as error:
         return Unknown(f"condition '{text}' cannot be decided: {error}")
+    finally:
+        _deciding.reset(deciding)
 
 
 def render_file(text: str, variables: Mapping[str, Any]) -> str | Unknown:

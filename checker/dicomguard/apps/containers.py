@@ -134,7 +134,7 @@ def transport_reach(container: Container, port: Any, reach: str) -> str:
 
 def published_ingress(container: Container, catalogue_ports: set[int]) -> list[dict[str, Any]]:
     facts = []
-    for published in container.ports:
+    for index, published in enumerate(container.ports):
         if not published.reported_here or bind_reach(published.host_ip) == "local":
             continue
         ports: list[Any]
@@ -155,7 +155,7 @@ def published_ingress(container: Container, catalogue_ports: set[int]) -> list[d
             ports=ports,
             peers=[_bind_peer(published.host_ip)],
             path=DOCKER_PATH,
-            suffix=f"port{line}",
+            suffix=f"port{index}",
         ))
     return facts
 
@@ -362,8 +362,10 @@ def facts_for_container(container: Container, catalogue: list[dict[str, Any]]) -
     if container.ports_only:
         return result
     image = container.image
+    # Settings only Orthanc reads, or a configuration mounted where Orthanc looks for one.
     configures_orthanc = any(name.startswith("ORTHANC__") or name == "ORTHANC_JSON"
-                             for name in container.environment)
+                             for name in container.environment) or bool(
+        container.orthanc_files or container.unreadable_configs)
     if is_unknown(image) or not isinstance(image, str):
         if configures_orthanc:
             _orthanc(container, OrthancConfig(unreadable=["the image"]), result)

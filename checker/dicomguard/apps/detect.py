@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from dicomguard.ansible.detect import is_ansible_template
+from dicomguard.apps.jsonc import top_level_keys
 
 COMPOSE_NAME = re.compile(r"^(docker-)?compose([.-][\w.-]+)?\.ya?ml$", re.IGNORECASE)
 COMPOSE_SERVICES = re.compile(r"^services:[ \t]*(?:#.*)?\r?$", re.MULTILINE)
@@ -22,10 +23,20 @@ KUBERNETES_KIND = re.compile(
     KEY_START + r"kind:[ \t]*(Deployment|StatefulSet|DaemonSet|ReplicaSet|Pod|Job|CronJob|Service|"
     r"ConfigMap|Ingress|List)\b", re.MULTILINE)
 # Keys only Orthanc uses: a generic "SslEnabled" or "AuthenticationEnabled" is not enough.
-ORTHANC_KEYS = re.compile(
-    r'"(RemoteAccessAllowed|RegisteredUsers|DicomAet|DicomModalities|OrthancPeers|'
-    r'DicomAlwaysAllowStore|DicomTlsEnabled|DicomCheckCalledAet|OrthancExplorerEnabled)"\s*:')
+# Orthanc reads them at the top of its configuration; inside another document (an ARM
+# template's outputs, a Helm values file as JSON) they configure nothing.
+ORTHANC_KEYS = frozenset({
+    "RemoteAccessAllowed", "RegisteredUsers", "DicomAet", "DicomModalities", "OrthancPeers",
+    "DicomAlwaysAllowStore", "DicomTlsEnabled", "DicomCheckCalledAet", "OrthancExplorerEnabled"})
+_MENTIONS_ORTHANC_KEY = re.compile(r'"(' + "|".join(sorted(ORTHANC_KEYS)) + r')"\s*:')
 YAML_SUFFIXES = (".yml", ".yaml")
+
+
+def named(path: Path) -> bool:
+    """The name alone says the file is an application config (a Compose file, orthanc.json)."""
+    if is_ansible_template(path):
+        return False
+    return bool(COMPOSE_NAME.match(path.name)) or path.name.lower() == "orthanc.json"
 
 
 def classify(path: Path, head: str) -> str | None:
@@ -34,7 +45,7 @@ def classify(path: Path, head: str) -> str | None:
         return None  # read as rendered, by the Ansible task that deploys it
     lowered = name.lower()
     if lowered.endswith(".json"):
-        if lowered == "orthanc.json" or ORTHANC_KEYS.search(head):
+        if lowered == "orthanc.json" or _is_orthanc_configuration(head):
             return "orthanc-json"
         return None
     if not lowered.endswith(YAML_SUFFIXES):
@@ -53,3 +64,8 @@ def classify(path: Path, head: str) -> str | None:
     if (block_compose or flow_compose) and not ANSIBLE_DIRECTORIES.intersection(path.parts):
         return "compose"
     return None
+
+
+def _is_orthanc_configuration(head: str) -> bool:
+    return bool(_MENTIONS_ORTHANC_KEY.search(head)) and \
+        not ORTHANC_KEYS.isdisjoint(top_level_keys(head))

@@ -4,6 +4,7 @@ keeping the line of every key."""
 from __future__ import annotations
 
 import json
+import re
 from bisect import bisect_left
 from typing import Any
 
@@ -111,3 +112,27 @@ def loads(text: str) -> Located:
     if reader.pos < len(reader.text):
         raise reader.fail("unexpected text after the JSON document")
     return Located(value, reader.lines, reader.line_at(len(reader.text)))
+
+
+_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|//[^\n]*|/\*.*?(?:\*/|\Z)|[{}\[\]:]', re.S)
+
+
+def top_level_keys(text: str) -> set[str]:
+    """Keys of the outermost object, as far as the text goes (it may be a file's first bytes).
+    Keys of nested objects are not among them."""
+    keys: set[str] = set()
+    open_brackets: list[str] = []
+    candidate: str | None = None
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if token.startswith(("//", "/*")):
+            continue
+        if token in "{[":
+            open_brackets.append(token)
+        elif token in "}]":
+            if open_brackets:
+                open_brackets.pop()
+        elif token == ":" and candidate is not None:
+            keys.add(candidate)
+        candidate = token[1:-1] if token.startswith('"') and open_brackets == ["{"] else None
+    return keys

@@ -158,7 +158,8 @@ def _host_ports(container: dict[str, Any], resource: Resource, path: tuple[Any, 
             Origin(file, line, line, resource.address()), platform="kubernetes",
             mechanism="hostPort", protocol=entry.get("protocol") or "tcp",
             ports=[[entry["hostPort"], entry["hostPort"]]],
-            peers=[peer(Unknown(HOST_PORT_PATH))], path=HOST_PORT_PATH, suffix=f"hostport{line}")
+            peers=[peer(Unknown(HOST_PORT_PATH))], path=HOST_PORT_PATH,
+            suffix="hostport:" + ".".join(str(step) for step in (*path, "ports", index)))
         facts.append((entry.get("containerPort"), fact))
     return facts
 

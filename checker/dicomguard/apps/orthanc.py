@@ -29,6 +29,9 @@ ORTHANC_DEFAULTS = {
     "DicomAlwaysAllowStore": True, "DicomCheckCalledAet": False, "WebDavEnabled": True,
     "DicomAlwaysAllowFind": False, "DicomAlwaysAllowGet": False, "DicomAlwaysAllowMove": False,
     "DicomCheckModalityHost": False,
+    # Since DICOM TLS came (1.9.0) a caller must present a certificate Orthanc trusts; 1.9.3
+    # made that optional, on by default.
+    "DicomTlsRemoteCertificateRequired": True,
 }
 ANONYMOUS_RETRIEVAL = (("C-FIND", "DicomAlwaysAllowFind"), ("C-GET", "DicomAlwaysAllowGet"),
                        ("C-MOVE", "DicomAlwaysAllowMove"))
@@ -160,16 +163,24 @@ def image_parts(image: str) -> tuple[str, str]:
     return repository.lower(), tag
 
 
+def orthanc_image_maker(repository: str) -> str | None:
+    """Whose defaults an image of the Orthanc project brings ("jodogne" or "orthancteam"), by
+    its repository (a registry or mirror in front aside); None for any other image, whatever
+    its name says (orthanc-tools, ohif/orthanc-viewer, an image of someone's own making)."""
+    owner_and_name = "/".join(repository.lower().split("/")[-2:])
+    return {
+        "jodogne/orthanc": "jodogne", "jodogne/orthanc-plugins": "jodogne",
+        "jodogne/orthanc-python": "jodogne",
+        "orthancteam/orthanc": "orthancteam", "osimis/orthanc": "orthancteam",
+    }.get(owner_and_name)
+
+
 def image_config(image: str, origin: Origin) -> OrthancConfig | None:
     """What an Orthanc image brings before any file or variable: None for other images."""
     name, tag = image_parts(image)
-    parts = name.split("/")
-    if "orthanc" not in parts[-1]:
+    owner = orthanc_image_maker(name)
+    if owner is None:
         return None
-    owner = parts[-2] if len(parts) >= 2 else ""
-    if owner not in {"jodogne", "orthancteam", "osimis"}:
-        # An image of someone's own making: what it brings cannot be known.
-        return OrthancConfig(unreadable=[f"the image {image}"])
     config = OrthancConfig()
     source = f"default of image {image}"
 
@@ -302,13 +313,22 @@ def orthanc_facts(
     return facts
 
 
+def _callers_need_a_certificate(config: OrthancConfig) -> bool:
+    """DICOM TLS with remote certificates required: only a caller holding a certificate from
+    DicomTlsTrustedCertificates gets an association, whatever the DicomAlwaysAllow* settings."""
+    return (tristate(config.get("DicomTlsEnabled")) is True
+            and tristate(config.get("DicomTlsRemoteCertificateRequired")) is True)
+
+
 def _dicom_fact(config: OrthancConfig, origin: Origin, platform: str,
                 reach_of: Any, transport: Any) -> dict[str, Any]:
     port = config.get("DicomPort")
     reach = reach_of(port, True)  # the DICOM server ignores RemoteAccessAllowed
-    anyone_retrieves = [op for op, key in ANONYMOUS_RETRIEVAL
-                        if tristate(config.get(key)) is True]
-    undecided = [key for _, key in ANONYMOUS_RETRIEVAL if tristate(config.get(key)) is None]
+    certified = _callers_need_a_certificate(config)
+    anyone_retrieves = [] if certified else [op for op, key in ANONYMOUS_RETRIEVAL
+                                             if tristate(config.get(key)) is True]
+    undecided = [] if certified else [key for _, key in ANONYMOUS_RETRIEVAL
+                                      if tristate(config.get(key)) is None]
     if anyone_retrieves:
         authentication: Any = False
         key = dict(ANONYMOUS_RETRIEVAL)[anyone_retrieves[0]]
@@ -317,13 +337,17 @@ def _dicom_fact(config: OrthancConfig, origin: Origin, platform: str,
         key = undecided[0]
     else:
         authentication = True
-        key = next((name for name in ("DicomAlwaysAllowStore", "DicomTlsEnabled", "DicomPort")
-                    if name in config.settings), "DicomPort")
+        deciding = ("DicomTlsRemoteCertificateRequired", "DicomTlsEnabled") if certified else \
+            ("DicomAlwaysAllowStore", "DicomTlsEnabled")
+        key = next((name for name in (*deciding, "DicomPort") if name in config.settings),
+                   "DicomPort")
     file, line = config.where(key, origin)
     tls = config.get("DicomTlsEnabled")
     anonymous = list(anyone_retrieves)
     detail = []
-    if tristate(config.get("DicomAlwaysAllowStore")) is True:
+    if certified:
+        detail.append("callers need a certificate from DicomTlsTrustedCertificates")
+    elif tristate(config.get("DicomAlwaysAllowStore")) is True:
         anonymous.append("C-STORE")
         detail.append("DicomAlwaysAllowStore is on")
     if tristate(config.get("DicomCheckCalledAet")) is not True:

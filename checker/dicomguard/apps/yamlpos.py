@@ -45,6 +45,9 @@ def _convert(node: yaml.Node, path: Path, lines: dict[Path, int]) -> Any:
     except yaml.constructor.ConstructorError:
         # An unknown tag (an Ansible !vault, a custom tag): keep the text, never construct.
         return node.value
+    finally:
+        # The constructor remembers every node it built; nothing may outlive one file.
+        _scalars.constructed_objects.clear()
 
 
 def load_all(text: str) -> list[Located]:

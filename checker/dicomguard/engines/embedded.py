@@ -57,7 +57,9 @@ class EmbeddedEngine:
 
     def interpreter(self, policies: PolicySet) -> Any:
         from dicomguard.engines.portability import unsupported_calls
+        from dicomguard.engines.sandbox import refuse_forbidden_calls
 
+        refuse_forbidden_calls(policies.modules)
         interpreter = self._regopy.Interpreter()
         unsupported = unsupported_calls(policies.modules, interpreter.is_builtin)
         if unsupported:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dicomguard.engines import EngineError, deny_sets
+from dicomguard.engines.sandbox import refuse_forbidden_calls, restricted_capabilities
 from dicomguard.policies import RULES_PACKAGE, PolicySet
 
 BINARY_VARIABLE = "DICOMGUARD_OPA_BINARY"
@@ -64,12 +65,16 @@ class LocalOpaEngine:
     def evaluate(self, policies: PolicySet, facts_input: dict[str, Any]) -> dict[str, list[Any]]:
         from dicomguard.bundle import bundle_files, module_names, write_directory
 
+        refuse_forbidden_calls(policies.modules)
         with tempfile.TemporaryDirectory(prefix="dicomguard-opa-") as workdir:
             bundle = Path(workdir) / "bundle"
             write_directory(bundle_files(policies), bundle)
             input_file = Path(workdir) / "input.json"
             input_file.write_text(json.dumps(facts_input), encoding="utf-8")
+            capabilities = Path(workdir) / "capabilities.json"
+            capabilities.write_text(json.dumps(self.capabilities()), encoding="utf-8")
             completed = self._run(["eval", "--format", "json", "--bundle", str(bundle),
+                                   "--capabilities", str(capabilities),
                                    "--input", str(input_file), f"data.{RULES_PACKAGE}"])
         if completed.returncode != 0:
             message = self._failure(completed)
@@ -83,6 +88,14 @@ class LocalOpaEngine:
             raise EngineError(f"{self.binary} eval gave output dicomguard cannot read: "
                               f"{completed.stdout[:200]!r}") from error
         return deny_sets(value)
+
+    def capabilities(self) -> dict[str, Any]:
+        """This binary's own capabilities less the built-ins that reach the network or the
+        environment (see engines/sandbox.py)."""
+        completed = self._run(["capabilities", "--current"])
+        if completed.returncode != 0:
+            raise EngineError(self._failure(completed, "capabilities"))
+        return restricted_capabilities(completed.stdout)
 
     def _run(self, arguments: list[str]) -> subprocess.CompletedProcess[str]:
         try:
@@ -98,9 +111,10 @@ class LocalOpaEngine:
             raise EngineError(f"{self.binary} eval did not finish within "
                               f"{EVAL_TIMEOUT_SECONDS} s") from error
 
-    def _failure(self, completed: subprocess.CompletedProcess[str]) -> str:
+    def _failure(self, completed: subprocess.CompletedProcess[str], command: str = "eval"
+                 ) -> str:
         version = opa_version(self.binary)
         if version is not None and version < (1, 0):
             return (f"{self.binary} is OPA {version[0]}.{version[1]}; dicomguard policies are "
                     "Rego v1 and need OPA 1.0 or later")
-        return f"{self.binary} eval failed:\n{_error_text(completed)}"
+        return f"{self.binary} {command} failed:\n{_error_text(completed)}"

@@ -151,7 +151,9 @@ class OpaServerEngine:
         """Upload the modules (helpers first, then whatever imports them, until no upload makes
         progress) and the data documents they read."""
         from dicomguard.bundle import module_names
+        from dicomguard.engines.sandbox import refuse_forbidden_calls
 
+        refuse_forbidden_calls(policies.modules)
         for key, value in sorted(policies.data.items()):
             self._push_data(client, key, value)
         pending = sorted(module_names(policies).items(),

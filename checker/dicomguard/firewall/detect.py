@@ -47,6 +47,16 @@ def classify(path: Path, head: str) -> str | None:
     return _firewalld(path, head)
 
 
+def named(path: Path) -> bool:
+    """The name alone says the file is a firewall rule set or setting."""
+    name = path.name
+    if is_ansible_template(path):
+        return False
+    return (name in UFW_FILES or name in IPTABLES_NAMES or name.endswith(".nft")
+            or name in {"nftables.conf", "firewalld.conf"}
+            or (name == "ufw" and path.parent.name == "default"))
+
+
 def _is_ipv6(name: str, head: str) -> bool:
     if "6" in name:
         return True

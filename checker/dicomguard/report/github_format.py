@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from dicomguard.report import RenderOptions
+from dicomguard.report.escaping import visible
 from dicomguard.report.gate import fails_gate
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """GitHub's escaping of %, CR and LF, then any other control character (an escape
+    sequence, a line separator) shown as `\\x1b`, so an annotation stays one plain line."""
+    return visible(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:

@@ -1,4 +1,7 @@
-"""Text report for people: findings grouped by file, each with its line, source and fix."""
+"""Text report for people: findings grouped by file, each with its line, source and fix.
+
+Every value that comes from the scanned repository is printed through `visible`, and no line
+can be read by a CI runner as a workflow command (see report/escaping.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from typing import Any
 
 from dicomguard.findings import SEVERITY_RANK
 from dicomguard.report import RenderOptions
+from dicomguard.report.escaping import inert_line, visible
 from dicomguard.report.gate import fails_gate
 
 WIDTH = 100
@@ -29,23 +33,23 @@ class _Painter:
 
 
 def _wrapped(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(" ".join(text.split()), WIDTH, initial_indent=indent,
+    return textwrap.wrap(" ".join(visible(text).split()), WIDTH, initial_indent=indent,
                          subsequent_indent=indent + "  ") or [indent.rstrip()]
 
 
 def _finding_lines(finding: Any, paint: _Painter) -> list[str]:
     severity = paint(finding.severity.upper(), finding.severity)
-    heading = f"  {severity}  {paint(finding.rule_id, 'bold')}  {finding.title}"
+    heading = f"  {severity}  {paint(visible(finding.rule_id), 'bold')}  {visible(finding.title)}"
     if finding.confidence == "unresolved":
         heading += "  " + paint("[unresolved]", "unresolved")
     lines = [heading]
     where = f"{finding.file}:{finding.line}" if finding.file else ""
-    location = "  ".join(part for part in (where, finding.resource) if part)
+    location = visible("  ".join(part for part in (where, finding.resource) if part))
     if location:
         lines.append(f"    {location}")
     lines.extend(_wrapped(finding.message, "    "))
     if finding.snippet:
-        lines.append(paint(f"      {finding.line} | {finding.snippet}", "dim"))
+        lines.append(paint(f"      {finding.line} | {visible(finding.snippet)}", "dim"))
     if finding.confidence == "unresolved":
         reasons = "; ".join(finding.unknown) or "a value could not be known statically"
         lines.extend(_wrapped(f"unresolved: {reasons}", "    "))
@@ -81,6 +85,21 @@ def _summary(report: Any, active: list[Any], options: RenderOptions, paint: _Pai
             f"({report.duration_seconds:.2f} s): {verdict} ({gate})")
 
 
+READS = ("Terraform (.tf, .tf.json, .tfvars, plan JSON), Ansible (playbooks, roles, inventories, "
+         "group_vars), iptables-save, nftables, ufw and firewalld rules, Orthanc JSON, "
+         "docker-compose and Kubernetes manifests")
+
+
+def _nothing_recognised(report: Any) -> list[str]:
+    """Say plainly that a scan read nothing, so an empty pass is not mistaken for a clean one."""
+    if report.files_scanned or report.errors:
+        return []
+    where = ", ".join(report.paths) or "the given paths"
+    return [f"dicomguard: no file dicomguard reads was found under {where}; it reads",
+            *textwrap.wrap(f"{READS}.", WIDTH, initial_indent="  ", subsequent_indent="  ",
+                           break_on_hyphens=False)]
+
+
 def _where(origin: dict[str, Any]) -> str:
     file, line = origin.get("file", ""), origin.get("line")
     return f"{file}:{line}" if file and line else file or "(unknown location)"
@@ -94,21 +113,22 @@ def render(report: Any, options: RenderOptions) -> str:
         by_file.setdefault(finding.file or NO_FILE, []).append(finding)
     out: list[str] = []
     for file, findings in by_file.items():
-        out.append(paint(file, "bold"))
+        out.append(paint(visible(file), "bold"))
         for finding in findings:
             out.extend(_finding_lines(finding, paint))
             out.append("")
     if report.errors:
         out.append(paint("errors (input that could not be read or parsed):", "failed"))
-        out.extend(f"  {error}" for error in report.errors)
+        out.extend(f"  {visible(str(error))}" for error in report.errors)
         out.append("")
     if report.notes and not options.quiet:
         out.append("notes:")
-        out.extend(f"  {_where(item.get('origin', {}))}: {item.get('message', '')}"
+        out.extend(visible(f"  {_where(item.get('origin', {}))}: {item.get('message', '')}")
                    for item in report.notes)
         out.append("")
     if not options.quiet:
+        out.extend(_nothing_recognised(report))
         out.append(_summary(report, active, options, paint))
     while out and out[-1] == "":
         out.pop()
-    return "\n".join(out) + "\n" if out else ""
+    return "\n".join(inert_line(line) for line in out) + "\n" if out else ""

@@ -11,6 +11,7 @@ from typing import Any
 
 from dicomguard.facts import note
 from dicomguard.model import InputError, Origin, ScanError, SourceFile
+from dicomguard.regular_files import read_regular_text
 from dicomguard.sources import ScanContext
 from dicomguard.terraform.files import FileAccess
 from dicomguard.terraform.instance import ModuleInstance, ModuleSource, Session
@@ -60,11 +61,14 @@ def _load(files: list[SourceFile], context: ScanContext) -> Configuration:
                 for directory, bodies in sorted(parsed.items())}
     modules = {directory: found[0] for directory, found in variants.items()}
     confinement = _confinement_roots(context.roots)
-    loader = _ModuleResolver(modules, confinement)
+    calls = _local_calls(modules)
+    cyclic = _cyclic_calls(calls)
+    configuration.errors.extend(_cycle_errors(calls, cyclic, modules))
+    loader = _ModuleResolver(modules, confinement, {id(block) for block in cyclic})
     session = Session(loader.resolve, lambda root: FileAccess(root, confinement),
                       configuration.errors, configuration.notes)
     loader.session = session
-    roots = _root_directories(modules)
+    roots = _root_directories(modules, calls, cyclic)
     shown = {directory: parent for parent, directory in directories.items()}
     for directory in roots:
         qualifier = f"{shown.get(directory) or '.'}: " if len(roots) > 1 else ""
@@ -222,15 +226,108 @@ def is_local_source(source: str) -> bool:
     return source.startswith(("./", "../", ".\\", "..\\")) or source in {".", ".."}
 
 
-def _root_directories(modules: dict[Path, ModuleSource]) -> list[Path]:
-    """Directories no other scanned directory calls as a local module; downloaded modules
-    (under .terraform) are only ever evaluated through their callers."""
-    called: set[Path] = set()
+Call = tuple[SyntaxBlock, Path]  # a module block and the scanned directory it calls
+
+
+def _local_calls(modules: dict[Path, ModuleSource]) -> dict[Path, list[Call]]:
+    """Each directory's calls of local modules that are among the scanned directories."""
+    calls: dict[Path, list[Call]] = {}
     for directory, module in modules.items():
         for block in module.calls:
             source = literal_source(block)
             if source and is_local_source(source):
-                called.add(_directory_of(directory, source, modules))
+                target = _directory_of(directory, source, modules)
+                if target in modules:
+                    calls.setdefault(directory, []).append((block, target))
+    return calls
+
+
+def _cyclic_calls(calls: dict[Path, list[Call]]) -> list[SyntaxBlock]:
+    """Module blocks whose call leads back to the calling directory (Terraform rejects such a
+    configuration: it would nest without end)."""
+    component = _strongly_connected(calls)
+    return [block for caller, edges in calls.items() for block, target in edges
+            if component[caller] == component[target]]
+
+
+def _strongly_connected(calls: dict[Path, list[Call]]) -> dict[Path, int]:
+    """Tarjan's algorithm, iterative: the component number of every directory."""
+    nodes = set(calls) | {target for edges in calls.values() for _, target in edges}
+    index: dict[Path, int] = {}
+    lowest: dict[Path, int] = {}
+    component: dict[Path, int] = {}
+    stack: list[Path] = []
+    for start in sorted(nodes):
+        if start in index:
+            continue
+        work = [(start, iter([target for _, target in calls.get(start, [])]))]
+        index[start] = lowest[start] = len(index)
+        stack.append(start)
+        while work:
+            node, successors = work[-1]
+            advanced = False
+            for target in successors:
+                if target not in index:
+                    index[target] = lowest[target] = len(index)
+                    stack.append(target)
+                    work.append((target, iter([t for _, t in calls.get(target, [])])))
+                    advanced = True
+                    break
+                if target in stack and target not in component:
+                    lowest[node] = min(lowest[node], index[target])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                lowest[parent] = min(lowest[parent], lowest[node])
+            if lowest[node] == index[node]:
+                while True:
+                    member = stack.pop()
+                    component[member] = index[node]
+                    if member == node:
+                        break
+    return component
+
+
+def _cycle_errors(calls: dict[Path, list[Call]], cyclic: list[SyntaxBlock],
+                  modules: dict[Path, ModuleSource]) -> list[ScanError]:
+    errors = []
+    for block in cyclic:
+        source = literal_source(block)
+        chain = [block.file] + [edge[0].file for edge in _path_back(calls, block, modules)]
+        errors.append(ScanError(block.file, block.line, (
+            f"module {block.labels[0]!r} (source {source!r}) leads back to the module that "
+            f"calls it ({' -> '.join(chain)}): a module cycle, which Terraform rejects; the "
+            "call is not followed")))
+    return errors
+
+
+def _path_back(calls: dict[Path, list[Call]], block: SyntaxBlock,
+               modules: dict[Path, ModuleSource]) -> list[Call]:
+    """The calls from the module `block` calls back to the directory holding `block`."""
+    start = Path(os.path.dirname(os.path.abspath(block.file))).resolve()
+    source = literal_source(block) or ""
+    first = _directory_of(start, source, modules)
+    paths: dict[Path, list[Call]] = {first: []}
+    frontier = [first]
+    while frontier and start not in paths:
+        node = frontier.pop(0)
+        for edge in calls.get(node, []):
+            if edge[1] not in paths:
+                paths[edge[1]] = [*paths[node], edge]
+                frontier.append(edge[1])
+    return paths.get(start, []) if first != start else []
+
+
+def _root_directories(modules: dict[Path, ModuleSource], calls: dict[Path, list[Call]],
+                      cyclic: list[SyntaxBlock]) -> list[Path]:
+    """Directories no other scanned directory calls as a local module (a call that closes a
+    module cycle does not count); downloaded modules (under .terraform) are only ever evaluated
+    through their callers."""
+    skipped = {id(block) for block in cyclic}
+    called = {target for edges in calls.values() for block, target in edges
+              if id(block) not in skipped}
     return [directory for directory in modules
             if directory not in called and ".terraform" not in directory.parts]
 
@@ -246,9 +343,11 @@ class _ModuleResolver:
     """Finds the module a `module` block calls: a local directory, or a copy downloaded by
     terraform init (.terraform/modules/modules.json). Never downloads anything."""
 
-    def __init__(self, modules: dict[Path, ModuleSource], confinement: list[Path]) -> None:
+    def __init__(self, modules: dict[Path, ModuleSource], confinement: list[Path],
+                 cyclic: set[int]) -> None:
         self.modules = modules
         self.confinement = confinement
+        self.cyclic = cyclic  # ids of module blocks that close a cycle: never followed
         self.session: Session | None = None
         self._manifests: dict[Path, dict[str, str]] = {}
         self._directories: dict[tuple[Path, str], Path] = {}
@@ -266,6 +365,8 @@ class _ModuleResolver:
             self.session.error(block.file, block.line, f"module {name!r} needs a literal source")
             return None
         if is_local_source(source):
+            if id(block) in self.cyclic:
+                return None
             target = self._local_directory(caller.source.absolute, source)
             found = self.modules.get(target)
             if found is None:
@@ -299,7 +400,7 @@ def _read_manifest(path: Path) -> dict[str, str]:
     import json
 
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(read_regular_text(path))
     except (OSError, ValueError):
         return {}
     entries = document.get("Modules", []) if isinstance(document, dict) else []

@@ -5,6 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 PLAN_MARKERS = ('"format_version"', '"terraform_version"')
+SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
+
+
+def named(path: Path) -> bool:
+    """The name alone says the file is Terraform."""
+    return path.name.endswith(SUFFIXES)
 
 
 def classify(path: Path, head: str) -> str | None:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dicomguard.model import Unknown
+from dicomguard.terraform.model import KnownPrefix
 from dicomguard.terraform.syntax import Ast
 from dicomguard.terraform.values import (
     EvaluationError,
@@ -159,7 +160,10 @@ def _object(ast: Ast, scope: Scope) -> Any:
 def _template(ast: Ast, scope: Scope) -> Any:
     pieces: list[str] = []
     unknown = _render(ast[1], scope, pieces)
-    return unknown if unknown is not None else "".join(pieces)
+    if unknown is None:
+        return "".join(pieces)
+    prefix = "".join(pieces)  # what was rendered before the first unknown part
+    return KnownPrefix(unknown.reason, prefix) if prefix else unknown
 
 
 def _render(parts: list[Any], scope: Scope, pieces: list[str]) -> Unknown | None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from dicomguard.model import Unknown
+from dicomguard.regular_files import read_regular_text
 
 LARGEST_READ = 4 * 1024 * 1024
 
@@ -29,7 +30,7 @@ class FileAccess:
         try:
             if resolved.stat().st_size > LARGEST_READ:
                 return Unknown(f"{path} is too large to read")
-            return resolved.read_text(encoding="utf-8")
+            return read_regular_text(resolved)
         except (OSError, UnicodeDecodeError):
             return Unknown(f"{path} cannot be read in the scanned tree")
 

@@ -16,6 +16,7 @@ from typing import Any
 from dicomguard.model import Unknown
 from dicomguard.terraform.values import (
     EvaluationError,
+    PartlyKnown,
     as_set,
     equal,
     first_unknown,
@@ -628,8 +629,13 @@ def _jsonencode(value: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-@function("jsonencode")
+@function("jsonencode", unknown_aware=True)
 def _jsonencode_function(value: Any) -> Any:
+    if isinstance(value, Unknown):
+        return Unknown(value.reason)
+    unknown = first_unknown(value)
+    if unknown is not None:
+        return PartlyKnown(unknown.reason, value)
     return _jsonencode(value)
 
 

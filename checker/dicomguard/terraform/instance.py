@@ -7,6 +7,7 @@ Semantics follow https://developer.hashicorp.com/terraform/language: `count` and
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -314,8 +315,10 @@ class ModuleInstance:
                 found.extend(child.resources())
         return found
 
-    def build_block(self, syntax: SyntaxBlock, scope: Scope, skip: frozenset[str] = frozenset()
-                    ) -> Block:
+    def build_block(self, syntax: SyntaxBlock, scope: Scope, skip: frozenset[str] = frozenset(),
+                    key: str = "") -> Block:
+        """The evaluated block. `key` tells apart blocks written at one place: the expansions of
+        a `dynamic` block, and what is nested in each of them."""
         attributes: dict[str, Attribute] = {}
         for name, attribute in syntax.attributes.items():
             if name in skip:
@@ -327,18 +330,21 @@ class ModuleInstance:
                 continue  # null means "not set": the provider's default applies
             attributes[name] = Attribute(name, value, attribute.line, attribute.end_line)
         blocks: list[Block] = []
-        for child in syntax.blocks:
+        sharing_a_line = _blocks_sharing_a_line(syntax.blocks)
+        for index, child in enumerate(syntax.blocks):
+            child_key = (_joined_key(key, f"{child.type}#{index}") if id(child) in sharing_a_line
+                         else key)
             if child.type == "dynamic":
-                blocks.extend(self.expand_dynamic(child, scope))
+                blocks.extend(self.expand_dynamic(child, scope, child_key))
             elif child.type == "lifecycle":
                 # ignore_changes and replace_triggered_by name attributes, not values.
-                blocks.append(self.build_block(child, scope, LIFECYCLE_REFERENCES))
+                blocks.append(self.build_block(child, scope, LIFECYCLE_REFERENCES, child_key))
             else:
-                blocks.append(self.build_block(child, scope))
+                blocks.append(self.build_block(child, scope, key=child_key))
         return Block(syntax.type, list(syntax.labels), attributes, blocks, syntax.file,
-                     syntax.line, syntax.end_line)
+                     syntax.line, syntax.end_line, key)
 
-    def expand_dynamic(self, dynamic: SyntaxBlock, scope: Scope) -> list[Block]:
+    def expand_dynamic(self, dynamic: SyntaxBlock, scope: Scope, key: str = "") -> list[Block]:
         """https://developer.hashicorp.com/terraform/language/expressions/dynamic-blocks"""
         if not dynamic.labels:
             self.session.error(dynamic.file, dynamic.line, "a dynamic block needs a label")
@@ -366,19 +372,38 @@ class ModuleInstance:
                 reason = Unknown(f"the for_each of dynamic {label!r} is not a collection")
                 items = [(reason, reason)]
         blocks = []
-        for key, value in items:
-            inner = scope.child({iterator: {"key": key, "value": value}},
+        for item_key, value in items:
+            inner = scope.child({iterator: {"key": item_key, "value": value}},
                                 speculative=isinstance(collection, Unknown))
             labels: list[str] = []
             if "labels" in dynamic.attributes:
                 evaluated = self.evaluate(dynamic.attributes["labels"], dynamic.file, inner)
                 if isinstance(evaluated, list):
                     labels = [str(label_value) for label_value in evaluated]
-            built = self.build_block(content, inner)
+            expansion_key = _joined_key(key, f"{label}[{_iteration_key_text(item_key)}]")
+            built = self.build_block(content, inner, key=expansion_key)
             built.type, built.labels = label, labels
             built.line, built.end_line = dynamic.line, dynamic.end_line
             blocks.append(built)
         return blocks
+
+
+def _joined_key(outer: str, inner: str) -> str:
+    return f"{outer}/{inner}" if outer else inner
+
+
+def _iteration_key_text(key: Any) -> str:
+    if isinstance(key, Unknown):
+        return "?"
+    return json.dumps(key) if isinstance(key, str) else str(key)
+
+
+def _blocks_sharing_a_line(blocks: list[SyntaxBlock]) -> set[int]:
+    """The ids of sibling blocks of one type that start on one line (`ingress {…} ingress {…}`)."""
+    starts: dict[tuple[str, int], list[SyntaxBlock]] = {}
+    for block in blocks:
+        starts.setdefault((block.type, block.line), []).append(block)
+    return {id(block) for group in starts.values() if len(group) > 1 for block in group}
 
 
 _IN_PROGRESS = object()

@@ -23,6 +23,20 @@ class Reference(Unknown):
     attribute: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Computed(Reference):
+    """An attribute a plan marks unknown that the configuration does not write: the provider
+    fills it in after apply (an EBS volume's `kms_key_id`). It is not a setting of the user's."""
+
+
+@dataclass(frozen=True, slots=True)
+class KnownPrefix(Unknown):
+    """A string known only up to an interpolation that is not (`arn:aws:iam::${account}:root`):
+    unknown, but what it starts with can still rule values out."""
+
+    prefix: str = ""
+
+
 _ABSENT = object()
 
 
@@ -43,6 +57,7 @@ class Block:
     file: str
     line: int
     end_line: int
+    key: str = ""  # which of the blocks written at this place (a dynamic block's expansions)
 
     def has(self, name: str) -> bool:
         return name in self.attributes
@@ -89,7 +104,7 @@ class Resource:
 
     def origin(self, block: Block | None = None) -> Origin:
         where = block or self.body
-        return Origin(where.file, where.line, where.end_line, self.address)
+        return Origin(where.file, where.line, where.end_line, self.address, where.key)
 
 
 @dataclass(slots=True)

@@ -1,15 +1,18 @@
 """Terraform plan JSON (`terraform show -json plan.out`), as documented at
 https://developer.hashicorp.com/terraform/internals/json-format: resources come from
-`planned_values` (root and child modules); values that `after_unknown` marks are unknown."""
+`planned_values` (root and child modules); values that `after_unknown` marks are unknown, and
+those the plan's `configuration` does not write are the provider's computed values."""
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from dicomguard.model import ScanError, SourceFile
-from dicomguard.terraform.model import Attribute, Block, Reference, Resource
+from dicomguard.terraform.model import Attribute, Block, Computed, Reference, Resource
 
 
 def load_plan(source: SourceFile) -> tuple[list[Resource], list[ScanError]]:
@@ -25,10 +28,9 @@ def load_plan(source: SourceFile) -> tuple[list[Resource], list[ScanError]]:
     values = document.get("planned_values") or document.get("values")
     if not isinstance(values, dict):
         return [], [ScanError(source.path, 1, "no planned_values: not a Terraform plan")]
-    unknown = _after_unknown(document)
-    lines = _LineFinder(text)
+    plan = _Plan(_after_unknown(document), _written(document), _LineFinder(text), source.path)
     resources: list[Resource] = []
-    _walk(values.get("root_module") or {}, source.path, unknown, lines, resources)
+    _walk(values.get("root_module") or {}, plan, resources)
     return resources, []
 
 
@@ -38,6 +40,39 @@ def _after_unknown(document: dict[str, Any]) -> dict[str, Any]:
         if isinstance(change, dict) and isinstance(change.get("change"), dict):
             found[change.get("address")] = change["change"].get("after_unknown") or {}
     return found
+
+
+_INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\]')
+
+
+def _written(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The attribute expressions the configuration writes, by resource address without
+    instance keys (`module.db.aws_db_instance.index`)."""
+    found: dict[str, dict[str, Any]] = {}
+
+    def walk(module: Any, prefix: str) -> None:
+        if not isinstance(module, dict):
+            return
+        for resource in module.get("resources") or []:
+            if isinstance(resource, dict) and isinstance(resource.get("expressions"), dict):
+                found[prefix + str(resource.get("address", ""))] = resource["expressions"]
+        calls = module.get("module_calls")
+        for name, call in (calls.items() if isinstance(calls, dict) else []):
+            if isinstance(call, dict):
+                walk(call.get("module"), f"{prefix}module.{name}.")
+
+    configuration = document.get("configuration")
+    if isinstance(configuration, dict):
+        walk(configuration.get("root_module"), "")
+    return found
+
+
+@dataclass(slots=True)
+class _Plan:
+    unknown: dict[str, Any]
+    written: dict[str, dict[str, Any]]
+    lines: _LineFinder
+    file: str
 
 
 class _LineFinder:
@@ -53,27 +88,26 @@ class _LineFinder:
             offset = self.text.find(json.dumps(address))
         if offset < 0:
             return 1
-        import bisect
-
         return bisect.bisect_right(self.newlines, offset) + 1
 
 
-def _walk(module: dict[str, Any], file: str, unknown: dict[str, Any], lines: _LineFinder,
-          resources: list[Resource]) -> None:
+def _walk(module: dict[str, Any], plan: _Plan, resources: list[Resource]) -> None:
     for entry in module.get("resources") or []:
         if not isinstance(entry, dict):
             continue
         address = str(entry.get("address", ""))
-        line = lines.line(address)
-        body = _block(entry.get("type", ""), [], entry.get("values") or {},
-                      unknown.get(address) or {}, file, line, address)
+        line = plan.lines.line(address)
+        body = _block(entry.get("type", ""), entry.get("values") or {},
+                      plan.unknown.get(address) or {},
+                      plan.written.get(_INSTANCE_KEY.sub("", address)),
+                      _Where(plan.file, line, address))
         resources.append(Resource(address, str(entry.get("type", "")),
                                   str(entry.get("name", "")), body,
                                   module_address=str(module.get("address", "")),
                                   mode=str(entry.get("mode", "managed"))))
     for child in module.get("child_modules") or []:
         if isinstance(child, dict):
-            _walk(child, file, unknown, lines, resources)
+            _walk(child, plan, resources)
 
 
 def _marked(value: Any, marks: Any, address: str, name: str) -> Any:
@@ -90,23 +124,54 @@ def _marked(value: Any, marks: Any, address: str, name: str) -> Any:
     return value
 
 
-def _block(block_type: str, labels: list[str], values: dict[str, Any], marks: dict[str, Any],
-           file: str, line: int, address: str) -> Block:
+@dataclass(frozen=True, slots=True)
+class _Where:
+    file: str
+    line: int
+    address: str
+
+
+def _block(block_type: str, values: dict[str, Any], marks: dict[str, Any],
+           written: dict[str, Any] | None, where: _Where, key: str = "") -> Block:
+    """One resource body or nested block. `written` holds the expressions the configuration
+    writes for it, None when the plan does not say (then every unknown may be a setting)."""
     attributes: dict[str, Attribute] = {}
     blocks: list[Block] = []
     names = set(values) | {key for key, mark in marks.items() if mark is True}
     for name in sorted(names):
-        value = _marked(values.get(name), marks.get(name, False), address, name)
+        if values.get(name) is None and marks.get(name) is True and written is not None \
+                and name not in written:
+            reason = f"{where.address}.{name} is computed by the provider after apply"
+            attributes[name] = Attribute(name, Computed(reason, where.address, name),
+                                         where.line, where.line)
+            continue
+        value = _marked(values.get(name), marks.get(name, False), where.address, name)
         if value is None:
             continue
-        attributes[name] = Attribute(name, value, line, line)
+        attributes[name] = Attribute(name, value, where.line, where.line)
         nested = value if isinstance(value, list) else [value]
         if nested and all(isinstance(item, dict) for item in nested):
-            item_marks = marks.get(name) if isinstance(marks.get(name), list) else []
+            listed = marks.get(name)
+            item_marks = listed if isinstance(listed, list) else []
+            nested_written = _nested_written(written, name)
             for index, item in enumerate(nested):
                 mark = item_marks[index] if index < len(item_marks) else {}
-                blocks.append(_block(name, [], item, mark if isinstance(mark, dict) else {},
-                                     file, line, address))
-    return Block(block_type, labels, attributes, blocks, file, line, line)
+                item_key = f"{key}/{name}[{index}]" if key else f"{name}[{index}]"
+                blocks.append(_block(name, item, mark if isinstance(mark, dict) else {},
+                                     nested_written, where, item_key))
+    return Block(block_type, [], attributes, blocks, where.file, where.line, where.line, key)
 
 
+def _nested_written(written: dict[str, Any] | None, name: str) -> dict[str, Any] | None:
+    """What the configuration writes inside the nested blocks called `name`, merged over
+    them (a plan may order set blocks differently); None when the configuration does not
+    show them (dynamic blocks are left out of it)."""
+    blocks = written.get(name) if written is not None else None
+    if isinstance(blocks, dict):
+        blocks = [blocks]
+    if not isinstance(blocks, list) or not all(isinstance(item, dict) for item in blocks):
+        return None
+    merged: dict[str, Any] = {}
+    for item in blocks:
+        merged.update(item)
+    return merged

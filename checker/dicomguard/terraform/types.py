@@ -16,12 +16,18 @@ from dicomguard.terraform.values import (
     type_name,
 )
 
+# `type = map` and `type = list` without an element type (Terraform 0.11 style, still accepted)
+# mean map(any) and list(any).
+LEGACY_COLLECTIONS = frozenset({"map", "list"})
+
 
 def convert(value: Any, constraint: Ast | None) -> Any:
     """The value converted to the type, or EvaluationError when Terraform would reject it."""
     if constraint is None or value is None or isinstance(value, Unknown):
         return value
     kind = constraint[0]
+    if kind in {"var", "lit"} and constraint[1] in LEGACY_COLLECTIONS:
+        return convert(value, ("call", constraint[1], [("var", "any")]))
     if kind == "var":
         return _primitive(value, constraint[1])
     if kind == "lit" and constraint[1] in {"string", "number", "bool", "any"}:

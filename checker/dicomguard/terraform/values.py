@@ -3,6 +3,7 @@ values when read (variables, locals, other resources, module outputs)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from dicomguard.model import Unknown
@@ -18,6 +19,15 @@ class EvaluationError(Exception):
         self.message = message
         self.line = line
         self.malformed = malformed
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PartlyKnown(Unknown):
+    """Text encoded from a structure with unknown leaves (`jsonencode({... Resource =
+    "${aws_s3_bucket.x.arn}/*"})`): the text is unknown, but its known parts still decide
+    what a policy grants, so `known` keeps the structure with Unknown leaves."""
+
+    known: Any = None
 
 
 class Lazy:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from dicomguard.model import InputError, SourceFile
+from dicomguard.regular_files import read_regular_text
 from dicomguard.sources import ScanContext
 from dicomguard.terraform.expressions import Scope, evaluate
 from dicomguard.terraform.instance import ModuleSource, Session
@@ -79,7 +80,7 @@ def _command_line_value(text: str) -> Any:
 
 def _read(path: str, session: Session) -> dict[str, Any]:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_regular_text(path)
     except (OSError, UnicodeDecodeError) as error:
         session.error(path, None, f"cannot read variables file: {error}")
         return {}

@@ -1,5 +1,6 @@
-"""AWS resources as facts: security groups and load balancers (ingress), EBS, RDS, EFS and
-HealthImaging (storage), S3 ACLs and bucket policies (grants), public databases (services)."""
+"""AWS resources as facts: security groups and load balancers (ingress), EBS (volumes,
+instances, launch templates, auto scaling groups), RDS, EFS and HealthImaging (storage), S3 ACLs
+and bucket policies (grants), public databases (services)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,36 @@ LISTENER_PROTOCOLS = {"udp": "udp", "tcp_udp": "all"}
 
 
 @dataclass(slots=True)
+class Declared:
+    """The managed resources of one type in the configuration, by address and by the literal
+    name other resources may give instead of a reference (a launch template's `name`, a
+    database's `identifier`)."""
+
+    parts: dict[str, Part] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, configuration: Configuration, resource_type: str, name: str) -> Declared:
+        declared = cls()
+        for resource in configuration.of_type(resource_type):
+            if resource.mode != "managed":
+                continue
+            declared.parts[resource.address] = Part.of(resource)
+            literal = resource.body.attr(name)
+            if isinstance(literal, str):
+                declared.names[literal] = resource.address
+        return declared
+
+    def named_by(self, value: Any, literal_names: bool = True) -> tuple[str, Part] | None:
+        """(address, body) of the resource a reference, or a literal name, points at."""
+        address = referenced_address(value)
+        if address is None and literal_names and isinstance(value, str):
+            address = self.names.get(value)
+        part = self.parts.get(address or "")
+        return None if address is None or part is None else (address, part)
+
+
+@dataclass(slots=True)
 class AwsContext:
     """What one resource's facts depend on elsewhere in the configuration."""
 
@@ -55,6 +86,8 @@ class AwsContext:
     prefix_lists: dict[str, list[Any]] = field(default_factory=dict)
     group_rules: dict[str, list[GroupRule]] = field(default_factory=dict)
     target_groups: dict[str, Part] = field(default_factory=dict)
+    launch_templates: Declared = field(default_factory=lambda: Declared())
+    db_instances: Declared = field(default_factory=lambda: Declared())
 
     def prefix_list_peers(self, values: Any) -> list[dict[str, Any]]:
         """Managed prefix lists of the configuration admit their entries' CIDRs; others (an
@@ -106,6 +139,8 @@ def build_context(configuration: Configuration) -> AwsContext:
         context.load_balancers[resource.address] = Part.of(resource)
     for resource in configuration.of_type("aws_lb_target_group", "aws_alb_target_group"):
         context.target_groups[resource.address] = Part.of(resource)
+    context.launch_templates = Declared.of(configuration, "aws_launch_template", "name")
+    context.db_instances = Declared.of(configuration, "aws_db_instance", "identifier")
     _index_group_rules(configuration, context)
     for resource in configuration.resources:
         if resource.type == "aws_iam_policy_document":
@@ -364,16 +399,19 @@ def ebs_volume(resource: Resource, context: AwsContext, facts: Facts) -> None:
 
 def instance_volumes(resource: Resource, context: AwsContext, facts: Facts) -> None:
     """aws_instance and aws_launch_configuration: root and EBS block devices. Without a
-    root_block_device the root volume is created unencrypted (unless encryption by default)."""
+    root_block_device the root volume comes from the launch template, or else is created
+    unencrypted from the AMI (unless encryption by default)."""
     body = Part.of(resource)
     roots = body.parts("root_block_device")
     for root in roots:
         _volume_fact(root, context, "root volume", facts)
-    if not roots and not body.has("launch_template"):
-        default = context.ebs_encrypted_by_default
+    templates = body.parts("launch_template")
+    if not roots and templates:
+        _launched_root_fact(templates[0], context, facts, "root")
+    elif not roots:
         facts.storage.append(storage(
             body.origin(), platform=PLATFORM, kind="block",
-            encrypted=default if default is not False else False,
+            encrypted=context.ebs_encrypted_by_default,
             detail="root volume (no root_block_device: created unencrypted)", suffix="root"))
     for device in body.parts("ebs_block_device"):
         _volume_fact(device, context, f"EBS volume {device.get('device_name', '')}".strip(),
@@ -387,7 +425,51 @@ def launch_template_volumes(resource: Resource, context: AwsContext, facts: Fact
                          facts)
 
 
-def _rds_encryption(body: Part, serverless_default: bool = False) -> Any:
+def autoscaling_group(resource: Resource, context: AwsContext, facts: Facts) -> None:
+    """The instances of a group get their volumes from its launch templates (a launch
+    configuration is reported where it is declared)."""
+    body = Part.of(resource)
+    specifications = body.parts("launch_template")
+    for policy in body.parts("mixed_instances_policy"):
+        for template in policy.parts("launch_template"):
+            specifications += template.parts("launch_template_specification")
+            for override in template.parts("override"):
+                specifications += override.parts("launch_template_specification")
+    for index, specification in enumerate(specifications):
+        _launched_root_fact(specification, context, facts, f"root{index}")
+
+
+def _launched_root_fact(specification: Part, context: AwsContext, facts: Facts,
+                        suffix: str) -> None:
+    """The root volume of instances launched from a template: the template's own volumes are
+    reported on the template; a template that maps none leaves the AMI's unencrypted root,
+    and a template outside the configuration leaves it unknown."""
+    template = _launch_template(specification, context)
+    if isinstance(template, Unknown):
+        encrypted: Any = template
+        detail = "root volume (from a launch template not in the configuration)"
+    elif any(mapping.parts("ebs") for mapping in template.parts("block_device_mappings")):
+        return
+    else:
+        encrypted = context.ebs_encrypted_by_default
+        detail = "root volume (the launch template maps no volume: created unencrypted)"
+    facts.storage.append(storage(specification.origin(), platform=PLATFORM, kind="block",
+                                 encrypted=encrypted, detail=detail, suffix=suffix))
+
+
+def _launch_template(specification: Part, context: AwsContext) -> Part | Unknown:
+    """The aws_launch_template of the configuration that a launch_template block or
+    launch_template_specification names by id, name or version."""
+    for key in ("id", "name", "version", "launch_template_id", "launch_template_name"):
+        found = context.launch_templates.named_by(specification.get(key), key.endswith("name"))
+        if found is not None:
+            return found[1]
+    return Unknown("the launch template is not in the configuration")
+
+
+def _rds_encryption(body: Part, serverless_default: bool = False,
+                    source: Any = None) -> Any:
+    """`source` tells the encryption of the instance a replica copies, when it is known."""
     encrypted = body.get("storage_encrypted")
     if tristate(encrypted) is True or body.has("kms_key_id"):
         return True
@@ -396,19 +478,35 @@ def _rds_encryption(body: Part, serverless_default: bool = False) -> Any:
     if encrypted is None:
         if serverless_default:
             return True
+        if body.has("replicate_source_db") and source is not None:
+            return source
         for inherited in ("replicate_source_db", "snapshot_identifier"):
             if body.has(inherited):
                 return Unknown(f"encryption follows {inherited}")
     return False
 
 
+def _replica_source_encryption(body: Part, context: AwsContext,
+                               seen: frozenset[str] = frozenset()) -> Any:
+    """The encryption of the aws_db_instance of the configuration a read replica copies (by
+    reference or identifier): a replica is encrypted exactly when its source is, unless it
+    gives its own KMS key (which an unencrypted source refuses). None when not known here."""
+    found = context.db_instances.named_by(body.get("replicate_source_db"))
+    if found is None or found[0] in seen:
+        return None
+    address, source = found
+    return _rds_encryption(source, source=_replica_source_encryption(
+        source, context, seen | {address}))
+
+
 def db_instance(resource: Resource, context: AwsContext, facts: Facts) -> None:
     body = Part.of(resource)
     engine = body.get("engine", "")
     if not (isinstance(engine, str) and engine.startswith("aurora")):
-        facts.storage.append(storage(body.line_of("storage_encrypted"), platform=PLATFORM,
-                                     kind="database", encrypted=_rds_encryption(body),
-                                     detail="RDS storage"))
+        facts.storage.append(storage(
+            body.line_of("storage_encrypted"), platform=PLATFORM, kind="database",
+            encrypted=_rds_encryption(body, source=_replica_source_encryption(body, context)),
+            detail="RDS storage"))
     _database_endpoint(body, engine, facts)
 
 
@@ -601,6 +699,7 @@ ADAPTERS: dict[str, Adapter] = {
     "aws_instance": instance_volumes,
     "aws_launch_configuration": instance_volumes,
     "aws_launch_template": launch_template_volumes,
+    "aws_autoscaling_group": autoscaling_group,
     "aws_db_instance": db_instance,
     "aws_rds_cluster": rds_cluster,
     "aws_efs_file_system": efs,

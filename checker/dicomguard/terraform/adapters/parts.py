@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from dicomguard.model import Origin, Unknown, is_unknown
-from dicomguard.terraform.model import Block, Reference, Resource
+from dicomguard.terraform.model import Block, Computed, Reference, Resource
+from dicomguard.terraform.values import PartlyKnown
 
 
 @dataclass(slots=True)
@@ -20,22 +21,27 @@ class Part:
     line: int
     end_line: int
     block: Block | None = None
+    key: str = ""  # which of the parts written at one place (see Origin.key)
 
     @classmethod
     def of(cls, resource: Resource, block: Block | None = None) -> Part:
         block = block or resource.body
         values = {name: attribute.value for name, attribute in block.attributes.items()}
-        return cls(resource, values, block.line, block.end_line, block)
+        return cls(resource, values, block.line, block.end_line, block, block.key)
 
     def get(self, name: str, default: Any = None) -> Any:
         value = self.values.get(name, default)
         return default if value is None else value
 
     def has(self, name: str) -> bool:
-        return self.values.get(name) is not None
+        """Whether the configuration sets `name` (a value a plan leaves to the provider is not
+        set)."""
+        value = self.values.get(name)
+        return value is not None and not isinstance(value, Computed)
 
     def origin(self) -> Origin:
-        return Origin(self.resource.body.file, self.line, self.end_line, self.resource.address)
+        return Origin(self.resource.body.file, self.line, self.end_line, self.resource.address,
+                      self.key)
 
     def line_of(self, name: str) -> Origin:
         """The origin of one attribute, for findings that point at the value to change."""
@@ -43,7 +49,7 @@ class Part:
         if attribute is None:
             return self.origin()
         return Origin(self.resource.body.file, attribute.line, attribute.end_line,
-                      self.resource.address)
+                      self.resource.address, self.key)
 
     def parts(self, name: str) -> list[Part]:
         """Nested blocks called `name`, and objects of an attribute called `name`."""
@@ -57,11 +63,12 @@ class Part:
             value = [value]
         if isinstance(value, list):
             where = self.line_of(name)
-            for item in value:
+            for index, item in enumerate(value):
                 if is_unknown(item):
                     item = UnknownValues(item)
                 if isinstance(item, dict):
-                    found.append(Part(self.resource, item, where.line, where.end_line))
+                    found.append(Part(self.resource, item, where.line, where.end_line,
+                                      key=where.keyed(f"{name}[{index}]").key))
         return found
 
     def part(self, name: str) -> Part | None:
@@ -104,7 +111,10 @@ def is_reference_to(value: Any, address: str, literal_names: set[str] | None = N
 
 
 def json_document(value: Any) -> Any:
-    """A policy document written as JSON text or as an object (jsonencode evaluated)."""
+    """A policy document written as JSON text or as an object (jsonencode evaluated); of a
+    jsonencode with unknown leaves, the known structure around them."""
+    if isinstance(value, PartlyKnown) and isinstance(value.known, dict):
+        return value.known
     if is_unknown(value):
         return value
     if isinstance(value, dict):

@@ -8,6 +8,7 @@ from typing import Any
 
 from dicomguard.facts import source_scope
 from dicomguard.model import Unknown, is_unknown
+from dicomguard.terraform.model import KnownPrefix
 
 # Condition keys that, with fixed values, pin a statement to known callers
 # (docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html).
@@ -82,6 +83,9 @@ def _everyone(statement: dict[str, Any]) -> str | Unknown | None:
     if isinstance(principal, dict):
         for kind, identifiers in principal.items():
             values = identifiers if isinstance(identifiers, list) else [identifiers]
+            # IAM accepts no wildcard inside a principal ARN: one is never everyone.
+            values = [value for value in values
+                      if not (isinstance(value, KnownPrefix) and value.prefix.startswith("arn:"))]
             if any(is_unknown(value) for value in values):
                 return Unknown(f"principal {kind} is not known")
             if "*" in values:
