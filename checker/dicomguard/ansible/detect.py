@@ -85,29 +85,24 @@ def classify(path: Path, head: str) -> str | None:
         return "template"
     if suffix not in YAML_SUFFIXES:
         return None
-    start = _list_start(head)
-    if start is None:
+    first = _first_content_line(head)
+    flow = first.startswith("[")  # a flow sequence: [{hosts: pacs, tasks: [...]}]
+    if not flow and not first.startswith("- "):
         return None
-    keys = (set(_FLOW_KEY.findall(head)) if start == "[" else
+    keys = (set(_FLOW_KEY.findall(head)) if flow else
             {match.group(1) for match in _LIST_ITEM_KEY.finditer(head)})
-    if (_PLAY.search(head) if start == "-" else keys & PLAY_KEYS):
+    if keys & PLAY_KEYS if flow else _PLAY.search(head):
         return "playbook"
     if _names_a_module(keys):
         return "tasks"
     return None
 
 
-def _list_start(head: str) -> str | None:
-    """"-" when the document's first content line (comments and `---` aside) is a list item,
-    "[" when it opens a flow sequence, else None."""
-    for line in head.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#") or stripped == "---":
-            continue
-        if line.startswith("- "):
-            return "-"
-        return "[" if line.startswith("[") else None
-    return None
+def _first_content_line(head: str) -> str:
+    """The document's first line that is not blank, a comment or `---`."""
+    return next((line for line in head.splitlines()
+                 if line.strip() and not line.lstrip().startswith("#") and line.strip() != "---"),
+                "")
 
 
 def _role_part(parts: tuple[str, ...]) -> str | None:
