@@ -28,6 +28,8 @@ TASKS = "- name: open\n  ansible.posix.firewalld:\n    port: 104/tcp\n"
     ("inventories/prod/hosts.yml", "all:\n  children:\n    pacs:\n      hosts:\n", "inventory"),
     ("cloud/volumes.yml", TASKS, "tasks"),
     ("templates/ufw.rules.j2", "x", "template"),
+    ("site.yml", "[{name: PACS, hosts: pacs, roles: [orthanc]}]\n", "playbook"),
+    ("cloud/volumes.yml", "[{name: v, amazon.aws.ec2_vol: {encrypted: false}}]\n", "tasks"),
 ])
 def test_ansible_files_are_recognised(path: str, head: str, kind: str) -> None:
     assert classify(Path(path), head) == kind
@@ -43,9 +45,25 @@ def test_ansible_files_are_recognised(path: str, head: str, kind: str) -> None:
     ("roles/dns/files/hosts", "127.0.0.1 localhost\n"),
     ("k8s/ingress.yaml", "apiVersion: networking.k8s.io/v1\nkind: Ingress\nspec:\n  tls:\n"
                          "    - hosts: [pacs.example.org]\n"),
+    ("k8s/list.yaml", "[{apiVersion: v1, kind: Service, spec: {ports: [{port: 104}]}}]\n"),
     ("chart/values.yaml", "# values\nreplicaCount: 1\npod:\n  template:\n    x: 1\n"),
     ("chart/templates/deploy.yaml", "apiVersion: apps/v1\nspec:\n  template:\n"
                                     "    metadata: {{ .Values.x }}\n"),
 ])
 def test_other_files_are_left_alone(path: str, head: str) -> None:
     assert classify(Path(path), head) is None
+
+
+def test_playbooks_and_task_files_in_flow_style_are_scanned(tmp_path: Path) -> None:
+    """YAML flow style ([{hosts: pacs, tasks: [...]}]) is the same playbook to Ansible."""
+    from tests.conftest import scan_json
+
+    (tmp_path / "site.yml").write_text(
+        "[{hosts: pacs, tasks: [{name: Open DICOM, ansible.posix.firewalld: "
+        "{port: 104/tcp, permanent: true, state: enabled}}]}]\n")
+    (tmp_path / "volumes.yml").write_text(
+        "[{name: Image volume, amazon.aws.ec2_vol: {volume_size: 500, encrypted: false}}]\n")
+    code, report = scan_json(str(tmp_path))
+    assert sorted((finding["rule_id"], finding["resource"]) for finding in report["findings"]) \
+        == [("DG101", "Open DICOM"), ("DG201", "Image volume")]
+    assert code == 1

@@ -46,3 +46,19 @@ COMPOSE_BODY = "services:\n  pacs:\n    image: orthancteam/orthanc\n"
 ])
 def test_classify(name, head, kind):
     assert classify(Path(name), head) == kind
+
+
+def test_manifests_and_compose_files_in_flow_style_are_scanned(tmp_path):
+    """YAML flow style ({kind: Service, ...}) is the same manifest to kubectl and compose."""
+    from tests.conftest import scan_json
+
+    (tmp_path / "service.yaml").write_text(
+        "{apiVersion: v1, kind: Service, metadata: {name: pacs}, spec: {type: LoadBalancer,\n"
+        "  ports: [{name: dicom, port: 104, targetPort: 4242}]}}\n")
+    (tmp_path / "stack.yml").write_text(
+        "{services: {archive: {image: 'orthancteam/orthanc:24.12.1',\n  ports: ['11112:4242']}}}\n")
+    code, report = scan_json(str(tmp_path))
+    assert sorted((finding["rule_id"], finding["resource"], tuple(finding["ports"]))
+                  for finding in report["findings"] if finding["rule_id"] == "DG101") == [
+        ("DG101", "Service/pacs", (104, 4242)), ("DG101", "services.archive", (4242, 11112))]
+    assert code == 1

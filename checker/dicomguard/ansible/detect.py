@@ -18,6 +18,9 @@ _PLAY = re.compile(r"^-[ \t]+(?:hosts|import_playbook|ansible\.builtin\.import_p
                    r"|^[ \t]{2}hosts[ \t]*:", re.M)
 # A key of a top-level list item: `- key:` or indented under one (`  key:`).
 _LIST_ITEM_KEY = re.compile(r"^(?:-[ \t]+|[ \t]{2})([A-Za-z_][\w.]*)[ \t]*:", re.M)
+# The same in flow style (`[{hosts: pacs, tasks: [...]}]`): a key after `{` or `,`.
+_FLOW_KEY = re.compile(r"[{,][ \t\r\n]*([A-Za-z_][\w.]*)[ \t]*:")
+PLAY_KEYS = frozenset({"hosts", "import_playbook", "ansible.builtin.import_playbook"})
 _INI_SECTION = re.compile(r"^\[[\w.:-]+\][ \t]*$", re.M)
 _YAML_INVENTORY = re.compile(r"^[\w.-]+:[ \t]*\n(?:[ \t]+.*\n)*?[ \t]+(?:hosts|children):", re.M)
 TASK_FILE_MARKERS = frozenset({
@@ -82,23 +85,24 @@ def classify(path: Path, head: str) -> str | None:
         return "template"
     if suffix not in YAML_SUFFIXES:
         return None
-    if not _starts_a_list(head):
+    first = _first_content_line(head)
+    flow = first.startswith("[")  # a flow sequence: [{hosts: pacs, tasks: [...]}]
+    if not flow and not first.startswith("- "):
         return None
-    if _PLAY.search(head):
+    keys = (set(_FLOW_KEY.findall(head)) if flow else
+            {match.group(1) for match in _LIST_ITEM_KEY.finditer(head)})
+    if keys & PLAY_KEYS if flow else _PLAY.search(head):
         return "playbook"
-    if _names_a_module(head):
+    if _names_a_module(keys):
         return "tasks"
     return None
 
 
-def _starts_a_list(head: str) -> bool:
-    """The document's first content line is a list item (comments and `---` aside)."""
-    for line in head.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#") or stripped == "---":
-            continue
-        return line.startswith("- ")
-    return False
+def _first_content_line(head: str) -> str:
+    """The document's first line that is not blank, a comment or `---`."""
+    return next((line for line in head.splitlines()
+                 if line.strip() and not line.lstrip().startswith("#") and line.strip() != "---"),
+                "")
 
 
 def _role_part(parts: tuple[str, ...]) -> str | None:
@@ -121,9 +125,6 @@ def _is_inventory(path: Path, head: str) -> bool:
     return bool(_INI_SECTION.search(head)) or name in {"hosts", "inventory"}
 
 
-def _names_a_module(head: str) -> bool:
-    for match in _LIST_ITEM_KEY.finditer(head):
-        key = match.group(1)
-        if key in TASK_FILE_MARKERS or key.rsplit(".", 1)[-1] in ADAPTED_MODULES:
-            return True
-    return False
+def _names_a_module(keys: set[str]) -> bool:
+    return any(key in TASK_FILE_MARKERS or key.rsplit(".", 1)[-1] in ADAPTED_MODULES
+               for key in keys)

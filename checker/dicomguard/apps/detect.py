@@ -14,8 +14,13 @@ COMPOSE_SERVICE_KEY = re.compile(r"^[ \t]{2,}(?:image|build):[ \t]*\S", re.MULTI
 # Directories of Ansible variables and tasks: a `services:` mapping there is data, not Compose.
 ANSIBLE_DIRECTORIES = frozenset({"group_vars", "host_vars", "vars", "defaults", "tasks",
                                  "handlers", "meta"})
+# Top-level keys start a line in block style, or follow `{` or `,` in flow style.
+KEY_START = r"(?:^|[{,][ \t\r\n]*)"
+COMPOSE_FLOW_SERVICES = re.compile(r"[{,][ \t\r\n]*services[ \t]*:[ \t\r\n]*\{")
+COMPOSE_FLOW_SERVICE_KEY = re.compile(r"[{,][ \t\r\n]*(?:image|build)[ \t]*:[ \t]*\S")
+KUBERNETES_API_VERSION = re.compile(KEY_START + r"apiVersion:", re.MULTILINE)
 KUBERNETES_KIND = re.compile(
-    r"^kind:[ \t]*(Deployment|StatefulSet|DaemonSet|ReplicaSet|Pod|Job|CronJob|Service|"
+    KEY_START + r"kind:[ \t]*(Deployment|StatefulSet|DaemonSet|ReplicaSet|Pod|Job|CronJob|Service|"
     r"ConfigMap|Ingress|List)\b", re.MULTILINE)
 # Keys only Orthanc uses: a generic "SslEnabled" or "AuthenticationEnabled" is not enough.
 # Orthanc reads them at the top of its configuration; inside another document (an ARM
@@ -49,12 +54,14 @@ def classify(path: Path, head: str) -> str | None:
         return "compose"
     if "{{" in head or "{%" in head:  # a template (Helm, Jinja): not a manifest until rendered
         return None
-    if head.lstrip().startswith("- "):  # a list document: Ansible tasks or plays
+    if head.lstrip().startswith(("- ", "[")):  # a list document: Ansible tasks or plays
         return None
-    if re.search(r"^apiVersion:", head, re.MULTILINE) and KUBERNETES_KIND.search(head):
+    if KUBERNETES_API_VERSION.search(head) and KUBERNETES_KIND.search(head):
         return "kubernetes"
-    if (COMPOSE_SERVICES.search(head) and COMPOSE_SERVICE_KEY.search(head)
-            and not ANSIBLE_DIRECTORIES.intersection(path.parts)):
+    block_compose = COMPOSE_SERVICES.search(head) and COMPOSE_SERVICE_KEY.search(head)
+    flow_compose = (head.lstrip().startswith("{") and COMPOSE_FLOW_SERVICES.search(head)
+                    and COMPOSE_FLOW_SERVICE_KEY.search(head))
+    if (block_compose or flow_compose) and not ANSIBLE_DIRECTORIES.intersection(path.parts):
         return "compose"
     return None
 

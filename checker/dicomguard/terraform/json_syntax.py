@@ -19,7 +19,10 @@ from dicomguard.surrogates import check_decoded
 from dicomguard.terraform.syntax import Ast, SyntaxAttribute, SyntaxBlock, literal
 
 LABELS = {"variable": 1, "output": 1, "module": 1, "resource": 2, "data": 2, "provider": 1}
-EXPRESSION_KEYS = frozenset({"depends_on", "type", "providers", "iterator"})
+# Arguments JSON spells as a string holding an expression or type, by the block they belong to
+# ("" for any block).
+EXPRESSION_KEYS = {"depends_on": "", "type": "variable", "providers": "module",
+                   "iterator": "dynamic"}
 
 
 class _Positioned(dict[str, Any]):
@@ -105,6 +108,10 @@ def _fill(block: SyntaxBlock, body: _Positioned, file: str, *, blocks: bool) -> 
                 block.blocks.append(dynamic)
             continue
         nested = _objects(value)
+        if isinstance(value, list) and nested:
+            # A list has no position of its own: it spans its objects, so that a mistake in one
+            # is reported once whether the list is read as blocks or as an attribute.
+            line, end_line = nested[0].line, nested[-1].end_line
         if blocks and nested and (isinstance(value, _Positioned) or len(nested) == len(value)):
             for item in nested:
                 child = SyntaxBlock(key, [], file, item.line, item.end_line)
@@ -112,12 +119,12 @@ def _fill(block: SyntaxBlock, body: _Positioned, file: str, *, blocks: bool) -> 
                 block.blocks.append(child)
             if key in {"lifecycle", "content", "provisioner", "connection"}:
                 continue
-        block.attributes[key] = SyntaxAttribute(key, _expression(key, value, file, line), line,
-                                                end_line)
+        block.attributes[key] = SyntaxAttribute(
+            key, _expression(block.type, key, value, file, line), line, end_line)
 
 
-def _expression(key: str, value: Any, file: str, line: int) -> Ast:
-    if key in EXPRESSION_KEYS and isinstance(value, str):
+def _expression(block_type: str, key: str, value: Any, file: str, line: int) -> Ast:
+    if EXPRESSION_KEYS.get(key) in {"", block_type} and isinstance(value, str):
         from dicomguard.terraform.hcl import parse_expression
 
         return parse_expression(value, file, line)

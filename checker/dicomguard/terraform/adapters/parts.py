@@ -55,6 +55,9 @@ class Part:
         """Nested blocks called `name`, and objects of an attribute called `name`."""
         blocks = self.block.blocks if self.block else []
         found = [Part.of(self.resource, block) for block in blocks if block.type == name]
+        if found:
+            # Native syntax cannot have both; JSON syntax keeps `"name": [{...}]` as both.
+            return found
         value = self.values.get(name)
         if isinstance(value, dict) or is_unknown(value):
             value = [value]

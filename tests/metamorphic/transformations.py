@@ -1,0 +1,22 @@
+"""Every verdict-preserving transformation, by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.metamorphic import (
+    firewall_transforms,
+    json_transforms,
+    terraform_transforms,
+    yaml_transforms,
+)
+from tests.metamorphic.tree import Tree, Variant
+
+Transformation = Callable[[Tree], Variant]
+
+TRANSFORMATIONS: dict[str, Transformation] = {
+    **terraform_transforms.TRANSFORMATIONS,
+    **yaml_transforms.TRANSFORMATIONS,
+    **json_transforms.TRANSFORMATIONS,
+    **firewall_transforms.TRANSFORMATIONS,
+}
