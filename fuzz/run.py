@@ -43,7 +43,7 @@ def seed_files() -> dict[str, list[Path]]:
     if (_shared() / "corpus").is_dir():
         roots.append(str(_shared() / "corpus"))
     by_kind: dict[str, list[Path]] = {}
-    for files in discover(roots).values():
+    for files in discover(roots).grouped.values():
         for source in files:
             by_kind.setdefault(source.kind, []).append(Path(source.path).absolute())
     return by_kind
@@ -128,9 +128,9 @@ def fuzz_all(seconds: int, runs: int | None = None) -> int:
             capture_output=True, text=True, env=environment, cwd=PROJECT,
             timeout=(runs or seconds) + SLOWEST_INPUT_SECONDS + 300)
         executed = EXECUTED.search(result.stderr)
-        runs = executed.group(1) if executed else "?"
+        count = executed.group(1) if executed else "?"
         verdict = "ok" if result.returncode == 0 else "DEFECT"
-        print(f"{name:18} {runs:>8} inputs  {verdict}", flush=True)
+        print(f"{name:18} {count:>8} inputs  {verdict}", flush=True)
         if result.returncode != 0:
             failed.append(name)
             tail = "\n".join(result.stderr.splitlines()[-40:])
