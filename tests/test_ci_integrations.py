@@ -71,6 +71,14 @@ def _run_action(workspace: Path, **given: str) -> int:
     return 0
 
 
+def _create_baseline(workspace: Path, name: str) -> None:
+    """Today's findings in infra/ recorded, as a team adopting the gate does."""
+    created = subprocess.run(["dicomguard", "baseline", "create", "infra", "--output", name],
+                             cwd=workspace, env=_runner_env(), capture_output=True, text=True,
+                             timeout=300)
+    assert created.returncode == 0, created.stderr
+
+
 def _sarif_rules(path: Path) -> set[str]:
     sarif = json.loads(path.read_text(encoding="utf-8"))
     return {result["ruleId"] for run in sarif["runs"] for result in run["results"]}
@@ -102,10 +110,7 @@ def test_the_action_passes_with_the_gate_raised_and_extra_args(tmp_path: Path) -
 
 def test_the_action_fails_only_on_findings_new_to_the_baseline(tmp_path: Path) -> None:
     workspace = _workspace(tmp_path, "insecure-pacs")
-    created = subprocess.run(["dicomguard", "baseline", "create", "infra", "--output",
-                              "baseline.json"], cwd=workspace, env=_runner_env(),
-                             capture_output=True, text=True, timeout=300)
-    assert created.returncode == 0, created.stderr
+    _create_baseline(workspace, "baseline.json")
     assert _run_action(workspace, install="false", paths="infra", baseline="baseline.json") == 0
     assert (workspace / "dicomguard.sarif").is_file()
 
@@ -140,10 +145,7 @@ def test_the_gitlab_job_writes_both_reports_and_exits_with_the_gate(
 
 def test_the_gitlab_job_fails_only_on_findings_new_to_the_baseline(tmp_path: Path) -> None:
     workspace = _workspace(tmp_path, "insecure-pacs")
-    created = subprocess.run(["dicomguard", "baseline", "create", "infra", "--output",
-                              "base line.json"], cwd=workspace, env=_runner_env(),
-                             capture_output=True, text=True, timeout=300)
-    assert created.returncode == 0, created.stderr
+    _create_baseline(workspace, "base line.json")
     assert _run_gitlab_job(workspace, DICOMGUARD_PATHS="infra",
                            DICOMGUARD_BASELINE="base line.json") == 0
     assert _run_gitlab_job(workspace, DICOMGUARD_PATHS="infra",
