@@ -41,6 +41,22 @@ def test_wheel_contains_every_subpackage_policy_and_schema(wheel: Path) -> None:
         assert f"dicomguard/schemas/{schema.name}" in names
 
 
+def test_wheel_carries_the_license_and_the_one_version(wheel: Path) -> None:
+    from dicomguard import __version__
+
+    archive = zipfile.ZipFile(wheel)
+    names = set(archive.namelist())
+    info = f"dicomguard-{__version__}.dist-info"
+    assert f"{info}/licenses/LICENSE" in names
+    license_text = archive.read(f"{info}/licenses/LICENSE").decode()
+    assert "Apache License" in license_text and "END OF TERMS AND CONDITIONS" in license_text
+    metadata = archive.read(f"{info}/METADATA").decode()
+    assert f"Version: {__version__}\n" in metadata
+    assert "License-Expression: Apache-2.0" in metadata
+    assert "Classifier: Programming Language :: Python :: 3.13" in metadata
+    assert "platform_machine == \"aarch64\"" in metadata
+
+
 def test_installed_wheel_scans_without_the_source_tree(wheel: Path, tmp_path: Path) -> None:
     """A fresh virtualenv, as a user makes one: the wheel brings its own dependencies. (A venv
     with system site-packages would see the base interpreter's packages, not the ones this
@@ -57,6 +73,11 @@ def test_installed_wheel_scans_without_the_source_tree(wheel: Path, tmp_path: Pa
                            cwd=workdir, check=True, capture_output=True, text=True)
     assert str(environment) in where.stdout
     command = environment / "bin" / "dicomguard"
+    from dicomguard import __version__
+
+    version = subprocess.run([str(command), "--version"], cwd=workdir,
+                             capture_output=True, text=True)
+    assert version.stdout.strip() == f"dicomguard {__version__}", version.stderr
     listing = subprocess.run([str(command), "policies", "list"], cwd=workdir,
                              capture_output=True, text=True)
     assert listing.returncode == 0, listing.stderr

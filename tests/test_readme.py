@@ -48,3 +48,22 @@ def test_the_baseline_commands_let_an_existing_repository_pass(cli, tmp_path: Pa
         result = cli(*argv[1:], cwd=repo)
         assert result.returncode == 0, (line, result.stdout, result.stderr)
     assert (repo / ".dicomguard-baseline.json").is_file()
+
+
+def test_no_snippet_installs_dicomguard_from_a_package_index() -> None:
+    """dicomguard is not on PyPI: `pip install dicomguard` would fetch nothing, or a stranger's
+    package of that name."""
+    documents = [PROJECT / "README.md", *sorted((PROJECT / "docs").glob("*.md")),
+                 PROJECT / "action.yml", *sorted((PROJECT / "ci").rglob("*.yml"))]
+    for document in documents:
+        text = document.read_text(encoding="utf-8")
+        assert not re.search(r"pip install (-\S+ )*['\"]?dicomguard\b(?!-)", text), document
+
+
+def test_the_pre_commit_example_names_the_current_release_tag() -> None:
+    from dicomguard import __version__
+
+    hook = re.search(r"```yaml\n# \.pre-commit-config\.yaml\n(.*?)```", README, re.S)
+    assert hook, "the README shows the pre-commit hook"
+    assert re.search(rf"\brev: v{re.escape(__version__)}\b", hook.group(1)), (
+        "the release step (docs/releasing.md) tags vX.Y.Z; the example must name that tag")

@@ -74,6 +74,11 @@ def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-file-size", type=_mebibytes, metavar="MIB",
                         help="largest file read, in MiB; a larger one it would read is an error "
                              "(default: 32, or max_file_size in config)")
+    parser.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
+                        help="leave out paths matching PATTERN, gitignore syntax, relative to "
+                             "each scanned path (repeatable; added to exclude in config)")
+    parser.add_argument("--include-gitignored", action="store_true",
+                        help="also scan files the scanned tree's .gitignore files ignore")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="print only findings and errors")
 

@@ -62,6 +62,20 @@ def _rule_selection(settings: dict[str, Any], policies: Any, args: argparse.Name
                                     overrides.values(), strict=True))
 
 
+def _exclude_patterns(settings: dict[str, Any], args: argparse.Namespace,
+                      config_name: str) -> list[str]:
+    """The configuration's exclude patterns and --exclude, checked to be gitignore syntax."""
+    from dicomguard.ignore_rules import PatternError, compile_patterns
+
+    for patterns, where in ((settings.get("exclude", []), f"{config_name}: exclude"),
+                            (args.exclude, "--exclude")):
+        try:
+            compile_patterns(patterns)
+        except PatternError as error:
+            raise UsageError(f"{where}: {error}") from None
+    return [*settings.get("exclude", []), *args.exclude]
+
+
 def run_configured_scan(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     """Scan args.paths with the configuration and options given: (report, settings)."""
     from dicomguard.config import find_config, load_config
@@ -77,8 +91,8 @@ def run_configured_scan(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     configuration = load_config(args.config, args.paths)
     settings = configuration.settings
     policies = load_policies([*settings.get("policy_dirs", []), *args.policy])
-    _rule_selection(settings, policies, args,
-                    str(args.config or find_config(args.paths) or "configuration"))
+    config_name = str(args.config or find_config(args.paths) or "configuration")
+    _rule_selection(settings, policies, args, config_name)
     catalogue = policies.catalogue() + list(settings.get("extra_ports", []))
     engine = make_engine(
         args.engine or settings.get("engine", "auto"),
@@ -93,10 +107,12 @@ def run_configured_scan(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
         terraform_var_files=list(args.var_file), terraform_vars=_parse_vars(args.var),
         terraform_env_vars=args.env_vars,
     )
-    report = run_scan(args.paths, policies, engine, context, settings.get("exclude", []),
+    excluded = _exclude_patterns(settings, args, config_name)
+    report = run_scan(args.paths, policies, engine, context, excluded,
                       progress=_progress_printer(args),
                       largest_file_mib=args.max_file_size or settings.get("max_file_size",
-                                                                          LARGEST_FILE_MIB))
+                                                                          LARGEST_FILE_MIB),
+                      honour_gitignore=not args.include_gitignored)
     report.notes[:0] = configuration.notes
     if sys.stderr.isatty() and not args.quiet:
         sys.stderr.write("\r\033[K")

@@ -16,6 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from dicomguard.facts import note
+from dicomguard.ignore_rules import (
+    GITIGNORE,
+    IgnoreRules,
+    PatternError,
+    compile_patterns,
+    read_gitignore,
+)
 from dicomguard.model import Origin, ScanError, SourceFile
 from dicomguard.regular_files import kind_of, read_head
 from dicomguard.sources import Family, available_families
@@ -59,10 +66,17 @@ class Discovery:
 class _Walk:
     """One discovery over the scan roots."""
 
-    def __init__(self, roots: list[str], excluded: list[str], largest_file_mib: float) -> None:
+    def __init__(self, roots: list[str], excluded: list[str], largest_file_mib: float,
+                 honour_gitignore: bool) -> None:
         self.families = available_families()
         self.found = Discovery({family.name: [] for family, _ in self.families})
-        self.excluded = excluded
+        try:
+            self.excluded = compile_patterns(excluded) if excluded else None
+        except PatternError as error:
+            self.excluded = None
+            self.found.errors.append(ScanError("exclude", error.line, str(error)))
+        self.honour_gitignore = honour_gitignore
+        self.rules = IgnoreRules(Path("."), None)
         self.largest_file_mib = largest_file_mib
         self.inside = [Path(root).resolve() for root in roots]
         self.seen: set[Path] = set()
@@ -103,17 +117,34 @@ class _Walk:
         def cannot_list(error: OSError) -> None:
             self.found.error(error.filename, f"cannot read directory: {error.strerror}")
 
+        self.rules = IgnoreRules(root, self.excluded)
         for directory, subdirectories, names in os.walk(root, onerror=cannot_list):
             here = Path(directory)
+            if self.honour_gitignore and GITIGNORE in names:
+                self.load_gitignore(here)
             subdirectories[:] = [name for name in sorted(subdirectories)
-                                 if self.walked_into(here / name, root)]
+                                 if self.walked_into(here / name)]
             for name in sorted(names):
                 path = here / name
-                if not _is_excluded(path, root, self.excluded) and self.regular(path):
+                if not self.rules.skips(path, is_directory=False) and self.regular(path):
                     yield path
 
-    def walked_into(self, directory: Path, root: Path) -> bool:
-        if _is_excluded(directory, root, self.excluded) or _skipped_directory(directory):
+    def load_gitignore(self, directory: Path) -> None:
+        """The .gitignore of a directory in the scanned tree; a link is not followed."""
+        path = directory / GITIGNORE
+        try:
+            if not stat.S_ISREG(path.lstat().st_mode):
+                self.found.note(path, "not a regular file; its patterns are not applied")
+                return
+            self.rules.add_gitignore(directory, compile_patterns(read_gitignore(path)))
+        except PatternError as error:
+            self.found.errors.append(ScanError(display_path(path), error.line, str(error)))
+        except (OSError, ValueError) as error:
+            reason = error.strerror if isinstance(error, OSError) else str(error)
+            self.found.error(path, f"cannot read: {reason}")
+
+    def walked_into(self, directory: Path) -> bool:
+        if self.rules.skips(directory, is_directory=True) or _skipped_directory(directory):
             return False
         if directory.is_symlink():
             if not self.contains(directory.resolve()):
@@ -201,19 +232,13 @@ def _is_virtualenv(directory: Path) -> bool:
         os.path.lexists(directory / interpreter) for interpreter in VIRTUALENV_INTERPRETERS)
 
 
-def _is_excluded(path: Path, root: Path, excluded: list[str]) -> bool:
-    if not excluded:
-        return False
-    relative = path.relative_to(root).as_posix()
-    return any(Path(relative).match(pattern) or relative.startswith(pattern.rstrip("/") + "/")
-               or relative == pattern.rstrip("/") for pattern in excluded)
-
-
 def discover(roots: list[str], excluded: list[str] | None = None,
-             largest_file_mib: float = LARGEST_FILE_MIB) -> Discovery:
+             largest_file_mib: float = LARGEST_FILE_MIB,
+             honour_gitignore: bool = True) -> Discovery:
     """Every recognised file under the roots, grouped by family name, with the errors and notes
-    met on the way."""
-    walk = _Walk(roots, excluded or [], largest_file_mib)
+    met on the way. `excluded` holds gitignore patterns relative to each root; the roots'
+    .gitignore files are applied too unless honour_gitignore is false."""
+    walk = _Walk(roots, excluded or [], largest_file_mib, honour_gitignore)
     for root_text in roots:
         walk.root(root_text)
     return walk.found

@@ -22,7 +22,7 @@ def regopy_requirement() -> Requirement:
 @pytest.mark.parametrize(("system", "machine", "installed"), [
     ("Linux", "x86_64", True),
     ("Windows", "AMD64", True),
-    ("Linux", "aarch64", False),
+    ("Linux", "aarch64", True),
     ("Darwin", "arm64", False),
     ("Darwin", "x86_64", False),
 ])

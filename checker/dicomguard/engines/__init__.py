@@ -44,7 +44,7 @@ def deny_sets(packages: Any, prefix: str = "") -> dict[str, list[Any]]:
 
 NO_ENGINE_MESSAGE = (
     "no policy engine available: the embedded engine needs regopy (pip install regopy; wheels "
-    "for Linux x86_64 and Windows), the opa engine needs the opa binary on PATH or in "
+    "for Linux x86_64 and aarch64, and Windows), the opa engine needs the opa binary on PATH or in "
     "DICOMGUARD_OPA_BINARY (https://www.openpolicyagent.org/docs/#running-opa), or an OPA "
     "server given with --opa-url"
 )

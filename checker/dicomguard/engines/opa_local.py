@@ -1,5 +1,5 @@
 """The local OPA engine: `opa eval` on files, no server. Also the engine for machines where
-regopy has no wheel (Linux aarch64, macOS x86_64, recent macOS arm64)."""
+regopy has no wheel (macOS, Linux aarch64 before glibc 2.34)."""
 
 from __future__ import annotations
 
