@@ -116,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_arguments(scan)
     _add_report_arguments(scan)
     _add_baseline_parser(commands)
-    policies = commands.add_parser("policies", help="list, show or bundle the policies")
+    policies = commands.add_parser("policies", help="list, show, document or bundle the policies")
     policy_commands = policies.add_subparsers(dest="policies_command", metavar="ACTION")
     listing = policy_commands.add_parser("list", help="id, severity, category, title of each rule")
     listing.add_argument("-p", "--policy", action="append", default=[], metavar="DIR")
@@ -131,6 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
     bundle.add_argument("-o", "--output", required=True, metavar="FILE",
                         help="bundle to write, e.g. dicomguard-bundle.tar.gz")
     bundle.add_argument("-p", "--policy", action="append", default=[], metavar="DIR")
+    docs = policy_commands.add_parser(
+        "docs", help="write a Markdown page for each rule",
+        description="Write one Markdown page per rule (DG101.md, ...) and an index, from each "
+                    "rule's METADATA. The project's docs/rules is written this way.")
+    docs.add_argument("-o", "--output", default="docs/rules", metavar="DIR",
+                      help="directory to write the pages to (default: docs/rules)")
+    docs.add_argument("-p", "--policy", action="append", default=[], metavar="DIR")
     policies.set_defaults(usage=policies.format_help())
     return parser
 

@@ -206,6 +206,8 @@ def command_policies(args: argparse.Namespace) -> int:
         return EXIT_CLEAN
     if args.policies_command == "bundle":
         return write_bundle(policies, Path(args.output))
+    if args.policies_command == "docs":
+        return write_docs(rules, Path(args.output))
     if args.policies_command == "list":
         width = max(len(rule.id) for rule in rules)
         for rule in rules:
@@ -213,6 +215,19 @@ def command_policies(args: argparse.Namespace) -> int:
                 f"{rule.id:<{width}}  {rule.severity:<8}  {rule.category:<22}  {rule.title}\n")
         return EXIT_CLEAN
     raise UsageError(f"policies: unknown action {args.policies_command!r}")
+
+
+def write_docs(rules: list[Any], directory: Path) -> int:
+    from dicomguard.rule_docs import write_rule_pages
+
+    try:
+        written = write_rule_pages(rules, directory)
+    except OSError as error:
+        sys.stderr.write(f"dicomguard: error: {directory}: cannot write the rule pages: "
+                         f"{error.strerror or error}\n")
+        return EXIT_ERROR
+    sys.stdout.write(f"dicomguard: wrote {len(written)} pages to {directory}\n")
+    return EXIT_CLEAN
 
 
 def write_bundle(policies: Any, output: Path) -> int:
