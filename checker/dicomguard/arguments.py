@@ -94,6 +94,9 @@ def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--baseline", metavar="FILE",
                         help="fail only on findings not recorded in FILE "
                              "(see dicomguard baseline create)")
+    parser.add_argument("--docs-url", metavar="URL",
+                        help="absolute URL where the rule pages (docs/rules) are published; "
+                             "SARIF rules then link to their page (also DICOMGUARD_DOCS_URL)")
     parser.add_argument("--dump-facts", metavar="FILE",
                         help="write the facts document policies evaluate to FILE")
     parser.add_argument("--no-color", action="store_true",

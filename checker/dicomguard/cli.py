@@ -112,11 +112,20 @@ def _write_file(path: str, text: str, what: str) -> str | None:
     return None
 
 
+def _docs_url(args: argparse.Namespace) -> str:
+    """The rule pages' base URL: absolute, as SARIF helpUri requires."""
+    url = args.docs_url or os.environ.get("DICOMGUARD_DOCS_URL", "")
+    if url and not url.startswith(("https://", "http://")):
+        raise UsageError(f"--docs-url {url!r}: must be an absolute http(s) URL")
+    return url
+
+
 def command_scan(args: argparse.Namespace) -> int:
     from dicomguard.baseline import apply_baseline
     from dicomguard.baseline import load as load_baseline
     from dicomguard.report import RenderOptions, render
 
+    docs_url = _docs_url(args)
     baseline = load_baseline(args.baseline) if args.baseline else None
     report, settings = run_configured_scan(args)
     if baseline is not None:
@@ -131,7 +140,7 @@ def command_scan(args: argparse.Namespace) -> int:
         problems.append(_write_file(args.dump_facts, facts, "facts"))
     fail_on = args.fail_on or settings.get("fail_on", "low")
     options = RenderOptions(color=_color_wanted(args, sys.stdout), quiet=args.quiet,
-                            fail_on=fail_on, strict=args.strict)
+                            fail_on=fail_on, strict=args.strict, docs_url=docs_url)
     text = render(report, args.format, options)
     output_problem = _write_file(args.output, text, "report") if args.output else None
     if not args.output or output_problem:

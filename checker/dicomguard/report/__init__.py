@@ -14,6 +14,7 @@ class RenderOptions:
     quiet: bool = False
     fail_on: str = "low"
     strict: bool = False
+    docs_url: str = ""  # absolute base URL of the rule pages (docs/rules), for SARIF helpUri
 
 
 def render(report: object, format_name: str, options: RenderOptions) -> str:
