@@ -14,7 +14,7 @@ from typing import Any
 
 from dicomguard.findings import SEVERITY_RANK
 from dicomguard.policies import CATEGORIES, SEVERITIES
-from dicomguard.report import RenderOptions
+from dicomguard.report import RenderOptions, note_location
 from dicomguard.report.escaping import visible
 from dicomguard.report.gate import fails_gate
 from dicomguard.report.json_format import summary
@@ -178,14 +178,9 @@ def _suppressions(report: Any) -> str:
     return "<h2>Suppressions</h2>" + _table(["Rule", "Where", "Resource", "Reason", "Until"], rows)
 
 
-def _where(origin: dict[str, Any]) -> str:
-    file, line = origin.get("file", ""), origin.get("line")
-    return f"{file}:{line}" if file and line else file or "(unknown location)"
-
-
 def _errors_and_notes(report: Any) -> str:
     errors = "".join(f"<li><code>{_text(error)}</code></li>" for error in report.errors)
-    notes = "".join(f"<li><code>{_text(_where(item.get('origin', {})))}</code> "
+    notes = "".join(f"<li><code>{_text(note_location(item.get('origin', {})))}</code> "
                     f"{_text(item.get('message', ''))}</li>" for item in report.notes)
     return ("<h2>Errors</h2>" + (f"<p>Input that could not be read or parsed; any error fails the "
                                  f"scan.</p><ul>{errors}</ul>" if errors else
