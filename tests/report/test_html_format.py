@@ -118,3 +118,11 @@ def test_input_errors_are_listed_and_fail_the_scan(tmp_path, cli):
     errors = page.split("<h2>Errors</h2>")[1].split("<h2>")[0]
     assert "broken.tf" in errors
     assert "aws_security_group.pacs" in page  # the other files are still reported
+
+
+def test_a_scan_that_read_nothing_says_so(tmp_path, cli):
+    (tmp_path / "empty").mkdir()
+    result = cli("scan", str(tmp_path / "empty"), "--format", "html")
+    assert result.returncode == 0
+    assert "No file dicomguard reads was found in" in result.stdout
+    assert "No findings." in result.stdout

@@ -18,6 +18,7 @@ from dicomguard.report import RenderOptions, note_location
 from dicomguard.report.escaping import visible
 from dicomguard.report.gate import fails_gate
 from dicomguard.report.json_format import summary
+from dicomguard.report.text_format import READS
 
 NO_FILE = "(findings not tied to a file)"
 CONTROL_FAMILIES = ("HIPAA", "DICOM")
@@ -72,10 +73,14 @@ def _header(report: Any, options: RenderOptions) -> str:
     gate = f"--fail-on {options.fail_on}" + (" --strict" if options.strict else "")
     verdict = "failed" if failed else "passed"
     scanned = ", ".join(_text(path) for path in report.paths) or "the given paths"
+    nothing_read = ""
+    if not report.files_scanned and not report.errors:
+        nothing_read = (f'<p class="verdict review">No file dicomguard reads was found in '
+                        f"{scanned}; it reads {_text(READS)}.</p>")
     return (f"<h1>dicomguard report</h1>"
             f'<p><span class="verdict {verdict}">{verdict}</span> '
             f"<span class=\"meta\">gate {_text(gate)} · {report.files_scanned} files scanned "
-            f"in {scanned} · dicomguard {_text(report.version)}</span></p>")
+            f"in {scanned} · dicomguard {_text(report.version)}</span></p>{nothing_read}")
 
 
 def _summary(report: Any) -> str:
