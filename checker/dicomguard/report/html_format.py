@@ -93,9 +93,9 @@ def _summary(report: Any) -> str:
     rows.append(["<b>all</b>", *(str(sum(counts[(c, s)] for c in categories))
                                  for s in SEVERITIES), f"<b>{len(active)}</b>"])
     totals = summary(report)
-    facts = (f'<p class="meta">{totals["findings"]} findings ({totals["unresolved"]} unresolved), '
-             f'{totals["suppressed"]} suppressed, {totals["errors"]} errors, '
-             f"{len(report.notes)} notes.</p>")
+    facts = (f'<p class="meta">findings: {totals["findings"]} ({totals["unresolved"]} '
+             f'unresolved) · suppressed: {totals["suppressed"]} · errors: {totals["errors"]} · '
+             f"notes: {len(report.notes)}</p>")
     return ("<h2>Summary</h2>" + facts
             + _table(["Category", *SEVERITIES, "total"], rows, numeric_from=1))
 
