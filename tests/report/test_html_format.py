@@ -126,3 +126,9 @@ def test_a_scan_that_read_nothing_says_so(tmp_path, cli):
     assert result.returncode == 0
     assert "No file dicomguard reads was found in" in result.stdout
     assert "No findings." in result.stdout
+
+
+def test_the_same_input_gives_the_same_page(tmp_path, cli):
+    repository = _repository(tmp_path / "repo")
+    pages = [cli("scan", str(repository), "--format", "html").stdout for _ in range(2)]
+    assert pages[0] == pages[1]
