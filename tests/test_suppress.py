@@ -231,3 +231,19 @@ def test_end_to_end_terraform_nested_blocks_and_attributes(cli, tmp_path):
     assert by_rule["DG305"]["suppressed"] is False
     assert "expired on 2020-01-01" in report["notes"][0]["message"]
     assert result.returncode == 1, result.stderr
+
+
+def test_json_report_carries_the_suppression_expiry(tmp_path):
+    from tests.conftest import scan_json
+
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_ebs_volume" "scratch" {\n'
+        '  # dicomguard:ignore DG201 reason="scratch disk" until=2999-01-31\n'
+        "  encrypted = false\n}\n"
+        'resource "aws_ebs_volume" "logs" {\n'
+        '  # dicomguard:ignore DG201 reason="logs only"\n'
+        "  encrypted = false\n}\n")
+    _, report = scan_json(str(tmp_path))
+    by_resource = {finding["resource"]: finding for finding in report["findings"]}
+    assert by_resource["aws_ebs_volume.scratch"]["suppression_until"] == "2999-01-31"
+    assert "suppression_until" not in by_resource["aws_ebs_volume.logs"]

@@ -99,6 +99,9 @@ def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--baseline", metavar="FILE",
                         help="fail only on findings not recorded in FILE "
                              "(see dicomguard baseline create)")
+    parser.add_argument("--docs-url", metavar="URL",
+                        help="absolute URL where the rule pages (docs/rules) are published; "
+                             "SARIF rules then link to their page (also DICOMGUARD_DOCS_URL)")
     parser.add_argument("--dump-facts", metavar="FILE",
                         help="write the facts document policies evaluate to FILE")
     parser.add_argument("--no-color", action="store_true",
@@ -121,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_arguments(scan)
     _add_report_arguments(scan)
     _add_baseline_parser(commands)
-    policies = commands.add_parser("policies", help="list, show or bundle the policies")
+    policies = commands.add_parser("policies", help="list, show, document or bundle the policies")
     policy_commands = policies.add_subparsers(dest="policies_command", metavar="ACTION")
     listing = policy_commands.add_parser("list", help="id, severity, category, title of each rule")
     listing.add_argument("-p", "--policy", action="append", default=[], metavar="DIR")
@@ -136,6 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
     bundle.add_argument("-o", "--output", required=True, metavar="FILE",
                         help="bundle to write, e.g. dicomguard-bundle.tar.gz")
     bundle.add_argument("-p", "--policy", action="append", default=[], metavar="DIR")
+    docs = policy_commands.add_parser(
+        "docs", help="write a Markdown page for each rule",
+        description="Write one Markdown page per rule (DG101.md, ...) and an index, from each "
+                    "rule's METADATA. The project's docs/rules is written this way.")
+    docs.add_argument("-o", "--output", default="docs/rules", metavar="DIR",
+                      help="directory to write the pages to (default: docs/rules)")
+    docs.add_argument("-p", "--policy", action="append", default=[], metavar="DIR")
     policies.set_defaults(usage=policies.format_help())
     return parser
 

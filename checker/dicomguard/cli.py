@@ -128,11 +128,20 @@ def _write_file(path: str, text: str, what: str) -> str | None:
     return None
 
 
+def _docs_url(args: argparse.Namespace) -> str:
+    """The rule pages' base URL: absolute, as SARIF helpUri requires."""
+    url = args.docs_url or os.environ.get("DICOMGUARD_DOCS_URL", "")
+    if url and not url.startswith(("https://", "http://")):
+        raise UsageError(f"--docs-url {url!r}: must be an absolute http(s) URL")
+    return url
+
+
 def command_scan(args: argparse.Namespace) -> int:
     from dicomguard.baseline import apply_baseline
     from dicomguard.baseline import load as load_baseline
     from dicomguard.report import RenderOptions, render
 
+    docs_url = _docs_url(args)
     baseline = load_baseline(args.baseline) if args.baseline else None
     report, settings = run_configured_scan(args)
     if baseline is not None:
@@ -147,7 +156,7 @@ def command_scan(args: argparse.Namespace) -> int:
         problems.append(_write_file(args.dump_facts, facts, "facts"))
     fail_on = args.fail_on or settings.get("fail_on", "low")
     options = RenderOptions(color=_color_wanted(args, sys.stdout), quiet=args.quiet,
-                            fail_on=fail_on, strict=args.strict)
+                            fail_on=fail_on, strict=args.strict, docs_url=docs_url)
     text = render(report, args.format, options)
     output_problem = _write_file(args.output, text, "report") if args.output else None
     if not args.output or output_problem:
@@ -222,6 +231,8 @@ def command_policies(args: argparse.Namespace) -> int:
         return EXIT_CLEAN
     if args.policies_command == "bundle":
         return write_bundle(policies, Path(args.output))
+    if args.policies_command == "docs":
+        return write_docs(rules, Path(args.output))
     if args.policies_command == "list":
         width = max(len(rule.id) for rule in rules)
         for rule in rules:
@@ -229,6 +240,19 @@ def command_policies(args: argparse.Namespace) -> int:
                 f"{rule.id:<{width}}  {rule.severity:<8}  {rule.category:<22}  {rule.title}\n")
         return EXIT_CLEAN
     raise UsageError(f"policies: unknown action {args.policies_command!r}")
+
+
+def write_docs(rules: list[Any], directory: Path) -> int:
+    from dicomguard.rule_docs import write_rule_pages
+
+    try:
+        written = write_rule_pages(rules, directory)
+    except OSError as error:
+        sys.stderr.write(f"dicomguard: error: {directory}: cannot write the rule pages: "
+                         f"{error.strerror or error}\n")
+        return EXIT_ERROR
+    sys.stdout.write(f"dicomguard: wrote {len(written)} pages to {directory}\n")
+    return EXIT_CLEAN
 
 
 def write_bundle(policies: Any, output: Path) -> int:

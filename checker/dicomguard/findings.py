@@ -30,6 +30,7 @@ class Finding:
     unknown: list[str] = field(default_factory=list)
     suppressed: bool = False
     suppression_reason: str | None = None
+    suppression_until: str | None = None  # YYYY-MM-DD the suppression expires, when it does
     snippet: str = ""  # the source line the finding points at
     fingerprint: str = ""  # identity.identify(...).fingerprint, set by the scan
     baseline: str | None = None  # "unchanged" or "new" when scanned with --baseline
@@ -41,6 +42,8 @@ class Finding:
             del data["ports"]
         if self.baseline is None:
             del data["baseline"]
+        if self.suppression_until is None:
+            del data["suppression_until"]
         return data
 
     @property

@@ -120,6 +120,7 @@ def apply_suppressions(findings: list[Finding], lines: SourceLines | None = None
                 continue
             finding.suppressed = True
             finding.suppression_reason = parsed.reason
+            finding.suppression_until = parsed.until.isoformat() if parsed.until else None
             break
     for file in scanned_files:
         if MARKER not in lines.text(file):

@@ -136,3 +136,35 @@ def test_a_finding_of_a_rule_missing_from_the_report_still_has_its_rule(report_f
     rule = run["tool"]["driver"]["rules"][result["ruleIndex"]]
     assert rule["id"] == "USR1"
     assert rule["shortDescription"]["text"] == "Archive without authentication"
+
+
+def test_built_in_rules_link_to_their_page_when_a_docs_url_is_given(pacs_facts, report_for,
+                                                                    user_policy):
+    _, facts = pacs_facts
+    report = report_for(facts, policy_dirs=(user_policy(),))
+    options = RenderOptions(docs_url="https://docs.example.org/dicomguard/rules/")
+    run = json.loads(render(report, "sarif", options))["runs"][0]
+    rules = {rule["id"]: rule for rule in run["tool"]["driver"]["rules"]}
+    assert rules["DG101"]["helpUri"] == "https://docs.example.org/dicomguard/rules/DG101.md"
+    assert "helpUri" not in rules["USR1"]  # a user's rule has no page of ours
+    without_url = _sarif(report)["runs"][0]["tool"]["driver"]["rules"]
+    assert all("helpUri" not in rule for rule in without_url)
+
+
+def test_docs_url_on_the_command_line_must_be_absolute(tmp_path, cli):
+    (tmp_path / "main.tf").write_text("")
+    result = cli("scan", str(tmp_path), "--format", "sarif", "--docs-url", "docs/rules")
+    assert result.returncode == 2
+    assert "--docs-url 'docs/rules': must be an absolute" in result.stderr
+    given = cli("scan", str(tmp_path), "--format", "sarif",
+                env={"DICOMGUARD_DOCS_URL": "https://docs.example.org/rules"})
+    rules = json.loads(given.stdout)["runs"][0]["tool"]["driver"]["rules"]
+    assert rules[0]["helpUri"] == f"https://docs.example.org/rules/{rules[0]['id']}.md"
+
+
+def test_automation_id_is_stable_for_the_same_input_and_names_the_scan(pacs_facts, report_for):
+    _, facts = pacs_facts
+    first = _sarif(report_for(facts))["runs"][0]["automationDetails"]["id"]
+    assert first == _sarif(report_for(facts))["runs"][0]["automationDetails"]["id"]
+    assert first.startswith("dicomguard/scan/")
+    assert first != _sarif(report_for(Facts()))["runs"][0]["automationDetails"]["id"]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import import_module
+from typing import Any
 
-FORMATS = ("text", "json", "sarif", "junit", "github")
+FORMATS = ("text", "json", "sarif", "junit", "github", "html")
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,6 +15,13 @@ class RenderOptions:
     quiet: bool = False
     fail_on: str = "low"
     strict: bool = False
+    docs_url: str = ""  # absolute base URL of the rule pages (docs/rules), for SARIF helpUri
+
+
+def note_location(origin: dict[str, Any]) -> str:
+    """`file:line` of a note or error origin, as every human-readable format shows it."""
+    file, line = origin.get("file", ""), origin.get("line")
+    return f"{file}:{line}" if file and line else file or "(unknown location)"
 
 
 def render(report: object, format_name: str, options: RenderOptions) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
-from dicomguard.policies import Rule
+from dicomguard.policies import Rule, builtin_policy_dir
 from dicomguard.report import RenderOptions
+from dicomguard.rule_docs import page_name
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "dicomguard/v2"  # identity.FindingIdentity.fingerprint
@@ -15,6 +17,8 @@ LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "not
 # GitHub code scanning maps security-severity to critical (>= 9.0), high (>= 7.0),
 # medium (>= 4.0) and low.
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
+# Code scanning groups runs by the automation id up to its last slash.
+AUTOMATION_CATEGORY = "dicomguard/scan"
 
 
 def _artifact(path: str) -> dict[str, Any]:
@@ -34,10 +38,14 @@ def _location(file: str, line: int | None, end_line: int | None = None,
     return {"physicalLocation": physical}
 
 
-def _rule(rule: Any) -> dict[str, Any]:
+def _is_builtin(rule: Rule) -> bool:
+    return bool(rule.path) and Path(rule.path).parent == builtin_policy_dir()
+
+
+def _rule(rule: Any, docs_url: str) -> dict[str, Any]:
     references = "".join(f"\n- {reference}" for reference in rule.references)
     help_text = rule.remediation or rule.description
-    return {
+    described: dict[str, Any] = {
         "id": rule.id,
         "name": rule.package.rsplit(".", 1)[-1],
         "shortDescription": {"text": rule.title},
@@ -55,6 +63,9 @@ def _rule(rule: Any) -> dict[str, Any]:
             "tags": ["security", rule.category],
         },
     }
+    if docs_url and _is_builtin(rule):
+        described["helpUri"] = f"{docs_url.rstrip('/')}/{page_name(rule)}"
+    return described
 
 
 def _result(finding: Any, rule_index: int) -> dict[str, Any]:
@@ -110,6 +121,14 @@ def _rules_with_findings(report: Any) -> list[Any]:
     return sorted(rules.values(), key=lambda rule: rule.id)
 
 
+def _run_id(report: Any) -> str:
+    """Derived from what the run found, so the same input gives the same SARIF."""
+    content = json.dumps([report.version, sorted(rule.id for rule in report.rules),
+                          sorted(finding.fingerprint for finding in report.findings),
+                          sorted(error.message for error in report.errors)])
+    return hashlib.sha256(content.encode()).hexdigest()[:16]
+
+
 def render(report: Any, options: RenderOptions) -> str:
     rules = _rules_with_findings(report)
     index = {rule.id: position for position, rule in enumerate(rules)}
@@ -128,8 +147,9 @@ def render(report: Any, options: RenderOptions) -> str:
                 "name": "dicomguard",
                 "version": report.version,
                 "semanticVersion": report.version,
-                "rules": [_rule(rule) for rule in rules],
+                "rules": [_rule(rule, options.docs_url) for rule in rules],
             }},
+            "automationDetails": {"id": f"{AUTOMATION_CATEGORY}/{_run_id(report)}"},
             "invocations": [{
                 "executionSuccessful": not report.errors,
                 "toolExecutionNotifications": notifications,

@@ -10,7 +10,7 @@ from collections import Counter
 from typing import Any
 
 from dicomguard.findings import SEVERITY_RANK
-from dicomguard.report import RenderOptions
+from dicomguard.report import RenderOptions, note_location
 from dicomguard.report.escaping import inert_line, visible
 from dicomguard.report.gate import fails_gate
 
@@ -102,11 +102,6 @@ def _nothing_recognised(report: Any) -> list[str]:
                            break_on_hyphens=False)]
 
 
-def _where(origin: dict[str, Any]) -> str:
-    file, line = origin.get("file", ""), origin.get("line")
-    return f"{file}:{line}" if file and line else file or "(unknown location)"
-
-
 def _fixed_lines(baseline: dict[str, Any]) -> list[str]:
     fixed = baseline["fixed"]
     lines = [f"fixed since the baseline (no finding matches these any more; prune "
@@ -136,7 +131,7 @@ def render(report: Any, options: RenderOptions) -> str:
         out.extend(_fixed_lines(report.baseline))
     if report.notes and not options.quiet:
         out.append("notes:")
-        out.extend(visible(f"  {_where(item.get('origin', {}))}: {item.get('message', '')}")
+        out.extend(visible(f"  {note_location(item.get('origin', {}))}: {item.get('message', '')}")
                    for item in report.notes)
         out.append("")
     if not options.quiet:
