@@ -14,6 +14,7 @@ TERRAFORM = EXAMPLES / "terraform"
     ("azure-insecure-pacs",
      {"exposed-dicom-port", "unencrypted-transport", "missing-authentication"}),
     ("gcp-insecure-pacs", {"exposed-dicom-port", "missing-authentication"}),
+    ("rules-from-variables-insecure", {"exposed-dicom-port"}),
 ])
 def test_insecure_example_fails_with_every_category(example, categories):
     code, report = scan_json(str(TERRAFORM / example))
@@ -24,7 +25,8 @@ def test_insecure_example_fails_with_every_category(example, categories):
     assert confirmed == categories
 
 
-@pytest.mark.parametrize("example", ["secure-pacs", "azure-secure-pacs", "gcp-secure-pacs"])
+@pytest.mark.parametrize("example", ["secure-pacs", "azure-secure-pacs", "gcp-secure-pacs",
+                                     "rules-from-variables-secure"])
 def test_secure_example_scans_clean(example):
     code, report = scan_json("--strict", str(TERRAFORM / example))
     assert report["findings"] == [] and report["errors"] == []
