@@ -19,6 +19,7 @@ from dicomguard.facts import note
 from dicomguard.model import Origin, ScanError, SourceFile
 from dicomguard.regular_files import kind_of, read_head
 from dicomguard.sources import Family, available_families
+from dicomguard.terraform.detect import named as terraform_named
 
 # "env" is not among them: env/prod, env/staging is a common Terraform layout. A virtualenv of
 # any name is recognised by its pyvenv.cfg and interpreter.
@@ -94,8 +95,19 @@ class _Walk:
             return
         if stat.S_ISREG(mode):
             self.file(root, root_text)
+            if terraform_named(root):
+                self.module_beside(root, root_text)
         else:
             self.found.error(root, f"{kind_of(mode)}, not a regular file; not read")
+
+    def module_beside(self, path: Path, root_text: str) -> None:
+        """A Terraform file is read with its module: the other Terraform files of its directory
+        (variables, their defaults, tfvars, locals), not its subdirectories."""
+        directory = path.parent
+        for sibling in sorted(directory.iterdir()):
+            if sibling != path and terraform_named(sibling) and not _is_excluded(
+                    sibling, directory, self.excluded) and self.regular(sibling):
+                self.file(sibling, root_text)
 
     def files(self, root: Path) -> Iterator[Path]:
         """Regular files under root in a stable order; links and special files are dealt with
