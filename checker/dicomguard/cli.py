@@ -81,7 +81,7 @@ def _run_staged_scan(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
                    if given or args.changed else None)
         _make_absolute(args)
         args.paths = ["."]
-        return scan_staged(repository, changed, lambda select: _run_scan(args, select))
+        return scan_staged(repository, changed, lambda: _run_scan(args))
     except GitError as error:
         raise UsageError(str(error)) from error
 
@@ -97,7 +97,7 @@ def _make_absolute(args: argparse.Namespace) -> None:
     args.opa_ca_bundle = args.opa_ca_bundle and absolute(args.opa_ca_bundle)
 
 
-def _run_scan(args: argparse.Namespace, select: Any = None) -> tuple[Any, dict[str, Any]]:
+def _run_scan(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     from dicomguard.config import find_config, load_config
     from dicomguard.discover import LARGEST_FILE_MIB
     from dicomguard.engines import make_engine
@@ -128,7 +128,7 @@ def _run_scan(args: argparse.Namespace, select: Any = None) -> tuple[Any, dict[s
         terraform_env_vars=args.env_vars,
     )
     report = run_scan(args.paths, policies, engine, context, settings.get("exclude", []),
-                      progress=_progress_printer(args), select=select,
+                      progress=_progress_printer(args),
                       largest_file_mib=args.max_file_size or settings.get("max_file_size",
                                                                           LARGEST_FILE_MIB))
     report.notes[:0] = configuration.notes

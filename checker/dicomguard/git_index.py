@@ -113,18 +113,17 @@ Wanted = Callable[[PurePosixPath, bytes], bool]
 
 
 @dataclass(slots=True)
-class StagedTree:
-    """The staged files a scan may read, written under root at their repository paths."""
+class StagedFiles:
+    """The staged content of the files a scan may read, by repository path, and notes."""
 
-    root: Path
-    written: list[str] = field(default_factory=list)
+    content: dict[str, bytes] = field(default_factory=dict)
     notes: list[dict[str, Any]] = field(default_factory=list)
 
 
-def write_staged_tree(repository: Path, destination: Path,
-                      choose: Callable[[list[IndexEntry]], Wanted]) -> StagedTree:
-    """Write the staged content of every regular file that choose(entries) accepts."""
-    tree = StagedTree(destination)
+def read_staged_files(repository: Path, choose: Callable[[list[IndexEntry]], Wanted]
+                      ) -> StagedFiles:
+    """The staged content of every regular file that choose(entries) accepts."""
+    staged = StagedFiles()
     regular = []
     entries = index_entries(repository)
     wanted = choose(entries)
@@ -132,15 +131,18 @@ def write_staged_tree(repository: Path, destination: Path,
         if entry.mode in REGULAR_MODES:
             regular.append(entry)
         elif entry.mode == SYMLINK_MODE:
-            tree.notes.append(note(Origin(entry.path, 1, 1),
-                                   "symbolic link in the index; not followed"))
+            staged.notes.append(note(Origin(entry.path, 1, 1),
+                                     "symbolic link in the index; not followed"))
     for entry, content in zip(regular, _blobs(repository, [e.object_id for e in regular]),
                               strict=True):
-        path = PurePosixPath(entry.path)
-        if not wanted(path, content):
-            continue
-        target = destination.joinpath(*path.parts)
+        if wanted(PurePosixPath(entry.path), content):
+            staged.content[entry.path] = content
+    return staged
+
+
+def write_tree(destination: Path, files: dict[str, bytes]) -> None:
+    """Each file at its repository path under destination."""
+    for path, content in files.items():
+        target = destination.joinpath(*PurePosixPath(path).parts)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
-        tree.written.append(entry.path)
-    return tree

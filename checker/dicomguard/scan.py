@@ -110,13 +110,9 @@ def run_scan(
     excluded: list[str] | None = None,
     progress: Progress | None = None,
     largest_file_mib: float = LARGEST_FILE_MIB,
-    select: Callable[[dict[str, list[SourceFile]]], dict[str, list[SourceFile]]] | None = None,
 ) -> ScanReport:
-    """Scan the paths; select, when given, keeps the discovered files of the units to read."""
     started = time.perf_counter()
     discovery = discover(paths, excluded, largest_file_mib)
-    if select is not None:
-        discovery.grouped = select(discovery.grouped)
     context.all_files = [source for files in discovery.grouped.values() for source in files]
     collected = collect_facts(discovery.grouped, context, progress)
     collected.errors[:0] = discovery.errors

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path, PurePath
 
 from dicomguard.ansible import detect as ansible_detect
@@ -24,6 +24,7 @@ from dicomguard.terraform import detect as terraform_detect
 from dicomguard.terraform.configuration import is_local_source
 
 Grouped = dict[str, list[SourceFile]]
+Reader = Callable[[SourceFile], str]
 
 _SOURCE = re.compile(r'^\s*"?source"?\s*[=:]\s*"([^"]*)"', re.MULTILINE)
 ANSIBLE_DIRECTORIES = frozenset({"roles", "group_vars", "host_vars", "inventory", "inventories",
@@ -43,8 +44,8 @@ def _ancestors(path: str) -> Iterable[str]:
         directory = _directory(directory)
 
 
-def affected_units(grouped: Grouped, changed: list[str]) -> Grouped:
-    """The discovered files of every unit that contains or is affected by a changed path."""
+def affected_units(grouped: Grouped, changed: list[str], read: Reader) -> Grouped:
+    """The files of every unit that contains or is affected by a changed path."""
     if any(PurePath(path).name in CONFIG_NAMES for path in changed):
         return grouped
     changed_paths = {os.path.normpath(path) for path in changed}
@@ -52,7 +53,7 @@ def affected_units(grouped: Grouped, changed: list[str]) -> Grouped:
     selected: Grouped = {}
     for family, files in grouped.items():
         if family == "terraform":
-            selected[family] = _terraform(files, changed)
+            selected[family] = _terraform(files, changed, read)
         elif family == "ansible":
             selected[family] = files if _touches_ansible(files, changed) else []
         elif family == "firewall":
@@ -64,7 +65,7 @@ def affected_units(grouped: Grouped, changed: list[str]) -> Grouped:
     return selected
 
 
-def _terraform(files: list[SourceFile], changed: list[str]) -> list[SourceFile]:
+def _terraform(files: list[SourceFile], changed: list[str], read: Reader) -> list[SourceFile]:
     directories = {_directory(source.path) for source in files}
     touched: set[str] = set()
     for path in changed:
@@ -73,7 +74,7 @@ def _terraform(files: list[SourceFile], changed: list[str]) -> list[SourceFile]:
         else:
             touched.update(directory for directory in _ancestors(path)
                            if directory in directories)
-    calls = _local_calls(files)
+    calls = _local_calls(files, read)
     callers: dict[str, set[str]] = {}
     for caller, targets in calls.items():
         for target in targets:
@@ -83,19 +84,15 @@ def _terraform(files: list[SourceFile], changed: list[str]) -> list[SourceFile]:
     return [source for source in files if _directory(source.path) in selected]
 
 
-def _local_calls(files: list[SourceFile]) -> dict[str, set[str]]:
+def _local_calls(files: list[SourceFile], read: Reader) -> dict[str, set[str]]:
     """Each directory's local module sources, as directories. Every `source` attribute counts
     (a resource's too): reading more than needed is safe, less is not."""
     calls: dict[str, set[str]] = {}
     for source in files:
         if source.kind not in {"tf", "tf-json"}:
             continue
-        try:
-            text = source.read_text()
-        except (OSError, UnicodeDecodeError):
-            continue  # the scan reports it as the module's error
         directory = _directory(source.path)
-        for target in _SOURCE.findall(text):
+        for target in _SOURCE.findall(read(source)):
             if is_local_source(target):
                 calls.setdefault(directory, set()).add(
                     os.path.normpath(os.path.join(directory, target)))
