@@ -142,3 +142,14 @@ def test_outside_a_git_repository_the_staged_scan_is_a_usage_error(tmp_path: Pat
     result = run_cli("scan", "--staged", cwd=tmp_path)
     assert result.returncode == 2
     assert "git" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_baseline_entry_outside_the_changed_units_is_not_called_fixed(repo: Path) -> None:
+    (repo / "docker-compose.yml").write_text(OPEN_COMPOSE)
+    _git(repo, "commit", "-qam", "open")
+    assert run_cli("baseline", "create", cwd=repo).returncode == 0
+    (repo / "mod" / "sg.tf").write_text(SECURITY_GROUP + "\n")
+    _git(repo, "add", "mod/sg.tf")
+    result = _staged(repo, "--changed", "--baseline", ".dicomguard-baseline.json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["baseline"]["fixed"] == []

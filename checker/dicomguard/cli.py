@@ -81,7 +81,9 @@ def _run_staged_scan(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
                    if given or args.changed else None)
         _make_absolute(args)
         args.paths = ["."]
-        return scan_staged(repository, changed, lambda: _run_scan(args))
+        report, settings = scan_staged(repository, changed, lambda: _run_scan(args))
+        args.paths = report.paths
+        return report, settings
     except GitError as error:
         raise UsageError(str(error)) from error
 

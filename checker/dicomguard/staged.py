@@ -117,6 +117,9 @@ def scan_staged(repository: Path, changed: list[str] | None, scan: Scan
         with _working_directory(root):
             report, settings = scan()
     report.notes[:0] = staged.notes
+    report.root = repository  # the temporary tree is gone; paths in the report are the same
+    report.paths = [str(repository / path) for path in files] if changed is not None \
+        else [str(repository)]  # what a baseline entry must lie in to be called fixed
     return report, settings
 
 
