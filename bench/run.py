@@ -28,6 +28,7 @@ OUT = HERE / "out"
 
 
 def load_scenarios() -> dict[str, object]:
+    sys.path.insert(0, str(SCENARIOS))  # for helpers shared by scenarios (_*.py)
     found = {}
     for path in sorted(SCENARIOS.glob("*.py")):
         if path.name.startswith("_"):
