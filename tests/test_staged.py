@@ -9,24 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import VARIABLE_CIDR_MODULE as SECURITY_GROUP
 from tests.conftest import need, run_cli
 
-SECURITY_GROUP = """\
-variable "dicom_cidr" {
-  type    = string
-  default = "10.0.0.0/8"
-}
-
-resource "aws_security_group" "pacs" {
-  name = "pacs"
-  ingress {
-    from_port   = 104
-    to_port     = 104
-    protocol    = "tcp"
-    cidr_blocks = [var.dicom_cidr]
-  }
-}
-"""
 OPEN_TFVARS = 'dicom_cidr = "0.0.0.0/0"\n'
 OPEN_COMPOSE = 'services:\n  gateway:\n    image: nginx:1.27\n    ports:\n      - "104:104"\n'
 CLOSED_COMPOSE = 'services:\n  gateway:\n    image: nginx:1.27\n'
