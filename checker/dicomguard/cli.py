@@ -130,7 +130,7 @@ def _run_scan(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
         terraform_env_vars=args.env_vars,
     )
     report = run_scan(args.paths, policies, engine, context, settings.get("exclude", []),
-                      progress=_progress_printer(args),
+                      progress=_progress_printer(args), whole_modules=True,
                       largest_file_mib=args.max_file_size or settings.get("max_file_size",
                                                                           LARGEST_FILE_MIB))
     report.notes[:0] = configuration.notes

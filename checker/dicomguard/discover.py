@@ -60,13 +60,15 @@ class Discovery:
 class _Walk:
     """One discovery over the scan roots."""
 
-    def __init__(self, roots: list[str], excluded: list[str], largest_file_mib: float) -> None:
+    def __init__(self, roots: list[str], excluded: list[str], largest_file_mib: float,
+                 whole_modules: bool) -> None:
         self.families = available_families()
         self.found = Discovery({family.name: [] for family, _ in self.families})
         self.excluded = excluded
         self.largest_file_mib = largest_file_mib
         self.inside = [Path(root).resolve() for root in roots]
         self.seen: set[Path] = set()
+        self.whole_modules = whole_modules
 
     def contains(self, target: Path) -> bool:
         return any(target == root or root in target.parents for root in self.inside)
@@ -95,7 +97,7 @@ class _Walk:
             return
         if stat.S_ISREG(mode):
             self.file(root, root_text)
-            if terraform_named(root):
+            if self.whole_modules and terraform_named(root):
                 self.module_beside(root, root_text)
         else:
             self.found.error(root, f"{kind_of(mode)}, not a regular file; not read")
@@ -222,10 +224,13 @@ def _is_excluded(path: Path, root: Path, excluded: list[str]) -> bool:
 
 
 def discover(roots: list[str], excluded: list[str] | None = None,
-             largest_file_mib: float = LARGEST_FILE_MIB) -> Discovery:
+             largest_file_mib: float = LARGEST_FILE_MIB, whole_modules: bool = False
+             ) -> Discovery:
     """Every recognised file under the roots, grouped by family name, with the errors and notes
-    met on the way."""
-    walk = _Walk(roots, excluded or [], largest_file_mib)
+    met on the way. whole_modules: a Terraform file given as a root brings its module's other
+    files (as the command line does; a corpus of independent samples in one directory does not
+    want it)."""
+    walk = _Walk(roots, excluded or [], largest_file_mib, whole_modules)
     for root_text in roots:
         walk.root(root_text)
     return walk.found

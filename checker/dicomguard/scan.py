@@ -110,9 +110,10 @@ def run_scan(
     excluded: list[str] | None = None,
     progress: Progress | None = None,
     largest_file_mib: float = LARGEST_FILE_MIB,
+    whole_modules: bool = False,
 ) -> ScanReport:
     started = time.perf_counter()
-    discovery = discover(paths, excluded, largest_file_mib)
+    discovery = discover(paths, excluded, largest_file_mib, whole_modules)
     context.all_files = [source for files in discovery.grouped.values() for source in files]
     collected = collect_facts(discovery.grouped, context, progress)
     collected.errors[:0] = discovery.errors
