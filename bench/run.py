@@ -6,7 +6,9 @@
 
 Each scenario is a module in bench/scenarios/ with NAME, DESCRIPTION and
 build(workdir: Path) -> list[str] (the paths to scan); generated trees are built once into
-bench/out/. Every run is a fresh process, as in a pre-commit hook or a CI job.
+bench/out/. A scenario may also give OPTIONS (more scan options) and run_in(workdir) (the
+directory the scan runs in, as a hook runs at the repository root). Every run is a fresh
+process, as in a pre-commit hook or a CI job.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ OUT = HERE / "out"
 
 
 def load_scenarios() -> dict[str, object]:
+    sys.path.insert(0, str(SCENARIOS))  # for helpers shared by scenarios (_*.py)
     found = {}
     for path in sorted(SCENARIOS.glob("*.py")):
         if path.name.startswith("_"):
@@ -37,13 +40,15 @@ def load_scenarios() -> dict[str, object]:
     return found
 
 
-def run_once(paths: list[str], extra: list[str]) -> tuple[float, int, int]:
+def run_once(paths: list[str], extra: list[str], cwd: Path | None = None
+             ) -> tuple[float, int, int]:
     """Wall seconds, peak resident memory in KiB, and exit code of one scan (2 is expected where
     a scenario holds input that Terraform itself would reject, as the corpus does)."""
     command = [sys.executable, "-m", "dicomguard", "scan", *paths, "--format", "json",
                "-o", os.devnull, *extra]
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               cwd=cwd)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -80,10 +85,13 @@ def main() -> int:
         if not paths:
             print(f"{name:<24} skipped (nothing to scan: {module.DESCRIPTION})")
             continue
-        files = sum(1 if Path(p).is_file() else sum(1 for f in Path(p).rglob("*") if f.is_file())
+        cwd = module.run_in(workdir) if hasattr(module, "run_in") else None
+        options = [*getattr(module, "OPTIONS", []), *extra]
+        files = sum(1 if (cwd or Path()).joinpath(p).is_file()
+                    else sum(1 for f in (cwd or Path()).joinpath(p).rglob("*") if f.is_file())
                     for p in paths)
-        run_once(paths, extra)  # warm the file cache
-        samples = [run_once(paths, extra) for _ in range(args.runs)]
+        run_once(paths, options, cwd)  # warm the file cache
+        samples = [run_once(paths, options, cwd) for _ in range(args.runs)]
         walls = [sample[0] for sample in samples]
         peak = max(sample[1] for sample in samples) / 1024
         print(f"{name:<24} {files:>6} {statistics.median(walls):>9.3f} {min(walls):>7.3f} "

@@ -79,6 +79,25 @@ def report_for():
     return build
 
 
+# A security group whose DICOM source is a variable with a private default.
+VARIABLE_CIDR_MODULE = '''
+variable "dicom_cidr" {
+  type    = string
+  default = "10.0.0.0/8"
+}
+
+resource "aws_security_group" "pacs" {
+  name = "pacs"
+  ingress {
+    from_port   = 104
+    to_port     = 104
+    protocol    = "tcp"
+    cidr_blocks = [var.dicom_cidr]
+  }
+}
+'''
+
+
 PACS_TF = """\
 resource "aws_security_group" "pacs" {
   name = "pacs"

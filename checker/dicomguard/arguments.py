@@ -27,6 +27,7 @@ examples:
   dicomguard scan --policy ./our-policies          add your own Rego rules
   dicomguard scan --baseline .dicomguard-baseline.json   fail only on new findings
   dicomguard scan --skip-rule DG304 --soft-fail    report without failing, one rule off
+  dicomguard scan --staged --changed               what a commit changes, in its context
 
 suppress a finding on the line above the block or attribute:
   # dicomguard:ignore DG101 reason="VPN-only subnet, reviewed by SecOps" until=2027-06-30
@@ -122,6 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=SCAN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_input_arguments(scan)
+    scan.add_argument("--staged", action="store_true",
+                      help="scan what the next commit records (git's index), not the work tree; "
+                           "with PATHs, only the units those repository files touch")
+    scan.add_argument("--changed", action="store_true",
+                      help="with --staged: only the units touched by the staged changes")
     _add_report_arguments(scan)
     _add_baseline_parser(commands)
     policies = commands.add_parser("policies", help="list, show, document or bundle the policies")

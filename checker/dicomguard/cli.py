@@ -78,6 +78,42 @@ def _exclude_patterns(settings: dict[str, Any], args: argparse.Namespace,
 
 def run_configured_scan(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     """Scan args.paths with the configuration and options given: (report, settings)."""
+    if getattr(args, "staged", False) or getattr(args, "changed", False):
+        return _run_staged_scan(args)
+    return _run_scan(args)
+
+
+def _run_staged_scan(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    """The scan of git's index: args.paths name changed repository files, not scan roots."""
+    from dicomguard.git_index import GitError, repository_root
+    from dicomguard.staged import changed_paths, scan_staged
+
+    try:
+        repository = repository_root(Path.cwd())
+        given = [] if args.paths == ["."] else list(args.paths)
+        changed = (changed_paths(repository, given, args.changed)
+                   if given or args.changed else None)
+        _make_absolute(args)
+        args.paths = ["."]
+        report, settings = scan_staged(repository, changed, lambda: _run_scan(args))
+        args.paths = report.paths
+        return report, settings
+    except GitError as error:
+        raise UsageError(str(error)) from error
+
+
+def _make_absolute(args: argparse.Namespace) -> None:
+    """Files named on the command line stay where they are while the scan runs elsewhere."""
+    def absolute(path: str) -> str:
+        return os.path.abspath(path)
+
+    args.config = args.config and absolute(args.config)
+    args.policy = [absolute(path) for path in args.policy]
+    args.var_file = [absolute(path) for path in args.var_file]
+    args.opa_ca_bundle = args.opa_ca_bundle and absolute(args.opa_ca_bundle)
+
+
+def _run_scan(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     from dicomguard.config import find_config, load_config
     from dicomguard.discover import LARGEST_FILE_MIB
     from dicomguard.engines import make_engine
@@ -109,7 +145,7 @@ def run_configured_scan(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     )
     excluded = _exclude_patterns(settings, args, config_name)
     report = run_scan(args.paths, policies, engine, context, excluded,
-                      progress=_progress_printer(args),
+                      progress=_progress_printer(args), whole_modules=True,
                       largest_file_mib=args.max_file_size or settings.get("max_file_size",
                                                                           LARGEST_FILE_MIB),
                       honour_gitignore=not args.include_gitignored)

@@ -26,6 +26,7 @@ from dicomguard.ignore_rules import (
 from dicomguard.model import Origin, ScanError, SourceFile
 from dicomguard.regular_files import kind_of, read_head
 from dicomguard.sources import Family, available_families
+from dicomguard.terraform.detect import named as terraform_named
 
 # "env" is not among them: env/prod, env/staging is a common Terraform layout. A virtualenv of
 # any name is recognised by its pyvenv.cfg and interpreter.
@@ -67,7 +68,7 @@ class _Walk:
     """One discovery over the scan roots."""
 
     def __init__(self, roots: list[str], excluded: list[str], largest_file_mib: float,
-                 honour_gitignore: bool) -> None:
+                 honour_gitignore: bool, whole_modules: bool) -> None:
         self.families = available_families()
         self.found = Discovery({family.name: [] for family, _ in self.families})
         try:
@@ -80,6 +81,7 @@ class _Walk:
         self.largest_file_mib = largest_file_mib
         self.inside = [Path(root).resolve() for root in roots]
         self.seen: set[Path] = set()
+        self.whole_modules = whole_modules
 
     def contains(self, target: Path) -> bool:
         return any(target == root or root in target.parents for root in self.inside)
@@ -108,8 +110,20 @@ class _Walk:
             return
         if stat.S_ISREG(mode):
             self.file(root, root_text)
+            if self.whole_modules and terraform_named(root):
+                self.module_beside(root, root_text)
         else:
             self.found.error(root, f"{kind_of(mode)}, not a regular file; not read")
+
+    def module_beside(self, path: Path, root_text: str) -> None:
+        """A Terraform file is read with its module: the other Terraform files of its directory
+        (variables, their defaults, tfvars, locals), not its subdirectories."""
+        directory = path.parent
+        rules = IgnoreRules(directory, self.excluded)
+        for sibling in sorted(directory.iterdir()):
+            if sibling != path and terraform_named(sibling) and not rules.skips(
+                    sibling, is_directory=False) and self.regular(sibling):
+                self.file(sibling, root_text)
 
     def files(self, root: Path) -> Iterator[Path]:
         """Regular files under root in a stable order; links and special files are dealt with
@@ -234,11 +248,13 @@ def _is_virtualenv(directory: Path) -> bool:
 
 def discover(roots: list[str], excluded: list[str] | None = None,
              largest_file_mib: float = LARGEST_FILE_MIB,
-             honour_gitignore: bool = True) -> Discovery:
+             honour_gitignore: bool = True, whole_modules: bool = False) -> Discovery:
     """Every recognised file under the roots, grouped by family name, with the errors and notes
     met on the way. `excluded` holds gitignore patterns relative to each root; the roots'
-    .gitignore files are applied too unless honour_gitignore is false."""
-    walk = _Walk(roots, excluded or [], largest_file_mib, honour_gitignore)
+    .gitignore files are applied too unless honour_gitignore is false. whole_modules: a Terraform
+    file given as a root brings its module's other files (as the command line does; a corpus of
+    independent samples in one directory does not want it)."""
+    walk = _Walk(roots, excluded or [], largest_file_mib, honour_gitignore, whole_modules)
     for root_text in roots:
         walk.root(root_text)
     return walk.found

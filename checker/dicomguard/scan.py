@@ -112,9 +112,10 @@ def run_scan(
     progress: Progress | None = None,
     largest_file_mib: float = LARGEST_FILE_MIB,
     honour_gitignore: bool = True,
+    whole_modules: bool = False,
 ) -> ScanReport:
     started = time.perf_counter()
-    discovery = discover(paths, excluded, largest_file_mib, honour_gitignore)
+    discovery = discover(paths, excluded, largest_file_mib, honour_gitignore, whole_modules)
     context.all_files = [source for files in discovery.grouped.values() for source in files]
     collected = collect_facts(discovery.grouped, context, progress)
     collected.errors[:0] = discovery.errors

@@ -4,24 +4,8 @@ decides the verdict, the way it would decide `terraform plan`."""
 import json
 from pathlib import Path
 
+from tests.conftest import VARIABLE_CIDR_MODULE as MODULE
 from tests.conftest import run_cli, scan_json
-
-MODULE = '''
-variable "dicom_cidr" {
-  type    = string
-  default = "10.0.0.0/8"
-}
-
-resource "aws_security_group" "pacs" {
-  name = "pacs"
-  ingress {
-    from_port   = 104
-    to_port     = 104
-    protocol    = "tcp"
-    cidr_blocks = [var.dicom_cidr]
-  }
-}
-'''
 
 
 def exposures(report: dict) -> list[tuple[str, str]]:

@@ -1,0 +1,131 @@
+"""`dicomguard scan --staged`: scan what the commit records, not the work tree.
+
+The index is written to a temporary tree that mirrors the repository (only the files a family
+would read, and what Terraform's `file()` or an Ansible task might read beside them), and the scan
+runs there, so findings name repository paths. With changed paths (given, or `--changed`: those
+staged), only the units they touch are scanned (see units.py).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from dicomguard.changed_units import ANSIBLE_DIRECTORIES, Grouped, affected_units
+from dicomguard.config import CONFIG_NAMES
+from dicomguard.discover import HEAD_BYTES
+from dicomguard.git_index import IndexEntry, Wanted, read_staged_files, staged_changes, write_tree
+from dicomguard.model import SourceFile
+from dicomguard.sources import available_families
+from dicomguard.terraform import detect as terraform_detect
+
+
+def _detectors() -> list[tuple[str, Any]]:
+    return [(family.name, detector) for family, detector in available_families()]
+
+
+def _head_text(content: bytes) -> str | None:
+    head = content[:HEAD_BYTES]
+    return None if b"\x00" in head else head.decode("utf-8", "replace")
+
+
+def _is_context(path: PurePosixPath, terraform_directories: set[PurePosixPath],
+                ansible: bool = True) -> bool:
+    """A configuration file, or a file that Terraform's file() or an Ansible task may read."""
+    return (path.name in CONFIG_NAMES
+            or (ansible and not ANSIBLE_DIRECTORIES.isdisjoint(path.parts[:-1]))
+            or not terraform_directories.isdisjoint(path.parents))
+
+
+def files_a_scan_reads(entries: list[IndexEntry]) -> Wanted:
+    """Which staged files to read: those a family claims by name or by their first 4 KiB,
+    configuration files, and anything inside a Terraform module or an Ansible directory."""
+    detectors = _detectors()
+    terraform_directories = {PurePosixPath(entry.path).parent for entry in entries
+                             if terraform_detect.named(Path(entry.path))}
+
+    def wanted(path: PurePosixPath, content: bytes) -> bool:
+        if _is_context(path, terraform_directories):
+            return True
+        native = Path(path)
+        if any(detector.named(native) for _, detector in detectors):
+            return True
+        text = _head_text(content)
+        return text is not None and any(detector.classify(native, text)
+                                        for _, detector in detectors)
+
+    return wanted
+
+
+def _grouped(files: dict[str, bytes]) -> Grouped:
+    """The files as discovery would group them, by the first family that claims each."""
+    detectors = _detectors()
+    grouped: Grouped = {name: [] for name, _ in detectors}
+    for path, content in files.items():
+        text = _head_text(content)
+        if text is None:
+            continue
+        for name, detector in detectors:
+            kind = detector.classify(Path(path), text)
+            if kind:
+                grouped[name].append(SourceFile(path, kind))
+                break
+    return grouped
+
+
+def units_touched(files: dict[str, bytes], changed: list[str]) -> dict[str, bytes]:
+    """The files of the units the changed paths touch, with their context files (see
+    units.py); a file that no unit holds is left out."""
+    affected = affected_units(_grouped(files), changed,
+                              lambda source: files[source.path].decode("utf-8", "replace"))
+    kept = {source.path for sources in affected.values() for source in sources}
+    terraform_directories = {PurePosixPath(source.path).parent
+                             for source in affected.get("terraform", [])}
+    ansible = bool(affected.get("ansible"))
+    return {path: content for path, content in files.items()
+            if path in kept or _is_context(PurePosixPath(path), terraform_directories,
+                                           ansible)}
+
+
+
+@contextmanager
+def _working_directory(directory: Path) -> Iterator[None]:
+    previous = Path.cwd()
+    os.chdir(directory)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+Scan = Callable[[], tuple[Any, dict[str, Any]]]
+
+
+def scan_staged(repository: Path, changed: list[str] | None, scan: Scan
+                ) -> tuple[Any, dict[str, Any]]:
+    """Run scan() inside a tree of the staged files of repository. changed: repository paths
+    whose units alone are scanned (None: every unit)."""
+    staged = read_staged_files(repository, files_a_scan_reads)
+    files = staged.content if changed is None else units_touched(staged.content, changed)
+    with tempfile.TemporaryDirectory(prefix="dicomguard-staged-") as temporary:
+        root = Path(temporary)
+        write_tree(root, files)
+        with _working_directory(root):
+            report, settings = scan()
+    report.notes[:0] = staged.notes
+    report.root = repository  # the temporary tree is gone; paths in the report are the same
+    report.paths = [str(repository / path) for path in files] if changed is not None \
+        else [str(repository)]  # what a baseline entry must lie in to be called fixed
+    return report, settings
+
+
+def changed_paths(repository: Path, given: list[str], staged: bool) -> list[str]:
+    """Repository paths of the given files (relative to the working directory), with what is
+    staged when asked."""
+    cwd = Path.cwd().resolve()
+    paths = [os.path.relpath(os.path.normpath(cwd / path), repository.resolve()) for path in given]
+    return [*paths, *staged_changes(repository)] if staged else paths

@@ -1,0 +1,140 @@
+"""`dicomguard scan --staged`: the pre-commit hook judges what is committed, with its context."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import VARIABLE_CIDR_MODULE as SECURITY_GROUP
+from tests.conftest import need, run_cli
+
+OPEN_TFVARS = 'dicom_cidr = "0.0.0.0/0"\n'
+OPEN_COMPOSE = 'services:\n  gateway:\n    image: nginx:1.27\n    ports:\n      - "104:104"\n'
+CLOSED_COMPOSE = 'services:\n  gateway:\n    image: nginx:1.27\n'
+
+
+def _rule_ids(result: subprocess.CompletedProcess[str]) -> list[tuple[str, str]]:
+    assert result.stdout, result.stderr
+    report = json.loads(result.stdout)
+    return sorted((finding["rule_id"], finding["file"])
+                  for finding in report["findings"])
+
+
+def test_a_terraform_file_on_the_command_line_is_read_with_its_module(tmp_path: Path) -> None:
+    module = tmp_path / "mod"
+    module.mkdir()
+    (module / "sg.tf").write_text(SECURITY_GROUP)
+    (module / "terraform.tfvars").write_text(OPEN_TFVARS)
+    result = run_cli("scan", "--format", "json", "mod/sg.tf", cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert ("DG101", "mod/sg.tf") in _rule_ids(result)
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A repository with one committed, closed Terraform module and a closed compose file."""
+    need(shutil.which("git") is not None, "git is not installed")
+    repository = tmp_path / "repo"
+    (repository / "mod").mkdir(parents=True)
+    (repository / "mod" / "sg.tf").write_text(SECURITY_GROUP)
+    (repository / "docker-compose.yml").write_text(CLOSED_COMPOSE)
+    _git(repository, "init", "-q")
+    _git(repository, "config", "user.email", "ci@example.org")
+    _git(repository, "config", "user.name", "ci")
+    _git(repository, "add", ".")
+    _git(repository, "commit", "-qm", "infra")
+    return repository
+
+
+def _staged(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli("scan", "--format", "json", "--staged", *args, cwd=repo)
+
+
+def test_an_untracked_insecure_file_does_not_fail_the_staged_scan(repo: Path) -> None:
+    (repo / "compose.yaml").write_text(OPEN_COMPOSE)
+    assert run_cli("scan", ".", cwd=repo).returncode == 1  # the work tree scan sees it
+    result = _staged(repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _rule_ids(result) == []
+
+
+def test_only_a_staged_insecure_edit_counts(repo: Path) -> None:
+    (repo / "docker-compose.yml").write_text(OPEN_COMPOSE)
+    unstaged = _staged(repo, "--changed")
+    assert unstaged.returncode == 0, unstaged.stdout + unstaged.stderr
+    _git(repo, "add", "docker-compose.yml")
+    (repo / "docker-compose.yml").write_text(CLOSED_COMPOSE)  # fixed in the work tree only
+    staged = _staged(repo, "--changed")
+    assert staged.returncode == 1, staged.stdout + staged.stderr
+    assert _rule_ids(staged) == [("DG101", "docker-compose.yml")]
+
+
+def test_a_staged_tfvars_change_is_judged_with_its_module(repo: Path) -> None:
+    (repo / "mod" / "terraform.tfvars").write_text(OPEN_TFVARS)
+    _git(repo, "add", "mod/terraform.tfvars")
+    for args in (["--changed"], ["mod/terraform.tfvars"]):
+        result = _staged(repo, *args)
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert _rule_ids(result) == [("DG101", "mod/sg.tf")]
+
+
+def test_a_change_to_a_module_is_judged_from_the_root_that_calls_it(repo: Path) -> None:
+    (repo / "mod" / "sg.tf").write_text(SECURITY_GROUP.replace('default = "10.0.0.0/8"\n', ""))
+    (repo / "live").mkdir()
+    (repo / "live" / "main.tf").write_text(
+        'module "pacs" {\n  source     = "../mod"\n  dicom_cidr = "0.0.0.0/0"\n}\n')
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "root")
+    (repo / "mod" / "sg.tf").write_text(SECURITY_GROUP.replace(
+        'default = "10.0.0.0/8"\n', "").replace('name = "pacs"', 'name = "pacs-archive"'))
+    _git(repo, "add", "mod/sg.tf")
+    result = _staged(repo, "--changed")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert _rule_ids(result) == [("DG101", "mod/sg.tf")]
+
+
+def test_an_unchanged_unit_is_not_scanned_in_changed_mode(repo: Path) -> None:
+    (repo / "docker-compose.yml").write_text(OPEN_COMPOSE)
+    _git(repo, "commit", "-qam", "open")
+    (repo / "mod" / "sg.tf").write_text(SECURITY_GROUP + "\n")
+    _git(repo, "add", "mod/sg.tf")
+    changed = _staged(repo, "--changed")
+    assert changed.returncode == 0, changed.stdout + changed.stderr
+    assert json.loads(changed.stdout)["summary"]["files_scanned"] == 1
+    assert _staged(repo).returncode == 1  # the whole index
+
+
+def test_a_symbolic_link_in_the_index_is_a_note_and_not_followed(repo: Path) -> None:
+    outside = repo.parent / "outside.yml"
+    outside.write_text(OPEN_COMPOSE)
+    (repo / "compose.yaml").symlink_to(outside)
+    _git(repo, "add", "compose.yaml")
+    result = _staged(repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    notes = json.loads(result.stdout)["notes"]
+    assert any("symbolic link" in entry["message"] for entry in notes)
+
+
+def test_outside_a_git_repository_the_staged_scan_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("scan", "--staged", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "git" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_baseline_entry_outside_the_changed_units_is_not_called_fixed(repo: Path) -> None:
+    (repo / "docker-compose.yml").write_text(OPEN_COMPOSE)
+    _git(repo, "commit", "-qam", "open")
+    assert run_cli("baseline", "create", cwd=repo).returncode == 0
+    (repo / "mod" / "sg.tf").write_text(SECURITY_GROUP + "\n")
+    _git(repo, "add", "mod/sg.tf")
+    result = _staged(repo, "--changed", "--baseline", ".dicomguard-baseline.json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["baseline"]["fixed"] == []
