@@ -74,6 +74,9 @@ def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-file-size", type=_mebibytes, metavar="MIB",
                         help="largest file read, in MiB; a larger one it would read is an error "
                              "(default: 32, or max_file_size in config)")
+    parser.add_argument("--repo-root", metavar="DIR",
+                        help="directory reported paths and baseline entries are relative to "
+                             "(default: the repository holding the first PATH, found by .git)")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="print only findings and errors")
 

@@ -74,6 +74,8 @@ def run_configured_scan(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     for path in args.paths:
         if not Path(path).exists():
             raise UsageError(f"{path}: no such file or directory")
+    if args.repo_root and not Path(args.repo_root).is_dir():
+        raise UsageError(f"--repo-root {args.repo_root}: no such directory")
     configuration = load_config(args.config, args.paths)
     settings = configuration.settings
     policies = load_policies([*settings.get("policy_dirs", []), *args.policy])
@@ -96,7 +98,8 @@ def run_configured_scan(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     report = run_scan(args.paths, policies, engine, context, settings.get("exclude", []),
                       progress=_progress_printer(args),
                       largest_file_mib=args.max_file_size or settings.get("max_file_size",
-                                                                          LARGEST_FILE_MIB))
+                                                                          LARGEST_FILE_MIB),
+                      repo_root=args.repo_root)
     report.notes[:0] = configuration.notes
     if sys.stderr.isatty() and not args.quiet:
         sys.stderr.write("\r\033[K")

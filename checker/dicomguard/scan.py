@@ -110,6 +110,7 @@ def run_scan(
     excluded: list[str] | None = None,
     progress: Progress | None = None,
     largest_file_mib: float = LARGEST_FILE_MIB,
+    repo_root: str | None = None,
 ) -> ScanReport:
     started = time.perf_counter()
     discovery = discover(paths, excluded, largest_file_mib)
@@ -121,7 +122,7 @@ def run_scan(
         progress("evaluating policies")
     report = report_from_facts(collected, policies, engine, context.settings,
                                scanned_files=[source.path for source in context.all_files],
-                               started=started, root=project_root(paths))
+                               started=started, root=project_root(paths, repo_root))
     report.paths = list(paths)
     return report
 

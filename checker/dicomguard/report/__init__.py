@@ -19,5 +19,7 @@ class RenderOptions:
 def render(report: object, format_name: str, options: RenderOptions) -> str:
     if format_name not in FORMATS:
         raise ValueError(f"unknown format {format_name!r}; choose one of {', '.join(FORMATS)}")
+    from dicomguard.report.rooted import rooted
+
     module = import_module(f"dicomguard.report.{format_name}_format")
-    return module.render(report, options)
+    return module.render(rooted(report), options)
