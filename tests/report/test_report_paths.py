@@ -30,8 +30,8 @@ def _files(format_name: str, output: str) -> set[str]:
         return {result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
                 for result in results}
     if format_name == "junit":
-        return {case.get("file") for case in ElementTree.fromstring(output).iter("testcase")
-                if case.get("file")}
+        return {case.get("classname") for case in ElementTree.fromstring(output).iter("testcase")
+                if "/" in case.get("classname")}
     if format_name == "github":
         return {line.split("file=")[1].split(",")[0] for line in output.splitlines()
                 if "file=" in line}
