@@ -19,12 +19,6 @@ class UsageError(Exception):
     """A mistake in how dicomguard was called or configured: exit 2."""
 
 
-def _color_wanted(args: argparse.Namespace, stream: Any) -> bool:
-    if args.no_color or os.environ.get("NO_COLOR") or args.output:
-        return False
-    return bool(getattr(stream, "isatty", lambda: False)())
-
-
 def _parse_vars(pairs: list[str]) -> dict[str, str]:
     values: dict[str, str] = {}
     for pair in pairs:
@@ -106,20 +100,18 @@ def run_configured_scan(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     return report, settings
 
 
-def _write_file(path: str, text: str, what: str) -> str | None:
-    """Write `text` to `path`; the error message naming the path when it cannot be."""
-    try:
-        Path(path).write_text(text, encoding="utf-8")
-    except OSError as error:
-        return f"{path}: cannot write the {what}: {error.strerror or error}"
-    return None
-
-
 def command_scan(args: argparse.Namespace) -> int:
+    from dicomguard.arguments import report_requests
     from dicomguard.baseline import apply_baseline
     from dicomguard.baseline import load as load_baseline
-    from dicomguard.report import RenderOptions, render
+    from dicomguard.report import RenderOptions
+    from dicomguard.report.outputs import write_file, write_reports
+    from dicomguard.report.text_format import summary_line
 
+    try:
+        requests = report_requests(args.reports)
+    except ValueError as error:
+        raise UsageError(str(error)) from error
     baseline = load_baseline(args.baseline) if args.baseline else None
     report, settings = run_configured_scan(args)
     if baseline is not None:
@@ -131,15 +123,13 @@ def command_scan(args: argparse.Namespace) -> int:
         from dicomguard.scan import policy_input
 
         facts = json.dumps(policy_input(report.facts, settings), indent=2) + "\n"
-        problems.append(_write_file(args.dump_facts, facts, "facts"))
+        problems.append(write_file(args.dump_facts, facts, "facts"))
     fail_on = args.fail_on or settings.get("fail_on", "low")
-    options = RenderOptions(color=_color_wanted(args, sys.stdout), quiet=args.quiet,
-                            fail_on=fail_on, strict=args.strict)
-    text = render(report, args.format, options)
-    output_problem = _write_file(args.output, text, "report") if args.output else None
-    if not args.output or output_problem:
-        sys.stdout.write(text)  # an unwritable --output loses nothing: the report goes here
-    problems.append(output_problem)
+    options = RenderOptions(quiet=args.quiet, fail_on=fail_on, strict=args.strict,
+                            compact=args.compact)
+    problems += write_reports(report, requests, options, sys.stdout, args.no_color)
+    if not args.quiet and all(request.output for request in requests):
+        sys.stderr.write(summary_line(report, options) + "\n")
     for problem in filter(None, problems):
         sys.stderr.write(f"dicomguard: error: {problem}\n")
     if any(problems):

@@ -14,6 +14,8 @@ class RenderOptions:
     quiet: bool = False
     fail_on: str = "low"
     strict: bool = False
+    width: int = 100  # text: the column lines are wrapped at
+    compact: bool = False  # text: each rule's fix printed once
 
 
 def render(report: object, format_name: str, options: RenderOptions) -> str:
