@@ -209,7 +209,7 @@ def report_requests(reports: list[ReportRequest]) -> list[ReportRequest]:
     would go to standard output."""
     requests = [ReportRequest(request.format or "text", request.output) for request in reports]
     requests = requests or [ReportRequest("text", None)]
-    to_stdout = [request.format for request in requests if request.output is None]
+    to_stdout = [request.format or "text" for request in requests if request.output is None]
     if len(to_stdout) > 1:
         raise ValueError(f"{len(to_stdout)} reports ({', '.join(to_stdout)}) would go to "
                          "standard output; give all but one an -o FILE")

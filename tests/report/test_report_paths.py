@@ -64,8 +64,9 @@ def test_sarif_names_the_repository_as_its_source_root(cli, repository, shared_d
 def test_repo_root_sets_the_root_paths_are_relative_to(cli, repository):
     result = cli("scan", str(repository / "infra"), "--format", "json",
                  "--repo-root", str(repository / "infra"), cwd=repository.parent / "elsewhere")
-    files = {finding["file"] for finding in json.loads(result.stdout)["findings"]}
-    assert "pacs/network.tf" in files
+    document = json.loads(result.stdout)
+    assert document["root"] == str((repository / "infra").resolve())
+    assert "pacs/network.tf" in {finding["file"] for finding in document["findings"]}
 
 
 def test_a_missing_repo_root_is_a_usage_error(cli, repository):
