@@ -40,7 +40,8 @@ def shared_dir() -> Path:
 def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
             timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """Run the real command line, as users do."""
-    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    inherited = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
+    full_env = {**inherited, "NO_COLOR": "1", **(env or {})}  # 100 columns unless env says
     return subprocess.run([sys.executable, "-m", "dicomguard", *args], cwd=cwd or PROJECT,
                           env=full_env, capture_output=True, text=True, timeout=timeout)
 

@@ -115,7 +115,7 @@ def test_a_repository_config_cannot_send_a_secret_to_a_server(cli, tmp_path, lis
     assert SECRET not in result.stdout + result.stderr
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
-    config = str(tmp_path / ".dicomguard.yaml")
+    config = ".dicomguard.yaml"  # relative to the scanned root, as every reported file
     notes = {(note["origin"]["file"], note["origin"]["line"], note["message"].split(":")[0])
              for note in report["notes"]}
     assert {(config, 1, "'engine' ignored"), (config, 2, "'opa_url' ignored"),

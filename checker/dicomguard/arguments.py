@@ -22,6 +22,7 @@ exit codes:
 examples:
   dicomguard scan                                  scan the current directory
   dicomguard scan infra/ --format sarif -o dicomguard.sarif
+  dicomguard scan -f sarif -o dicomguard.sarif -f text   a SARIF file and text on the console
   dicomguard scan --fail-on high --strict          fail on high and critical, unresolved too
   dicomguard scan --dump-facts facts.json          see what policies see
   dicomguard scan --policy ./our-policies          add your own Rego rules
@@ -80,6 +81,9 @@ def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
                              "each scanned path (repeatable; added to exclude in config)")
     parser.add_argument("--include-gitignored", action="store_true",
                         help="also scan files the scanned tree's .gitignore files ignore")
+    parser.add_argument("--repo-root", metavar="DIR",
+                        help="directory reported paths and baseline entries are relative to "
+                             "(default: the repository holding the first PATH, found by .git)")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="print only findings and errors")
 
@@ -87,10 +91,14 @@ def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
 def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
     from dicomguard.report import FORMATS
 
-    parser.add_argument("-f", "--format", choices=FORMATS, default="text",
-                        help="report format (default: text)")
-    parser.add_argument("-o", "--output", metavar="FILE",
-                        help="write the report to FILE instead of standard output")
+    parser.add_argument("-f", "--format", choices=FORMATS, action=_ReportFormat, dest="reports",
+                        default=[], help="report format (default: text); repeat for several "
+                                         "reports, each -f followed by its -o")
+    parser.add_argument("-o", "--output", metavar="FILE", action=_ReportOutput, dest="reports",
+                        help="write the preceding -f's report to FILE instead of standard "
+                             "output (at most one report goes to standard output)")
+    parser.add_argument("--compact", action="store_true",
+                        help="text report: print each rule's fix once, not under every finding")
     parser.add_argument("--fail-on", choices=("critical", "high", "medium", "low"),
                         help="lowest severity that fails the scan (default: low, or config)")
     parser.add_argument("--strict", action="store_true",
@@ -106,7 +114,8 @@ def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dump-facts", metavar="FILE",
                         help="write the facts document policies evaluate to FILE")
     parser.add_argument("--no-color", action="store_true",
-                        help="no colour (also when NO_COLOR is set or output is not a terminal)")
+                        help="no colour (also when NO_COLOR is set, TERM=dumb or output is not "
+                             "a terminal; FORCE_COLOR forces it)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -175,6 +184,57 @@ def _add_baseline_parser(commands: Any) -> None:
         action.add_argument("-o", "--output", default=DEFAULT_FILE, metavar="FILE",
                             help=f"the baseline file (default: {DEFAULT_FILE})")
     baseline.set_defaults(usage=baseline.format_help())
+
+
+class ReportRequest:
+    """One report a scan writes: its format, and its file (None: standard output)."""
+
+    def __init__(self, format_name: str | None, output: str | None) -> None:
+        self.format = format_name
+        self.output = output
+
+    def __repr__(self) -> str:
+        return f"ReportRequest({self.format!r}, {self.output!r})"
+
+
+class _ReportFormat(argparse.Action):
+    """-f FORMAT: a new report, or the format of a report whose -o came first."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        reports = list(getattr(namespace, self.dest) or [])
+        if reports and reports[-1].format is None:
+            reports[-1].format = values
+        else:
+            reports.append(ReportRequest(values, None))
+        setattr(namespace, self.dest, reports)
+
+
+class _ReportOutput(argparse.Action):
+    """-o FILE: the file of the preceding -f's report, or of the next -f's when none precedes."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        reports = list(getattr(namespace, self.dest) or [])
+        if reports and reports[-1].format is not None and reports[-1].output is None:
+            reports[-1].output = values
+        elif reports and reports[-1].format is None:
+            parser.error(f"{option_string} {values}: two -o in a row; give each -o its own -f")
+        else:
+            reports.append(ReportRequest(None, values))
+        setattr(namespace, self.dest, reports)
+
+
+def report_requests(reports: list[ReportRequest]) -> list[ReportRequest]:
+    """The reports asked for, text where no -f was given; an error message when more than one
+    would go to standard output."""
+    requests = [ReportRequest(request.format or "text", request.output) for request in reports]
+    requests = requests or [ReportRequest("text", None)]
+    to_stdout = [request.format or "text" for request in requests if request.output is None]
+    if len(to_stdout) > 1:
+        raise ValueError(f"{len(to_stdout)} reports ({', '.join(to_stdout)}) would go to "
+                         "standard output; give all but one an -o FILE")
+    return requests
 
 
 def _mebibytes(text: str) -> float:

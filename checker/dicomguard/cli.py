@@ -19,12 +19,6 @@ class UsageError(Exception):
     """A mistake in how dicomguard was called or configured: exit 2."""
 
 
-def _color_wanted(args: argparse.Namespace, stream: Any) -> bool:
-    if args.no_color or os.environ.get("NO_COLOR") or args.output:
-        return False
-    return bool(getattr(stream, "isatty", lambda: False)())
-
-
 def _parse_vars(pairs: list[str]) -> dict[str, str]:
     values: dict[str, str] = {}
     for pair in pairs:
@@ -124,6 +118,8 @@ def _run_scan(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     for path in args.paths:
         if not Path(path).exists():
             raise UsageError(f"{path}: no such file or directory")
+    if args.repo_root and not Path(args.repo_root).is_dir():
+        raise UsageError(f"--repo-root {args.repo_root}: no such directory")
     configuration = load_config(args.config, args.paths)
     settings = configuration.settings
     policies = load_policies([*settings.get("policy_dirs", []), *args.policy])
@@ -148,20 +144,12 @@ def _run_scan(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
                       progress=_progress_printer(args), whole_modules=True,
                       largest_file_mib=args.max_file_size or settings.get("max_file_size",
                                                                           LARGEST_FILE_MIB),
-                      honour_gitignore=not args.include_gitignored)
+                      honour_gitignore=not args.include_gitignored,
+                      repo_root=args.repo_root)
     report.notes[:0] = configuration.notes
     if sys.stderr.isatty() and not args.quiet:
         sys.stderr.write("\r\033[K")
     return report, settings
-
-
-def _write_file(path: str, text: str, what: str) -> str | None:
-    """Write `text` to `path`; the error message naming the path when it cannot be."""
-    try:
-        Path(path).write_text(text, encoding="utf-8")
-    except OSError as error:
-        return f"{path}: cannot write the {what}: {error.strerror or error}"
-    return None
 
 
 def _docs_url(args: argparse.Namespace) -> str:
@@ -173,11 +161,18 @@ def _docs_url(args: argparse.Namespace) -> str:
 
 
 def command_scan(args: argparse.Namespace) -> int:
+    from dicomguard.arguments import report_requests
     from dicomguard.baseline import apply_baseline
     from dicomguard.baseline import load as load_baseline
-    from dicomguard.report import RenderOptions, render
+    from dicomguard.report import RenderOptions
+    from dicomguard.report.outputs import write_file, write_reports
+    from dicomguard.report.text_format import summary_line
 
     docs_url = _docs_url(args)
+    try:
+        requests = report_requests(args.reports)
+    except ValueError as error:
+        raise UsageError(str(error)) from error
     baseline = load_baseline(args.baseline) if args.baseline else None
     report, settings = run_configured_scan(args)
     if baseline is not None:
@@ -189,15 +184,13 @@ def command_scan(args: argparse.Namespace) -> int:
         from dicomguard.scan import policy_input
 
         facts = json.dumps(policy_input(report.facts, settings), indent=2) + "\n"
-        problems.append(_write_file(args.dump_facts, facts, "facts"))
+        problems.append(write_file(args.dump_facts, facts, "facts"))
     fail_on = args.fail_on or settings.get("fail_on", "low")
-    options = RenderOptions(color=_color_wanted(args, sys.stdout), quiet=args.quiet,
-                            fail_on=fail_on, strict=args.strict, docs_url=docs_url)
-    text = render(report, args.format, options)
-    output_problem = _write_file(args.output, text, "report") if args.output else None
-    if not args.output or output_problem:
-        sys.stdout.write(text)  # an unwritable --output loses nothing: the report goes here
-    problems.append(output_problem)
+    options = RenderOptions(quiet=args.quiet, fail_on=fail_on, strict=args.strict,
+                            compact=args.compact, docs_url=docs_url)
+    problems += write_reports(report, requests, options, sys.stdout, args.no_color)
+    if not args.quiet and all(request.output for request in requests):
+        sys.stderr.write(summary_line(report, options) + "\n")
     for problem in filter(None, problems):
         sys.stderr.write(f"dicomguard: error: {problem}\n")
     if any(problems):

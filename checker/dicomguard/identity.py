@@ -39,10 +39,14 @@ def without_positions(text: str) -> str:
     return _POSITION.sub(r"\1 #", text)
 
 
-def project_root(paths: list[str]) -> Path:
-    """The repository holding the first scanned path (the nearest directory above it with a
-    `.git`), else the current directory when every path is inside it, else the first path's
-    directory. Only the existence of `.git` is checked; nothing outside the scan is read."""
+def project_root(paths: list[str], given: str | None = None) -> Path:
+    """The directory every reported path and every finding identity is relative to: `given`
+    (--repo-root) when set, else the repository holding the first scanned path (the nearest
+    directory above it with a `.git`), else the current directory when every path is inside
+    it, else the first path's directory. Only the existence of `.git` is checked; nothing
+    outside the scan is read."""
+    if given:
+        return Path(given).resolve()
     first = Path(paths[0] if paths else ".").resolve()
     start = first if first.is_dir() else first.parent
     for directory in (start, *start.parents):
@@ -62,6 +66,18 @@ def relative_path(file: str, root: Path) -> str:
     if resolved.is_relative_to(root):
         return resolved.relative_to(root).as_posix()
     return Path(file).as_posix()
+
+
+def reported_path(file: str, root: Path) -> str:
+    """`file` as reports show it: relative to `root` in POSIX form, else absolute, so that it
+    reads the same from any working directory."""
+    if not file:
+        return ""
+    given = Path(file).absolute()
+    resolved = given.parent.resolve() / given.name  # a symbolic link is shown where it lies
+    if resolved.is_relative_to(root):
+        return resolved.relative_to(root).as_posix()
+    return resolved.as_posix()
 
 
 def identify(finding: Any, root: Path) -> FindingIdentity:

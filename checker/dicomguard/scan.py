@@ -113,6 +113,7 @@ def run_scan(
     largest_file_mib: float = LARGEST_FILE_MIB,
     honour_gitignore: bool = True,
     whole_modules: bool = False,
+    repo_root: str | None = None,
 ) -> ScanReport:
     started = time.perf_counter()
     discovery = discover(paths, excluded, largest_file_mib, honour_gitignore, whole_modules)
@@ -124,7 +125,7 @@ def run_scan(
         progress("evaluating policies")
     report = report_from_facts(collected, policies, engine, context.settings,
                                scanned_files=[source.path for source in context.all_files],
-                               started=started, root=project_root(paths))
+                               started=started, root=project_root(paths, repo_root))
     report.paths = list(paths)
     return report
 

@@ -105,7 +105,7 @@ def test_the_gate_over_the_ansible_corpus(shared_dir) -> None:
     corpus, entries = samples(shared_dir)
     code, report = scan_json(str(corpus / "kics" / "ansible"))
     assert code == 1 and report["errors"] == []
-    failing = {Path(finding["file"]).resolve() for finding in report["findings"]
+    failing = {(Path(report["root"]) / finding["file"]).resolve() for finding in report["findings"]
                if finding["rule_id"] == "DG101" and finding["confidence"] == "confirmed"}
     expected = {(corpus / entry["path"]).resolve() for entry in entries
                 if any(covered(annotated_ranges(entry), port, port) for port in CATALOGUE_PORTS)}

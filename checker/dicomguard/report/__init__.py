@@ -16,6 +16,8 @@ class RenderOptions:
     fail_on: str = "low"
     strict: bool = False
     docs_url: str = ""  # absolute base URL of the rule pages (docs/rules), for SARIF helpUri
+    width: int = 100  # text: the column lines are wrapped at
+    compact: bool = False  # text: each rule's fix printed once
 
 
 def note_location(origin: dict[str, Any]) -> str:
@@ -27,5 +29,7 @@ def note_location(origin: dict[str, Any]) -> str:
 def render(report: object, format_name: str, options: RenderOptions) -> str:
     if format_name not in FORMATS:
         raise ValueError(f"unknown format {format_name!r}; choose one of {', '.join(FORMATS)}")
+    from dicomguard.report.rooted import rooted
+
     module = import_module(f"dicomguard.report.{format_name}_format")
-    return module.render(report, options)
+    return module.render(rooted(report), options)

@@ -26,6 +26,7 @@ def summary(report: Any) -> dict[str, Any]:
 def render(report: Any, options: RenderOptions) -> str:
     document = {
         "version": report.version,
+        "root": str(report.root),
         "findings": [finding.to_json() for finding in report.findings],
         "errors": [error.to_json() for error in report.errors],
         "notes": report.notes,

@@ -1,4 +1,5 @@
-"""JUnit XML for CI test views (GitLab, Jenkins): one test case per rule and resource."""
+"""JUnit XML for CI test views (GitLab, Jenkins): one test case per file and resource, valid
+against the JUnit schema Jenkins publishes (no `file` attribute, `skipped` with text only)."""
 
 from __future__ import annotations
 
@@ -36,65 +37,66 @@ def _describe(finding: Any) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _case_name(finding: Any) -> str:
-    return finding.resource or (f"{finding.file}:{finding.line}" if finding.file else "scan")
+def _case_key(finding: Any) -> tuple[str, str]:
+    """(classname, name): the file, and the resource in it, so that two files with the same
+    resource address are two test cases."""
+    if not finding.file:
+        return SUITE, finding.resource or "scan"
+    return finding.file, finding.resource or f"line {finding.line}"
 
 
-def _testcase(classname: str, name: str, file: str, inner: str = "") -> str:
+def _testcase(classname: str, name: str, inner: str = "") -> str:
     opening = f"    <testcase classname={_attr(classname)} name={_attr(name)}"
-    if file:
-        opening += f" file={_attr(file)}"
     return f"{opening}>\n{inner}    </testcase>" if inner else f"{opening}/>"
 
 
-def _finding_case(rule_id: str, name: str, findings: list[Any], options: RenderOptions
+def _finding_case(classname: str, name: str, findings: list[Any], options: RenderOptions
                   ) -> tuple[str, str]:
-    """The test case for one rule and resource, and its outcome: failure, skipped or pass."""
+    """The test case for one file and resource, and its outcome: failure, skipped or pass.
+    A failure's type is the worst severity among the case's findings."""
     active = [finding for finding in findings if not finding.suppressed]
     text = "\n\n".join(_describe(finding) for finding in findings)
-    first = findings[0]
-    failing = [finding for finding in active if fails_gate(finding, options)]
-    if failing:
-        worst = failing[0]
+    if any(fails_gate(finding, options) for finding in active):
+        worst = max(active, key=lambda finding: finding.rank)
         inner = (f"      <failure message={_attr(worst.message)} type={_attr(worst.severity)}>"
                  f"{_body(text)}</failure>\n")
-        return _testcase(rule_id, name, first.file, inner), "failure"
+        return _testcase(classname, name, inner), "failure"
     if not active:
         reasons = "; ".join(sorted({f.suppression_reason or "" for f in findings}))
-        inner = f"      <skipped message={_attr('suppressed: ' + reasons)}/>\n"
-        return _testcase(rule_id, name, first.file, inner), "skipped"
+        inner = f"      <skipped>{_body('suppressed: ' + reasons)}</skipped>\n"
+        return _testcase(classname, name, inner), "skipped"
     inner = f"      <system-out>{_body('not failing the gate: ' + text)}</system-out>\n"
-    return _testcase(rule_id, name, first.file, inner), "pass"
+    return _testcase(classname, name, inner), "pass"
 
 
 def render(report: Any, options: RenderOptions) -> str:
     groups: dict[tuple[str, str], list[Any]] = {}
     for finding in sorted(report.findings, key=lambda f: f.sort_key()):
-        groups.setdefault((finding.rule_id, _case_name(finding)), []).append(finding)
+        groups.setdefault(_case_key(finding), []).append(finding)
     cases: list[str] = []
     outcomes: list[str] = []
-    for (rule_id, name), findings in sorted(groups.items()):
-        case, outcome = _finding_case(rule_id, name, findings, options)
+    for (classname, name), findings in sorted(groups.items()):
+        case, outcome = _finding_case(classname, name, findings, options)
         cases.append(case)
         outcomes.append(outcome)
-    rules_with_findings = {rule_id for rule_id, _ in groups}
+    rules_with_findings = {finding.rule_id for finding in report.findings}
     for rule in report.rules:
         if rule.id not in rules_with_findings:
-            cases.append(_testcase(rule.id, f"{rule.title}: no findings", ""))
+            cases.append(_testcase(rule.id, f"{rule.title}: no findings"))
             outcomes.append("pass")
     for error in report.errors:
         where = f"{error.file}:{error.line}" if error.line else error.file
         inner = (f"      <error message={_attr(error.message)} type=\"scan-error\">"
                  f"{_body(f'{where}: {error.message}')}</error>\n")
-        cases.append(_testcase("scan-error", where, error.file, inner))
+        cases.append(_testcase("scan-error", where, inner))
         outcomes.append("error")
     counts = (f'tests="{len(cases)}" failures="{outcomes.count("failure")}" '
-              f'errors="{outcomes.count("error")}" skipped="{outcomes.count("skipped")}" '
-              f'time="{report.duration_seconds:.3f}"')
+              f'errors="{outcomes.count("error")}" time="{report.duration_seconds:.3f}"')
+    skipped = f'skipped="{outcomes.count("skipped")}"'  # the schema has it on testsuite only
     return "\n".join([
         '<?xml version="1.0" encoding="UTF-8"?>',
         f"<testsuites name={_attr(SUITE)} {counts}>",
-        f"  <testsuite name={_attr(SUITE)} {counts}>",
+        f"  <testsuite name={_attr(SUITE)} {counts} {skipped}>",
         *cases,
         "  </testsuite>",
         "</testsuites>",

@@ -6,11 +6,13 @@ import hashlib
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from dicomguard.policies import Rule, builtin_policy_dir
 from dicomguard.report import RenderOptions
 from dicomguard.rule_docs import page_name
 
+SOURCE_ROOT = "%SRCROOT%"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "dicomguard/v2"  # identity.FindingIdentity.fingerprint
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
@@ -22,9 +24,10 @@ AUTOMATION_CATEGORY = "dicomguard/scan"
 
 
 def _artifact(path: str) -> dict[str, Any]:
+    """A file inside the project root relative to %SRCROOT%, any other by its file URI."""
     if Path(path).is_absolute():
         return {"uri": Path(path).as_uri()}
-    return {"uri": Path(path).as_posix(), "uriBaseId": "%SRCROOT%"}
+    return {"uri": quote(Path(path).as_posix()), "uriBaseId": SOURCE_ROOT}
 
 
 def _location(file: str, line: int | None, end_line: int | None = None,
@@ -154,6 +157,10 @@ def render(report: Any, options: RenderOptions) -> str:
                 "executionSuccessful": not report.errors,
                 "toolExecutionNotifications": notifications,
             }],
+            "originalUriBaseIds": {SOURCE_ROOT: {
+                "uri": report.root.as_uri().rstrip("/") + "/",
+                "description": {"text": "the project root every result's file is relative to"},
+            }},
             "results": [_result(finding, index[finding.rule_id]) for finding in report.findings],
             "columnKind": "unicodeCodePoints",
         }],

@@ -14,7 +14,6 @@ from dicomguard.report import RenderOptions, note_location
 from dicomguard.report.escaping import inert_line, visible
 from dicomguard.report.gate import fails_gate
 
-WIDTH = 100
 NO_FILE = "(findings not tied to a file)"
 _COLOURS = {
     "critical": "1;31", "high": "31", "medium": "33", "low": "36",
@@ -32,12 +31,12 @@ class _Painter:
         return f"\033[{_COLOURS[style]}m{text}\033[0m"
 
 
-def _wrapped(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(" ".join(visible(text).split()), WIDTH, initial_indent=indent,
+def _wrapped(text: str, indent: str, width: int) -> list[str]:
+    return textwrap.wrap(" ".join(visible(text).split()), width, initial_indent=indent,
                          subsequent_indent=indent + "  ") or [indent.rstrip()]
 
 
-def _finding_lines(finding: Any, paint: _Painter) -> list[str]:
+def _finding_lines(finding: Any, paint: _Painter, width: int, show_fix: bool) -> list[str]:
     severity = paint(finding.severity.upper(), finding.severity)
     heading = f"  {severity}  {paint(visible(finding.rule_id), 'bold')}  {visible(finding.title)}"
     if finding.confidence == "unresolved":
@@ -47,19 +46,27 @@ def _finding_lines(finding: Any, paint: _Painter) -> list[str]:
     location = visible("  ".join(part for part in (where, finding.resource) if part))
     if location:
         lines.append(f"    {location}")
-    lines.extend(_wrapped(finding.message, "    "))
+    lines.extend(_wrapped(finding.message, "    ", width))
     if finding.snippet:
         lines.append(paint(f"      {finding.line} | {visible(finding.snippet)}", "dim"))
     if finding.confidence == "unresolved":
         reasons = "; ".join(finding.unknown) or "a value could not be known statically"
-        lines.extend(_wrapped(f"unresolved: {reasons}", "    "))
-    if finding.remediation:
-        lines.extend(_wrapped(f"fix: {finding.remediation}", "    "))
+        lines.extend(_wrapped(f"unresolved: {reasons}", "    ", width))
+    if finding.remediation and show_fix:
+        lines.extend(_wrapped(f"fix: {finding.remediation}", "    ", width))
+    elif finding.remediation:
+        lines.append(f"    fix: as for {visible(finding.rule_id)} above")
     return lines
 
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def summary_line(report: Any, options: RenderOptions) -> str:
+    """The one-line verdict: counts, files, duration, passed or failed and why."""
+    active = [finding for finding in report.findings if not finding.suppressed]
+    return _summary(report, active, options, _Painter(options.color))
 
 
 def _summary(report: Any, active: list[Any], options: RenderOptions, paint: _Painter) -> str:
@@ -92,13 +99,13 @@ READS = ("Terraform (.tf, .tf.json, .tfvars, plan JSON), Ansible (playbooks, rol
          "docker-compose and Kubernetes manifests")
 
 
-def _nothing_recognised(report: Any) -> list[str]:
+def _nothing_recognised(report: Any, width: int) -> list[str]:
     """Say plainly that a scan read nothing, so an empty pass is not mistaken for a clean one."""
     if report.files_scanned or report.errors:
         return []
     where = ", ".join(report.paths) or "the given paths"
     return [f"dicomguard: no file dicomguard reads was found under {where}; it reads",
-            *textwrap.wrap(f"{READS}.", WIDTH, initial_indent="  ", subsequent_indent="  ",
+            *textwrap.wrap(f"{READS}.", width, initial_indent="  ", subsequent_indent="  ",
                            break_on_hyphens=False)]
 
 
@@ -118,10 +125,13 @@ def render(report: Any, options: RenderOptions) -> str:
     for finding in sorted(shown, key=lambda f: f.sort_key()):
         by_file.setdefault(finding.file or NO_FILE, []).append(finding)
     out: list[str] = []
+    fixes_shown: set[str] = set()
     for file, findings in by_file.items():
         out.append(paint(visible(file), "bold"))
         for finding in findings:
-            out.extend(_finding_lines(finding, paint))
+            show_fix = not options.compact or finding.rule_id not in fixes_shown
+            fixes_shown.add(finding.rule_id)
+            out.extend(_finding_lines(finding, paint, options.width, show_fix))
             out.append("")
     if report.errors:
         out.append(paint("errors (input that could not be read or parsed):", "failed"))
@@ -135,7 +145,7 @@ def render(report: Any, options: RenderOptions) -> str:
                    for item in report.notes)
         out.append("")
     if not options.quiet:
-        out.extend(_nothing_recognised(report))
+        out.extend(_nothing_recognised(report, options.width))
         out.append(_summary(report, active, options, paint))
     while out and out[-1] == "":
         out.pop()
