@@ -184,3 +184,33 @@ def test_an_unknown_rule_id_in_the_config_is_an_error_with_a_suggestion(cli, tmp
     result = _scan(cli, tmp_path)
     assert result.returncode == 2
     assert f".dicomguard.yaml: {expected}" in result.stderr
+
+
+OPEN_DICOM_TF = ('resource "aws_security_group" "pacs" {\n  ingress {\n    from_port = 104\n'
+                 '    to_port = 104\n    protocol = "tcp"\n    cidr_blocks = ["0.0.0.0/0"]\n'
+                 '  }\n}\n')
+
+
+def test_the_repository_roots_config_applies_to_a_scan_of_a_subdirectory(cli, tmp_path,
+                                                                           listener):
+    """Found at the repository's root, a configuration is the repository's: its rule choices
+    apply, its server is ignored, wherever the scan was started."""
+    repository = tmp_path / "repository"
+    (repository / ".git").mkdir(parents=True)
+    (repository / ".dicomguard.yaml").write_text(
+        f"disabled_rules: [DG101]\nopa_url: {listener.url}\n")
+    (repository / "infra").mkdir()
+    (repository / "infra" / "main.tf").write_text(OPEN_DICOM_TF)
+    result = cli("scan", str(repository / "infra"), "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert listener.received == []
+    messages = [note["message"] for note in json.loads(result.stdout)["notes"]]
+    assert any(message.startswith("'opa_url' ignored") for message in messages)
+
+
+def test_the_working_directorys_config_applies_when_no_other_is_found(cli, tmp_path):
+    (tmp_path / ".dicomguard.yaml").write_text("disabled_rules: [DG101]\n")
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text(OPEN_DICOM_TF)
+    assert cli("scan", "infra", cwd=tmp_path).returncode == 0
+    assert cli("scan", ".", cwd=tmp_path / "infra").returncode == 1

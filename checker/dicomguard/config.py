@@ -40,8 +40,12 @@ class Configuration:
 
 
 def find_config(paths: list[str]) -> Path | None:
-    for path in paths:
-        directory = Path(path) if Path(path).is_dir() else Path(path).parent
+    """The .dicomguard.yaml of a scanned root, else of the repository's root (the nearest
+    directory above the first path with a .git), else of the working directory."""
+    from dicomguard.identity import project_root
+
+    directories = [Path(path) if Path(path).is_dir() else Path(path).parent for path in paths]
+    for directory in (*directories, project_root(paths), Path(".")):
         for name in CONFIG_NAMES:
             if (directory / name).is_file():
                 return directory / name
@@ -63,20 +67,23 @@ def inside_scanned_tree(config: Path, paths: list[str]) -> bool:
 def _resolves_inside(config: Path, paths: list[str]) -> bool:
     roots = [Path(path).resolve() if Path(path).is_dir() else Path(path).resolve().parent
              for path in paths]
+    roots.append(config.parent.resolve())  # where it was found: a scanned root or the repository
     return any(config.resolve().is_relative_to(root) for root in roots)
+
+
 def schema() -> dict[str, Any]:
     text = resources.files("dicomguard").joinpath("schemas/config.schema.json").read_text()
     return json.loads(text)
 
 
 def load_config(explicit: str | None, paths: list[str]) -> Configuration:
-    """The configuration named with --config, else the one in a scanned root. Either is the
-    repository's when it lies inside a scanned tree, and then only its rule and port settings
-    apply."""
+    """The configuration named with --config, else the one found beside the scan (find_config).
+    A found one is always the repository's, and so is a named one inside a scanned tree: then
+    only its rule and port settings apply."""
     path = Path(explicit) if explicit else find_config(paths)
     if path is None:
         return Configuration()
-    repository = inside_scanned_tree(path, paths)
+    repository = explicit is None or inside_scanned_tree(path, paths)
     if repository and not _resolves_inside(path, paths):
         raise ConfigError(f"{path}: a link to a file outside the scanned tree; a repository's "
                           "configuration is read only from inside it")
