@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
 from dicomguard import __version__
+from dicomguard.units import DEFAULT_UNIT_MEBIBYTES, DEFAULT_UNIT_SECONDS
 
 DESCRIPTION = """\
 Static compliance checker for medical imaging infrastructure. Reads Terraform, Ansible, host
@@ -76,6 +78,15 @@ def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-file-size", type=_mebibytes, metavar="MIB",
                         help="largest file read, in MiB; a larger one it would read is an error "
                              "(default: 32, or max_file_size in config)")
+    parser.add_argument("--unit-timeout", type=_positive("seconds"), metavar="SECONDS",
+                        default=DEFAULT_UNIT_SECONDS,
+                        help="longest time one unit (a Terraform root module, an Ansible play, "
+                             "a rule set, an application config) may take; a slower one is an "
+                             f"input error (default: {DEFAULT_UNIT_SECONDS:g})")
+    parser.add_argument("--unit-memory", type=_mebibytes, metavar="MIB",
+                        default=DEFAULT_UNIT_MEBIBYTES,
+                        help="most memory one unit may add, in MiB; more is an input error "
+                             f"(default: {DEFAULT_UNIT_MEBIBYTES:g})")
     parser.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
                         help="leave out paths matching PATTERN, gitignore syntax, relative to "
                              "each scanned path (repeatable; added to exclude in config)")
@@ -237,11 +248,17 @@ def report_requests(reports: list[ReportRequest]) -> list[ReportRequest]:
     return requests
 
 
-def _mebibytes(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of MiB")
-    return value
+def _positive(unit: str) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = 0.0
+        if not 0 < value < float("inf"):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of {unit}")
+        return value
+
+    return parse
+
+
+_mebibytes = _positive("MiB")

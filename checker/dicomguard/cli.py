@@ -108,6 +108,7 @@ def _make_absolute(args: argparse.Namespace) -> None:
 
 
 def _run_scan(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    from dicomguard import units
     from dicomguard.config import find_config, load_config
     from dicomguard.discover import LARGEST_FILE_MIB
     from dicomguard.engines import make_engine
@@ -118,6 +119,7 @@ def _run_scan(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     for path in args.paths:
         if not Path(path).exists():
             raise UsageError(f"{path}: no such file or directory")
+    units.BUDGET = units.Budget(args.unit_timeout, args.unit_memory)
     if args.repo_root and not Path(args.repo_root).is_dir():
         raise UsageError(f"--repo-root {args.repo_root}: no such directory")
     configuration = load_config(args.config, args.paths)

@@ -1,15 +1,108 @@
 """Errors isolated per unit of work: a Terraform root module, an Ansible play, a rule set, a
 compose project, a Kubernetes file. A unit that fails costs its own findings only: the failure
-becomes an input error (exit 2) naming the unit's file, and the scan goes on."""
+becomes an input error (exit 2) naming the unit's file, and the scan goes on.
+
+Each unit also has a time and a memory budget (--unit-timeout, --unit-memory). A ticker checks
+both while the unit runs; a unit over either is stopped and becomes an input error, like any
+other failure of that unit."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
+from dicomguard.limits import LimitExceeded
 from dicomguard.model import InputError, ScanError
 
 Result = TypeVar("Result")
+
+MIB = 1024 * 1024
+TICK_SECONDS = 0.05
+
+
+DEFAULT_UNIT_SECONDS = 120.0
+DEFAULT_UNIT_MEBIBYTES = 2048.0
+
+
+@dataclass(slots=True)
+class Budget:
+    seconds: float = DEFAULT_UNIT_SECONDS
+    mebibytes: float = DEFAULT_UNIT_MEBIBYTES
+
+
+BUDGET = Budget()  # set once per scan from the command line (cli.py)
+
+
+class _OverBudget(BaseException):
+    """Raised by the ticker inside a unit. A BaseException, so that no handler inside the unit
+    (they catch Exception) can keep the unit running; unit_budget turns it into an input error."""
+
+
+@dataclass(slots=True)
+class _Ticker:
+    started: float
+    resident_at_start: int
+    armed: bool = True
+
+
+_running: list[_Ticker] = []
+
+
+def _resident_bytes() -> int:
+    """The process's resident memory (Linux); 0 where it cannot be read."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+@contextmanager
+def unit_budget() -> Iterator[None]:
+    """Run the body under the unit budget. Nested units share the outer one's budget; where no
+    timer signal can be had (another thread, no setitimer) the body runs unbudgeted."""
+    if _running or threading.current_thread() is not threading.main_thread() \
+            or not hasattr(signal, "setitimer"):
+        yield
+        return
+    ticker = _Ticker(time.monotonic(), _resident_bytes())
+
+    def tick(_signal: int, _frame: Any) -> None:
+        if not ticker.armed:
+            return
+        if time.monotonic() - ticker.started > BUDGET.seconds:
+            raise _OverBudget(f"took longer than the {BUDGET.seconds:g} s a unit may take "
+                              "(--unit-timeout); not analysed")
+        if ticker.resident_at_start and \
+                _resident_bytes() - ticker.resident_at_start > BUDGET.mebibytes * MIB:
+            raise _OverBudget(f"needed more than the {BUDGET.mebibytes:g} MiB a unit may use "
+                              "(--unit-memory); not analysed")
+
+    previous = signal.signal(signal.SIGALRM, tick)
+    _running.append(ticker)
+    signal.setitimer(signal.ITIMER_REAL, TICK_SECONDS, TICK_SECONDS)
+    try:
+        try:
+            yield
+        finally:
+            _disarm(ticker, previous)
+    except _OverBudget as over:
+        _disarm(ticker, previous)  # again: the ticker may have fired during the first one
+        raise LimitExceeded(str(over)) from None
+
+
+def _disarm(ticker: _Ticker, previous: Any) -> None:
+    ticker.armed = False
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, previous)
+    if ticker in _running:
+        _running.remove(ticker)
 
 
 def failure_message(error: Exception) -> str:
@@ -32,9 +125,11 @@ def unit_error(file: str, error: Exception, line: int | None = None) -> ScanErro
 
 def isolated(file: str, work: Callable[[], Result], errors: list[ScanError],
              line: int | None = None) -> Result | None:
-    """work(), or None with an error for `file` when it fails in any way."""
+    """work(), within the unit budget, or None with an error for `file` when it fails in any
+    way."""
     try:
-        return work()
+        with unit_budget():
+            return work()
     except Exception as error:  # one unit's failure must not cost other units their findings
         errors.append(unit_error(file, error, line))
         return None

@@ -36,7 +36,7 @@ from dicomguard.ansible.vault import encrypted_files
 from dicomguard.discover import display_path
 from dicomguard.limits import LimitExceeded
 from dicomguard.model import Origin, ScanError, Unknown, is_unknown
-from dicomguard.units import unit_error
+from dicomguard.units import unit_budget, unit_error
 
 LONGEST_LOOP = 500
 # Modules whose arguments are evaluated: those adapted to facts and those that change what
@@ -121,8 +121,9 @@ class Runner:
                     self.playbook(path.parent / target, inventory, (*stack, resolved))
                 continue
             try:
-                for host, host_scope in self._host_contexts(play, path.parent, inventory):
-                    self.play(play, path, host, host_scope)
+                with unit_budget():
+                    for host, host_scope in self._host_contexts(play, path.parent, inventory):
+                        self.play(play, path, host, host_scope)
             except Exception as error:  # one play's failure costs its own findings only
                 self.documents.errors.append(unit_error(display_path(path), error,
                                                         line_of(play)))

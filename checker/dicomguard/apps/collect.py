@@ -12,7 +12,7 @@ from typing import Any
 from dicomguard.ansible.detect import is_role_payload
 from dicomguard.apps.located import STRUCTURE_ERRORS
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, SourceFile
-from dicomguard.units import unit_error
+from dicomguard.units import unit_budget, unit_error
 
 KINDS = ("orthanc-json", "compose", "kubernetes")
 
@@ -57,7 +57,8 @@ def _analyse(kind: str, text: str, file: str, context: Any, line_offset: int,
         result.errors.append(ScanError(file, line, failed.message))
         return result
     try:
-        return _facts(kind, parsed, file, context, line_offset, consumed)
+        with unit_budget():
+            return _facts(kind, parsed, file, context, line_offset, consumed)
     except InputError as error:  # raised with lines of the shifted documents: already absolute
         result.errors.append(ScanError(file, error.line or 1 + line_offset, error.message))
     except STRUCTURE_ERRORS as error:

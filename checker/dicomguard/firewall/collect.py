@@ -11,7 +11,7 @@ from dicomguard.firewall.netfilter import Ruleset
 from dicomguard.limits import MOST_CHAIN_VISITS, evaluation
 from dicomguard.model import CollectResult, InputError, ScanError, SourceFile
 from dicomguard.sources import ScanContext
-from dicomguard.units import unit_error
+from dicomguard.units import unit_budget, unit_error
 
 Parser = Callable[[str, str, int], Ruleset]
 
@@ -94,7 +94,7 @@ def analyse_one(kind: str, text: str, file: str, catalogue: list[dict[str, Any]]
 
 def _evaluated(ruleset: Ruleset, catalogue: list[dict[str, Any]], file: str) -> CollectResult:
     try:
-        with evaluation("the jumps between its chains", MOST_CHAIN_VISITS):
+        with unit_budget(), evaluation("the jumps between its chains", MOST_CHAIN_VISITS):
             return evaluate_ruleset(ruleset, catalogue, file)
     except Exception as error:  # one rule set's failure costs its own findings only
         return CollectResult(errors=[unit_error(file, error)])

@@ -9,7 +9,7 @@ from importlib import import_module
 
 from dicomguard.model import Facts, ScanError
 from dicomguard.terraform.model import Configuration, Resource
-from dicomguard.units import unit_error
+from dicomguard.units import unit_budget, unit_error
 
 PROVIDERS = ("aws", "azure", "gcp")
 
@@ -28,9 +28,11 @@ def adapt(configuration: Configuration) -> tuple[Facts, list[ScanError]]:
         if adapter is None:
             continue
         try:
-            if module not in contexts:
-                contexts[module] = module.build_context(configuration)
-            adapter(resource, contexts[module], facts)
+            # Resources are evaluated when first read, here: each is a unit of its own.
+            with unit_budget():
+                if module not in contexts:
+                    contexts[module] = module.build_context(configuration)
+                adapter(resource, contexts[module], facts)
         except Exception as error:  # one resource's failure costs its own findings only
             errors.append(_resource_error(resource, error))
     return facts, errors
