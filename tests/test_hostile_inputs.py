@@ -2,13 +2,17 @@
 
 Each case puts one hostile unit (a Terraform module, an Ansible project, a rule set, a compose
 project, a Kubernetes file) beside an insecure example of every family. The scan must end (the
-subprocess timeout only guards against a hang), write its report, name the hostile file (and
-line) as an input error with exit code 2, and still report every example."""
+subprocess timeout only guards against a hang), stay within a bounded memory, write its report,
+name the hostile file (and line) as an input error with exit code 2, and still report every
+example."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +20,15 @@ import pytest
 from tests.conftest import EXAMPLES, run_cli
 
 HANG_GUARD_SECONDS = 60
+MEMORY_GUARD_MIB = 1024  # a scan of the canaries alone peaks near 100 MiB
+# Runs the scan as its only child and reports the child's peak resident memory with its output.
+MEASURED_RUN = """\
+import json, resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+json.dump({"code": done.returncode, "stdout": done.stdout, "stderr": done.stderr,
+           "peak_kib": peak_kib}, sys.stdout)
+"""
 CANARIES = {  # one insecure example per family, each reported whatever the hostile unit does
     "terraform": "terraform/insecure-pacs",
     "ansible": "ansible/insecure",
@@ -185,10 +198,16 @@ def _tree(root: Path, hostile: dict[str, str] | None) -> None:
 
 
 def _scan(root: Path) -> tuple[int, dict]:
-    result = run_cli("scan", "--format", "json", ".", cwd=root, timeout=HANG_GUARD_SECONDS)
-    assert result.stdout, result.stderr
-    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
-    return result.returncode, json.loads(result.stdout)
+    measured = subprocess.run(
+        [sys.executable, "-c", MEASURED_RUN, sys.executable, "-m", "dicomguard", "scan",
+         "--format", "json", "."],
+        cwd=root, env={**os.environ, "NO_COLOR": "1"}, capture_output=True, text=True,
+        timeout=HANG_GUARD_SECONDS, check=True)
+    result = json.loads(measured.stdout)
+    assert result["stdout"], result["stderr"]
+    assert "Traceback" not in result["stderr"] and "internal error" not in result["stderr"]
+    assert result["peak_kib"] < MEMORY_GUARD_MIB * 1024, f"{result['peak_kib']} KiB at peak"
+    return result["code"], json.loads(result["stdout"])
 
 
 def _assert_canaries_reported(report: dict) -> None:
