@@ -44,9 +44,9 @@ def test_a_unit_over_its_budget_is_an_input_error_and_the_rest_is_reported(
         tmp_path, option, value, message):
     code, report = scan_json(str(_tree(tmp_path)), option, value)
     assert code == 2
-    [error] = report["errors"]
-    assert error["file"].endswith("costly/main.tf") and error["line"] == 5
-    assert message in error["message"]
+    errors = report["errors"]
+    assert errors and all(error["file"].endswith("costly/main.tf") for error in errors)
+    assert any(error["line"] == 5 and message in error["message"] for error in errors), errors
     canary = [finding for finding in report["findings"] if finding["file"].endswith("rules.v4")]
     assert [finding["ports"] for finding in canary] == [[4242]]
 
@@ -64,3 +64,23 @@ def test_a_budget_must_be_a_positive_number(cli, tmp_path, value):
     result = cli("scan", str(tmp_path), "--unit-timeout", value)
     assert result.returncode == 2
     assert "is not a positive number of seconds" in result.stderr
+
+
+def test_a_value_a_stopped_unit_was_computing_is_unresolved_for_the_others(tmp_path):
+    """Resources share a local whose evaluation the budget stopped: the others are reported as
+    unresolved with that reason (never passed, never told the local refers to itself)."""
+    (tmp_path / "main.tf").write_text(COSTLY_MODULE.replace(
+        '  description = length(join(",", local.grid))\n', "  count = 3\n").replace(
+        "from_port   = 104", "from_port   = local.port").replace(
+        "to_port     = 104", "to_port     = local.port").replace(
+        "}\n\nresource", '  port = length(local.grid) > 0 ? 104 : 22\n}\n\nresource'),
+        encoding="utf-8")
+    code, report = scan_json(str(tmp_path), "--unit-timeout", "0.2")
+    assert code == 2
+    exposed = {finding["resource"] for finding in report["findings"]
+               if 104 in finding.get("ports", []) and finding["confidence"] == "unresolved"}
+    assert exposed == {"aws_security_group.pacs[1]", "aws_security_group.pacs[2]"}
+    reasons = " ".join([*(error["message"] for error in report["errors"]),
+                        *(reason for finding in report["findings"]
+                          for reason in finding.get("unknown", []))])
+    assert "--unit-timeout" in reasons and "refers to itself" not in reasons

@@ -146,9 +146,16 @@ class ModuleInstance:
             value = self._memo[key]
             if value is _IN_PROGRESS:
                 return Unknown(f"{kind}.{name} refers to itself")
+            if isinstance(value, _Failed):
+                raise value.error  # every later reader fails the same way, at once
             return value
         self._memo[key] = _IN_PROGRESS
-        value = compute()
+        try:
+            value = compute()
+        except BaseException as error:  # stopped (a limit, a unit's budget): not "refers to itself"
+            self._memo[key] = _Failed(error if isinstance(error, Exception) else InputError(
+                f"{kind}.{name} was not evaluated: {error}"))
+            raise
         self._memo[key] = value
         return value
 
@@ -424,6 +431,13 @@ def _blocks_sharing_a_line(blocks: list[SyntaxBlock]) -> set[int]:
 
 
 _IN_PROGRESS = object()
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    """A memoised value whose evaluation raised."""
+
+    error: Exception
 
 
 class Namespace(Lazy):
