@@ -63,19 +63,24 @@ def hub_repository(repository: str) -> str:
     return "/".join(parts)
 
 
+def repository_of(image: str) -> str:
+    """An image reference's repository as Docker Hub names it: no registry, tag or digest."""
+    return hub_repository(image_parts(image)[0])
+
+
 def orthanc_family(image: str) -> str | None:
     """'jodogne' or 'orthancteam' for an official Orthanc image, by its repository; None for
     any other image, whatever its name says (ohif/viewer-orthanc, orthanc-tools, an image of
     someone's own making: that one is taken for Orthanc only on evidence in its configuration,
     such as ORTHANC__ variables or a configuration mounted into /etc/orthanc)."""
-    return ORTHANC_IMAGES.get(hub_repository(image_parts(image)[0]))
+    return ORTHANC_IMAGES.get(repository_of(image))
 
 
 def product(image: str) -> str | None:
     """The product an image runs, a key of LISTENING_PORTS or 'slapd' / 'keycloak'."""
     if orthanc_family(image) is not None:
         return "orthanc"
-    repository = hub_repository(image_parts(image)[0])
+    repository = repository_of(image)
     name = repository.split("/")[-1]
     if repository in OHIF_IMAGES:
         return "ohif"
@@ -94,11 +99,11 @@ def product(image: str) -> str | None:
 
 def runs_wildfly(image: str) -> bool:
     return product(image) == "dcm4chee-arc" or \
-        "wildfly" in hub_repository(image_parts(image)[0]).split("/")[-1]
+        "wildfly" in repository_of(image).split("/")[-1]
 
 
 def published_by_dcm4che(image: str) -> bool:
-    return hub_repository(image_parts(image)[0]).startswith(f"{DCM4CHE_PUBLISHER}/")
+    return repository_of(image).startswith(f"{DCM4CHE_PUBLISHER}/")
 
 
 def listening_ports(image: str) -> tuple[int, ...]:
