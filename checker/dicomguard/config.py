@@ -73,7 +73,8 @@ def _resolves_inside(config: Path, paths: list[str]) -> bool:
 
 def schema() -> dict[str, Any]:
     text = resources.files("dicomguard").joinpath("schemas/config.schema.json").read_text()
-    return json.loads(text)
+    document: dict[str, Any] = json.loads(text)
+    return document
 
 
 def load_config(explicit: str | None, paths: list[str]) -> Configuration:

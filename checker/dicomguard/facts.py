@@ -20,7 +20,7 @@ ALL_PORTS: list[list[int]] = [[0, 65535]]
 # A range this wide that is not private admits the internet at large, not a chosen partner.
 WIDEST_DELIBERATE_IPV4_PREFIX = 8
 WIDEST_DELIBERATE_IPV6_PREFIX = 16
-CARRIER_GRADE_NAT = ipaddress.ip_network("100.64.0.0/10")
+CARRIER_GRADE_NAT = ipaddress.IPv4Network("100.64.0.0/10")
 
 
 @lru_cache(maxsize=4096)
@@ -38,7 +38,7 @@ def _scope_of_text(text: str) -> str:
         return "internet"
     if network.is_private or network.is_loopback or network.is_link_local:
         return "private"
-    if network.version == 4 and network.subnet_of(CARRIER_GRADE_NAT):
+    if isinstance(network, ipaddress.IPv4Network) and network.subnet_of(CARRIER_GRADE_NAT):
         return "private"
     widest = (WIDEST_DELIBERATE_IPV4_PREFIX if network.version == 4
               else WIDEST_DELIBERATE_IPV6_PREFIX)

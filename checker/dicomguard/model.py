@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
 # The shape of the facts document (schemas/facts.schema.json); 2 added origin.key.
 FACTS_VERSION = 2
@@ -44,7 +47,7 @@ class Unknown:
         return f"Unknown({self.reason!r})"
 
 
-def is_unknown(value: Any) -> bool:
+def is_unknown(value: Any) -> TypeIs[Unknown]:
     return isinstance(value, Unknown)
 
 
