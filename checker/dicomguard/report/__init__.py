@@ -32,4 +32,5 @@ def render(report: object, format_name: str, options: RenderOptions) -> str:
     from dicomguard.report.rooted import rooted
 
     module = import_module(f"dicomguard.report.{format_name}_format")
-    return module.render(rooted(report), options)
+    rendered: str = module.render(rooted(report), options)
+    return rendered
