@@ -131,7 +131,7 @@ def _is_override(path: str) -> bool:
 
 def _declarations(body: SyntaxBlock) -> list[tuple[tuple[str, ...], int]]:
     """What a file declares (kind and name), with lines."""
-    found = []
+    found: list[tuple[tuple[str, ...], int]] = []
     for block in body.blocks:
         if block.type == "locals":
             found.extend((("locals", name), attribute.line)

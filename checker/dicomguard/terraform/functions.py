@@ -305,6 +305,9 @@ def _one(values: Any) -> Any:
 @function("range")
 def _range(*limits: Any) -> Any:
     numbers = [to_number(limit) for limit in limits]
+    start: int | float
+    limit: int | float
+    step: int | float
     if len(numbers) == 1:
         start, limit, step = 0, numbers[0], 1
     elif len(numbers) == 2:

@@ -4,10 +4,15 @@ trees in one pass. Every block and attribute keeps its line range."""
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dicomguard.model import InputError
 from dicomguard.terraform.syntax import Ast, SyntaxAttribute, SyntaxBlock, literal, number
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from tree_sitter import Node
 
 QUOTED_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 
@@ -149,10 +154,10 @@ class _Compiler:
         self.cut: list[tuple[int, int]] = []  # byte ranges removed by a flush heredoc
         self.chains: set[int] = set()  # conditionals regrouped by conditional()
 
-    def line(self, node: Any) -> int:
+    def line(self, node: Node) -> int:
         return node.start_point[0] + 1 + self.line_offset
 
-    def end_line(self, node: Any) -> int:
+    def end_line(self, node: Node) -> int:
         return node.end_point[0] + 1 + self.line_offset
 
     def text(self, node: Any) -> str:
@@ -220,8 +225,6 @@ class _Compiler:
                 value = ("splat", value, splat_ops)
                 continue
             step = self.step(node)
-            if step is None:
-                continue
             if splat_ops is not None:
                 splat_ops.append(step)
             elif step[0] == "attr":
@@ -418,7 +421,7 @@ class _Compiler:
             position = line_end + 1
         return cuts
 
-    def literal_text(self, start: int, end: int, decode: Any) -> str:
+    def literal_text(self, start: int, end: int, decode: Callable[[str], str]) -> str:
         if not self.cut:
             return decode(self.source[start:end].decode("utf-8"))
         pieces = []
@@ -508,5 +511,6 @@ def _template_ast(parts: list[Any]) -> Ast:
         return literal("".join(parts))
     if len(parts) == 1 and parts[0][0] == "interp":
         # "${x}" alone is x itself, not its string form (Terraform's template unwrapping).
-        return parts[0][1]
+        alone: Ast = parts[0][1]
+        return alone
     return ("template", parts)

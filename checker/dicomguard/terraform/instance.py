@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -174,8 +175,7 @@ class ModuleInstance:
         }
         for type_name in self._resource_types:
             names.setdefault(type_name, Namespace(
-                type_name, lambda resource_name, type_name=type_name: self.resource_group(
-                    type_name, resource_name)))
+                type_name, partial(self.resource_group, type_name)))
         return names
 
     def lookup(self, name: str) -> Any:
@@ -300,7 +300,8 @@ class ModuleInstance:
             return self._for_each_items(value, block.file, for_each.line)
         return [SINGLE]
 
-    def _for_each_items(self, value: Any, file: str, line: int) -> Any:
+    def _for_each_items(self, value: Any, file: str,
+                        line: int) -> list[tuple[Any, Any]] | Unknown:
         if isinstance(value, dict):
             return [(key, value[key]) for key in sorted(value)]
         if isinstance(value, list):

@@ -27,6 +27,8 @@ EXPRESSION_KEYS = {"depends_on": "", "type": "variable", "providers": "module",
 
 class _Positioned(dict[str, Any]):
     __slots__ = ("end_line", "line")
+    line: int
+    end_line: int
 
 
 def _decoder(text: str) -> json.JSONDecoder:
@@ -37,16 +39,20 @@ def _decoder(text: str) -> json.JSONDecoder:
 
     decoder = json.JSONDecoder()
 
+    # The hooks below are internals of the pure-Python decoder that typeshed does not describe.
     def parse_object(state: Any, strict: bool, scan_once: Any, hook: Any, pairs_hook: Any,
-                     memo: Any = None, _w: Any = json.decoder.WHITESPACE.match,
-                     _ws: str = json.decoder.WHITESPACE_STR) -> tuple[Any, int]:
+                     memo: Any = None,
+                     _w: Any = json.decoder.WHITESPACE.match,  # type: ignore[attr-defined]
+                     _ws: str = json.decoder.WHITESPACE_STR,  # type: ignore[attr-defined]
+                     ) -> tuple[Any, int]:
         start = state[1]
-        pairs, end = json.decoder.JSONObject(state, strict, scan_once, None, list, memo)
+        pairs, end = json.decoder.JSONObject(  # type: ignore[attr-defined]
+            state, strict, scan_once, None, list, memo)
         positioned = _Positioned(pairs)
         positioned.line, positioned.end_line = line_of(start - 1), line_of(end - 1)
         return positioned, end
 
-    decoder.parse_object = parse_object  # type: ignore[assignment]
+    decoder.parse_object = parse_object  # type: ignore[attr-defined]
     decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
     return decoder
 

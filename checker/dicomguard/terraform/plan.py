@@ -42,7 +42,7 @@ def load_plan(source: SourceFile) -> tuple[list[Resource], list[ScanError]]:
 
 
 def _after_unknown(document: dict[str, Any]) -> dict[str, Any]:
-    found = {}
+    found: dict[Any, Any] = {}  # addresses as the plan writes them, whatever their JSON type
     for change in document.get("resource_changes") or []:
         if isinstance(change, dict) and isinstance(change.get("change"), dict):
             found[change.get("address")] = change["change"].get("after_unknown") or {}

@@ -52,7 +52,7 @@ class Lazy:
 PRIMITIVES = (str, int, float, bool, type(None))
 
 
-class TerraformSet(list):  # type: ignore[type-arg]
+class TerraformSet(list[Any]):
     """A set: no duplicates, strings in lexical order. Iterating it gives each element as both
     key and value (for expressions, dynamic blocks)."""
 
@@ -193,7 +193,7 @@ def to_string(value: Any) -> str:
 def to_bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    if value in ("true", "false"):
+    if isinstance(value, str) and value in ("true", "false"):
         return value == "true"
     raise EvaluationError(f"a bool is required, not {type_name(value)}")
 

@@ -110,5 +110,9 @@ def root_inputs(module: ModuleSource, automatic_files: list[SourceFile], context
         values.update(_read(path, session))
     for name, text in context.terraform_vars.items():
         values[name] = _command_line_value(text)
-    return {name: (lambda value=value: value) for name, value in values.items()
+    return {name: _constant(value) for name, value in values.items()
             if name in module.variables}
+
+
+def _constant(value: Any) -> Callable[[], Any]:
+    return lambda: value

@@ -24,7 +24,9 @@ def adapt(configuration: Configuration) -> tuple[Facts, list[ScanError]]:
         if resource.mode != "managed":
             continue
         module = prefixes.get(_provider_of(resource.type))
-        adapter = module.ADAPTERS.get(resource.type) if module else None
+        if module is None:
+            continue
+        adapter = module.ADAPTERS.get(resource.type)
         if adapter is None:
             continue
         try:

@@ -84,7 +84,7 @@ class UnknownValues(dict[str, Any]):
         super().__init__()
         self.unknown = unknown
 
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, name: str, default: Any = None) -> Any:
         return self.unknown
 
 
@@ -107,7 +107,7 @@ def referenced_address(value: Any) -> str | None:
 def is_reference_to(value: Any, address: str, literal_names: set[str] | None = None) -> bool:
     if referenced_address(value) == address:
         return True
-    return bool(literal_names) and isinstance(value, str) and value in literal_names
+    return literal_names is not None and isinstance(value, str) and value in literal_names
 
 
 def json_document(value: Any) -> Any:
