@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 from dicomguard.engines import EngineError, deny_sets
 from dicomguard.policies import RULES_PACKAGE, PolicySet
+
+if TYPE_CHECKING:
+    from requests import PreparedRequest, Response
 
 TOKEN_VARIABLE = "DICOMGUARD_OPA_TOKEN"
 DEFAULT_TIMEOUT_SECONDS = 10.0
@@ -116,7 +120,7 @@ class OpaServerEngine:
 
         for policy_id in self._call(client.get_policies_list, "list the server's policies"):
             # Bundle module ids start with "/", which only survives in the URL encoded.
-            document = self._call(lambda i=policy_id: client.get_policy(quote(i, safe="")),
+            document = self._call(partial(client.get_policy, quote(policy_id, safe="")),
                                   f"read policy {policy_id}")
             source = str((document.get("result") or {}).get("raw") or "")
             try:
@@ -163,8 +167,8 @@ class OpaServerEngine:
             last_error: Exception | None = None
             for path, name in pending:
                 try:
-                    self._call(lambda p=path, n=name: client.update_policy_from_string(
-                        policies.modules[p], n, rego_compat=False), f"upload {path}")
+                    self._call(partial(client.update_policy_from_string, policies.modules[path],
+                                       name, rego_compat=False), f"upload {path}")
                 except _UploadRejected as error:
                     failed.append((path, name))
                     last_error = error
@@ -263,9 +267,13 @@ def _pinned_ca_adapter(ca_bundle: str) -> Any:
     from requests.adapters import HTTPAdapter
 
     class PinnedCaAdapter(HTTPAdapter):
-        def send(self, request: Any, **options: Any) -> Any:
-            options["verify"] = ca_bundle
-            return super().send(request, **options)
+        def send(self, request: PreparedRequest, stream: bool = False,
+                 timeout: float | tuple[float, float] | tuple[float, None] | None = None,
+                 verify: bool | str = True,
+                 cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
+                 proxies: Mapping[str, str] | None = None) -> Response:
+            return super().send(request, stream=stream, timeout=timeout, verify=ca_bundle,
+                                cert=cert, proxies=proxies)
 
     return PinnedCaAdapter()
 
