@@ -209,10 +209,11 @@ class Walker:
                 continue
             step = (*path, f"{chain.label} rule {rule.number}")
             if target.kind == "vmap":
-                target = self.vmap_choice(target)
-                if target is None:
+                chosen = self.vmap_choice(target)
+                if chosen is None:
                     live = merge(live + matched)
                     continue
+                target = chosen
             more_endings, back, onward = self.apply(target, rule, matched, step, stack)
             endings.extend(more_endings)
             returned.extend(back)

@@ -372,8 +372,8 @@ def _chain(table: str, name: str, file: str, line: int, version: int) -> Chain:
 
 def _commit(ruleset: Ruleset, table: str, declared: dict[str, Chain],
             pending: list[tuple[int, str]], file: str, version: int) -> None:
-    for chain in declared.values():
-        ruleset.chains[chain.name] = chain
+    for declared_chain in declared.values():
+        ruleset.chains[declared_chain.name] = declared_chain
     parser = RuleParser(version, table, declared, file)
     for line, text in pending:
         words = tokens(text)

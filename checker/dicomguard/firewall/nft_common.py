@@ -44,7 +44,7 @@ class SetRef:
 
 
 # A value: a word, a list of values, an inclusive range, or a named set reference.
-Value = str | list | tuple[str, str] | SetRef
+Value = str | list["Value"] | tuple[str, str] | SetRef
 
 
 @dataclass(slots=True)
@@ -183,10 +183,10 @@ def match_for(selector: tuple[str, ...], op: str, value: Value, table: TableCont
     if head in {"ip", "ip6"} and field_name in {"saddr", "daddr"}:
         version = 4 if head == "ip" else 6
         spans = _spans(items, frozenset({version}), line)
-        family = Family(version)
+        address_family = Family(version)
         if field_name == "saddr":
-            return [family, Source(spans, negated)]
-        return [family, Destination(tuple(_words(items)), spans, negated)]
+            return [address_family, Source(spans, negated)]
+        return [address_family, Destination(tuple(_words(items)), spans, negated)]
     if text in {"ip protocol", "ip6 nexthdr", "meta l4proto", "l4proto", "meta protocol"}:
         names = frozenset(_protocol_name(word) for word in _words(items))
         matches: list[Match] = []

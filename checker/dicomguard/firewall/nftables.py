@@ -163,13 +163,13 @@ def parse(text: str, file: str, *, line_offset: int = 0) -> Ruleset:
             _table_body(reader, ruleset, table)
             reader.block_end()
         elif word == "define":
-            words, line = reader.statement()
-            if len(words) < 3 or words[2] != "=":
+            statement, line = reader.statement()
+            if len(statement) < 3 or statement[2] != "=":
                 raise InputError("expected define NAME = VALUE", line)
-            reader.defines[str(words[1])] = words[3:]
+            reader.defines[str(statement[1])] = statement[3:]
         elif word == "include":
-            words, line = reader.statement()
-            notes.append(f"line {line} includes {' '.join(map(str, words[1:]))}, which is "
+            statement, line = reader.statement()
+            notes.append(f"line {line} includes {' '.join(map(str, statement[1:]))}, which is "
                          "evaluated on its own, not as part of this rule set")
         elif word in {"add", "create", "insert"}:
             _command(reader, ruleset, tables, file)
@@ -205,11 +205,10 @@ def _table_body(reader: Reader, ruleset: Ruleset, table: TableContext) -> None:
             words, line = reader.header()
             if not words:
                 raise InputError(f"a {word} needs a name", line)
-        if word == "chain":
-            pending.append(_chain_body(reader, ruleset, table, words[-1], line))
-            reader.block_end()
-        elif word in {"set", "map"}:
-            table.sets[words[-1]] = _set_body(reader, line)
+            if word == "chain":
+                pending.append(_chain_body(reader, ruleset, table, words[-1], line))
+            else:
+                table.sets[words[-1]] = _set_body(reader, line)
             reader.block_end()
         elif word in TABLE_BLOCKS:
             reader.header()

@@ -54,7 +54,7 @@ def parse(text: str, file: str, *, line_offset: int = 0) -> Ruleset:
             table_name = str(body.get("name", ""))
         table = tables.setdefault((family, table_name), TableContext(family, table_name, file))
         if kind == "chain":
-            base = None
+            base: dict[str, str | list[str]] | None = None
             if "hook" in body:
                 base = {"type": str(body.get("type", "filter")), "hook": str(body["hook"]),
                         "priority": str(body.get("prio", 0)),
