@@ -54,8 +54,9 @@ def collect(files: list[SourceFile], context: ScanContext) -> CollectResult:
     loaded_inventories = _inventories(by_kind.get("inventory", []), result)
     for playbook in by_kind.get("playbook", []):
         configured = documents.ansible_cfg(playbook.parent).get("inventory")
-        for inventory in _inventories_for(documents.resolve(playbook.parent), loaded_inventories,
-                                          configured) or [None]:
+        inventories: list[Inventory | None] = [*_inventories_for(
+            documents.resolve(playbook.parent), loaded_inventories, configured)]
+        for inventory in inventories or [None]:
             runner.playbook(playbook, inventory)
     _unreached(runner, documents, by_kind)
     deployer.finish()
@@ -106,11 +107,11 @@ def _unreached(runner: Runner, documents: Documents, by_kind: dict[str, list[Pat
     defaults and vars and nothing else."""
     tasks = by_kind.get("tasks", [])
     roles = dict.fromkeys(role for role in map(_role_of, tasks) if role is not None)
-    for role_dir in roles:
-        main = runner.role_file(role_dir / "tasks", "main")
+    for role in roles:
+        main = runner.role_file(role / "tasks", "main")
         if main is not None and documents.resolve(main) not in documents.reached:
-            where = Where(file=role_dir, playbook_dir=_project_of(role_dir))
-            isolated(display_path(main), partial(runner.run_role, role_dir, Scope(), where,
+            where = Where(file=role, playbook_dir=_project_of(role))
+            isolated(display_path(main), partial(runner.run_role, role, Scope(), where,
                                                  HostState(), {}), documents.errors)
     for path in tasks:
         if documents.resolve(path) in documents.reached:

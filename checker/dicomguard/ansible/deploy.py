@@ -137,15 +137,13 @@ class Deployer:
         raw = self.documents.text(path)
         if raw is None:
             return
-        text: Any = raw
-        if run.module == "template":
-            text = render_file(raw, run.variables)
-        if is_unknown(text):
+        deployed = render_file(raw, run.variables) if run.module == "template" else raw
+        if is_unknown(deployed):
             if self._kind_of(Path(str(dest)), raw) is not None:
                 self._note(run, f"{display_path(path)} deployed to {dest} cannot be rendered: "
-                                f"{text.reason}")
+                                f"{deployed.reason}")
             return
-        self._analyse(run, text, dest, Path(str(dest)), display_path(path), 0)
+        self._analyse(run, deployed, dest, Path(str(dest)), display_path(path), 0)
 
     def _claimed_elsewhere(self, path: Path) -> bool:
         """Another family reads the file where it lies, except a file of a role's (or a
@@ -270,7 +268,8 @@ class Deployer:
         from dicomguard.apps.compose import parse_short_port
 
         args = run.args
-        environment = args.get("env") if isinstance(args.get("env"), dict) else {}
+        env = args.get("env")
+        environment = env if isinstance(env, dict) else {}
         specs, line = published_ports(run)
         ports = [parse_short_port(spec, line) for spec in specs]
         mounted, unreadable = self._mounted_orthanc_configs(run)
@@ -306,7 +305,7 @@ class Deployer:
         if isinstance(template_arg, str):
             path = find_file(template_arg, run.search)
             raw = self.documents.text(path) if path and self.documents.inside(path) else None
-            if raw is not None:
+            if path is not None and raw is not None:
                 text = render_file(raw, run.variables)
                 if is_unknown(text):
                     self._note(run, f"{template_arg} cannot be rendered: {text.reason}")

@@ -128,7 +128,7 @@ class Runner:
                 self.documents.errors.append(unit_error(display_path(path), error,
                                                         line_of(play)))
 
-    def _host_contexts(self, play: dict, playbook_dir: Path, inventory: Inventory | None
+    def _host_contexts(self, play: dict[Any, Any], playbook_dir: Path, inventory: Inventory | None
                        ) -> list[tuple[str, Scope]]:
         """One scope per distinct set of inventory variables among the hosts the play targets."""
         pattern = template(play.get("hosts", "all"), Variables(self.extra_vars))
@@ -142,7 +142,7 @@ class Runner:
         hosts = inventory.hosts_matching(str(pattern))
         if not hosts:  # the inventory may not be the one this playbook is run with
             return self._host_contexts(play, playbook_dir, None)
-        contexts: dict[tuple, tuple[str, Scope]] = {}
+        contexts: dict[tuple[str, ...], tuple[str, Scope]] = {}
         sizes: dict[str, int] = {}
         for host in hosts:
             groups = inventory.groups_of(host)
@@ -182,7 +182,7 @@ class Runner:
                     playbook_dir / "host_vars" / host))
         return scope.with_layer(level.EXTRA_VARS, self.extra_vars)
 
-    def play(self, play: dict, path: Path, host: str, scope: Scope) -> None:
+    def play(self, play: dict[Any, Any], path: Path, host: str, scope: Scope) -> None:
         state = HostState()
         scope = scope.with_layer(level.PLAY_VARS, play.get("vars") or {})
         scope = scope.with_layer(level.PLAY_VARS, _prompted(play.get("vars_prompt")))
@@ -377,7 +377,7 @@ class Runner:
             if isinstance(task, dict):
                 self.task(task, scope, where, state)
 
-    def task(self, task: dict, scope: Scope, where: Where, state: HostState) -> None:
+    def task(self, task: dict[Any, Any], scope: Scope, where: Where, state: HostState) -> None:
         module = None if "block" in task else module_of(task)
         vars_level = level.BLOCK_VARS if "block" in task else level.INCLUDE_PARAMS \
             if module is not None and short_name(module) in INCLUDE_TASKS else level.TASK_VARS
@@ -407,7 +407,7 @@ class Runner:
             self._error(where.file, line_of(task), error.message)
         self._register(task, state)
 
-    def _run_items(self, task: dict, module: str, task_scope: Scope, where: Where,
+    def _run_items(self, task: dict[Any, Any], module: str, task_scope: Scope, where: Where,
                    state: HostState) -> None:
         for item_scope, item_notes, suffix in self._loop(task, task_scope, module):
             verdict = self._when(task, item_scope)
@@ -418,13 +418,13 @@ class Runner:
             self._dispatch(task, module, item_scope, item_where, state, suffix)
 
     @staticmethod
-    def _register(task: dict, state: HostState) -> None:
+    def _register(task: dict[Any, Any], state: HostState) -> None:
         if task.get("register"):
             state.facts[str(task["register"])] = Unknown(
                 f"'{task['register']}' is the result of a task, known only when it runs")
 
-    def _dispatch(self, task: dict, module: str, scope: Scope, where: Where, state: HostState,
-                  suffix: str) -> None:
+    def _dispatch(self, task: dict[Any, Any], module: str, scope: Scope, where: Where,
+                  state: HostState, suffix: str) -> None:
         name = short_name(module)
         variables = self._variables(scope)
         raw = module_args(task, module)
@@ -480,7 +480,7 @@ class Runner:
             loaded = {namespace: loaded}
         self._assign(state.included, loaded, where, variables)
 
-    def _include_tasks(self, target: Any, task: dict, scope: Scope, where: Where,
+    def _include_tasks(self, target: Any, task: dict[Any, Any], scope: Scope, where: Where,
                        state: HostState) -> None:
         if not isinstance(target, str):
             self._note(where.file, line_of(task), "included task file cannot be determined "
@@ -496,7 +496,7 @@ class Runner:
             return
         self.task_file(path, scope, replace(where, file=path, depth=where.depth + 1), state)
 
-    def _loop(self, task: dict, scope: Scope, module: str
+    def _loop(self, task: dict[Any, Any], scope: Scope, module: str
               ) -> list[tuple[Scope, tuple[str, ...], str]]:
         loop_key = next((key for key in task if key == "loop" or key.startswith("with_")), None)
         if loop_key is None:
@@ -519,7 +519,7 @@ class Runner:
     def _variables(self, scope: Scope) -> Variables:
         return Variables(HostOnly(scope.merged()))
 
-    def _when(self, task: dict, scope: Scope) -> bool | Unknown:
+    def _when(self, task: dict[Any, Any], scope: Scope) -> bool | Unknown:
         if "when" not in task:
             return True
         return condition(task["when"], self._variables(scope))
@@ -544,7 +544,7 @@ class Runner:
         return paths
 
     @staticmethod
-    def _origin(task: dict, where: Where, module: str, suffix: str) -> Origin:
+    def _origin(task: dict[Any, Any], where: Where, module: str, suffix: str) -> Origin:
         name = task.get("name")
         label = str(name) if isinstance(name, str) and name else short_name(module)
         if where.role:
@@ -562,7 +562,7 @@ class Runner:
         self.documents.notes.append((display_path(path), line, message))
 
 
-class HostOnly(dict):
+class HostOnly(dict[str, Any]):
     """Merged variables; names only the managed host knows (gathered facts, hostvars) read as
     opaque unknowns rather than as undefined names, and so does any name defined nowhere when
     a variables file encrypted with Ansible Vault is in scope (it may define it)."""
@@ -595,7 +595,7 @@ def _host_only(name: object) -> bool:
                                       or name in HOST_ONLY_NAMES)
 
 
-def _arg_lines(task: dict, module: str) -> dict[str, int]:
+def _arg_lines(task: dict[Any, Any], module: str) -> dict[str, int]:
     """Line of each argument's key, and of each `env` variable as `env.NAME`."""
     lines: dict[str, int] = {}
     for args in (task.get(module), task.get("args")):
@@ -623,7 +623,7 @@ def _may_run(verdict: Unknown) -> str:
     return f"may run: {verdict.reason}"
 
 
-def module_of(task: dict) -> str | None:
+def module_of(task: dict[Any, Any]) -> str | None:
     """The module a task calls: its one key that is not a task keyword."""
     for key in task:
         if isinstance(key, str) and key not in TASK_KEYWORDS:
@@ -636,7 +636,7 @@ def module_of(task: dict) -> str | None:
     return None
 
 
-def module_args(task: dict, module: str) -> dict[str, Any]:
+def module_args(task: dict[Any, Any], module: str) -> dict[str, Any]:
     """Arguments from the dict form, the `k=v` free form and `args:`."""
     value = task.get(module)
     if module not in task:

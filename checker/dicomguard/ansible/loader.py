@@ -14,7 +14,7 @@ from dicomguard.model import InputError, Unknown
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class MarkedMap(dict):
+class MarkedMap(dict[Any, Any]):
     """A mapping that remembers where it was written, and where each of its keys was."""
 
     line: int = 0
@@ -22,7 +22,7 @@ class MarkedMap(dict):
     key_lines: dict[Any, int]
 
 
-class MarkedList(list):
+class MarkedList(list[Any]):
     line: int = 0
     end_line: int = 0
 
@@ -67,7 +67,7 @@ def _vault(loader: AnsibleLoader, node: yaml.Node) -> Unknown:
 
 
 def _unsafe(loader: AnsibleLoader, node: yaml.Node) -> UnsafeText:
-    return UnsafeText(loader.construct_scalar(node))  # type: ignore[arg-type]
+    return UnsafeText(loader.construct_scalar(node))
 
 
 AnsibleLoader.add_constructor("tag:yaml.org,2002:map", _mapping)

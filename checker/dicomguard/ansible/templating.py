@@ -60,7 +60,7 @@ class _Unresolvable(ChainableUndefined):
         raise UnknownTouched(self._reason())
 
     __str__ = __iter__ = __len__ = __bool__ = __int__ = __float__ = _fail_with_undefined_error
-    __eq__ = __ne__ = __contains__ = __hash__ = _fail_with_undefined_error  # type: ignore[assignment]
+    __eq__ = __ne__ = __contains__ = __hash__ = _fail_with_undefined_error
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
@@ -148,15 +148,16 @@ def _ternary(value: Any, true_value: Any, false_value: Any, none_value: Any = No
     return true_value if value else false_value
 
 
-def _combine(*dicts: Any, recursive: bool = False, list_merge: str = "replace") -> dict:
-    result: dict = {}
+def _combine(*dicts: Any, recursive: bool = False,
+             list_merge: str = "replace") -> dict[Any, Any]:
+    result: dict[Any, Any] = {}
     for item in dicts:
         for layer in item if isinstance(item, list) else [item]:
             result = _merge(result, dict(layer), recursive)
     return result
 
 
-def _merge(base: dict, update: dict, recursive: bool) -> dict:
+def _merge(base: dict[Any, Any], update: dict[Any, Any], recursive: bool) -> dict[Any, Any]:
     merged = dict(base)
     for key, value in update.items():
         if recursive and isinstance(value, dict) and isinstance(merged.get(key), dict):
@@ -166,11 +167,13 @@ def _merge(base: dict, update: dict, recursive: bool) -> dict:
     return merged
 
 
-def _dict2items(value: Mapping, key_name: str = "key", value_name: str = "value") -> list:
+def _dict2items(value: Mapping[Any, Any], key_name: str = "key",
+                value_name: str = "value") -> list[dict[str, Any]]:
     return [{key_name: key, value_name: item} for key, item in value.items()]
 
 
-def _items2dict(value: list, key_name: str = "key", value_name: str = "value") -> dict:
+def _items2dict(value: list[Any], key_name: str = "key",
+                value_name: str = "value") -> dict[Any, Any]:
     return {item[key_name]: item[value_name] for item in value}
 
 
@@ -209,8 +212,8 @@ def _regex_test(mode: str) -> Any:
     return test
 
 
-def _flatten(value: list, levels: int | None = None) -> list:
-    flat: list = []
+def _flatten(value: list[Any], levels: int | None = None) -> list[Any]:
+    flat: list[Any] = []
     for item in value:
         if isinstance(item, list) and (levels is None or levels > 0):
             flat.extend(_flatten(item, None if levels is None else levels - 1))

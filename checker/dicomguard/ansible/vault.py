@@ -26,7 +26,8 @@ def encrypted_file_mark(file: str) -> dict[str, Any]:
     return {_ENCRYPTED_FILE + file: VAULT}
 
 
-def encrypted_files(variables: Mapping[str, Any]) -> list[str]:
-    """The encrypted variables files whose variables are visible in `variables`."""
+def encrypted_files(variables: Mapping[Any, Any]) -> list[str]:
+    """The encrypted variables files whose variables are visible in `variables` (whose keys,
+    read from YAML, need not be strings)."""
     return [name[len(_ENCRYPTED_FILE):] for name in variables
             if isinstance(name, str) and name.startswith(_ENCRYPTED_FILE)]
