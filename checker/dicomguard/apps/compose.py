@@ -311,8 +311,9 @@ def _merge_override(container: Container, override: Any, variables: dict[str, st
         container.ports.append(port)
 
 
-SERVICE_SHAPES = {"ports": list, "volumes": list, "environment": (dict, list),
-                  "env_file": (str, list), "image": str}
+SERVICE_SHAPES: dict[str, type | tuple[type, ...]] = {
+    "ports": list, "volumes": list, "environment": (dict, list), "env_file": (str, list),
+    "image": str}
 
 
 def _shape_problem(service: Any) -> tuple[str | None, str] | None:

@@ -50,7 +50,7 @@ class Resource:
 
 
 def _resources(documents: list[Located]) -> list[Resource]:
-    found = []
+    found: list[Resource] = []
     for located in documents:
         body = located.value
         if not isinstance(body, dict):

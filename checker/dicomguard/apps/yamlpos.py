@@ -56,8 +56,6 @@ def load_all(text: str) -> list[Located]:
     documents: list[Located] = []
     try:
         for node in yaml.compose_all(text, Loader=_LOADER):
-            if node is None:
-                continue
             check_yaml_expansion(node)
             lines: dict[Path, int] = {}
             value = _convert(node, (), lines)
