@@ -80,7 +80,7 @@ def test_the_suppression_comment_suppresses_the_finding_below_it(tmp_path: Path)
     comment = _block("hcl", "# dicomguard:ignore").splitlines()[0]
     network = (EXAMPLES / "terraform" / "insecure-pacs" / "network.tf").read_text()
     shutil.copytree(EXAMPLES / "terraform" / "insecure-pacs", tmp_path / "infra")
-    code, before = scan_json(str(tmp_path / "infra"))
+    _, before = scan_json(str(tmp_path / "infra"))
     exposed = next(finding for finding in before["findings"]
                    if finding["rule_id"] == "DG101" and finding["file"].endswith("network.tf"))
     lines = network.splitlines()
