@@ -227,3 +227,13 @@ def test_notrack_makes_later_state_matches_unresolved() -> None:
     text = raw + save("-A INPUT -m conntrack --ctstate NEW -p tcp -j ACCEPT")
     assert status(text, 104) == "unresolved"
     assert status(text, 4242) == "exposed"
+
+
+
+def test_a_drop_on_an_extension_header_does_not_stop_an_ordinary_connection() -> None:
+    assert status("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m rt --rt-type 0 -j DROP\n"
+                  "-A INPUT -m frag --fragmore -j DROP\n-A INPUT -p tcp --dport 104 -j ACCEPT\n"
+                  "-A INPUT -j DROP\nCOMMIT\n", version=6) == "exposed"
+    # a sender could add the header to get through an accept
+    assert status("*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 104 -m hbh -j ACCEPT\n"
+                  "COMMIT\n", version=6) == "unresolved"

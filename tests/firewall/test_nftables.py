@@ -157,3 +157,11 @@ def test_notrack_makes_later_state_matches_unresolved() -> None:
             "  tcp dport 104 notrack\n }\n}\n" + inet("ct state new accept"))
     assert status(text, 104, 4) == "unresolved"
     assert status(text, 104, 6) == "exposed"
+
+
+def test_a_drop_on_an_extension_header_does_not_stop_an_ordinary_connection() -> None:
+    ruleset = ("table inet filter {\n  chain input {\n    type filter hook input priority 0; "
+               "policy drop;\n    rt type 0 drop\n    frag frag-off != 0 drop\n"
+               "    tcp dport 104 accept\n  }\n}\n")
+    assert status(ruleset, version=6) == "exposed"
+    assert status(ruleset, version=4) == "exposed"

@@ -236,6 +236,17 @@ class Never(Match):
         return False
 
 
+class ExtensionHeader(Undecidable):
+    """A match on an IPv6 extension header or an IPsec header (`-m rt`, nft `frag ...`), which
+    the packets of an ordinary TCP or UDP connection do not carry. A sender who wants to get
+    through leaves the header out, so a drop or reject on it never stops them (ufw's
+    `-m rt --rt-type 0 -j DROP`); on an accept the sender could add it, so it stays
+    undecidable."""
+
+
+DENYING_TARGETS = frozenset({"drop", "reject"})
+
+
 @dataclass(slots=True)
 class Target:
     """accept, drop, reject, return, jump, goto, dnat, redirect, continue, vmap, undecidable,
@@ -263,6 +274,9 @@ class Rule:
     choice: list[Match] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        if self.target.kind in DENYING_TARGETS:
+            self.matches = [Never() if isinstance(match, ExtensionHeader) else match
+                            for match in self.matches]
         self.static = [m for m in self.matches if m.kind == "static"]
         self.source = [m for m in self.matches if m.kind == "source"]  # type: ignore[misc]
         self.choice = [m for m in self.matches if m.kind == "choice"]
