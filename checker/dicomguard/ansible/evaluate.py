@@ -14,6 +14,7 @@ from dicomguard.ansible import variables as level
 from dicomguard.ansible.detect import is_role_root
 from dicomguard.ansible.documents import Documents, find_file
 from dicomguard.ansible.inventory import Inventory
+from dicomguard.ansible.list_filters import LoopError, loop_of
 from dicomguard.ansible.loader import end_line_of, line_of
 from dicomguard.ansible.names import (
     ADAPTED_MODULES,
@@ -684,9 +685,15 @@ def loop_items(kind: str, value: Any, variables: Variables) -> list[Any] | Unkno
         return [{"key": key, "value": item} for key, item in items.items()]
     if kind == "with_indexed_items" and isinstance(items, list):
         return [[index, item] for index, item in enumerate(items)]
-    if kind in {"with_nested", "with_together", "with_subelements", "with_fileglob",
-                "with_first_found", "with_sequence", "with_random_choice", "with_lines"}:
-        return Unknown(f"{kind} loops are not evaluated")
+    if kind in {"with_nested", "with_cartesian", "with_together", "with_subelements",
+                "with_sequence"}:
+        try:
+            return loop_of(kind, items)
+        except LoopError as error:
+            return Unknown(str(error))
+    if kind in {"with_fileglob", "with_first_found", "with_random_choice", "with_lines"}:
+        return Unknown(f"{kind} loops depend on the controller's files or run time and are "
+                       "not evaluated")
     if isinstance(items, str):
         items = [items]
     if not isinstance(items, list):
