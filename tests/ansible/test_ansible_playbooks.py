@@ -246,3 +246,28 @@ def test_list_filters_with_known_inputs_keep_loop_items_known(project) -> None:
     assert ports_of(result, "subelements filter") == [[2575, 2575]]
     for fact in result.facts.ingress:
         assert not any("unknown" in note for note in fact["unknown"]), fact["unknown"]
+
+
+def test_a_collection_role_named_by_fqcn_is_found_in_the_scanned_tree(project) -> None:
+    installed = project({
+        "site.yml": "- hosts: all\n  roles: [acme.pacs.firewall]\n",
+        "collections/ansible_collections/acme/pacs/roles/firewall/tasks/main.yml":
+            task("collection role", 104),
+    })
+    assert not installed.errors
+    assert ports_of(installed, "collection role") == [[104, 104]]
+    assert not [note for note in installed.facts.notes
+                if "is not in the scanned tree" in note["message"]]
+
+
+def test_a_collection_repository_runs_its_own_roles_by_fqcn(project) -> None:
+    repository = project({
+        "galaxy.yml": "namespace: acme\nname: pacs\nversion: 1.0.0\n",
+        "roles/orthanc/tasks/main.yml": task("orthanc port", 4242),
+        "playbooks/site.yml": "- hosts: all\n  tasks:\n"
+                              "    - ansible.builtin.include_role: {name: acme.pacs.orthanc}\n",
+    })
+    assert ports_of(repository, "orthanc port") == [[4242, 4242]]
+    missing = [note for note in repository.facts.notes if "is not in the scanned tree" in
+               note["message"]]
+    assert missing == []
