@@ -1,8 +1,9 @@
 """The GitHub Action and the GitLab CI template do what they promise when their scripts run as
 the runners run them: the reports are written and the job's exit code is the gate's.
 
-The scripts run with bash in a workspace holding an example; dicomguard is the one under test,
-already on PATH (the install inputs are switched off, so no network is used).
+The scripts run with bash in a workspace holding an example. Most tests switch the install
+inputs off and put the dicomguard under test on PATH; the last ones run the install steps too,
+into a fresh virtualenv, from this checkout and from a release tag of a clone, as a runner does.
 """
 
 from __future__ import annotations
@@ -13,20 +14,22 @@ import re
 import shutil
 import subprocess
 import sys
+import venv
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import EXAMPLES, PROJECT
+from tests.conftest import EXAMPLES, PROJECT, need
 
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 
 
-def _runner_env() -> dict[str, str]:
-    """The test's dicomguard first on PATH, as an installed one would be."""
-    return {**os.environ, "NO_COLOR": "1",
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+def _runner_env(bin_dir: Path | None = None) -> dict[str, str]:
+    """The test's dicomguard (or the one installed in bin_dir) first on PATH, as an installed
+    one would be."""
+    first = bin_dir or Path(sys.executable).parent
+    return {**os.environ, "NO_COLOR": "1", "PATH": f"{first}{os.pathsep}{os.environ['PATH']}"}
 
 
 def _workspace(tmp_path: Path, example: str) -> Path:
@@ -48,7 +51,7 @@ def _expand(text: str, inputs: dict[str, str]) -> str:
     return EXPRESSION.sub(value, text)
 
 
-def _run_action(workspace: Path, **given: str) -> int:
+def _run_action(workspace: Path, bin_dir: Path | None = None, **given: str) -> int:
     """The composite action's run steps in order, stopping at the first that fails: its exit
     code, or 0."""
     action = yaml.safe_load((PROJECT / "action.yml").read_text(encoding="utf-8"))
@@ -63,8 +66,8 @@ def _run_action(workspace: Path, **given: str) -> int:
         env = {name: _expand(str(value), inputs) for name, value in step.get("env", {}).items()}
         script = _expand(step["run"], inputs)
         done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
-                              cwd=workspace, env={**_runner_env(), **env},
-                              capture_output=True, text=True, timeout=300)
+                              cwd=workspace, env={**_runner_env(bin_dir), **env},
+                              capture_output=True, text=True, timeout=600)
         assert "Traceback" not in done.stderr, done.stderr
         if done.returncode != 0:
             return done.returncode
@@ -115,26 +118,29 @@ def test_the_action_fails_only_on_findings_new_to_the_baseline(tmp_path: Path) -
     assert (workspace / "dicomguard.sarif").is_file()
 
 
-def _run_gitlab_job(workspace: Path, **variables: str) -> int:
+def _run_gitlab_job(workspace: Path, bin_dir: Path | None = None,
+                    **variables: str) -> subprocess.CompletedProcess[str]:
     template = yaml.safe_load(
         (PROJECT / "ci" / "gitlab" / "dicomguard.gitlab-ci.yml").read_text(encoding="utf-8"))
     job = template["dicomguard"]
     unknown = set(variables) - set(job["variables"])
     assert not unknown, f"the template has no variables {unknown}"
-    env = {**_runner_env(), **{name: str(value) for name, value in job["variables"].items()},
-           **variables}
+    env = {**_runner_env(bin_dir),
+           **{name: str(value) for name, value in job["variables"].items()}, **variables}
     script = "\n".join([*job.get("before_script", []), *job["script"]])
     done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
-                          cwd=workspace, env=env, capture_output=True, text=True, timeout=300)
+                          cwd=workspace, env=env, capture_output=True, text=True, timeout=600)
     assert "Traceback" not in done.stderr, done.stderr
-    return done.returncode
+    return done
 
 
 @pytest.mark.parametrize(("example", "gate"), [("insecure-pacs", 1), ("secure-pacs", 0)])
 def test_the_gitlab_job_writes_both_reports_and_exits_with_the_gate(
         tmp_path: Path, example: str, gate: int) -> None:
     workspace = _workspace(tmp_path, example)
-    assert _run_gitlab_job(workspace, DICOMGUARD_PATHS="infra") == gate
+    job_log = _run_gitlab_job(workspace, DICOMGUARD_PATHS="infra")
+    assert job_log.returncode == gate
+    assert ("DG101" in job_log.stdout) == bool(gate), "the job log shows the findings"
     job = yaml.safe_load(
         (PROJECT / "ci" / "gitlab" / "dicomguard.gitlab-ci.yml").read_text())["dicomguard"]
     junit = job["artifacts"]["reports"]["junit"]
@@ -147,6 +153,55 @@ def test_the_gitlab_job_fails_only_on_findings_new_to_the_baseline(tmp_path: Pat
     workspace = _workspace(tmp_path, "insecure-pacs")
     _create_baseline(workspace, "base line.json")
     assert _run_gitlab_job(workspace, DICOMGUARD_PATHS="infra",
-                           DICOMGUARD_BASELINE="base line.json") == 0
+                           DICOMGUARD_BASELINE="base line.json").returncode == 0
     assert _run_gitlab_job(workspace, DICOMGUARD_PATHS="infra",
-                           DICOMGUARD_ARGS="--strict --rule DG101") == 1
+                           DICOMGUARD_ARGS="--strict --rule DG101").returncode == 1
+
+
+@pytest.fixture(scope="module")
+def runner_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtualenv without dicomguard, as a CI runner's Python is: what the install
+    steps put there comes from the package index and the source they are given."""
+    environment = tmp_path_factory.mktemp("runner") / "venv"
+    venv.create(environment, with_pip=True)
+    return environment / "bin" / "python"
+
+
+def test_the_action_installs_dicomguard_from_its_checkout(
+        tmp_path: Path, runner_python: Path) -> None:
+    workspace = _workspace(tmp_path, "insecure-pacs")
+    code = _run_action(workspace, bin_dir=runner_python.parent, install="true",
+                       python=str(runner_python), paths="infra")
+    assert code == 1
+    assert (runner_python.parent / "dicomguard").is_file()
+    assert "DG101" in _sarif_rules(workspace / "dicomguard.sarif")
+
+
+def _release_clone(tmp_path: Path) -> Path:
+    """A clone of this repository with the release tag the release step makes."""
+    from dicomguard import __version__
+
+    clone = tmp_path / "dicomguard"
+    subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(PROJECT), str(clone)],
+                   check=True, capture_output=True)
+    subprocess.run(["git", "-C", str(clone), "-c", "user.name=release",
+                    "-c", "user.email=release@localhost", "tag", "-a", "-f",
+                    f"v{__version__}", "-m", f"dicomguard {__version__}"],
+                   check=True, capture_output=True)
+    return clone
+
+
+def test_the_gitlab_job_installs_dicomguard_from_a_release_tag(
+        tmp_path: Path, runner_python: Path) -> None:
+    """The template's DICOMGUARD_SOURCE as the README writes it, with the clone's file:// URL
+    standing for https://<host>/<owner>: pip fetches the tag and installs it."""
+    from dicomguard import __version__
+
+    need(shutil.which("git") is not None, "git is not installed")
+    source = f"git+file://{_release_clone(tmp_path)}@v{__version__}"
+    workspace = _workspace(tmp_path, "insecure-pacs")
+    job_log = _run_gitlab_job(workspace, bin_dir=runner_python.parent,
+                              DICOMGUARD_SOURCE=source, DICOMGUARD_PATHS="infra")
+    assert job_log.returncode == 1, job_log.stderr
+    assert f"dicomguard {__version__}" in job_log.stdout
+    assert (workspace / "gl-dicomguard-junit.xml").is_file()

@@ -247,3 +247,61 @@ def test_json_report_carries_the_suppression_expiry(tmp_path):
     by_resource = {finding["resource"]: finding for finding in report["findings"]}
     assert by_resource["aws_ebs_volume.scratch"]["suppression_until"] == "2999-01-31"
     assert "suppression_until" not in by_resource["aws_ebs_volume.logs"]
+
+
+SECURITY_GROUPS = '''resource "aws_security_group" "orthanc" {
+  name = "orthanc"
+  ingress {
+    from_port   = 4242
+    to_port     = 4242
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+
+resource "aws_security_group" "viewer" {
+  name = "viewer"
+  ingress {
+    from_port   = 11112
+    to_port     = 11112
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+'''
+IGNORE_DICOM = '# dicomguard:ignore DG101 reason="reviewed: modality VPN only"\n'
+
+
+def _exposed(directory, text: str) -> dict[str, bool]:
+    from tests.conftest import scan_json
+
+    (directory / "main.tf").write_text(text, encoding="utf-8")
+    _, report = scan_json(str(directory))
+    return {finding["resource"]: finding["suppressed"] for finding in report["findings"]
+            if finding["rule_id"] == "DG101"}
+
+
+def test_a_comment_above_a_resource_covers_findings_on_its_nested_blocks(tmp_path):
+    assert _exposed(tmp_path, IGNORE_DICOM + SECURITY_GROUPS) == {
+        "aws_security_group.orthanc": True, "aws_security_group.viewer": False}
+
+
+def test_a_comment_above_a_resource_does_not_cover_the_next_resource(tmp_path):
+    text = SECURITY_GROUPS.replace('resource "aws_security_group" "viewer"',
+                                   IGNORE_DICOM + 'resource "aws_security_group" "viewer"')
+    assert _exposed(tmp_path, text) == {
+        "aws_security_group.orthanc": False, "aws_security_group.viewer": True}
+
+
+def test_a_comment_above_a_resource_covers_each_instance_in_a_module(tmp_path):
+    module = tmp_path / "modules" / "pacs"
+    module.mkdir(parents=True)
+    (module / "main.tf").write_text(IGNORE_DICOM + SECURITY_GROUPS.replace(
+        'resource "aws_security_group" "orthanc" {',
+        'resource "aws_security_group" "orthanc" {\n  count = 2'), encoding="utf-8")
+    calls = 'module "site" {\n  source   = "./modules/pacs"\n  for_each = toset(["a", "b"])\n}\n'
+    exposed = _exposed(tmp_path, calls)
+    orthanc = {address: suppressed for address, suppressed in exposed.items()
+               if ".orthanc" in address}
+    assert len(orthanc) == 4 and all(orthanc.values()), exposed
+    assert not any(suppressed for address, suppressed in exposed.items() if ".viewer" in address)

@@ -1,7 +1,9 @@
 """Inline suppressions: `# dicomguard:ignore RULE-ID reason="..." until=YYYY-MM-DD`.
 
 A suppression is a comment (`#`, `//`, `/* */` or `<!-- -->`) on the line a finding points at,
-or among the comment lines directly above it. Several rule ids may be given, separated by
+or among the comment lines directly above it. In Terraform, a suppression above a resource
+block also covers findings on the blocks and attributes inside it (an `ingress` of a security
+group). Several rule ids may be given, separated by
 commas. A reason is required; a suppression without one, or with an unreadable date, is an
 error and suppresses nothing. Once `until` has passed the finding is reported again, with a
 note saying so.
@@ -82,13 +84,54 @@ def parse_comment(text: str, file: str, line: int) -> Suppression | ScanError | 
     return Suppression(ids, reason, until, file, line)
 
 
-def _candidate_lines(lines: SourceLines, finding: Finding) -> list[int]:
-    """The finding's own line, then the comment lines directly above it."""
-    candidates = [finding.line]
-    above = finding.line - 1
-    while above >= 1 and _COMMENT_LINE.match(lines.line(finding.file, above)):
-        candidates.append(above)
+_TERRAFORM_BLOCK = re.compile(r'(resource|data)\s+"([^"]+)"\s+"([^"]+)"\s*\{')
+_TERRAFORM_SUFFIXES = (".tf",)
+
+
+def _comments_above(lines: SourceLines, file: str, line: int) -> list[int]:
+    above = line - 1
+    numbers = []
+    while above >= 1 and _COMMENT_LINE.match(lines.line(file, above)):
+        numbers.append(above)
         above -= 1
+    return numbers
+
+
+_MODULE_PATH = re.compile(r"^(?:module\.[^.\[]+(?:\[[^\]]*\])?\.)+")
+_INSTANCE_KEY = re.compile(r"\[[^\]]*\]$")
+
+
+def _local_address(resource: str) -> str:
+    """`module.a["x"].aws_sg.b[0]` -> `aws_sg.b`: the address as its own module writes it."""
+    return _INSTANCE_KEY.sub("", _MODULE_PATH.sub("", resource))
+
+
+def _enclosing_terraform_block(lines: SourceLines, finding: Finding) -> int | None:
+    """The line of the top-level resource block that holds the finding, when the finding is
+    about that resource (its address, without a module path or an instance key)."""
+    if not finding.file.endswith(_TERRAFORM_SUFFIXES) or not finding.resource:
+        return None
+    number = finding.line - 1
+    while number >= 1:
+        text = lines.line(finding.file, number)
+        if text[:1] not in ("", " ", "\t", "#", "/", "}", "*"):
+            block = _TERRAFORM_BLOCK.match(text)
+            if not block:
+                return None
+            kind, type_name, name = block.groups()
+            address = f"{type_name}.{name}" if kind == "resource" else f"data.{type_name}.{name}"
+            return number if _local_address(finding.resource) == address else None
+        number -= 1
+    return None
+
+
+def _candidate_lines(lines: SourceLines, finding: Finding) -> list[int]:
+    """The finding's own line and the comment lines directly above it, then (in Terraform) the
+    comment lines above the resource block that holds it."""
+    candidates = [finding.line, *_comments_above(lines, finding.file, finding.line)]
+    block = _enclosing_terraform_block(lines, finding)
+    if block is not None and block != finding.line:
+        candidates.extend(_comments_above(lines, finding.file, block))
     return candidates
 
 

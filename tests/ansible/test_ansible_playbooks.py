@@ -197,3 +197,77 @@ def test_play_tasks_see_the_defaults_of_the_roles_the_play_lists(project) -> Non
         "roles/pacs/tasks/main.yml": "- debug: {msg: hi}\n",
     })
     assert ports_of(result, "after the role") == [[4242, 4242]]
+
+
+UFW_FROM = "community.general.ufw: {rule: allow, port: '%s', from_ip: '%s'}"
+
+
+def test_nested_together_subelements_and_sequence_loops_give_their_items(project) -> None:
+    result = project({"site.yml": (
+        "- hosts: all\n  vars:\n    ports: [104, 11112]\n    sources: [any, 10.0.0.0/8]\n"
+        "    archives:\n      - {name: orthanc, ports: [4242, 8042]}\n"
+        "      - {name: dcm4chee, ports: [11112]}\n  tasks:\n"
+        + _indent(f"- name: nested\n  {UFW_FROM % ('{{ item.0 }}', '{{ item.1 }}')}\n"
+                  "  with_nested: ['{{ ports }}', '{{ sources }}']\n", 4)
+        + _indent(f"- name: together\n  {UFW_FROM % ('{{ item.0 }}', '{{ item.1 }}')}\n"
+                  "  with_together: [[2575], [any]]\n", 4)
+        + _indent(f"- name: subelements\n  {UFW % '{{ item.1 }}'}\n"
+                  "  with_subelements: ['{{ archives }}', ports]\n", 4)
+        + _indent(f"- name: sequence\n  {UFW % '{{ item }}'}\n"
+                  "  with_sequence: start=2761 end=2762\n", 4))})
+    assert not result.errors
+    assert ports_of(result, "nested") == [[104, 104]] * 2 + [[11112, 11112]] * 2
+    assert sources_of(result, "nested") == ["any", "10.0.0.0/8"] * 2
+    assert ports_of(result, "together") == [[2575, 2575]]
+    assert ports_of(result, "subelements") == [[4242, 4242], [8042, 8042], [11112, 11112]]
+    assert ports_of(result, "sequence") == [[2761, 2761], [2762, 2762]]
+
+
+def test_list_filters_with_known_inputs_keep_loop_items_known(project) -> None:
+    result = project({"site.yml": (
+        "- hosts: all\n  vars:\n    ports: [104, 4242]\n    sources: [any]\n"
+        "    rules: {dicom: 11112}\n  tasks:\n"
+        + _indent(f"- name: product\n  {UFW_FROM % ('{{ item.0 }}', '{{ item.1 }}')}\n"
+                  "  loop: \"{{ ports | product(sources) | list }}\"\n", 4)
+        + _indent(f"- name: zip\n  {UFW_FROM % ('{{ item.0 }}', '{{ item.1 }}')}\n"
+                  "  loop: \"{{ [8042] | zip(['any']) | list }}\"\n", 4)
+        + _indent(f"- name: fqcn\n  {UFW % '{{ item.value }}'}\n"
+                  "  loop: \"{{ rules | ansible.builtin.dict2items }}\"\n", 4)
+        + _indent(f"- name: union\n  {UFW % '{{ item }}'}\n"
+                  "  loop: \"{{ [104] | union([2762]) | difference([104]) }}\"\n", 4)
+        + _indent(f"- name: subelements filter\n  {UFW % '{{ item.1 }}'}\n"
+                  "  loop: \"{{ [{'p': [2575]}] | subelements('p') }}\"\n", 4))})
+    assert not result.errors
+    assert ports_of(result, "product") == [[104, 104], [4242, 4242]]
+    assert sources_of(result, "product") == ["any", "any"]
+    assert ports_of(result, "zip") == [[8042, 8042]]
+    assert ports_of(result, "fqcn") == [[11112, 11112]]
+    assert ports_of(result, "union") == [[2762, 2762]]
+    assert ports_of(result, "subelements filter") == [[2575, 2575]]
+    for fact in result.facts.ingress:
+        assert not any("unknown" in note for note in fact["unknown"]), fact["unknown"]
+
+
+def test_a_collection_role_named_by_fqcn_is_found_in_the_scanned_tree(project) -> None:
+    installed = project({
+        "site.yml": "- hosts: all\n  roles: [acme.pacs.firewall]\n",
+        "collections/ansible_collections/acme/pacs/roles/firewall/tasks/main.yml":
+            task("collection role", 104),
+    })
+    assert not installed.errors
+    assert ports_of(installed, "collection role") == [[104, 104]]
+    assert not [note for note in installed.facts.notes
+                if "is not in the scanned tree" in note["message"]]
+
+
+def test_a_collection_repository_runs_its_own_roles_by_fqcn(project) -> None:
+    repository = project({
+        "galaxy.yml": "namespace: acme\nname: pacs\nversion: 1.0.0\n",
+        "roles/orthanc/tasks/main.yml": task("orthanc port", 4242),
+        "playbooks/site.yml": "- hosts: all\n  tasks:\n"
+                              "    - ansible.builtin.include_role: {name: acme.pacs.orthanc}\n",
+    })
+    assert ports_of(repository, "orthanc port") == [[4242, 4242]]
+    missing = [note for note in repository.facts.notes if "is not in the scanned tree" in
+               note["message"]]
+    assert missing == []

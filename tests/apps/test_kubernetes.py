@@ -299,3 +299,125 @@ def test_env_from_a_source_elsewhere_makes_unset_settings_unknown(context):
     assert services["http"]["authentication"] is False  # set explicitly in env
     assert services["http"]["tls"] is None  # SslEnabled may come from the Secret
     assert services["http"]["reach"] == "unknown"
+
+
+GATEWAY_API = """\
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: edge
+  namespace: imaging
+spec:
+  gatewayClassName: {gateway_class}
+  listeners:
+    - name: dicom
+      protocol: TCP
+      port: 11112
+    - name: web
+      protocol: HTTPS
+      port: 443
+      tls: {{certificateRefs: [{{name: pacs-cert}}]}}
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata:
+  name: dicom
+  namespace: imaging
+spec:
+  parentRefs: [{{name: edge, sectionName: dicom}}]
+  rules:
+    - backendRefs: [{{name: pacs, port: 104}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: viewer
+  namespace: imaging
+spec:
+  parentRefs: [{{name: edge, sectionName: web}}]
+  rules:
+    - backendRefs: [{{name: pacs, port: 443}}]
+"""
+
+
+def test_a_gateway_api_tcp_route_publishes_dicom_to_the_internet(context):
+    text = DEPLOYMENT + service("type: ClusterIP") + GATEWAY_API.format(
+        gateway_class="gke-l7-global-external-managed")
+    ingress, services = scan(text, context)
+    by_route = {fact["origin"]["address"]: fact for fact in ingress}
+    dicom = by_route["TCPRoute/dicom"]
+    assert dicom["ports"] == [[11112, 11112], [4242, 4242]]
+    assert dicom["peers"][0]["scope"] == "internet"
+    assert "Gateway/edge listener dicom (TCP 11112)" in dicom["path"]
+    assert dicom["path"].endswith("TCPRoute/dicom -> Service/pacs:104")
+    assert services["dicom"]["reach"] == "internet"
+    assert services["http"]["reach"] == "internet"
+    assert services["http"]["listeners"][0]["reach"] == "network"  # TLS ends at the gateway
+
+
+def test_an_internal_gateway_class_reaches_the_network_only(context):
+    text = DEPLOYMENT + service("type: ClusterIP") + GATEWAY_API.format(
+        gateway_class="gke-l7-rilb")
+    ingress, services = scan(text, context)
+    assert {fact["peers"][0]["scope"] for fact in ingress} == {"private"}
+    assert services["dicom"]["reach"] == "network"
+
+
+ISTIO = """\
+---
+apiVersion: networking.istio.io/v1beta1
+kind: Gateway
+metadata:
+  name: pacs-gateway
+  namespace: imaging
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+    - port: {number: 4242, name: dicom, protocol: TCP}
+      hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata:
+  name: pacs
+  namespace: imaging
+spec:
+  hosts: ["*"]
+  gateways: [pacs-gateway]
+  tcp:
+    - match: [{port: 4242}]
+      route:
+        - destination: {host: pacs.imaging.svc.cluster.local, port: {number: 104}}
+"""
+
+
+def test_an_istio_virtual_service_on_the_ingress_gateway_publishes_dicom(context):
+    ingress, services = scan(DEPLOYMENT + service("type: ClusterIP") + ISTIO, context)
+    (fact,) = ingress
+    assert fact["mechanism"] == "Istio Gateway"
+    assert fact["ports"] == [[4242, 4242]]
+    assert fact["path"] == ("the Istio ingress gateway (istio: ingressgateway) -> "
+                            "Gateway/pacs-gateway listener dicom (TCP 4242) -> "
+                            "VirtualService/pacs -> Service/pacs:104")
+    assert fact["peers"][0]["scope"] == "internet"
+    assert services["dicom"]["reach"] == "internet"
+
+
+def test_an_istio_gateway_whose_service_is_internal_reaches_the_network(context):
+    gateway_service = textwrap.dedent("""\
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: istio-ingressgateway
+          namespace: imaging
+          annotations: {networking.gke.io/load-balancer-type: Internal}
+        spec:
+          type: LoadBalancer
+          selector: {istio: ingressgateway}
+          ports: [{name: tcp-dicom, port: 4242}]
+        """)
+    _, services = scan(DEPLOYMENT + service("type: ClusterIP") + ISTIO + gateway_service,
+                       context)
+    assert services["dicom"]["reach"] == "network"

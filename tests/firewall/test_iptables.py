@@ -227,3 +227,44 @@ def test_notrack_makes_later_state_matches_unresolved() -> None:
     text = raw + save("-A INPUT -m conntrack --ctstate NEW -p tcp -j ACCEPT")
     assert status(text, 104) == "unresolved"
     assert status(text, 4242) == "exposed"
+
+
+
+def test_a_drop_on_an_extension_header_does_not_stop_an_ordinary_connection() -> None:
+    assert status("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m rt --rt-type 0 -j DROP\n"
+                  "-A INPUT -m frag --fragmore -j DROP\n-A INPUT -p tcp --dport 104 -j ACCEPT\n"
+                  "-A INPUT -j DROP\nCOMMIT\n", version=6) == "exposed"
+    # a sender could add the header to get through an accept
+    assert status("*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 104 -m hbh -j ACCEPT\n"
+                  "COMMIT\n", version=6) == "unresolved"
+
+
+UPLINK = """*nat
+:POSTROUTING ACCEPT [0:0]
+-A POSTROUTING -s 10.0.0.0/24 -o eth0 -j MASQUERADE
+COMMIT
+*filter
+:INPUT DROP [0:0]
+-A INPUT -i eth0 -p tcp --dport 104 -j ACCEPT
+-A INPUT -i eth1 -p tcp --dport 4242 -j ACCEPT
+-A INPUT -i eth0 -p tcp --dport 11112 -j DROP
+-A INPUT -p tcp --dport 11112 -j ACCEPT
+COMMIT
+"""
+
+
+def test_the_interface_a_rule_set_masquerades_through_is_where_the_internet_arrives() -> None:
+    assert status(UPLINK, port=104) == "exposed"
+    assert status(UPLINK, port=11112) == "closed"
+    assert status(UPLINK, port=4242) == "unresolved"  # eth1 may or may not face the internet
+    without_nat = UPLINK.split("*filter", 1)[1]
+    assert status("*filter" + without_nat, port=104) == "unresolved"
+
+
+def test_the_uplink_is_named_in_a_note_at_the_masquerade_rule(tmp_path) -> None:
+    from tests.conftest import scan_json
+
+    (tmp_path / "iptables.rules").write_text(UPLINK, encoding="utf-8")
+    _, report = scan_json(str(tmp_path))
+    [note] = [note for note in report["notes"] if "internet arrives" in note["message"]]
+    assert note["origin"]["line"] == 3 and note["message"].startswith("eth0 ")

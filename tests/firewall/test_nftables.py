@@ -157,3 +157,20 @@ def test_notrack_makes_later_state_matches_unresolved() -> None:
             "  tcp dport 104 notrack\n }\n}\n" + inet("ct state new accept"))
     assert status(text, 104, 4) == "unresolved"
     assert status(text, 104, 6) == "exposed"
+
+
+def test_a_drop_on_an_extension_header_does_not_stop_an_ordinary_connection() -> None:
+    ruleset = ("table inet filter {\n  chain input {\n    type filter hook input priority 0; "
+               "policy drop;\n    rt type 0 drop\n    frag frag-off != 0 drop\n"
+               "    tcp dport 104 accept\n  }\n}\n")
+    assert status(ruleset, version=6) == "exposed"
+    assert status(ruleset, version=4) == "exposed"
+
+
+def test_the_interface_a_rule_set_masquerades_through_is_where_the_internet_arrives() -> None:
+    ruleset = ('table inet filter {\n  chain input {\n    type filter hook input priority 0; '
+               'policy drop;\n    iifname "wan0" tcp dport 104 accept\n  }\n}\n'
+               'table ip nat {\n  chain postrouting {\n    type nat hook postrouting priority 100;'
+               '\n    oifname "wan0" masquerade\n  }\n}\n')
+    assert status(ruleset) == "exposed"
+    assert status(ruleset.replace('oifname "wan0" masquerade', "masquerade")) == "unresolved"

@@ -85,3 +85,31 @@ def test_user6_rules_are_read_with_the_same_defaults() -> None:
     assert ipv6[11112].endswith("user6.rules")
     assert ipv6[8042].endswith("default/ufw")  # DEFAULT_INPUT_POLICY="ACCEPT"
     assert 4242 not in ipv6
+
+
+BEFORE6_HEADER_DROPS = """*filter
+:ufw6-before-input - [0:0]
+:ufw6-before-output - [0:0]
+:ufw6-before-forward - [0:0]
+# drop packets with RH0 headers, as ufw's shipped before6.rules does
+-A ufw6-before-input -m rt --rt-type 0 -j DROP
+-A ufw6-before-forward -m rt --rt-type 0 -j DROP
+-A ufw6-before-output -m rt --rt-type 0 -j DROP
+-A ufw6-before-input -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A ufw6-before-input -m conntrack --ctstate INVALID -j DROP
+COMMIT
+"""
+
+
+def test_the_routing_header_drop_of_before6_rules_keeps_ipv6_verdicts_decided(
+        tmp_path) -> None:
+    """A sender leaves the routing header out; the rule cannot stop an ordinary connection."""
+    from tests.conftest import scan_json
+
+    (tmp_path / "etc" / "ufw").mkdir(parents=True)
+    user6 = USER.parent / "user6.rules"
+    (tmp_path / "etc" / "ufw" / "user6.rules").write_text(user6.read_text())
+    (tmp_path / "etc" / "ufw" / "before6.rules").write_text(BEFORE6_HEADER_DROPS)
+    _, report = scan_json(str(tmp_path))
+    ipv6 = [finding for finding in report["findings"] if "IPv6" in finding["message"]]
+    assert ipv6 and {finding["confidence"] for finding in ipv6} == {"confirmed"}, ipv6

@@ -39,3 +39,29 @@ def test_a_symbolic_link_out_of_the_tree_is_refused(value, tmp_path: Path) -> No
         assert isinstance(value('file("link.txt")'), Unknown)
     finally:
         outside.unlink()
+
+
+def test_fileset_lists_matching_files_relative_to_its_path(value) -> None:
+    files = {"conf/orthanc.json": "{}", "conf/nested/dicom.json": "{}", "conf/readme.md": "",
+             "conf/a.yml": "", "conf/b.yml": "", "conf/c.yml": ""}
+    assert value('fileset(path.module, "conf/*.json")', files=files) == ["conf/orthanc.json"]
+    assert value('fileset("conf", "**/*.json")', files=files) == [
+        "nested/dicom.json", "orthanc.json"]
+    assert value('fileset("conf", "{a,b}.yml")', files=files) == ["a.yml", "b.yml"]
+    assert value('fileset("conf", "[!a]?yml")', files=files) == ["b.yml", "c.yml"]
+
+
+def test_fileset_never_lists_outside_the_scanned_tree(value, tmp_path: Path) -> None:
+    result = value('fileset("..", "**")')
+    assert isinstance(result, Unknown) and "outside the scanned tree" in result.reason
+
+
+def test_file_digests_match_the_digests_of_the_file(value) -> None:
+    files = {"orthanc.json": "hello world"}
+    assert value('filesha1("orthanc.json")', files=files) == (
+        "2aae6c35c94fcfb415dbe95f408b9ce91ee846ed")
+    assert value('filebase64sha256("orthanc.json")', files=files) == (
+        "uU0nuZNNPgilLlLX2n2r+sSE7+N6U4DukIj3rOLvzek=")
+    assert value('filemd5("orthanc.json")', files=files) == "5eb63bbbe01eeed093cb22bb8f5acdc3"
+    assert value('filesha256("orthanc.json")', files=files) == value('sha256("hello world")')
+    assert value('filesha512("orthanc.json")', files=files) == value('sha512("hello world")')

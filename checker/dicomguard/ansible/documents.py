@@ -123,7 +123,7 @@ def _cfg_paths(text: str, directory: Path) -> dict[str, list[Path]]:
     except configparser.Error:
         return {}
     found: dict[str, list[Path]] = {}
-    for option in ("roles_path", "inventory"):
+    for option in ("roles_path", "inventory", "collections_path", "collections_paths"):
         value = parser.get("defaults", option, fallback=None)
         if value:
             found[option] = [directory / part.strip() for part in

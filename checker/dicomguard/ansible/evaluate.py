@@ -14,6 +14,7 @@ from dicomguard.ansible import variables as level
 from dicomguard.ansible.detect import is_role_root
 from dicomguard.ansible.documents import Documents, find_file
 from dicomguard.ansible.inventory import Inventory
+from dicomguard.ansible.list_filters import LoopError, loop_of
 from dicomguard.ansible.loader import end_line_of, line_of
 from dicomguard.ansible.names import (
     ADAPTED_MODULES,
@@ -279,7 +280,44 @@ class Runner:
                 return None
             if found:
                 return candidate if self.documents.inside(candidate) else None
+        if name.count(".") == 2 and "/" not in name:
+            return self._collection_role(name, where)
         return self._enclosing_role(name, where.playbook_dir or where.file.parent)
+
+    def _collection_role(self, name: str, where: Where) -> Path | None:
+        """`namespace.collection.role` from a collection in the scanned tree: one installed
+        under an `ansible_collections/` directory (beside the playbook, in `collections/`, or
+        in ansible.cfg's collections_path), or the collection repository the playbook lies in
+        (its galaxy.yml names it)."""
+        namespace, collection, role = name.split(".")
+        start = where.playbook_dir or where.file.parent
+        cfg = self.documents.ansible_cfg(start)
+        roots = [*cfg.get("collections_path", []), *cfg.get("collections_paths", [])]
+        for ancestor in (start, *start.parents):
+            if not self.documents.inside(ancestor):
+                break
+            roots += [ancestor, ancestor / "collections"]
+            if self._galaxy_collection(ancestor) == (namespace, collection):
+                return self._role_in(ancestor / "roles" / role)
+        for root in roots:
+            found = self._role_in(root / "ansible_collections" / namespace / collection /
+                                  "roles" / role)
+            if found is not None:
+                return found
+        return None
+
+    def _role_in(self, candidate: Path) -> Path | None:
+        if not self.documents.inside(candidate):
+            return None
+        return candidate if is_role_root(candidate) or (candidate / "tasks").is_dir() else None
+
+    def _galaxy_collection(self, directory: Path) -> tuple[str, str] | None:
+        info = self.documents.yaml(directory / "galaxy.yml") if (
+            directory / "galaxy.yml").is_file() else None
+        if isinstance(info, dict) and isinstance(info.get("namespace"), str) and isinstance(
+                info.get("name"), str):
+            return info["namespace"], info["name"]
+        return None
 
     def _enclosing_role(self, name: str, directory: Path) -> Path | None:
         """A role the playbook's directory lies in, named by its directory or its Galaxy
@@ -684,9 +722,15 @@ def loop_items(kind: str, value: Any, variables: Variables) -> list[Any] | Unkno
         return [{"key": key, "value": item} for key, item in items.items()]
     if kind == "with_indexed_items" and isinstance(items, list):
         return [[index, item] for index, item in enumerate(items)]
-    if kind in {"with_nested", "with_together", "with_subelements", "with_fileglob",
-                "with_first_found", "with_sequence", "with_random_choice", "with_lines"}:
-        return Unknown(f"{kind} loops are not evaluated")
+    if kind in {"with_nested", "with_cartesian", "with_together", "with_subelements",
+                "with_sequence"}:
+        try:
+            return loop_of(kind, items)
+        except LoopError as error:
+            return Unknown(str(error))
+    if kind in {"with_fileglob", "with_first_found", "with_random_choice", "with_lines"}:
+        return Unknown(f"{kind} loops depend on the controller's files or run time and are "
+                       "not evaluated")
     if isinstance(items, str):
         items = [items]
     if not isinstance(items, list):

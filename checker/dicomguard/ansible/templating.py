@@ -19,6 +19,7 @@ from jinja2 import ChainableUndefined, TemplateError
 from jinja2 import filters as jinja_filters
 from jinja2.sandbox import SandboxedEnvironment, safe_range
 
+from dicomguard.ansible.list_filters import LIST_FILTERS
 from dicomguard.ansible.loader import VAULT, UnsafeText
 from dicomguard.limits import (
     LONGEST_STRING,
@@ -360,7 +361,10 @@ def environment() -> SandboxedEnvironment:
     env = _Sandbox(undefined=Missing, autoescape=False, keep_trailing_newline=True,
                                extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"])
     env.filters.update(FILTERS)
+    env.filters.update(LIST_FILTERS)
     env.filters.update({"center": _center, "indent": _indent, "format": _format})
+    env.filters.update({f"ansible.builtin.{name}": implementation
+                        for name, implementation in list(env.filters.items())})
     env.tests.update(TESTS)
     env.globals.update({"lookup": _lookup, "query": _lookup, "q": _lookup, "omit": OMIT,
                         "range": _counted_range})

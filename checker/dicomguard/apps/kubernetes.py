@@ -1,6 +1,6 @@
-"""Kubernetes manifests: Services and Ingresses that expose PACS ports (LoadBalancer,
-NodePort, externalIPs, hostPort, Ingress backends) and the containers of PACS images behind
-them."""
+"""Kubernetes manifests: Services, Ingresses and gateways that expose PACS ports (LoadBalancer,
+NodePort, externalIPs, hostPort, Ingress backends, Gateway API and Istio routes) and the
+containers of PACS images behind them."""
 
 from __future__ import annotations
 
@@ -84,6 +84,17 @@ def _load_balancer_peers(service: Resource) -> tuple[list[dict[str, Any]], str]:
             "unknown" if "unknown" in scopes else "network")
         return peers, reach
     return [peer("0.0.0.0/0")], "internet"
+
+
+def service_reach(service: Resource) -> str:
+    """How far a Service is published: a load balancer's reach, unknown for a NodePort, the
+    internet on externalIPs, else the cluster's network."""
+    spec = service.body.get("spec") or {}
+    if spec.get("type") == "LoadBalancer":
+        return _load_balancer_peers(service)[1]
+    if spec.get("type") == "NodePort":
+        return "unknown"
+    return "internet" if spec.get("externalIPs") else "network"
 
 
 def _service_exposure(service: Resource, catalogue_ports: set[int], file: str,
@@ -361,13 +372,8 @@ def _ingress_exposures(ingress_resource: Resource, services: dict[tuple[str, str
         if service is None:
             continue
         exposures.append(Exposure(service, reach, {port}, tls))
-        named = _named_ports(service, pods)
-        for entry in _dig(service.body, "spec", "ports") or []:
-            if isinstance(entry, dict) and port in (entry.get("port"), entry.get("name")):
-                target = entry.get("targetPort", entry.get("port"))
-                target = named.get(target) if isinstance(target, str) else target
-                if isinstance(target, int) and target in catalogue_ports:
-                    ports.append([target, target])
+        ports += [[target, target]
+                  for target in _catalogue_targets(service, port, pods, catalogue_ports)]
     line = ingress_resource.line()
     fact = ingress(
         Origin(file, line, _end_line(ingress_resource), ingress_resource.address()),
@@ -375,6 +381,44 @@ def _ingress_exposures(ingress_resource: Resource, services: dict[tuple[str, str
         path="an ingress controller forwards HTTP" + (" after TLS" if tls else "") +
              " to the Service", suffix="ingress")
     return fact, exposures
+
+
+def _catalogue_targets(service: Resource, port: Any, pods: list[Any],
+                       catalogue_ports: set[int]) -> list[int]:
+    """Catalogue container ports a Service port (number or name; None: every port) reaches."""
+    named = _named_ports(service, pods)
+    targets = []
+    for entry in _dig(service.body, "spec", "ports") or []:
+        if isinstance(entry, dict) and (port is None or port in (entry.get("port"),
+                                                                 entry.get("name"))):
+            target = entry.get("targetPort", entry.get("port"))
+            target = named.get(target) if isinstance(target, str) else target
+            if isinstance(target, int) and target in catalogue_ports:
+                targets.append(target)
+    return targets
+
+
+def _gateway_exposures(resources: list[Resource], services: dict[tuple[str, str], Resource],
+                       pods: list[Any], catalogue_ports: set[int], file: str,
+                       result: CollectResult) -> list[Exposure]:
+    """Services behind Gateway API and Istio gateways, and the listeners that publish them."""
+    from dicomguard.apps.gateways import gateway_reach, listener_fact, routes_of
+
+    exposures = []
+    for route in routes_of(resources):
+        for listener in route.listeners:
+            reach, published = gateway_reach(listener.gateway, services)
+            targets: list[int] = []
+            for name, namespace, port in route.backends:
+                service = services.get((namespace, name))
+                if service is None:
+                    continue
+                exposures.append(Exposure(service, reach, None if port is None else {port},
+                                          listener.tls_terminated))
+                targets += _catalogue_targets(service, port, pods, catalogue_ports)
+            result.facts.ingress.append(
+                listener_fact(route, listener, reach, published, targets, file))
+    return exposures
 
 
 def _end_line(resource: Resource) -> int:
@@ -402,6 +446,11 @@ def _exposures(resources: list[Resource], pods: list[Any], catalogue_ports: set[
         except STRUCTURE_ERRORS as error:
             result.errors.append(ScanError(file, item.line(), f"{item.address()}: unexpected "
                                            f"structure, not analysed ({error})"))
+    try:
+        exposures += _gateway_exposures(resources, services, pods, catalogue_ports, file, result)
+    except STRUCTURE_ERRORS as error:
+        result.errors.append(ScanError(file, 1, f"gateway routes: unexpected structure, not "
+                                                f"analysed ({error})"))
     return exposures
 
 

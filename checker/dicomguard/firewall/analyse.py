@@ -86,6 +86,11 @@ def evaluate_ruleset(ruleset: Ruleset, catalogue: list[dict[str, Any]],
         result.errors.append(ScanError(error.file or file, error.line, error.message))
         return result
     result.facts.ingress.extend(ingress_facts(ruleset, found, catalogue))
+    for name, (chain, rule) in ruleset.uplink_rules().items():
+        result.facts.notes.append(facts.note(
+            Origin(rule.file, rule.line, rule.line, f"{chain.label} rule {rule.number}"),
+            f"{name} is taken as the interface the internet arrives on: the rule set "
+            f"masquerades through it; rules with -i {name} / iifname {name} are judged so"))
     return result
 
 

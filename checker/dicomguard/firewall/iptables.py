@@ -15,6 +15,7 @@ from dicomguard.firewall.netfilter import (
     Destination,
     DestinationPort,
     EitherPort,
+    ExtensionHeader,
     Interface,
     Match,
     Never,
@@ -66,6 +67,7 @@ UNDECIDABLE_MODULES = frozenset({
     "dst", "rt", "mh", "eui64", "ah", "esp", "sctp", "dccp", "conntrack-extra", "condition",
     "pkttype-extra", "xt_geoip",
 })
+EXTENSION_HEADER_MODULES = frozenset({"rt", "frag", "hbh", "dst", "mh", "ah", "esp"})
 MISSING_FILTER = {
     hook: f"the file has no filter table with a {hook.upper()} chain; the kernel accepts unless "
           "another file adds one" for hook in ("input", "forward")}
@@ -171,8 +173,9 @@ class RuleParser:
                 module = self._one(option)
                 in_target = False
                 if module in UNDECIDABLE_MODULES:
-                    matches.append(Undecidable(f"-m {module} at line {line}: whether it matches "
-                                               "a connection cannot be known from the rules"))
+                    kind = ExtensionHeader if module in EXTENSION_HEADER_MODULES else Undecidable
+                    matches.append(kind(f"-m {module} at line {line}: whether it matches a "
+                                        "connection cannot be known from the rules"))
             elif name in {"-j", "--jump", "-g", "--goto"}:
                 target = self._target(self._one(option), goto=name in {"-g", "--goto"})
                 in_target = True

@@ -22,6 +22,14 @@ LOCAL_INTERFACE = re.compile(r"^(lo|docker0|docker_gwbridge|br-[0-9a-f]{12}|virb
                              r"cni\d+|lxcbr\d+|lxdbr\d+)$")
 
 
+def interface_matches(pattern: str, name: str) -> bool:
+    """An interface name as a rule writes it: `eth+` (iptables) and `eth*` (nft) are
+    prefixes."""
+    if pattern.endswith(("+", "*")):
+        return name.startswith(pattern[:-1])
+    return pattern == name
+
+
 @dataclass(frozen=True, slots=True)
 class Probe:
     """The first packet of a NEW connection from the internet."""
@@ -32,6 +40,8 @@ class Probe:
     hook: str  # prerouting | input | forward
     daddr: str | None = None  # known only once DNAT chose it
     natted: bool = False  # destination NAT applied (conntrack state DNAT)
+    # Interfaces the rule set itself shows the internet is on (Ruleset.uplinks).
+    uplinks: tuple[str, ...] = ()
 
 
 Static = bool | str  # True, False, or why it cannot be known
@@ -171,6 +181,10 @@ class Interface(Match):
     def test(self, probe: Probe) -> Static:
         if self.direction == "in" and all(LOCAL_INTERFACE.match(name) for name in self.names):
             return self.negated
+        if self.direction == "in" and not self.negated and probe.uplinks and all(
+                any(interface_matches(name, uplink) for name in self.names)
+                for uplink in probe.uplinks):
+            return True  # the internet arrives on an uplink this rule names
         flag = "iif" if self.direction == "in" else "oif"
         names = ", ".join(self.names)
         return (f"{flag} {'! ' if self.negated else ''}{names}: whether internet traffic "
@@ -236,6 +250,18 @@ class Never(Match):
         return False
 
 
+class ExtensionHeader(Undecidable):
+    """A match on an IPv6 extension header or an IPsec header (`-m rt`, nft `frag ...`), which
+    the packets of an ordinary TCP or UDP connection do not carry. A sender who wants to get
+    through leaves the header out, so a drop or reject on it never stops them (ufw's
+    `-m rt --rt-type 0 -j DROP`); on an accept the sender could add it, so it stays
+    undecidable."""
+
+
+DENYING_TARGETS = frozenset({"drop", "reject"})
+SOURCE_NAT_TARGETS = frozenset({"masquerade", "snat"})
+
+
 @dataclass(slots=True)
 class Target:
     """accept, drop, reject, return, jump, goto, dnat, redirect, continue, vmap, undecidable,
@@ -263,6 +289,9 @@ class Rule:
     choice: list[Match] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        if self.target.kind in DENYING_TARGETS:
+            self.matches = [Never() if isinstance(match, ExtensionHeader) else match
+                            for match in self.matches]
         self.static = [m for m in self.matches if m.kind == "static"]
         self.source = [m for m in self.matches if m.kind == "source"]  # type: ignore[misc]
         self.choice = [m for m in self.matches if m.kind == "choice"]
@@ -296,6 +325,26 @@ class Ruleset:
     missing_hook_reason: dict[str, str] = field(default_factory=dict)
     # Reasons that apply to the whole file (an include that could not be followed).
     global_reasons: tuple[str, ...] = ()
+
+    def uplink_rules(self) -> dict[str, tuple[Chain, Rule]]:
+        """Interfaces the rule set masquerades or source-NATs through (`-o eth0 -j MASQUERADE`,
+        `oifname "eth0" masquerade`), each with the first rule that does: the uplink, where the
+        internet arrives. Wildcards and negations name no interface and are not used."""
+        found: dict[str, tuple[Chain, Rule]] = {}
+        for chain in self.chains.values():
+            for rule in chain.rules:
+                if rule.target.text.lower() not in SOURCE_NAT_TARGETS:
+                    continue
+                for match in rule.matches:
+                    if (isinstance(match, Interface) and match.direction == "out"
+                            and not match.negated):
+                        for name in match.names:
+                            if not name.endswith(("+", "*")) and not LOCAL_INTERFACE.match(name):
+                                found.setdefault(name, (chain, rule))
+        return dict(sorted(found.items()))
+
+    def uplinks(self) -> tuple[str, ...]:
+        return tuple(self.uplink_rules())
 
     def base_chains(self, hook: str, version: int) -> list[Chain]:
         chains = [chain for chain in self.chains.values()

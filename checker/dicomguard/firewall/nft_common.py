@@ -15,6 +15,7 @@ from dicomguard.firewall.netfilter import (
     ConnState,
     Destination,
     DestinationPort,
+    ExtensionHeader,
     Family,
     Interface,
     Match,
@@ -29,6 +30,9 @@ from dicomguard.firewall.netfilter import (
 from dicomguard.knowledge.netdb import service_port
 from dicomguard.model import InputError
 
+# nft selectors of IPv6 extension headers and IPsec headers (netfilter.ExtensionHeader).
+EXTENSION_HEADERS = frozenset({"rt", "frag", "hbh", "dst", "mh", "srh", "ah", "esp", "comp",
+                               "exthdr"})
 FAMILY_VERSIONS = {"ip": frozenset({4}), "ip6": frozenset({6}), "inet": frozenset({4, 6})}
 PRIORITY_NAMES = {"raw": -300, "mangle": -150, "dstnat": -100, "filter": 0, "security": 50,
                   "srcnat": 100}
@@ -221,6 +225,8 @@ def match_for(selector: tuple[str, ...], op: str, value: Value, table: TableCont
         return [Undecidable(f"tcp flags at line {line}: this flag test is not understood")]
     if head in {"icmp", "icmpv6"}:
         return [Never()]
+    if head in EXTENSION_HEADERS:
+        return [ExtensionHeader(f"{text} at line {line}: whether it matches cannot be decided")]
     return [Undecidable(f"{text} at line {line}: whether it matches cannot be decided")]
 
 

@@ -430,7 +430,7 @@ class _RuleWords:
     def _nat(self, word: str) -> Target | None:
         if word in {"snat", "masquerade"}:
             self._skip_until_keyword()
-            return None
+            return Target("continue", text=word)  # Ruleset.uplinks reads where it leaves
         if self.next() in {"ip", "ip6"}:
             self.index += 1
         if self.next() == "to":

@@ -7,8 +7,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import ipaddress
+import itertools
 import json
 import math
+import posixpath
 import re
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +29,7 @@ from dicomguard.regexes import PatternError, compile_pattern
 from dicomguard.terraform.values import (
     EvaluationError,
     PartlyKnown,
+    TerraformSet,
     as_set,
     distinct,
     equal,
@@ -46,17 +49,25 @@ FUNCTIONS: dict[str, Function] = {}
 STRUCTURAL: set[str] = set()
 # Functions that decide for themselves what unknown arguments mean.
 UNKNOWN_AWARE: set[str] = set()
-NOT_STATIC = frozenset({"timestamp", "uuid", "bcrypt", "plantimestamp", "uuidv5"})
+# Functions that read files of the scanned tree: they are given the scope first.
+FILE_READERS: set[str] = set()
+NOT_STATIC = frozenset({"timestamp", "uuid", "bcrypt", "plantimestamp", "rsadecrypt",
+                        "base64gzip", "filebase64gzip"})
+REMOVED = {"list": "list() was removed in Terraform 0.12; write [...] or tolist()",
+           "map": "map() was removed in Terraform 0.12; write {...} or tomap()",
+           "type": "type() exists only in terraform console"}
 
 
-def function(name: str, *, structural: bool = False, unknown_aware: bool = False
-             ) -> Callable[[Function], Function]:
+def function(name: str, *, structural: bool = False, unknown_aware: bool = False,
+             reads_files: bool = False) -> Callable[[Function], Function]:
     def register(implementation: Function) -> Function:
         FUNCTIONS[name] = implementation
         if structural:
             STRUCTURAL.add(name)
         if unknown_aware:
             UNKNOWN_AWARE.add(name)
+        if reads_files:
+            FILE_READERS.add(name)
         return implementation
     return register
 
@@ -64,6 +75,8 @@ def function(name: str, *, structural: bool = False, unknown_aware: bool = False
 def call_function(name: str, arguments: list[Any], scope: Any) -> Any:
     implementation = FUNCTIONS.get(name)
     if implementation is None:
+        if name in REMOVED:
+            raise EvaluationError(REMOVED[name], malformed=True)
         if name in NOT_STATIC or "::" in name:
             return Unknown(f"{name}() is known only after apply")
         return Unknown(f"function {name}() is not evaluated statically")
@@ -73,7 +86,7 @@ def call_function(name: str, arguments: list[Any], scope: Any) -> Any:
         if unknown is not None:
             return Unknown(unknown.reason)
     try:
-        if name in {"file", "fileexists", "templatefile", "filebase64"}:
+        if name in FILE_READERS:
             return _within_limits(implementation(scope, *arguments))
         return _within_limits(implementation(*arguments))
     except TypeError as error:
@@ -152,6 +165,11 @@ def _min(*values: Any) -> Any:
 def _signum(value: Any) -> Any:
     number = to_number(value)
     return (number > 0) - (number < 0)
+
+
+@function("log")
+def _log(value: Any, base: Any) -> Any:
+    return normal_number(math.log(to_number(value), to_number(base)))
 
 
 @function("pow")
@@ -375,6 +393,39 @@ def _zipmap(keys: Any, values: Any) -> Any:
     if len(names) != len(items):
         raise EvaluationError("zipmap() needs as many keys as values")
     return {to_string(name): value for name, value in zip(names, items, strict=True)}
+
+
+@function("setproduct", structural=True)
+def _setproduct(*collections: Any) -> Any:
+    if len(collections) < 2:
+        raise EvaluationError("setproduct() needs at least two collections")
+    members = [_list(collection) for collection in collections]
+    check_length(math.prod(len(items) for items in members), "the product")
+    product = [list(combination) for combination in itertools.product(*members)]
+    if any(isinstance(collection, TerraformSet) for collection in collections):
+        return as_set(product)
+    return product
+
+
+@function("transpose")
+def _transpose(mapping: Any) -> Any:
+    transposed: dict[str, list[str]] = {}
+    for key in sorted(_map(mapping)):
+        for value in _list(mapping[key], "each value of transpose()'s map"):
+            transposed.setdefault(to_string(value), []).append(key)
+    return dict(sorted(transposed.items()))
+
+
+@function("matchkeys", structural=True)
+def _matchkeys(values: Any, keys: Any, searchset: Any) -> Any:
+    items, names = _list(values), _list(keys)
+    if len(items) != len(names):
+        raise EvaluationError("matchkeys() needs as many keys as values")
+    unknown = first_unknown(names, searchset)
+    if unknown is not None:
+        return Unknown(unknown.reason)
+    wanted = {identity(item) for item in _list(searchset)}
+    return [item for item, name in zip(items, names, strict=True) if identity(name) in wanted]
 
 
 @function("chunklist", structural=True)
@@ -795,12 +846,12 @@ def _cidrsubnets(prefix: Any, *newbits: Any) -> Any:
 
 # Files, confined to the scanned tree
 
-@function("file")
+@function("file", reads_files=True)
 def _file(scope: Any, path: Any) -> Any:
     return scope.files.read(to_string(path))
 
 
-@function("filebase64")
+@function("filebase64", reads_files=True)
 def _filebase64(scope: Any, path: Any) -> Any:
     content = scope.files.read(to_string(path))
     if isinstance(content, Unknown):
@@ -808,20 +859,34 @@ def _filebase64(scope: Any, path: Any) -> Any:
     return base64.b64encode(content.encode("utf-8")).decode("ascii")
 
 
-@function("fileexists")
+@function("fileexists", reads_files=True)
 def _fileexists(scope: Any, path: Any) -> Any:
     return scope.files.exists(to_string(path))
 
 
-@function("templatefile")
-def _templatefile(scope: Any, path: Any, variables: Any) -> Any:
-    from dicomguard.terraform.expressions import Scope, evaluate
-    from dicomguard.terraform.hcl import compile_template
+@function("fileset", reads_files=True)
+def _fileset(scope: Any, path: Any, pattern: Any) -> Any:
+    return scope.files.fileset(to_string(path), to_string(pattern))
 
+
+@function("templatefile", reads_files=True)
+def _templatefile(scope: Any, path: Any, variables: Any) -> Any:
     content = scope.files.read(to_string(path))
     if isinstance(content, Unknown):
         return content
-    template = compile_template(content, to_string(path), 1)
+    return _render_template(scope, content, to_string(path), variables)
+
+
+@function("templatestring", reads_files=True)
+def _templatestring(scope: Any, template: Any, variables: Any) -> Any:
+    return _render_template(scope, to_string(template), "templatestring()", variables)
+
+
+def _render_template(scope: Any, content: str, name: str, variables: Any) -> Any:
+    from dicomguard.terraform.expressions import Scope, evaluate
+    from dicomguard.terraform.hcl import compile_template
+
+    template = compile_template(content, name, 1)
     inner = Scope(dict(_map(variables)), _template_root, scope.files)
     value = evaluate(template, inner)
     if isinstance(value, Unknown) or has_unknown(value):
@@ -830,5 +895,36 @@ def _templatefile(scope: Any, path: Any, variables: Any) -> Any:
 
 
 def _template_root(name: str) -> Any:
-    raise EvaluationError(f"templatefile(): the template refers to {name!r}, which it was not "
-                          "given")
+    raise EvaluationError(f"the template refers to {name!r}, which it was not given")
+
+
+# Paths and values whose result depends on where Terraform runs
+
+@function("pathexpand")
+def _pathexpand(path: Any) -> Any:
+    text = to_string(path)
+    if text.startswith("~"):
+        return Unknown("pathexpand() depends on the home directory of the machine")
+    return text
+
+
+@function("abspath")
+def _abspath(path: Any) -> Any:
+    text = to_string(path)
+    if text.startswith("/"):
+        return posixpath.normpath(text)
+    return Unknown("abspath() depends on the directory terraform runs in")
+
+
+@function("ephemeralasnull")
+def _ephemeralasnull(value: Any) -> Any:
+    return value  # ephemeral values (resources, variables) are not known statically anyway
+
+
+@function("issensitive", unknown_aware=True)
+def _issensitive(value: Any) -> Any:
+    return Unknown("issensitive(): sensitivity is not tracked statically")
+
+
+import dicomguard.terraform.encoding_functions  # noqa: E402  (registers its functions)
+import dicomguard.terraform.time_functions  # noqa: E402, F401
