@@ -94,9 +94,9 @@ def load_examples(path: Path, rule_id: str) -> RuleExamples:
     problem = jsonschema.exceptions.best_match(
         jsonschema.Draft202012Validator(schema()).iter_errors(document.value))
     if problem is not None:
-        where = _problem_path(problem)
-        location = "/".join(str(part) for part in where) or "the document"
-        raise PolicyError(f"{path}:{document.line(*where)}: {location}: {problem.message}")
+        at = _problem_path(problem)
+        location = "/".join(str(part) for part in at) or "the document"
+        raise PolicyError(f"{path}:{document.line(*at)}: {location}: {problem.message}")
     (named, by_kind), = document.value.items()
     if named != rule_id:
         raise PolicyError(f"{path}:{document.line(named)}: names rule {named!r}, but the "
