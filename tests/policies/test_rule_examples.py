@@ -5,7 +5,6 @@ where `expect` says; its good near miss is not reported by that rule. One case p
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +15,6 @@ import yaml
 from dicomguard.policies import builtin_policy_dir, load_policies
 from dicomguard.rule_examples import (
     EXAMPLES_SUFFIX,
-    VERDICTS,
-    Example,
     examples_of,
     examples_path,
     platform_of,
@@ -25,27 +22,7 @@ from dicomguard.rule_examples import (
     source_kinds,
 )
 from tests.conftest import EXAMPLES, scan_json
-
-
-def example_cases() -> list[Any]:
-    return list(_example_cases())
-
-
-def _example_cases() -> Iterator[Any]:
-    for rule in sorted(load_policies().rules.values(), key=lambda rule: rule.id):
-        examples = examples_of(rule)
-        for kind in examples.kinds if examples else []:
-            for verdict in VERDICTS:
-                for index, example in enumerate(getattr(kind, verdict)):
-                    yield pytest.param(rule.id, kind.kind, verdict, example,
-                                       id=f"{rule.id}-{kind.kind}-{verdict}-{index}")
-
-
-def write_snippet(example: Example, root: Path) -> None:
-    for relative, content in example.files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
+from tests.policies.rule_example_cases import ExampleCase, example_cases, write_snippet
 
 
 def shown(finding: dict[str, Any]) -> str:
@@ -60,9 +37,9 @@ def matches(finding: dict[str, Any], expect: dict[str, Any]) -> bool:
                for key, value in expect.items())
 
 
-@pytest.mark.parametrize(("rule_id", "kind", "verdict", "example"), example_cases())
-def test_example(tmp_path: Path, rule_id: str, kind: str, verdict: str,
-                 example: Example) -> None:
+@pytest.mark.parametrize("case", list(example_cases()), ids=lambda case: case.name)
+def test_example(tmp_path: Path, case: ExampleCase) -> None:
+    rule_id, kind, verdict, example = case.rule_id, case.kind, case.verdict, case.example
     write_snippet(example, tmp_path)
     _, report = scan_json(".", "--engine", "embedded", cwd=tmp_path)
     assert report["errors"] == [], "the snippet must be readable"
