@@ -1,6 +1,9 @@
-"""The rule pages in docs/rules are what `dicomguard policies docs` writes from the policies."""
+"""The rule pages in docs/rules are what `dicomguard policies docs` writes from the policies and
+the examples beside them."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from tests.conftest import PROJECT, run_cli
 
@@ -38,7 +41,7 @@ def test_unwritable_directory_is_an_error_naming_it(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_every_rule_page_shows_its_examples_per_source(tmp_path):
+def test_every_rule_page_shows_its_examples_per_source(tmp_path: Path) -> None:
     from dicomguard.policies import load_policies
     from dicomguard.rule_examples import examples_of
 
@@ -74,7 +77,7 @@ deny contains {"message": "x", "confidence": "confirmed"} if false
 """
 
 
-def test_a_user_rule_page_shows_the_examples_beside_it(tmp_path):
+def test_a_user_rule_page_shows_the_examples_beside_it(tmp_path: Path) -> None:
     policies = tmp_path / "policies"
     policies.mkdir()
     (policies / "acme_default_port.rego").write_text(ACME_RULE)
@@ -87,7 +90,8 @@ def test_a_user_rule_page_shows_the_examples_beside_it(tmp_path):
     assert "### Docker Compose\n\n**Not reported**: Orthanc on 8443.\n\n`compose.yaml`" in page
 
 
-def test_examples_of_an_unknown_source_kind_are_an_error_naming_file_and_line(tmp_path):
+def test_examples_of_an_unknown_source_kind_are_an_error_naming_file_and_line(
+        tmp_path: Path) -> None:
     policies = tmp_path / "policies"
     policies.mkdir()
     (policies / "acme_default_port.rego").write_text(ACME_RULE)
@@ -101,7 +105,7 @@ def test_examples_of_an_unknown_source_kind_are_an_error_naming_file_and_line(tm
     assert "Traceback" not in result.stderr
 
 
-def test_examples_naming_another_rule_are_an_error(tmp_path):
+def test_examples_naming_another_rule_are_an_error(tmp_path: Path) -> None:
     policies = tmp_path / "policies"
     policies.mkdir()
     (policies / "acme_default_port.rego").write_text(ACME_RULE)

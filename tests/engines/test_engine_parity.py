@@ -150,9 +150,10 @@ def test_engines_agree_on_hand_built_facts(opa_binary: str, opa_url: str, bundle
     policies = load_policies()
     facts_input = every_rule_firing()
     expected = normalised(make_engine("embedded").evaluate(policies, facts_input))
-    options = {"local": {}, "server": {"opa_url": opa_url},
-               "bundle": {"opa_url": bundle_url, "opa_preloaded": True}}[engine]
-    denials = normalised(make_engine("opa", **options).evaluate(policies, facts_input))
+    options: dict[str, dict[str, Any]] = {
+        "local": {}, "server": {"opa_url": opa_url},
+        "bundle": {"opa_url": bundle_url, "opa_preloaded": True}}
+    denials = normalised(make_engine("opa", **options[engine]).evaluate(policies, facts_input))
     assert denials == expected
     confidences = {json.loads(entry)["confidence"] for entries in expected.values()
                    for entry in entries}
