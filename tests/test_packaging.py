@@ -37,6 +37,8 @@ def test_wheel_contains_every_subpackage_policy_and_schema(wheel: Path) -> None:
             relative = policy.relative_to(PROJECT / "policies").as_posix()
             assert f"dicomguard/builtin_policies/{relative}" in names
     assert "dicomguard/builtin_policies/data.json" in names
+    for examples in (PROJECT / "policies").rglob("*.examples.yaml"):
+        assert f"dicomguard/builtin_policies/{examples.name}" in names, "the rule pages need it"
     for schema in (source / "dicomguard" / "schemas").glob("*.json"):
         assert f"dicomguard/schemas/{schema.name}" in names
 
@@ -82,6 +84,10 @@ def test_installed_wheel_scans_without_the_source_tree(wheel: Path, tmp_path: Pa
                              capture_output=True, text=True)
     assert listing.returncode == 0, listing.stderr
     assert "DG101" in listing.stdout
+    pages = subprocess.run([str(command), "policies", "docs", "-o", "rules"], cwd=workdir,
+                           capture_output=True, text=True)
+    assert pages.returncode == 0, pages.stderr
+    assert "### Terraform (AWS)" in (workdir / "rules" / "DG101.md").read_text()
     insecure = EXAMPLES / "terraform" / "insecure-pacs"
     if insecure.is_dir():
         scan = subprocess.run([str(command), "scan", str(insecure), "--no-color"], cwd=workdir,

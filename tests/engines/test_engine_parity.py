@@ -1,6 +1,7 @@
 """Both engines give identical findings: the OPA server (policies pushed, or preloaded from the
-bundle) and the local opa binary agree with the embedded engine on every example and every
-sample of the shared corpus, and on a facts document that makes every rule fire."""
+bundle) and the local opa binary agree with the embedded engine on every example, on every
+snippet beside every rule (where every rule fires), on every sample of the shared corpus, and on
+hand-built facts with unknown values and configured ports."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from dicomguard.engines import make_engine
 from dicomguard.policies import load_policies
 from tests.conftest import EXAMPLES, SHARED, run_cli
 from tests.engines.sample_facts import every_rule_firing
+from tests.policies.rule_example_cases import example_cases, write_snippet
 
 OPA_ENGINES = ("local", "server", "bundle")
 
@@ -89,6 +91,29 @@ def test_examples_give_the_same_findings(scans: Scans, example: Path, engine: st
     assert_same(scans, example.relative_to(EXAMPLES.parent), engine, EXAMPLES.parent)
 
 
+@pytest.fixture(scope="module")
+def rule_examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every snippet beside every rule, each in its own directory of one tree."""
+    root = tmp_path_factory.mktemp("rule-examples") / "snippets"
+    for case in example_cases():
+        write_snippet(case.example, root / case.name)
+    return root
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", OPA_ENGINES)
+def test_rule_examples_give_the_same_findings(scans: Scans, rule_examples: Path,
+                                              engine: str) -> None:
+    """A new rule's examples are all it needs for this comparison to cover it."""
+    assert_same(scans, Path(rule_examples.name), engine, rule_examples.parent)
+    _, report, _ = scans.scan(Path(rule_examples.name), "embedded", rule_examples.parent)
+    fired = {finding["rule_id"] for finding in report["findings"]}
+    assert fired == {rule.id for rule in load_policies().rules.values()}, (
+        "a rule never fires: give it a bad snippet in its .examples.yaml")
+    assert {finding["confidence"] for finding in report["findings"]} == {
+        "confirmed", "unresolved"}
+
+
 def corpus_samples() -> list[str]:
     samples: list[str] = []
     for manifest in sorted((SHARED / "corpus").glob("*/MANIFEST.json")):
@@ -119,19 +144,17 @@ def normalised(denials: dict[str, list[Any]]) -> dict[str, list[str]]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("engine", OPA_ENGINES)
-def test_engines_agree_on_every_rule(opa_binary: str, opa_url: str, bundle_url: str,
-                                     engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_engines_agree_on_hand_built_facts(opa_binary: str, opa_url: str, bundle_url: str,
+                                           engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DICOMGUARD_OPA_BINARY", opa_binary)
     policies = load_policies()
     facts_input = every_rule_firing()
     expected = normalised(make_engine("embedded").evaluate(policies, facts_input))
-    options = {"local": {}, "server": {"opa_url": opa_url},
-               "bundle": {"opa_url": bundle_url, "opa_preloaded": True}}[engine]
-    denials = normalised(make_engine("opa", **options).evaluate(policies, facts_input))
+    options: dict[str, dict[str, Any]] = {
+        "local": {}, "server": {"opa_url": opa_url},
+        "bundle": {"opa_url": bundle_url, "opa_preloaded": True}}
+    denials = normalised(make_engine("opa", **options[engine]).evaluate(policies, facts_input))
     assert denials == expected
-    fired = {package for package, entries in expected.items() if entries}
-    assert fired == set(policies.rules), (
-        "a rule never fires: add facts for it to tests/engines/sample_facts.py")
     confidences = {json.loads(entry)["confidence"] for entries in expected.values()
                    for entry in entries}
     assert confidences == {"confirmed", "unresolved"}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import PROJECT, run_cli
 
 USER_POLICY = """\
 # METADATA
@@ -46,7 +46,7 @@ def test_bundle_holds_policies_data_and_manifest(tmp_path: Path) -> None:
     assert manifest["revision"] in result.stdout
     assert "dicomguard/builtin/exposed_dicom_port.rego" in files
     assert "dicomguard/builtin/lib/dicomguard.rego" in files
-    assert not [name for name in files if name.endswith("_test.rego")]
+    assert not [name for name in files if name.endswith(("_test.rego", ".examples.yaml"))]
     catalogue = json.loads(files["data.json"])["dicomguard"]["catalogue"]["ports"]
     assert {entry["port"] for entry in catalogue} >= {104, 11112, 4242, 8042}
 
@@ -84,6 +84,16 @@ def test_opa_loads_the_bundle_as_is(tmp_path: Path, opa_binary: str) -> None:
          "data.acme.rules.archive.deny"], capture_output=True, text=True, timeout=60)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert json.loads(completed.stdout) == [{"fact": "x", "message": "hello"}]
+
+
+@pytest.mark.slow
+def test_opa_tests_the_policy_directory_with_the_examples_beside_the_rules(
+        opa_binary: str) -> None:
+    """`opa test policies` (as CI runs it) also reads YAML files as data: each examples file
+    sits under its own rule id, so they neither collide nor touch data.dicomguard."""
+    completed = subprocess.run([opa_binary, "test", str(PROJECT / "policies")],
+                               capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
 def test_unwritable_output_is_an_error(tmp_path: Path) -> None:
