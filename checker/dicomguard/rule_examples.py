@@ -9,6 +9,7 @@ policies or policy data.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -111,8 +112,10 @@ def load_examples(path: Path, rule_id: str) -> RuleExamples:
 def _problem_path(problem: jsonschema.ValidationError) -> tuple[Any, ...]:
     """Where a schema violation is: for a key that is not allowed, the key itself."""
     where = tuple(problem.absolute_path)
-    if problem.validator == "additionalProperties" and isinstance(problem.instance, dict):
-        allowed = problem.schema.get("properties", {})
+    schema = problem.schema
+    if (problem.validator == "additionalProperties" and isinstance(problem.instance, dict)
+            and isinstance(schema, Mapping)):
+        allowed = schema.get("properties", {})
         unexpected = [key for key in problem.instance if key not in allowed]
         if unexpected:
             return (*where, unexpected[0])
