@@ -279,10 +279,10 @@ def _partner_services(file: Path, roots: list[str]) -> tuple[str, dict[str, Any]
     for name in names:
         partner = file.parent / name
         if partner.is_file() and _within_roots(partner, roots):
-            from dicomguard.apps import yamlpos
+            from dicomguard import yamlpositions
 
             try:
-                documents = yamlpos.load_all(partner.read_text(encoding="utf-8"))
+                documents = yamlpositions.load_all(partner.read_text(encoding="utf-8"))
             except (InputError, OSError, UnicodeDecodeError):
                 return "", {}  # reported when that file is scanned itself
             services = documents[0].value.get("services") if documents and isinstance(
