@@ -169,3 +169,20 @@ def test_a_zone_bound_to_the_internet_or_an_interface_is_not_private(project) ->
         "    interface: eth0\n    zone: internal\n    state: enabled\n" + ZONE_RULE)})
     [fact] = result.facts.ingress
     assert [peer["scope"] for peer in fact["peers"]] == ["unknown"]
+
+
+def test_a_remapped_port_exposes_the_service_behind_it_as_in_compose(tmp_path) -> None:
+    """'11113:4242' makes Orthanc's DICOM listener reachable from the internet on another
+    port: the same line in a compose file and in a docker_container task gives one verdict."""
+    from tests.conftest import scan_json
+
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  pacs:\n    image: orthancteam/orthanc\n    ports: ['11113:4242']\n")
+    (tmp_path / "site.yml").write_text(
+        "- hosts: all\n  tasks:\n    - name: pacs\n      community.docker.docker_container:\n"
+        "        name: pacs\n        image: orthancteam/orthanc\n"
+        "        published_ports: ['11113:4242']\n")
+    _, report = scan_json(str(tmp_path), "--rule", "DG101")
+    verdicts = {(finding["platform"], finding["confidence"], tuple(finding["ports"]))
+                for finding in report["findings"]}
+    assert verdicts == {("compose", "confirmed", (4242,)), ("ansible", "confirmed", (4242,))}

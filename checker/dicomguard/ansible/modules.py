@@ -13,6 +13,8 @@ from typing import Any
 
 from dicomguard import facts
 from dicomguard.ansible.evaluate import TaskRun
+from dicomguard.apps.compose import parse_short_port
+from dicomguard.apps.containers import bind_reach, exposed_ports
 from dicomguard.knowledge import images, netdb, principals
 from dicomguard.knowledge.firewalld import UNTRUSTED_ZONES, Services, closed_zones
 from dicomguard.model import Facts, Unknown, is_unknown
@@ -22,12 +24,15 @@ INTERNET = "0.0.0.0/0"
 ZONE_PATH = "firewalld zone "  # ingress path of a rule in a zone, for zones.py
 
 
-def adapt(run: TaskRun, services: Services | None = None) -> Facts:
+def adapt(run: TaskRun, services: Services | None = None,
+          catalogue_ports: set[int] | None = None) -> Facts:
     """Facts of one task; `services` are the firewalld services the hosts know (shipped, and
-    defined by the repository)."""
+    defined by the repository), `catalogue_ports` the ports of the DICOM port catalogue."""
     result = Facts()
     if run.module == "firewalld":
         firewalld(run, result, services or Services())
+    elif run.module == "docker_container":
+        docker_container(run, result, catalogue_ports or set())
     elif (adapter := ADAPTERS.get(run.module)) is not None:
         adapter(run, result)
     return result
@@ -315,16 +320,26 @@ def published_ports(run: TaskRun) -> tuple[list[Any], int]:
     return _list(run.args.get(key)), run.arg_lines.get(key, run.origin.line)
 
 
-def docker_container(run: TaskRun, result: Facts) -> None:
+def docker_container(run: TaskRun, result: Facts, catalogue_ports: set[int]) -> None:
     args = run.args
     if _absent(run, "stopped"):
         return
-    for index, mapping in enumerate(published_ports(run)[0]):
-        address, ports, protocol = _published(mapping)
-        if address is None:
+    specs, line = published_ports(run)
+    for index, spec in enumerate(specs):
+        if is_unknown(spec):
+            _ingress(run, result, mechanism="docker published port", protocol=spec,
+                     ports=spec, sources=[spec], suffix=f"port{index}")
             continue
-        _ingress(run, result, mechanism="docker published port", protocol=protocol,
-                 ports=ports, sources=[address], suffix=f"port{index}")
+        published = parse_short_port(spec, line)
+        if bind_reach(published.host_ip) == "local":
+            continue
+        address = str(published.host_ip or "")
+        ports = exposed_ports(published, catalogue_ports) if published.host_port_chosen else \
+            Unknown(f"'{spec}' publishes on a random host port")
+        _ingress(run, result, mechanism="docker published port", protocol=published.protocol,
+                 ports=ports,
+                 sources=[INTERNET if address in {"", "0.0.0.0", "::"} else address],
+                 suffix=f"port{index}")
     if str(args.get("network_mode", "")).lower() == "host":
         # The container's own ports are the host's: known for PACS images, unknown when the
         # image is; a known image that is no PACS brings no DICOM port.
@@ -339,31 +354,6 @@ def docker_container(run: TaskRun, result: Facts) -> None:
 
 def image_ports(image: Any) -> list[int]:
     return list(images.listening_ports(image)) if isinstance(image, str) else []
-
-
-def _published(mapping: Any) -> tuple[Any, Any, Any]:
-    """(bind address or None for loopback, ports, protocol) of a `published_ports` entry:
-    'HOST:CONTAINER', 'IP:HOST:CONTAINER', 'IP::CONTAINER', 'CONTAINER', with '/udp'."""
-    if is_unknown(mapping):
-        return mapping, mapping, mapping
-    text, _, protocol = str(mapping).partition("/")
-    protocol = protocol or "tcp"
-    if text.startswith("["):  # [::1]:8042:8042
-        address, _, rest = text[1:].partition("]:")
-        parts = [address, *rest.split(":")]
-    else:
-        parts = text.split(":")
-    if len(parts) == 1:
-        return INTERNET, Unknown(f"'{mapping}' publishes on a random host port"), protocol
-    host_port = parts[-2]
-    address = parts[0] if len(parts) >= 3 else ""
-    if address and facts.source_scope(address) == "private" and \
-            address.startswith(("127.", "::1")):
-        return None, None, None
-    source = INTERNET if address in {"", "0.0.0.0", "::"} else address
-    if host_port == "":
-        return source, Unknown(f"'{mapping}' publishes on a random host port"), protocol
-    return source, [facts.parse_port_spec(host_port)], protocol
 
 
 # ---- storage and public access ---------------------------------------------------------------
@@ -483,7 +473,7 @@ ADAPTERS: dict[str, Callable[[TaskRun, Facts], None]] = {
     "ufw": ufw, "iptables": iptables,
     "ec2_security_group": ec2_security_group, "ec2_group": ec2_security_group,
     "azure_rm_securitygroup": azure_rm_securitygroup,
-    "gcp_compute_firewall": gcp_compute_firewall, "docker_container": docker_container,
+    "gcp_compute_firewall": gcp_compute_firewall,
     "ec2_vol": ec2_vol, "s3_bucket": s3_bucket, "aws_s3": aws_s3, "s3_object": aws_s3,
     "rds_instance": rds_instance, "gcp_compute_disk": gcp_compute_disk,
     "gcp_storage_bucket": gcp_storage_bucket, "azure_rm_storageblob": azure_rm_storageblob,
