@@ -101,6 +101,12 @@ def test_storage_encryption(project, module: str, args: str, encrypted: bool | N
     ("s3_bucket", "name: b\nacl: public-read-write", True),
     ("s3_bucket", "name: b\npolicy: '{\"Statement\": [{\"Effect\": \"Allow\", "
      "\"Principal\": \"*\", \"Action\": \"s3:GetObject\"}]}'", True),
+    ("s3_bucket", "name: b\npolicy: '{\"Statement\": [{\"Effect\": \"Allow\", "
+     "\"Principal\": \"*\", \"Action\": \"s3:GetObject\", \"Condition\": {\"StringEquals\": "
+     "{\"aws:SourceVpce\": \"vpce-1a2b3c4d\"}}}]}'", False),
+    ("s3_bucket", "name: b\npolicy: '{\"Statement\": [{\"Effect\": \"Allow\", "
+     "\"NotPrincipal\": {\"AWS\": \"arn:aws:iam::111122223333:root\"}, "
+     "\"Action\": \"s3:GetObject\"}]}'", True),
     ("azure_rm_storageblob", "container: c\npublic_access: container", True),
     ("google.cloud.gcp_storage_bucket", "name: b\ndefault_object_acl:\n  entity: allUsers",
      True),

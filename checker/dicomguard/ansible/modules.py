@@ -6,7 +6,6 @@ and returns facts. Module defaults are the documented ones of each module.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +17,8 @@ from dicomguard.apps.containers import bind_reach, exposed_ports
 from dicomguard.knowledge import images, netdb, principals
 from dicomguard.knowledge.firewalld import UNTRUSTED_ZONES, Services, closed_zones
 from dicomguard.model import Facts, Unknown, is_unknown
+from dicomguard.terraform.adapters.parts import json_document
+from dicomguard.terraform.adapters.policy_documents import public_statements
 
 PLATFORM = "ansible"
 INTERNET = "0.0.0.0/0"
@@ -394,17 +395,9 @@ def s3_bucket(run: TaskRun, result: Facts) -> None:
 
 
 def _policy_is_public(policy: Any) -> Any:
-    if is_unknown(policy):
-        return policy
-    if isinstance(policy, str):
-        try:
-            policy = json.loads(policy)
-        except ValueError:
-            return Unknown("bucket policy is not JSON")
-    statements = _list(policy.get("Statement")) if isinstance(policy, dict) else []
-    return any(isinstance(statement, dict) and str(statement.get("Effect")) == "Allow"
-               and principals.names_everyone(statement.get("Principal"))
-               for statement in statements)
+    """Whether a bucket policy lets everyone in, read as S3 Block Public Access reads it."""
+    found = public_statements(json_document(policy))
+    return found if is_unknown(found) else bool(found)
 
 
 def aws_s3(run: TaskRun, result: Facts) -> None:
