@@ -17,6 +17,7 @@ from dicomguard.apps.containers import bind_reach, exposed_ports
 from dicomguard.knowledge import images, netdb, principals
 from dicomguard.knowledge.firewalld import UNTRUSTED_ZONES, Services, closed_zones
 from dicomguard.model import Facts, Unknown, is_unknown
+from dicomguard.terraform.adapters.gcp import allowed_ports
 from dicomguard.terraform.adapters.parts import json_document
 from dicomguard.terraform.adapters.policy_documents import public_statements
 
@@ -307,7 +308,7 @@ def gcp_compute_firewall(run: TaskRun, result: Facts) -> None:
     for index, allowed in enumerate(_list(args.get("allowed"))):
         if not isinstance(allowed, dict):
             continue
-        ports = _port_specs(allowed.get("ports")) or facts.ALL_PORTS
+        ports = allowed_ports(allowed.get("ip_protocol"), allowed.get("ports"))
         _ingress(run, result, mechanism="firewall rule", protocol=allowed.get("ip_protocol"),
                  ports=ports, sources=sources, tags=tags, suffix=f"allowed{index}")
 
