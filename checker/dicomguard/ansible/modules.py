@@ -17,6 +17,7 @@ from dicomguard.apps.containers import bind_reach, exposed_ports
 from dicomguard.knowledge import images, netdb, principals
 from dicomguard.knowledge.firewalld import UNTRUSTED_ZONES, Services, closed_zones
 from dicomguard.model import Facts, Unknown, is_unknown
+from dicomguard.terraform.adapters.azure import destination_ports
 from dicomguard.terraform.adapters.gcp import allowed_ports
 from dicomguard.terraform.adapters.parts import json_document
 from dicomguard.terraform.adapters.policy_documents import public_statements
@@ -288,7 +289,7 @@ def azure_rm_securitygroup(run: TaskRun, result: Facts) -> None:
         if str(rule.get("direction", "Inbound")).lower() != "inbound" or \
                 str(rule.get("access", "Allow")).lower() != "allow":
             continue
-        ports = _port_specs(rule.get("destination_port_range", "*"))
+        ports = destination_ports(_list(rule.get("destination_port_range", "*")))
         sources = _list(rule.get("source_address_prefix", "*"))
         _ingress(run, result, mechanism="network security rule",
                  protocol=rule.get("protocol", "*"), ports=ports, sources=sources,
