@@ -192,3 +192,18 @@ def test_a_remapped_port_exposes_the_service_behind_it_as_in_compose(tmp_path) -
     verdicts = {(finding["platform"], finding["confidence"], tuple(finding["ports"]))
                 for finding in report["findings"]}
     assert verdicts == {("compose", "confirmed", (4242,)), ("ansible", "confirmed", (4242,))}
+
+
+def test_a_ufw_application_profile_opens_the_ports_its_package_ships(tmp_path) -> None:
+    """`ufw: name: OpenSSH` opens 22/tcp, as `ufw status` shows it: no DICOM port, so no
+    finding (an unknown profile stays unresolved)."""
+    from tests.conftest import scan_json
+
+    (tmp_path / "site.yml").write_text(
+        "- hosts: all\n  tasks:\n    - name: ssh\n      community.general.ufw:\n"
+        "        rule: allow\n        name: OpenSSH\n"
+        "    - name: own\n      community.general.ufw:\n        rule: allow\n"
+        "        name: Our PACS\n")
+    _, report = scan_json(str(tmp_path), "--rule", "DG101")
+    assert {finding["resource"] for finding in report["findings"]} == {"own"}
+    assert {finding["confidence"] for finding in report["findings"]} == {"unresolved"}

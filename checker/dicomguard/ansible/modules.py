@@ -16,6 +16,7 @@ from dicomguard.apps.compose import parse_short_port
 from dicomguard.apps.containers import bind_reach, exposed_ports
 from dicomguard.knowledge import images, netdb, principals
 from dicomguard.knowledge.firewalld import UNTRUSTED_ZONES, Services, closed_zones
+from dicomguard.knowledge.ufw import profile_ports
 from dicomguard.model import Facts, Unknown, is_unknown
 from dicomguard.terraform.adapters.azure import destination_ports
 from dicomguard.terraform.adapters.gcp import allowed_ports
@@ -209,13 +210,23 @@ def ufw(run: TaskRun, result: Facts) -> None:
     elif str(rule).lower() not in {"allow", "limit"} or direction not in {"in", "incoming"}:
         return
     port = args.get("to_port", args.get("port"))
-    if args.get("name") is not None and port is None:
-        ports: Any = Unknown(f"ports of ufw application profile {args['name']!r}")
+    sources = [args.get("from_ip", args.get("from", "any"))]
+    name = args.get("name")
+    if name is not None and port is None:
+        profile = None if is_unknown(name) else profile_ports(str(name))
+        if profile is not None:
+            for index, spec in enumerate(profile):
+                ports_text, _, protocol = spec.partition("/")
+                _ingress(run, result, mechanism="ufw rule", protocol=protocol or "any",
+                         ports=_port_specs(ports_text), sources=sources,
+                         suffix="rule" if index == 0 else f"rule{index}")
+            return
+        ports: Any = Unknown(f"ports of ufw application profile {name!r}")
     else:
         ports = _port_specs("any" if port is None else port)
     protocol = args.get("proto", args.get("protocol", "any"))
     _ingress(run, result, mechanism="ufw rule", protocol=protocol, ports=ports,
-             sources=[args.get("from_ip", args.get("from", "any"))], suffix="rule")
+             sources=sources, suffix="rule")
 
 
 def iptables(run: TaskRun, result: Facts) -> None:
