@@ -207,3 +207,16 @@ def test_a_ufw_application_profile_opens_the_ports_its_package_ships(tmp_path) -
     _, report = scan_json(str(tmp_path), "--rule", "DG101")
     assert {finding["resource"] for finding in report["findings"]} == {"own"}
     assert {finding["confidence"] for finding in report["findings"]} == {"unresolved"}
+
+
+def test_iptables_ports_are_read_as_iptables_reads_them(tmp_path) -> None:
+    """A service name inside a comma list is a port, as in an iptables-save file."""
+    from tests.conftest import scan_json
+
+    (tmp_path / "site.yml").write_text(
+        "- hosts: all\n  tasks:\n    - name: ipt\n      ansible.builtin.iptables:\n"
+        "        chain: INPUT\n        protocol: tcp\n        destination_ports: ['4242,dicom']\n"
+        "        jump: ACCEPT\n")
+    _, report = scan_json(str(tmp_path), "--rule", "DG101")
+    assert {(finding["confidence"], tuple(finding["ports"])) for finding in report["findings"]} \
+        == {("confirmed", (104, 4242))}

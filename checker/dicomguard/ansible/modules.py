@@ -14,10 +14,11 @@ from dicomguard import facts
 from dicomguard.ansible.evaluate import TaskRun
 from dicomguard.apps.compose import parse_short_port
 from dicomguard.apps.containers import bind_reach, exposed_ports
-from dicomguard.knowledge import images, netdb, principals
+from dicomguard.firewall.iptables import port_ranges
+from dicomguard.knowledge import images, principals
 from dicomguard.knowledge.firewalld import UNTRUSTED_ZONES, Services, closed_zones
 from dicomguard.knowledge.ufw import profile_ports
-from dicomguard.model import Facts, Unknown, is_unknown
+from dicomguard.model import Facts, InputError, Unknown, is_unknown
 from dicomguard.terraform.adapters.azure import destination_ports
 from dicomguard.terraform.adapters.gcp import allowed_ports
 from dicomguard.terraform.adapters.parts import json_document
@@ -246,16 +247,26 @@ def iptables(run: TaskRun, result: Facts) -> None:
         return
     if str(args.get("in_interface", "")) == "lo":
         return
-    ports = _port_specs(_numbered(args.get("destination_ports"))) or \
-        _port_specs(_numbered(args.get("destination_port"))) or facts.ALL_PORTS
+    ports = _destination_ports(args.get("destination_ports")) or \
+        _destination_ports(args.get("destination_port")) or facts.ALL_PORTS
     _ingress(run, result, mechanism=f"iptables {chain} rule",
              protocol=args.get("protocol", "all"), ports=ports,
              sources=[args.get("source", INTERNET)], suffix="rule")
 
 
-def _numbered(value: Any) -> Any:
-    """Ports of the iptables module with service names resolved as iptables does."""
-    return [netdb.numbered(item) if isinstance(item, str) else item for item in _list(value)]
+def _destination_ports(value: Any) -> list[Any]:
+    """Ports of the iptables module, read as the firewall family reads `--dport`: service
+    names resolved, comma lists, ranges with ':'; a port iptables refuses is unknown."""
+    ports: list[Any] = []
+    for item in _list(value):
+        if is_unknown(item):
+            ports.append(item)
+            continue
+        try:
+            ports.extend([low, high] for low, high in port_ranges(str(item)))
+        except InputError as error:
+            ports.append(Unknown(error.message))
+    return ports
 
 
 # ---- cloud network rules ---------------------------------------------------------------------
