@@ -18,9 +18,9 @@ from typing import Any
 
 import jsonschema
 
-from dicomguard.apps.yamlpos import load_all
 from dicomguard.model import InputError
 from dicomguard.policies import PolicyError, Rule
+from dicomguard.yamlpositions import load_all
 
 EXAMPLES_SUFFIX = ".examples.yaml"
 VERDICTS = ("bad", "good")

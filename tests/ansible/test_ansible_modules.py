@@ -101,6 +101,12 @@ def test_storage_encryption(project, module: str, args: str, encrypted: bool | N
     ("s3_bucket", "name: b\nacl: public-read-write", True),
     ("s3_bucket", "name: b\npolicy: '{\"Statement\": [{\"Effect\": \"Allow\", "
      "\"Principal\": \"*\", \"Action\": \"s3:GetObject\"}]}'", True),
+    ("s3_bucket", "name: b\npolicy: '{\"Statement\": [{\"Effect\": \"Allow\", "
+     "\"Principal\": \"*\", \"Action\": \"s3:GetObject\", \"Condition\": {\"StringEquals\": "
+     "{\"aws:SourceVpce\": \"vpce-1a2b3c4d\"}}}]}'", False),
+    ("s3_bucket", "name: b\npolicy: '{\"Statement\": [{\"Effect\": \"Allow\", "
+     "\"NotPrincipal\": {\"AWS\": \"arn:aws:iam::111122223333:root\"}, "
+     "\"Action\": \"s3:GetObject\"}]}'", True),
     ("azure_rm_storageblob", "container: c\npublic_access: container", True),
     ("google.cloud.gcp_storage_bucket", "name: b\ndefault_object_acl:\n  entity: allUsers",
      True),
@@ -169,3 +175,48 @@ def test_a_zone_bound_to_the_internet_or_an_interface_is_not_private(project) ->
         "    interface: eth0\n    zone: internal\n    state: enabled\n" + ZONE_RULE)})
     [fact] = result.facts.ingress
     assert [peer["scope"] for peer in fact["peers"]] == ["unknown"]
+
+
+def test_a_remapped_port_exposes_the_service_behind_it_as_in_compose(tmp_path) -> None:
+    """'11113:4242' makes Orthanc's DICOM listener reachable from the internet on another
+    port: the same line in a compose file and in a docker_container task gives one verdict."""
+    from tests.conftest import scan_json
+
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  pacs:\n    image: orthancteam/orthanc\n    ports: ['11113:4242']\n")
+    (tmp_path / "site.yml").write_text(
+        "- hosts: all\n  tasks:\n    - name: pacs\n      community.docker.docker_container:\n"
+        "        name: pacs\n        image: orthancteam/orthanc\n"
+        "        published_ports: ['11113:4242']\n")
+    _, report = scan_json(str(tmp_path), "--rule", "DG101")
+    verdicts = {(finding["platform"], finding["confidence"], tuple(finding["ports"]))
+                for finding in report["findings"]}
+    assert verdicts == {("compose", "confirmed", (4242,)), ("ansible", "confirmed", (4242,))}
+
+
+def test_a_ufw_application_profile_opens_the_ports_its_package_ships(tmp_path) -> None:
+    """`ufw: name: OpenSSH` opens 22/tcp, as `ufw status` shows it: no DICOM port, so no
+    finding (an unknown profile stays unresolved)."""
+    from tests.conftest import scan_json
+
+    (tmp_path / "site.yml").write_text(
+        "- hosts: all\n  tasks:\n    - name: ssh\n      community.general.ufw:\n"
+        "        rule: allow\n        name: OpenSSH\n"
+        "    - name: own\n      community.general.ufw:\n        rule: allow\n"
+        "        name: Our PACS\n")
+    _, report = scan_json(str(tmp_path), "--rule", "DG101")
+    assert {finding["resource"] for finding in report["findings"]} == {"own"}
+    assert {finding["confidence"] for finding in report["findings"]} == {"unresolved"}
+
+
+def test_iptables_ports_are_read_as_iptables_reads_them(tmp_path) -> None:
+    """A service name inside a comma list is a port, as in an iptables-save file."""
+    from tests.conftest import scan_json
+
+    (tmp_path / "site.yml").write_text(
+        "- hosts: all\n  tasks:\n    - name: ipt\n      ansible.builtin.iptables:\n"
+        "        chain: INPUT\n        protocol: tcp\n        destination_ports: ['4242,dicom']\n"
+        "        jump: ACCEPT\n")
+    _, report = scan_json(str(tmp_path), "--rule", "DG101")
+    assert {(finding["confidence"], tuple(finding["ports"])) for finding in report["findings"]} \
+        == {("confirmed", (104, 4242))}

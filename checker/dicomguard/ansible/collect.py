@@ -18,6 +18,7 @@ from dicomguard.ansible.modules import adapt
 from dicomguard.ansible.variables import Scope
 from dicomguard.ansible.variants import FactVariants
 from dicomguard.ansible.zones import ZoneBindings
+from dicomguard.apps.containers import ports_of_catalogue
 from dicomguard.discover import display_path
 from dicomguard.model import CollectResult, Origin, ScanError, SourceFile
 from dicomguard.regular_files import read_regular_text
@@ -36,11 +37,12 @@ def collect(files: list[SourceFile], context: ScanContext) -> CollectResult:
     variants = FactVariants(host_group_sizes, complete=zones.resolve)
     services = repository_services(context.all_files, documents)
     deployer = Deployer(documents, context, result, variants.add, services)
+    catalogue_ports = ports_of_catalogue(context.catalogue)
 
     def sink(run: TaskRun) -> None:
         variants.ran(run)
         zones.record(run)
-        produced = adapt(run, services)
+        produced = adapt(run, services, catalogue_ports)
         for kind in FACT_KINDS:
             for fact in getattr(produced, kind):
                 variants.add(kind, fact, run)

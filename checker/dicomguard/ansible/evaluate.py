@@ -15,7 +15,6 @@ from dicomguard.ansible.detect import is_role_root
 from dicomguard.ansible.documents import Documents, find_file
 from dicomguard.ansible.inventory import Inventory
 from dicomguard.ansible.list_filters import LoopError, loop_of
-from dicomguard.ansible.loader import end_line_of, line_of
 from dicomguard.ansible.names import (
     ADAPTED_MODULES,
     INCLUDE_ROLE,
@@ -38,6 +37,7 @@ from dicomguard.discover import display_path
 from dicomguard.limits import LimitExceeded
 from dicomguard.model import Origin, ScanError, Unknown, is_unknown
 from dicomguard.units import unit_budget, unit_error
+from dicomguard.yamlpositions import end_line_of, line_of
 
 LONGEST_LOOP = 500
 # Modules whose arguments are evaluated: those adapted to facts and those that change what

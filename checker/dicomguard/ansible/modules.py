@@ -6,28 +6,38 @@ and returns facts. Module defaults are the documented ones of each module.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import Any
 
 from dicomguard import facts
 from dicomguard.ansible.evaluate import TaskRun
-from dicomguard.knowledge import images, netdb, principals
+from dicomguard.apps.compose import parse_short_port
+from dicomguard.apps.containers import bind_reach, exposed_ports
+from dicomguard.firewall.iptables import port_ranges
+from dicomguard.knowledge import images, principals
 from dicomguard.knowledge.firewalld import UNTRUSTED_ZONES, Services, closed_zones
-from dicomguard.model import Facts, Unknown, is_unknown
+from dicomguard.knowledge.ufw import profile_ports
+from dicomguard.model import Facts, InputError, Unknown, is_unknown
+from dicomguard.terraform.adapters.azure import destination_ports
+from dicomguard.terraform.adapters.gcp import allowed_ports
+from dicomguard.terraform.adapters.parts import json_document
+from dicomguard.terraform.adapters.policy_documents import public_statements
 
 PLATFORM = "ansible"
 INTERNET = "0.0.0.0/0"
 ZONE_PATH = "firewalld zone "  # ingress path of a rule in a zone, for zones.py
 
 
-def adapt(run: TaskRun, services: Services | None = None) -> Facts:
+def adapt(run: TaskRun, services: Services | None = None,
+          catalogue_ports: set[int] | None = None) -> Facts:
     """Facts of one task; `services` are the firewalld services the hosts know (shipped, and
-    defined by the repository)."""
+    defined by the repository), `catalogue_ports` the ports of the DICOM port catalogue."""
     result = Facts()
     if run.module == "firewalld":
         firewalld(run, result, services or Services())
+    elif run.module == "docker_container":
+        docker_container(run, result, catalogue_ports or set())
     elif (adapter := ADAPTERS.get(run.module)) is not None:
         adapter(run, result)
     return result
@@ -201,13 +211,23 @@ def ufw(run: TaskRun, result: Facts) -> None:
     elif str(rule).lower() not in {"allow", "limit"} or direction not in {"in", "incoming"}:
         return
     port = args.get("to_port", args.get("port"))
-    if args.get("name") is not None and port is None:
-        ports: Any = Unknown(f"ports of ufw application profile {args['name']!r}")
+    sources = [args.get("from_ip", args.get("from", "any"))]
+    name = args.get("name")
+    if name is not None and port is None:
+        profile = None if is_unknown(name) else profile_ports(str(name))
+        if profile is not None:
+            for index, spec in enumerate(profile):
+                ports_text, _, protocol = spec.partition("/")
+                _ingress(run, result, mechanism="ufw rule", protocol=protocol or "any",
+                         ports=_port_specs(ports_text), sources=sources,
+                         suffix="rule" if index == 0 else f"rule{index}")
+            return
+        ports: Any = Unknown(f"ports of ufw application profile {name!r}")
     else:
         ports = _port_specs("any" if port is None else port)
     protocol = args.get("proto", args.get("protocol", "any"))
     _ingress(run, result, mechanism="ufw rule", protocol=protocol, ports=ports,
-             sources=[args.get("from_ip", args.get("from", "any"))], suffix="rule")
+             sources=sources, suffix="rule")
 
 
 def iptables(run: TaskRun, result: Facts) -> None:
@@ -227,16 +247,26 @@ def iptables(run: TaskRun, result: Facts) -> None:
         return
     if str(args.get("in_interface", "")) == "lo":
         return
-    ports = _port_specs(_numbered(args.get("destination_ports"))) or \
-        _port_specs(_numbered(args.get("destination_port"))) or facts.ALL_PORTS
+    ports = _destination_ports(args.get("destination_ports")) or \
+        _destination_ports(args.get("destination_port")) or facts.ALL_PORTS
     _ingress(run, result, mechanism=f"iptables {chain} rule",
              protocol=args.get("protocol", "all"), ports=ports,
              sources=[args.get("source", INTERNET)], suffix="rule")
 
 
-def _numbered(value: Any) -> Any:
-    """Ports of the iptables module with service names resolved as iptables does."""
-    return [netdb.numbered(item) if isinstance(item, str) else item for item in _list(value)]
+def _destination_ports(value: Any) -> list[Any]:
+    """Ports of the iptables module, read as the firewall family reads `--dport`: service
+    names resolved, comma lists, ranges with ':'; a port iptables refuses is unknown."""
+    ports: list[Any] = []
+    for item in _list(value):
+        if is_unknown(item):
+            ports.append(item)
+            continue
+        try:
+            ports.extend([low, high] for low, high in port_ranges(str(item)))
+        except InputError as error:
+            ports.append(Unknown(error.message))
+    return ports
 
 
 # ---- cloud network rules ---------------------------------------------------------------------
@@ -281,7 +311,7 @@ def azure_rm_securitygroup(run: TaskRun, result: Facts) -> None:
         if str(rule.get("direction", "Inbound")).lower() != "inbound" or \
                 str(rule.get("access", "Allow")).lower() != "allow":
             continue
-        ports = _port_specs(rule.get("destination_port_range", "*"))
+        ports = destination_ports(_list(rule.get("destination_port_range", "*")))
         sources = _list(rule.get("source_address_prefix", "*"))
         _ingress(run, result, mechanism="network security rule",
                  protocol=rule.get("protocol", "*"), ports=ports, sources=sources,
@@ -301,7 +331,7 @@ def gcp_compute_firewall(run: TaskRun, result: Facts) -> None:
     for index, allowed in enumerate(_list(args.get("allowed"))):
         if not isinstance(allowed, dict):
             continue
-        ports = _port_specs(allowed.get("ports")) or facts.ALL_PORTS
+        ports = allowed_ports(allowed.get("ip_protocol"), allowed.get("ports"))
         _ingress(run, result, mechanism="firewall rule", protocol=allowed.get("ip_protocol"),
                  ports=ports, sources=sources, tags=tags, suffix=f"allowed{index}")
 
@@ -315,16 +345,26 @@ def published_ports(run: TaskRun) -> tuple[list[Any], int]:
     return _list(run.args.get(key)), run.arg_lines.get(key, run.origin.line)
 
 
-def docker_container(run: TaskRun, result: Facts) -> None:
+def docker_container(run: TaskRun, result: Facts, catalogue_ports: set[int]) -> None:
     args = run.args
     if _absent(run, "stopped"):
         return
-    for index, mapping in enumerate(published_ports(run)[0]):
-        address, ports, protocol = _published(mapping)
-        if address is None:
+    specs, line = published_ports(run)
+    for index, spec in enumerate(specs):
+        if is_unknown(spec):
+            _ingress(run, result, mechanism="docker published port", protocol=spec,
+                     ports=spec, sources=[spec], suffix=f"port{index}")
             continue
-        _ingress(run, result, mechanism="docker published port", protocol=protocol,
-                 ports=ports, sources=[address], suffix=f"port{index}")
+        published = parse_short_port(spec, line)
+        if bind_reach(published.host_ip) == "local":
+            continue
+        address = str(published.host_ip or "")
+        ports = exposed_ports(published, catalogue_ports) if published.host_port_chosen else \
+            Unknown(f"'{spec}' publishes on a random host port")
+        _ingress(run, result, mechanism="docker published port", protocol=published.protocol,
+                 ports=ports,
+                 sources=[INTERNET if address in {"", "0.0.0.0", "::"} else address],
+                 suffix=f"port{index}")
     if str(args.get("network_mode", "")).lower() == "host":
         # The container's own ports are the host's: known for PACS images, unknown when the
         # image is; a known image that is no PACS brings no DICOM port.
@@ -339,31 +379,6 @@ def docker_container(run: TaskRun, result: Facts) -> None:
 
 def image_ports(image: Any) -> list[int]:
     return list(images.listening_ports(image)) if isinstance(image, str) else []
-
-
-def _published(mapping: Any) -> tuple[Any, Any, Any]:
-    """(bind address or None for loopback, ports, protocol) of a `published_ports` entry:
-    'HOST:CONTAINER', 'IP:HOST:CONTAINER', 'IP::CONTAINER', 'CONTAINER', with '/udp'."""
-    if is_unknown(mapping):
-        return mapping, mapping, mapping
-    text, _, protocol = str(mapping).partition("/")
-    protocol = protocol or "tcp"
-    if text.startswith("["):  # [::1]:8042:8042
-        address, _, rest = text[1:].partition("]:")
-        parts = [address, *rest.split(":")]
-    else:
-        parts = text.split(":")
-    if len(parts) == 1:
-        return INTERNET, Unknown(f"'{mapping}' publishes on a random host port"), protocol
-    host_port = parts[-2]
-    address = parts[0] if len(parts) >= 3 else ""
-    if address and facts.source_scope(address) == "private" and \
-            address.startswith(("127.", "::1")):
-        return None, None, None
-    source = INTERNET if address in {"", "0.0.0.0", "::"} else address
-    if host_port == "":
-        return source, Unknown(f"'{mapping}' publishes on a random host port"), protocol
-    return source, [facts.parse_port_spec(host_port)], protocol
 
 
 # ---- storage and public access ---------------------------------------------------------------
@@ -404,17 +419,9 @@ def s3_bucket(run: TaskRun, result: Facts) -> None:
 
 
 def _policy_is_public(policy: Any) -> Any:
-    if is_unknown(policy):
-        return policy
-    if isinstance(policy, str):
-        try:
-            policy = json.loads(policy)
-        except ValueError:
-            return Unknown("bucket policy is not JSON")
-    statements = _list(policy.get("Statement")) if isinstance(policy, dict) else []
-    return any(isinstance(statement, dict) and str(statement.get("Effect")) == "Allow"
-               and principals.names_everyone(statement.get("Principal"))
-               for statement in statements)
+    """Whether a bucket policy lets everyone in, read as S3 Block Public Access reads it."""
+    found = public_statements(json_document(policy))
+    return found if is_unknown(found) else bool(found)
 
 
 def aws_s3(run: TaskRun, result: Facts) -> None:
@@ -483,7 +490,7 @@ ADAPTERS: dict[str, Callable[[TaskRun, Facts], None]] = {
     "ufw": ufw, "iptables": iptables,
     "ec2_security_group": ec2_security_group, "ec2_group": ec2_security_group,
     "azure_rm_securitygroup": azure_rm_securitygroup,
-    "gcp_compute_firewall": gcp_compute_firewall, "docker_container": docker_container,
+    "gcp_compute_firewall": gcp_compute_firewall,
     "ec2_vol": ec2_vol, "s3_bucket": s3_bucket, "aws_s3": aws_s3, "s3_object": aws_s3,
     "rds_instance": rds_instance, "gcp_compute_disk": gcp_compute_disk,
     "gcp_storage_bucket": gcp_storage_bucket, "azure_rm_storageblob": azure_rm_storageblob,

@@ -22,9 +22,9 @@ def _parse(kind: str, text: str) -> Any:
         from dicomguard.apps import jsonc
 
         return jsonc.loads(text)
-    from dicomguard.apps import yamlpos
+    from dicomguard import yamlpositions
 
-    return yamlpos.load_all(text)
+    return yamlpositions.load_all(text)
 
 
 def _orthanc_json(located: Any, file: str) -> CollectResult:

@@ -144,7 +144,7 @@ def parse_short_port(spec: Any, line: int, variables: dict[str, str] | None = No
     return PublishedPort(
         container if is_unknown(container) else container[0],
         _range(host_ports_text) if host_ports_text != "" else list(EPHEMERAL_PORTS),
-        host_ip, protocol.lower(), line)
+        host_ip, protocol.lower(), line, host_port_chosen=host_ports_text != "")
 
 
 def parse_long_port(entry: dict[str, Any], line: int) -> PublishedPort:
@@ -165,7 +165,7 @@ def parse_long_port(entry: dict[str, Any], line: int) -> PublishedPort:
         host_ports = _range(text) if text and text.replace("-", "").isdigit() else Unknown(
             f"published {published!r} carries no port")
     return PublishedPort(target, host_ports, host_ip, str(entry.get("protocol") or "tcp").lower(),
-                         line)
+                         line, host_port_chosen=published is not None and published != "")
 
 
 def _is_address(text: str) -> bool:
@@ -279,10 +279,10 @@ def _partner_services(file: Path, roots: list[str]) -> tuple[str, dict[str, Any]
     for name in names:
         partner = file.parent / name
         if partner.is_file() and _within_roots(partner, roots):
-            from dicomguard.apps import yamlpos
+            from dicomguard import yamlpositions
 
             try:
-                documents = yamlpos.load_all(partner.read_text(encoding="utf-8"))
+                documents = yamlpositions.load_all(partner.read_text(encoding="utf-8"))
             except (InputError, OSError, UnicodeDecodeError):
                 return "", {}  # reported when that file is scanned itself
             services = documents[0].value.get("services") if documents and isinstance(

@@ -42,6 +42,7 @@ class PublishedPort:
     protocol: str = "tcp"
     line: int = 0
     reported_here: bool = True  # False: another file (a compose override) reports its ingress
+    host_port_chosen: bool = True  # False: Docker picks it (host_ports is then its range)
 
 
 @dataclass(slots=True)
@@ -130,20 +131,29 @@ def transport_reach(container: Container, port: Any, reach: str) -> str:
     return reach
 
 
+def exposed_ports(published: PublishedPort, catalogue_ports: set[int]) -> list[Any]:
+    """The host ports a published port opens (Docker's ephemeral range when it picks one),
+    and the container's port when it is a catalogue port the host ports leave out: the service
+    behind a remapped or random port is reachable all the same."""
+    ports = [published.host_ports]
+    target = published.container_port
+    if (not is_unknown(published.host_ports) and not is_unknown(target)
+            and target in catalogue_ports
+            and not published.host_ports[0] <= target <= published.host_ports[1]):
+        ports.append([target, target])
+    return ports
+
+
+def ports_of_catalogue(catalogue: list[dict[str, Any]]) -> set[int]:
+    return {int(entry["port"]) for entry in catalogue if "port" in entry}
+
+
 def published_ingress(container: Container, catalogue_ports: set[int]) -> list[dict[str, Any]]:
     facts = []
     for index, published in enumerate(container.ports):
         if not published.reported_here or bind_reach(published.host_ip) == "local":
             continue
-        ports: list[Any]
-        if is_unknown(published.host_ports):
-            ports = [published.host_ports]
-        else:
-            ports = [published.host_ports]
-            target = published.container_port
-            if (not is_unknown(target) and target in catalogue_ports
-                    and not published.host_ports[0] <= target <= published.host_ports[1]):
-                ports.append([target, target])
+        ports = exposed_ports(published, catalogue_ports)
         line = published.line or container.origin.line
         facts.append(ingress(
             Origin(container.origin.file, line, line, container.origin.address),
@@ -359,8 +369,7 @@ def facts_for_container(container: Container, catalogue: list[dict[str, Any]]) -
     """Ingress facts for the container's published ports and service facts for what its image
     serves. Unknown values (an image or variable that cannot be resolved) stay unknown."""
     result = CollectResult()
-    catalogue_ports = {int(entry["port"]) for entry in catalogue if "port" in entry}
-    result.facts.ingress.extend(published_ingress(container, catalogue_ports))
+    result.facts.ingress.extend(published_ingress(container, ports_of_catalogue(catalogue)))
     if container.ports_only:
         return result
     image = container.image

@@ -8,7 +8,7 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
-from dicomguard.apps.containers import Container, facts_for_container
+from dicomguard.apps.containers import Container, facts_for_container, ports_of_catalogue
 from dicomguard.apps.located import STRUCTURE_ERRORS, Located
 from dicomguard.facts import ingress, peer, source_scope, widest_reach
 from dicomguard.knowledge.clouds import INTERNAL_LOAD_BALANCER
@@ -457,7 +457,7 @@ def _exposures(resources: list[Resource], pods: list[Any], catalogue_ports: set[
 def analyse(documents: list[Located], file: str, context: Any) -> CollectResult:
     result = CollectResult()
     resources = _resources(documents)
-    catalogue_ports = {int(entry["port"]) for entry in context.catalogue if "port" in entry}
+    catalogue_ports = ports_of_catalogue(context.catalogue)
     pods = [pod for pod in map(_pod, resources) if pod is not None]
     exposures = _exposures(resources, pods, catalogue_ports, file, result)
     stores = _stores(resources)

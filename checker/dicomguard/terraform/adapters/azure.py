@@ -86,18 +86,24 @@ def _word(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
 
 
+def destination_ports(specs: list[Any]) -> list[Any]:
+    """Ports of a security rule's destination port ranges: '104', '4242-4243', '*', and
+    comma lists of them."""
+    ports: list[Any] = []
+    for spec in specs:
+        pieces = spec.split(",") if isinstance(spec, str) else [spec]
+        ports.extend(parse_port_spec(piece) for piece in pieces if piece != "")
+    return ports
+
+
 def _rule(part: Part) -> NsgRule:
     access = _word(part.get("access"))
     direction = _word(part.get("direction"))
     protocol = _word(part.get("protocol"))
     if protocol == "asterisk":
         protocol = "*"
-    specs = [*items(part.get("destination_port_range")),
-             *items(part.get("destination_port_ranges"))]
-    ports: list[Any] = []
-    for spec in specs:
-        pieces = spec.split(",") if isinstance(spec, str) else [spec]
-        ports.extend(parse_port_spec(piece) for piece in pieces if piece != "")
+    ports = destination_ports([*items(part.get("destination_port_range")),
+                               *items(part.get("destination_port_ranges"))])
     sources = [*items(part.get("source_address_prefix")),
                *items(part.get("source_address_prefixes"))]
     return NsgRule(

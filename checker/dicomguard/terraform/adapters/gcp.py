@@ -139,7 +139,7 @@ def firewall(resource: Resource, context: GcpContext, facts: Facts) -> None:
                if other is not rule and other.part.parts("deny") and _shadows(other, rule)]
     for index, allowed in enumerate(rule.part.parts("allow")):
         protocol = allowed.get("protocol")
-        ports = _ports(protocol, allowed.get("ports"))
+        ports = allowed_ports(protocol, allowed.get("ports"))
         for deny in denials:
             for denied in deny.part.parts("deny"):
                 denied_protocol = denied.get("protocol")
@@ -148,13 +148,15 @@ def firewall(resource: Resource, context: GcpContext, facts: Facts) -> None:
                 same = not is_unknown(protocol) and normalise_protocol(
                     denied_protocol) == normalise_protocol(protocol)
                 if same or normalise_protocol(denied_protocol) == "all":
-                    ports = subtract(ports, _ports(denied_protocol, denied.get("ports")))
+                    ports = subtract(ports, allowed_ports(denied_protocol, denied.get("ports")))
         facts.ingress.append(ingress(
             allowed.origin(), platform=PLATFORM, mechanism="google_compute_firewall allow",
             protocol=protocol, ports=ports, peers=rule.peers, suffix=f"allow{index}"))
 
 
-def _ports(protocol: Any, ports: Any) -> Any:
+def allowed_ports(protocol: Any, ports: Any) -> Any:
+    """The ports of an allowed (or denied) block: every port when none are listed or the
+    protocol is all."""
     if is_unknown(ports):
         return ports
     if ports is None or ports == [] or (

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from dicomguard.facts import source_scope
-from dicomguard.knowledge.principals import EVERYONE
+from dicomguard.knowledge.principals import EVERYONE, names_everyone
 from dicomguard.model import Unknown, is_unknown
 from dicomguard.terraform.model import KnownPrefix
 
@@ -79,7 +79,7 @@ def _everyone(statement: dict[str, Any]) -> str | Unknown | None:
     principal = statement.get("Principal")
     if is_unknown(principal):
         return principal
-    if principal == EVERYONE:
+    if isinstance(principal, str) and names_everyone(principal):
         return EVERYONE
     if isinstance(principal, dict):
         for kind, identifiers in principal.items():
@@ -89,7 +89,7 @@ def _everyone(statement: dict[str, Any]) -> str | Unknown | None:
                       if not (isinstance(value, KnownPrefix) and value.prefix.startswith("arn:"))]
             if any(is_unknown(value) for value in values):
                 return Unknown(f"principal {kind} is not known")
-            if EVERYONE in values:
+            if names_everyone({kind: values}):
                 return f"{kind}: {EVERYONE}"
     return None
 
