@@ -10,10 +10,16 @@ from typing import Any
 
 from dicomguard.apps.containers import Container, PublishedPort, facts_for_container
 from dicomguard.apps.located import Located
+from dicomguard.apps.placed_files import (
+    mounted_files,
+    orthanc_config_files,
+    orthanc_config_paths,
+    secret_and_config_files,
+    within_roots,
+)
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, Unknown, is_unknown
 
 EPHEMERAL_PORTS = [32768, 60999]  # Docker's default range for a port published without one
-ORTHANC_CONFIG_DIR = "/etc/orthanc"
 _VARIABLE = re.compile(r"\$(?:\$|\{(?P<braced>[^}]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
 _UNKNOWN_TAG = re.compile(r"^(?P<repository>[^$]+):(?P<tag>[^:/]*\$[^:/]*)$")
 _PAIRED_NAME = re.compile(r"^(?P<stem>(?:docker-)?compose)(?P<override>\.override)?\.ya?ml$")
@@ -196,49 +202,6 @@ def _environment(raw: Any, located: Located, path: tuple[Any, ...]
     return values, lines
 
 
-def _within_roots(path: Path, roots: list[str]) -> bool:
-    resolved = path.resolve()
-    return any(resolved.is_relative_to(Path(root).resolve()) for root in roots or ["."])
-
-
-def _orthanc_mounts(service: dict[str, Any], base: Path, roots: list[str], file: str
-                    ) -> tuple[list[tuple[Located, str]], list[str], list[ScanError]]:
-    """Orthanc configuration files bind-mounted into /etc/orthanc, read from the scanned tree."""
-    from dicomguard.apps import jsonc
-    from dicomguard.discover import display_path
-
-    found: list[tuple[Located, str]] = []
-    unreadable: list[str] = []
-    errors: list[ScanError] = []
-    for volume in service.get("volumes") or []:
-        if isinstance(volume, dict):
-            source, target = volume.get("source"), volume.get("target")
-        elif isinstance(volume, str):
-            pieces = volume.split(":")
-            source, target = (pieces[0], pieces[1]) if len(pieces) >= 2 else (None, pieces[0])
-        else:
-            continue
-        if not isinstance(target, str) or not target.startswith(ORTHANC_CONFIG_DIR):
-            continue
-        if not isinstance(source, str) or not source.startswith((".", "/", "~")):
-            unreadable.append(f"volume {source or target!r} mounted at {target}")
-            continue
-        host_path = (base / source).resolve() if not source.startswith("/") else Path(source)
-        if not _within_roots(host_path, roots) or not host_path.exists():
-            unreadable.append(f"{source} mounted at {target}")
-            continue
-        candidates = sorted(host_path.glob("*.json")) if host_path.is_dir() else [host_path]
-        for candidate in candidates:
-            shown = display_path(candidate)
-            try:
-                found.append((jsonc.loads(candidate.read_text(encoding="utf-8")), shown))
-            except InputError as error:
-                errors.append(ScanError(shown, error.line, error.message))
-            except (OSError, UnicodeDecodeError) as error:
-                errors.append(ScanError(shown, None, f"cannot read: {error}"))
-    return found, unreadable, errors
-
-
 def _env_files(service: dict[str, Any], base: Path, roots: list[str]
                ) -> tuple[dict[str, Any], list[str]]:
     """Variables of the service's env_files, and the env_files that cannot be read."""
@@ -253,9 +216,9 @@ def _env_files(service: dict[str, Any], base: Path, roots: list[str]
             unknown.append("an env_file whose path cannot be known")
             continue
         path = base / path_text
-        if _within_roots(path, roots) and path.is_file():
+        if within_roots(path, roots) and path.is_file():
             values.update(read_dotenv(path.read_text(encoding="utf-8", errors="replace")))
-        elif required or not _within_roots(path, roots):
+        elif required or not within_roots(path, roots):
             unknown.append(f"env_file {path_text}")
     return values, unknown
 
@@ -278,7 +241,7 @@ def _partner_services(file: Path, roots: list[str]) -> tuple[str, dict[str, Any]
         f"{stem}.override.{ext}" for ext in ("yaml", "yml")]
     for name in names:
         partner = file.parent / name
-        if partner.is_file() and _within_roots(partner, roots):
+        if partner.is_file() and within_roots(partner, roots):
             from dicomguard.apps import yamlpos
 
             try:
@@ -340,10 +303,11 @@ def compose_containers(located: Located, file: str, roots: list[str],
     if variables is None:
         dotenv = base / ".env"
         variables = read_dotenv(dotenv.read_text(encoding="utf-8", errors="replace")) \
-            if dotenv.is_file() and _within_roots(dotenv, roots) else {}
+            if dotenv.is_file() and within_roots(dotenv, roots) else {}
     role, partner = _partner_services(Path(file), roots)
     containers: list[Container] = []
     errors: list[ScanError] = []
+    definitions = {key: interpolate(document.get(key), variables) for key in ("secrets", "configs")}
     for name, raw_service in document["services"].items():
         path = ("services", name)
         problem = _shape_problem(raw_service)
@@ -363,14 +327,18 @@ def compose_containers(located: Located, file: str, roots: list[str],
             line = located.line(*path, "ports", index)
             ports.append(parse_long_port(interpolate(spec, variables), line)
                          if isinstance(spec, dict) else parse_short_port(spec, line, variables))
-        mounted, unreadable, mount_errors = _orthanc_mounts(service, base, roots, file)
-        errors.extend(mount_errors)
+        image = _image(raw_service["image"], variables) if "image" in raw_service \
+            else Unknown(f"service {name} is built from source, its image is not known")
+        placed = [*mounted_files(service, base),
+                  *secret_and_config_files(service, definitions, base)]
+        configs = orthanc_config_files(placed, orthanc_config_paths(image, service.get("command")),
+                                       roots)
+        errors.extend(configs.errors)
         container = Container(
-            image=_image(raw_service["image"], variables) if "image" in raw_service
-            else Unknown(f"service {name} is built from source, its image is not known"),
+            image=image,
             environment=environment, origin=origin, platform="compose", env_lines=env_lines,
             ports=ports, host_network=service.get("network_mode") == "host",
-            orthanc_files=mounted, unreadable_configs=unreadable,
+            orthanc_files=configs.files, unreadable_configs=configs.unreadable,
             image_line=located.line(*path, "image"), unknown_environment=unknown_environment,
             ports_only=role == "override" and name in partner,
         )
