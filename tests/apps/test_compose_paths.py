@@ -101,3 +101,130 @@ def test_an_external_secret_in_the_configuration_path_leaves_settings_unresolved
     assert service_findings
     assert {finding["confidence"] for finding in service_findings} == {"unresolved"}
     assert "DG303" not in {finding["rule_id"] for finding in service_findings}
+
+
+def test_a_value_an_override_file_sets_is_reported_at_the_override(tmp_path):
+    write(tmp_path, {
+        "compose.yaml": """\
+            services:
+              pacs:
+                image: orthancteam/orthanc:25.9.0
+                ports:
+                  - 127.0.0.1:8042:8042
+            """,
+        "docker-compose.override.yml": """\
+            services:
+              pacs:
+                environment:
+                  ORTHANC__AUTHENTICATION_ENABLED: "false"
+                ports:
+                  - 8042:8042
+            """})
+    code, found, errors = findings(tmp_path)
+    assert errors == []
+    assert ("DG301", "docker-compose.override.yml", 4) in found
+    assert ("DG101", "docker-compose.override.yml", 6) in found
+    assert [rule for rule, _, _ in found].count("DG301") == 1
+    assert code == 1
+
+
+def test_compose_file_in_the_dotenv_names_the_files_merged(tmp_path):
+    write(tmp_path, {
+        ".env": "COMPOSE_FILE=base.yml;deploy/prod.yml\nCOMPOSE_PATH_SEPARATOR=;\nTAG=1.12.4\n",
+        "base.yml": """\
+            services:
+              pacs:
+                image: jodogne/orthanc:${TAG}
+            """,
+        "deploy/prod.yml": """\
+            services:
+              pacs:
+                ports:
+                  - "8042:8042"
+            """})
+    code, report = scan_json(str(tmp_path))
+    assert report["errors"] == []
+    found = {(finding["rule_id"], Path(finding["file"]).name, finding["line"],
+              finding["message"].endswith("to the internet")) for finding in report["findings"]}
+    assert found == {("DG303", "base.yml", 3, False), ("DG401", "base.yml", 3, True),
+                     ("DG101", "prod.yml", 4, False)}
+    assert code == 1
+
+
+def test_extends_from_another_file_brings_its_image_and_configuration(tmp_path):
+    write(tmp_path, {
+        "compose.yaml": """\
+            services:
+              pacs:
+                extends:
+                  file: common/base.yml
+                  service: orthanc
+                ports:
+                  - "8042:8042"
+            """,
+        "common/base.yml": """\
+            services:
+              orthanc:
+                image: jodogne/orthanc-plugins:1.12.4
+                volumes:
+                  - ./orthanc.json:/etc/orthanc/orthanc.json:ro
+            """,
+        "common/orthanc.json": WEAK_USERS})
+    code, report = scan_json(str(tmp_path))
+    assert report["errors"] == []
+    weak = {(Path(finding["file"]).name, finding["line"], finding["resource"])
+            for finding in report["findings"] if finding["rule_id"] == "DG303"}
+    # The extending service publishes 8042: the weak user is reachable from the internet.
+    assert ("orthanc.json", 3, "services.pacs") in weak
+    assert code == 1
+
+
+def test_a_reset_tag_removes_what_the_base_file_published(tmp_path):
+    write(tmp_path, {
+        "compose.yaml": """\
+            services:
+              db:
+                image: postgres:16
+                environment:
+                  POSTGRES_HOST_AUTH_METHOD: trust
+                ports:
+                  - "5432:5432"
+            """,
+        "compose.override.yaml": """\
+            services:
+              db:
+                ports: !reset []
+            """})
+    code, found, errors = findings(tmp_path)
+    assert errors == []
+    # Nothing published: trust authentication admits only the containers beside it.
+    assert (code, found) == (0, [])
+
+
+def test_an_included_project_is_read_with_the_variables_the_include_gives(tmp_path):
+    write(tmp_path, {
+        "compose.yaml": """\
+            include:
+              - path: pacs/compose.yaml
+                env_file: prod.env
+            services:
+              proxy:
+                image: nginx
+            """,
+        "prod.env": "BIND=0.0.0.0\n",
+        "pacs/.env": "BIND=127.0.0.1\n",
+        "pacs/compose.yaml": """\
+            services:
+              pacs:
+                image: orthancteam/orthanc:25.9.0
+                environment:
+                  ORTHANC__AUTHENTICATION_ENABLED: "false"
+                ports:
+                  - "${BIND}:8042:8042"
+            """})
+    code, found, errors = findings(tmp_path)
+    assert errors == []
+    assert ("DG101", "compose.yaml", 7) in found
+    assert ("DG301", "compose.yaml", 5) in found
+    assert len(found) == len(set(found))
+    assert code == 1

@@ -18,15 +18,19 @@ class _Constructor(yaml.SafeLoader):
 
 
 _scalars = _Constructor("")
+MERGE_TAGS = frozenset({"!reset", "!override"})  # Compose's tags for how an override merges
 
 
-def _convert(node: yaml.Node, path: Path, lines: dict[Path, int]) -> Any:
+def _convert(node: yaml.Node, path: Path, lines: dict[Path, int],
+             tags: dict[Path, str] | None = None) -> Any:
     lines[path] = node.start_mark.line + 1
+    if tags is not None and node.tag in MERGE_TAGS:
+        tags[path] = node.tag
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                merged = _convert(value_node, (*path, "<<"), lines)
+                merged = _convert(value_node, (*path, "<<"), lines, tags)
                 for item in merged if isinstance(merged, list) else [merged]:
                     if isinstance(item, dict):
                         for merged_key, merged_value in item.items():
@@ -35,12 +39,13 @@ def _convert(node: yaml.Node, path: Path, lines: dict[Path, int]) -> Any:
             key = _convert(key_node, (), {})
             if isinstance(key, list | dict):
                 key = str(key)
-            value = _convert(value_node, (*path, key), lines)
+            value = _convert(value_node, (*path, key), lines, tags)
             lines[(*path, key)] = key_node.start_mark.line + 1
             result[key] = value
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, (*path, index), lines) for index, item in enumerate(node.value)]
+        return [_convert(item, (*path, index), lines, tags)
+                for index, item in enumerate(node.value)]
     try:
         return _scalars.construct_object(node, deep=True)
     except yaml.constructor.ConstructorError:
@@ -60,10 +65,11 @@ def load_all(text: str) -> list[Located]:
                 continue
             check_yaml_expansion(node)
             lines: dict[Path, int] = {}
-            value = _convert(node, (), lines)
+            tags: dict[Path, str] = {}
+            value = _convert(node, (), lines, tags)
             if value is None:
                 continue
-            documents.append(Located(value, lines, node.end_mark.line + 1))
+            documents.append(Located(value, lines, node.end_mark.line + 1, tags))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
