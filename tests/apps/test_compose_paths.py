@@ -228,3 +228,85 @@ def test_an_included_project_is_read_with_the_variables_the_include_gives(tmp_pa
     assert ("DG301", "compose.yaml", 5) in found
     assert len(found) == len(set(found))
     assert code == 1
+
+
+def test_a_built_service_is_the_product_its_dockerfile_starts_from(tmp_path):
+    write(tmp_path, {
+        "compose.yaml": """\
+            services:
+              pacs:
+                build:
+                  context: ./pacs
+                  args:
+                    ORTHANC_TAG: 1.12.4
+                ports:
+                  - "8042:8042"
+              arc:
+                build:
+                  context: .
+                  dockerfile: arc.Dockerfile
+                ports:
+                  - "8080:8080"
+            """,
+        "pacs/Dockerfile": """\
+            ARG ORTHANC_TAG=1.12.1
+            FROM alpine AS helper
+            RUN echo building
+
+            FROM jodogne/orthanc-plugins:${ORTHANC_TAG}
+            """,
+        "arc.Dockerfile": """\
+            FROM dcm4che/dcm4chee-arc-psql:5.31.0 AS base
+            FROM base
+            """})
+    code, found, errors = findings(tmp_path)
+    assert errors == []
+    assert ("DG303", "Dockerfile", 5) in found  # the image's orthanc/orthanc, at its FROM
+    assert ("DG301", "compose.yaml", 9) in found  # dcm4chee-arc without -secure
+    assert code == 1
+
+
+def test_a_configuration_the_dockerfile_copies_is_read_for_its_service(tmp_path):
+    write(tmp_path, {
+        "compose.yaml": """\
+            services:
+              pacs:
+                build: pacs
+                ports:
+                  - "8042:8042"
+            """,
+        "pacs/Dockerfile": """\
+            FROM orthancteam/orthanc:25.9.0
+            WORKDIR /etc
+            COPY config/pacs.json orthanc/
+            """,
+        "pacs/config/pacs.json": WEAK_USERS})
+    code, report = scan_json(str(tmp_path))
+    assert report["errors"] == []
+    assert [(Path(finding["file"]).name, finding["line"], finding["resource"])
+            for finding in report["findings"] if finding["rule_id"] == "DG303"] == [
+        ("pacs.json", 3, "services.pacs")]
+    assert code == 1
+
+
+def test_a_dockerfile_copy_from_outside_the_tree_is_never_read(tmp_path):
+    outside = tmp_path / "outside.json"
+    outside.write_text(STRONG_USERS)
+    project = tmp_path / "project"
+    write(project, {
+        "compose.yaml": """\
+            services:
+              pacs:
+                build: .
+                ports:
+                  - "8042:8042"
+            """,
+        "Dockerfile": """\
+            FROM jodogne/orthanc:1.12.4
+            COPY ../outside.json /etc/orthanc/orthanc.json
+            """})
+    _, report = scan_json(str(project))
+    assert report["errors"] == []
+    services = [finding for finding in report["findings"] if finding["rule_id"] != "DG101"]
+    # Neither the image's default account nor the file outside: the settings are unknown.
+    assert services and {finding["confidence"] for finding in services} == {"unresolved"}

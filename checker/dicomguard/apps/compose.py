@@ -11,6 +11,7 @@ from typing import Any
 from dicomguard.apps.compose_merge import ServiceDefinition
 from dicomguard.apps.compose_project import ProjectService, load_project
 from dicomguard.apps.containers import Container, PublishedPort, facts_for_container
+from dicomguard.apps.dockerfile import built_image
 from dicomguard.apps.located import Located
 from dicomguard.apps.placed_files import (
     mounted_files,
@@ -262,7 +263,7 @@ def _ports(service: ServiceDefinition, variables: dict[str, str]) -> list[Publis
 
 
 def _container(project_service: ProjectService, variables: dict[str, str], roots: list[str]
-               ) -> tuple[Container, list[ScanError]]:
+               ) -> tuple[Container, list[ScanError], list[tuple[str, int, str]]]:
     definition = project_service.service
     raw_service, base, name = definition.value, project_service.base, project_service.name
     service = interpolate(raw_service, variables)
@@ -271,12 +272,21 @@ def _container(project_service: ProjectService, variables: dict[str, str], roots
     environment.update(from_service)
     image = _image(raw_service["image"], variables) if "image" in raw_service \
         else Unknown(f"service {name} is built from source, its image is not known")
+    image_file, image_line = definition.line("image") or (project_service.file, 0)
     placed = [*mounted_files(service, base),
               *secret_and_config_files(service, interpolate(project_service.definitions,
                                                             variables), base)]
-    configs = orthanc_config_files(placed, orthanc_config_paths(image, service.get("command")),
-                                   roots)
-    image_file, image_line = definition.line("image") or (project_service.file, 0)
+    command = service.get("command")
+    built = built_image(service["build"], base, roots, project_service.file) \
+        if "build" in service else None
+    if built is not None:
+        if not is_unknown(built.image) or "image" not in raw_service:
+            image = built.image
+            image_file, image_line = (built.file, built.line) if built.line else (
+                image_file, image_line)
+        placed.extend(built.placed)
+        command = built.command if command is None else command
+    configs = orthanc_config_files(placed, orthanc_config_paths(image, command), roots)
     container = Container(
         image=image, environment=environment,
         origin=Origin(project_service.file, project_service.line, project_service.end_line,
@@ -285,7 +295,7 @@ def _container(project_service: ProjectService, variables: dict[str, str], roots
         ports=_ports(definition, variables), host_network=service.get("network_mode") == "host",
         orthanc_files=configs.files, unreadable_configs=configs.unreadable,
         image_line=image_line, image_file=image_file, unknown_environment=unknown_environment)
-    return container, configs.errors
+    return container, configs.errors, built.notes if built else []
 
 
 def compose_containers(located: Located, file: str, roots: list[str],
@@ -319,9 +329,10 @@ def compose_containers(located: Located, file: str, roots: list[str],
             continue
         own_variables = variables if project_service.variables is None \
             else project_service.variables
-        container, found = _container(project_service, own_variables, roots)
+        container, found, build_notes = _container(project_service, own_variables, roots)
         containers.append(container)
         errors.extend(found)
+        project.notes.extend(build_notes)
     notes = [note(Origin(at_file, line, line, ""), message)
              for at_file, line, message in project.notes]
     return containers, errors, notes
