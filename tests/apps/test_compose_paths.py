@@ -310,3 +310,22 @@ def test_a_dockerfile_copy_from_outside_the_tree_is_never_read(tmp_path):
     services = [finding for finding in report["findings"] if finding["rule_id"] != "DG101"]
     # Neither the image's default account nor the file outside: the settings are unknown.
     assert services and {finding["confidence"] for finding in services} == {"unresolved"}
+
+
+def test_the_project_examples_are_judged_through_every_path():
+    from tests.conftest import EXAMPLES
+
+    code, report = scan_json(str(EXAMPLES / "compose" / "project-insecure"))
+    assert report["errors"] == []
+    found = {(finding["rule_id"], finding["file"].split("project-insecure/")[-1],
+              finding["line"]) for finding in report["findings"]}
+    assert {
+        ("DG101", "compose.override.yaml", 5),  # 8042 published by the override
+        ("DG101", "compose.override.yaml", 10),  # the extended archive's 11112
+        ("DG301", "compose.yaml", 13),  # dcm4chee-arc from common/archive.yml, no -secure
+        ("DG301", "pacs/orthanc.json", 6),  # copied by the Dockerfile: C-FIND for anyone
+        ("DG303", "secrets/users.json", 2),  # the users secret
+    } <= found
+    assert code == 1
+    code, report = scan_json(str(EXAMPLES / "compose" / "project-secure"))
+    assert (code, report["findings"], report["errors"]) == (0, [], [])
