@@ -329,3 +329,37 @@ def test_the_project_examples_are_judged_through_every_path():
     assert code == 1
     code, report = scan_json(str(EXAMPLES / "compose" / "project-secure"))
     assert (code, report["findings"], report["errors"]) == (0, [], [])
+
+
+def test_projects_sharing_a_dockerfile_and_a_script_image_are_read_apart(tmp_path):
+    write(tmp_path, {
+        "docker-compose.mysql.yml": """\
+            services:
+              pacs:
+                build: pacs
+                environment:
+                  ORTHANC__MYSQL__HOST: mysql
+                ports: ["8042:8042"]
+              populate:
+                build: populator
+            """,
+        "docker-compose.postgres.yml": """\
+            services:
+              pacs:
+                build: pacs
+                environment:
+                  ORTHANC__POSTGRESQL__HOST: postgres
+                ports: ["8042:8042"]
+            """,
+        "pacs/Dockerfile": "FROM orthancteam/orthanc:25.9.0\nCOPY orthanc.json /etc/orthanc/\n",
+        "pacs/orthanc.json": WEAK_USERS,
+        # A Python image running a script: its command names no Orthanc configuration.
+        "populator/Dockerfile": ('FROM python:3.12\nCOPY populate.py /\n'
+                                 'CMD ["python", "/populate.py"]\n'),
+        "populator/populate.py": "print('populating')\n"})
+    code, report = scan_json(str(tmp_path))
+    assert report["errors"] == []
+    weak = [(Path(finding["file"]).name, finding["line"]) for finding in report["findings"]
+            if finding["rule_id"] == "DG303"]
+    assert weak == [("orthanc.json", 3), ("orthanc.json", 3)]  # once per project
+    assert code == 1

@@ -170,9 +170,12 @@ def _variable_origin(container: Container, *names: str) -> Origin:
 
 
 def _at(container: Container, line: int, file: str | None = None) -> Origin:
-    own = file is None or file == container.origin.file
-    end = container.origin.end_line if own and line == container.origin.line else line
-    return Origin(file or container.origin.file, line, end, container.origin.address)
+    origin = container.origin
+    if file is None or file == origin.file:
+        end = origin.end_line if line == origin.line else line
+        return Origin(origin.file, line, end, origin.address)
+    # A file several deployments share (extends): the container's file keeps them apart.
+    return Origin(file, line, line, origin.address, f"{origin.file}/{origin.key}")
 
 
 def _orthanc(container: Container, config: OrthancConfig, result: CollectResult) -> None:

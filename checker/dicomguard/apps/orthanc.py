@@ -357,9 +357,12 @@ def _dicom_fact(config: OrthancConfig, origin: Origin, platform: str,
 
 
 def _origin_at(file: str, line: int, origin: Origin) -> Origin:
-    """A setting's line, or the whole block when the setting is the block's own default."""
+    """A setting's line, or the whole block when the setting is the block's own default. A
+    setting in another file (a mounted configuration, a Dockerfile) may serve several
+    deployments: the block's file keeps their facts apart."""
     end = origin.end_line if (file, line) == (origin.file, origin.line) else line
-    return Origin(file, line, end, origin.address)
+    return Origin(file, line, end, origin.address,
+                  origin.key if file == origin.file else f"{origin.file}/{origin.key}")
 
 
 def standalone_reach(port: Any, listens_everywhere: bool) -> str:

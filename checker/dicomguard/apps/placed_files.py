@@ -100,9 +100,9 @@ def secret_and_config_files(service: dict[str, Any], project: dict[str, Any], ba
 
 def orthanc_config_paths(image: Any, command: Any) -> list[str]:
     """Where Orthanc looks for its configuration: the paths a `command:` gives an image whose
-    entry point is Orthanc itself (jodogne images, or an image not known), else /etc/orthanc."""
-    if command is None or is_unknown(command) or (
-            isinstance(image, str) and orthanc_family(image) == "orthancteam"):
+    entry point is Orthanc itself (the jodogne images), else /etc/orthanc."""
+    if command is None or is_unknown(command) or not isinstance(image, str) or \
+            orthanc_family(image) != "jodogne":
         return [ORTHANC_CONFIG_DIR]
     words = command.split() if isinstance(command, str) else command
     paths = [word for word in words if isinstance(word, str) and word.startswith("/")]
