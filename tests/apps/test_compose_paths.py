@@ -363,3 +363,37 @@ def test_projects_sharing_a_dockerfile_and_a_script_image_are_read_apart(tmp_pat
             if finding["rule_id"] == "DG303"]
     assert weak == [("orthanc.json", 3), ("orthanc.json", 3)]  # once per project
     assert code == 1
+
+
+def test_a_fifo_given_as_a_secret_and_an_extends_cycle_are_errors_of_their_own(tmp_path):
+    import os
+
+    write(tmp_path, {
+        "compose.yaml": """\
+            services:
+              pacs:
+                image: jodogne/orthanc
+                command: /run/secrets/
+                secrets: [orthanc.json]
+                ports: ["8042:8042"]
+              loop-a:
+                extends: loop-b
+              loop-b:
+                extends: loop-a
+            secrets:
+              orthanc.json:
+                file: ./config.json
+            """})
+    os.mkfifo(tmp_path / "config.json")
+    code, report = scan_json(str(tmp_path))
+    assert code == 2
+    messages = {(Path(error["file"]).name, error["line"], error["message"])
+                for error in report["errors"]}
+    assert any(name == "config.json" and "FIFO" in message for name, _, message in messages)
+    assert ("compose.yaml", 8, "service 'loop-a': extends 'loop-b' in a cycle, which Compose "
+            "rejects") in messages
+    # What the FIFO would have held is unknown: never the image's default account.
+    assert ("DG101", "compose.yaml", 6) in {
+        (finding["rule_id"], Path(finding["file"]).name, finding["line"])
+        for finding in report["findings"]}
+    assert "DG303" not in {finding["rule_id"] for finding in report["findings"]}

@@ -333,6 +333,7 @@ def compose_containers(located: Located, file: str, roots: list[str],
         containers.append(container)
         errors.extend(found)
         project.notes.extend(build_notes)
+    errors.extend(ScanError(at_file, line, message) for at_file, line, message in project.errors)
     notes = [note(Origin(at_file, line, line, ""), message)
              for at_file, line, message in project.notes]
     return containers, errors, notes

@@ -17,6 +17,7 @@ from dicomguard.apps.compose_merge import ServiceDefinition, definition, merge, 
 from dicomguard.apps.located import Located
 from dicomguard.apps.placed_files import within_roots
 from dicomguard.model import InputError
+from dicomguard.regular_files import read_regular_text
 
 # Compose's own order of preference for the files it reads without -f.
 DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
@@ -43,6 +44,7 @@ class ProjectService:
 class Project:
     services: list[ProjectService] = field(default_factory=list)
     notes: list[tuple[str, int, str]] = field(default_factory=list)  # (file, line, message)
+    errors: list[tuple[str, int, str]] = field(default_factory=list)  # what Compose rejects
 
 
 def _dotenv_setting(directory: Path, name: str, roots: list[str]) -> str | None:
@@ -82,7 +84,7 @@ def project_files(file: Path, roots: list[str]) -> list[Path]:
 
 def _load(path: Path) -> Located | None:
     try:
-        documents = yamlpos.load_all(path.read_text(encoding="utf-8"))
+        documents = yamlpos.load_all(read_regular_text(path))
     except (InputError, OSError, UnicodeDecodeError):
         return None  # reported when that file is scanned itself
     if documents and isinstance(documents[0].value, dict):
@@ -112,10 +114,11 @@ class _Reader:
     def note(self, file: str, line: int, message: str) -> None:
         self.project.notes.append((file, line, message))
 
-    def resolved(self, file: Path, located: Located, name: str, depth: int = 0
-                 ) -> ServiceDefinition:
+    def resolved(self, file: Path, located: Located, name: str,
+                 chain: tuple[tuple[Path, str], ...] = ()) -> ServiceDefinition:
         """The service as defined in file, with what it extends merged beneath it."""
         path = ("services", name)
+        depth = len(chain)
         own = definition(located, str(file), path)
         extends = own.value.pop("extends", None)
         if extends is None:
@@ -140,7 +143,13 @@ class _Reader:
             self.note(str(file), line, f"service {name!r} extends {target_name!r}, which "
                       f"{other or 'this file'} does not define")
             return own
-        inherited = self.resolved(target_file, target_document, target_name, depth + 1)
+        step = (target_file.resolve(), target_name)
+        if step in chain or step == (file.resolve(), name):
+            self.project.errors.append((str(file), line, f"service {name!r}: extends "
+                                        f"{target_name!r} in a cycle, which Compose rejects"))
+            return own
+        inherited = self.resolved(target_file, target_document, target_name,
+                                  (*chain, (file.resolve(), name)))
         if target_file.parent.resolve() != file.parent.resolve():
             inherited = rebased(inherited, str(target_file.parent.resolve()))
         return merge(inherited, own, tags_of(located, path))

@@ -17,6 +17,7 @@ from typing import Any
 
 from dicomguard.apps.placed_files import PlacedFile, within_roots
 from dicomguard.model import Unknown, is_unknown
+from dicomguard.regular_files import read_regular_text
 
 _INSTRUCTION = re.compile(r"^\s*(?P<word>[A-Za-z]+)\s*(?P<rest>.*)$", re.DOTALL)
 _FLAG = re.compile(r"^--(?P<name>[a-z-]+)(?:=(?P<value>\S*))?$")
@@ -200,8 +201,11 @@ def built_image(build: Any, base: Path, roots: list[str], compose_file: str
     if isinstance(inline, str):
         text, shown = inline, compose_file
     elif within_roots(dockerfile, roots) and dockerfile.is_file():
-        text, shown = dockerfile.read_text(encoding="utf-8", errors="replace"), display_path(
-            dockerfile)
+        shown = display_path(dockerfile)
+        try:
+            text = read_regular_text(dockerfile)
+        except (OSError, UnicodeDecodeError) as error:
+            return BuiltImage(Unknown(f"{shown} cannot be read: {error}"), compose_file, 0)
     else:
         return BuiltImage(Unknown(f"its Dockerfile {dockerfile_text} is not in the scanned tree"),
                           compose_file, 0)

@@ -16,6 +16,7 @@ from typing import Any
 from dicomguard.apps.located import Located
 from dicomguard.knowledge.images import orthanc_family
 from dicomguard.model import InputError, ScanError, is_unknown
+from dicomguard.regular_files import read_regular_text
 
 ORTHANC_CONFIG_DIR = "/etc/orthanc"
 SECRETS_DIR = "/run/secrets"
@@ -142,9 +143,11 @@ def orthanc_config_files(placed: list[PlacedFile], config_paths: list[str],
         for candidate in candidates:
             shown = display_path(candidate)
             try:
-                found.files.append((jsonc.loads(candidate.read_text(encoding="utf-8")), shown))
+                found.files.append((jsonc.loads(read_regular_text(candidate)), shown))
             except InputError as error:
                 found.errors.append(ScanError(shown, error.line, error.message))
+                found.unreadable.append(shown)
             except (OSError, UnicodeDecodeError) as error:
                 found.errors.append(ScanError(shown, None, f"cannot read: {error}"))
+                found.unreadable.append(shown)
     return found
