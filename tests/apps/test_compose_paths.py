@@ -397,3 +397,27 @@ def test_a_fifo_given_as_a_secret_and_an_extends_cycle_are_errors_of_their_own(t
         (finding["rule_id"], Path(finding["file"]).name, finding["line"])
         for finding in report["findings"]}
     assert "DG303" not in {finding["rule_id"] for finding in report["findings"]}
+
+
+def test_an_override_tag_replaces_the_base_ports_and_environment_merges_by_name(tmp_path):
+    write(tmp_path, {
+        "docker-compose.yml": """\
+            services:
+              pacs:
+                image: orthancteam/orthanc:25.9.0
+                environment:
+                  - ORTHANC__AUTHENTICATION_ENABLED=false
+                  - 'ORTHANC__REGISTERED_USERS={"radiology": "k7#Qv9!pLm2@xR4s"}'
+                ports:
+                  - "8042:8042"
+            """,
+        "docker-compose.override.yml": """\
+            services:
+              pacs:
+                environment:
+                  ORTHANC__AUTHENTICATION_ENABLED: "true"
+                ports: !override
+                  - "127.0.0.1:8042:8042"
+            """})
+    code, found, errors = findings(tmp_path)
+    assert (code, found, errors) == (0, [], [])
