@@ -46,9 +46,13 @@ class Dialect:
 
     tags: Mapping[str, Callable[[yaml.Node], Any]] = field(default_factory=dict)
     strict: bool = False
+    # Tags recorded by path in Located.tags, the value read as if untagged (Compose's
+    # `!reset` and `!override`, which say how an override file merges).
+    recorded: frozenset[str] = frozenset()
 
 
 LENIENT = Dialect()
+COMPOSE = Dialect(recorded=frozenset({"!reset", "!override"}))
 
 
 class _SafeConstructor(yaml.SafeLoader):
@@ -72,10 +76,32 @@ def load_all(text: str, dialect: Dialect = LENIENT) -> list[Located]:
     documents: list[Located] = []
     for node in _composed(text):
         lines: dict[Path, int] = {}
+        recorded: dict[Path, str] = {}
+        if dialect.recorded:
+            _record_tags(node, dialect.recorded, (), recorded, set())
         value = _converted(_value, node, dialect, (), lines)
         if value is not None:
-            documents.append(Located(value, lines, node.end_mark.line + 1))
+            documents.append(Located(value, lines, node.end_mark.line + 1, recorded))
     return documents
+
+
+def _record_tags(node: yaml.Node, wanted: frozenset[str], path: Path,
+                 found: dict[Path, str], walking: set[int]) -> None:
+    """The path of every node carrying one of the wanted tags (before `<<` merges are
+    flattened; a node reached again through an alias is not walked twice on one path)."""
+    if node.tag in wanted:
+        found[path] = node.tag
+    if id(node) in walking:
+        return
+    walking.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                _record_tags(value_node, wanted, (*path, key_node.value), found, walking)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _record_tags(item, wanted, (*path, index), found, walking)
+    walking.discard(id(node))
 
 
 def load_first(text: str, dialect: Dialect = LENIENT) -> Any:

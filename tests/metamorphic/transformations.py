@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tests.metamorphic import (
+    compose_transforms,
     firewall_transforms,
     json_transforms,
     terraform_transforms,
@@ -19,4 +20,5 @@ TRANSFORMATIONS: dict[str, Transformation] = {
     **yaml_transforms.TRANSFORMATIONS,
     **json_transforms.TRANSFORMATIONS,
     **firewall_transforms.TRANSFORMATIONS,
+    **compose_transforms.TRANSFORMATIONS,
 }

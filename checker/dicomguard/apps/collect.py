@@ -112,14 +112,31 @@ def left_to_ansible(path: str, text: str) -> bool:
         "{{" in text or "{%" in text)
 
 
+def _included_compose_files(files: list[SourceFile], context: Any) -> set[Path]:
+    """Compose files another scanned compose file includes: read with the including project."""
+    from dicomguard.apps.compose_project import included_files
+
+    texts = []
+    for source in files:
+        if source.kind == "compose":
+            try:
+                texts.append((source.path, source.read_text()))
+            except (OSError, UnicodeDecodeError):
+                continue  # reported when the file is analysed
+    return included_files(texts, list(context.roots))
+
+
 def collect(files: list[SourceFile], context: Any) -> CollectResult:
     result = CollectResult()
     consumed: set[str] = set()  # Orthanc configs already read as mounted into a container
     # Compose and Kubernetes first: they say which Orthanc configs their containers mount.
     order = {"compose": 0, "kubernetes": 1, "orthanc-json": 2}
     ordered = sorted(files, key=lambda source: order[source.kind])
+    included = _included_compose_files(ordered, context)
     for source in ordered:
         if source.kind == "orthanc-json" and source.path in consumed:
+            continue
+        if source.kind == "compose" and Path(source.path).resolve() in included:
             continue
         try:
             text = source.read_text()

@@ -8,15 +8,24 @@ import re
 from pathlib import Path
 from typing import Any
 
+from dicomguard.apps.compose_merge import ServiceDefinition
+from dicomguard.apps.compose_project import ProjectService, load_project
 from dicomguard.apps.containers import Container, PublishedPort, facts_for_container
+from dicomguard.apps.dockerfile import built_image
 from dicomguard.apps.located import Located
+from dicomguard.apps.placed_files import (
+    mounted_files,
+    orthanc_config_files,
+    orthanc_config_paths,
+    secret_and_config_files,
+    within_roots,
+)
+from dicomguard.facts import note
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, Unknown, is_unknown
 
 EPHEMERAL_PORTS = [32768, 60999]  # Docker's default range for a port published without one
-ORTHANC_CONFIG_DIR = "/etc/orthanc"
 _VARIABLE = re.compile(r"\$(?:\$|\{(?P<braced>[^}]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
 _UNKNOWN_TAG = re.compile(r"^(?P<repository>[^$]+):(?P<tag>[^:/]*\$[^:/]*)$")
-_PAIRED_NAME = re.compile(r"^(?P<stem>(?:docker-)?compose)(?P<override>\.override)?\.ya?ml$")
 _BRACED = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>.*))?$",
                      re.DOTALL)
 
@@ -176,67 +185,23 @@ def _is_address(text: str) -> bool:
     return True
 
 
-def _environment(raw: Any, located: Located, path: tuple[Any, ...]
-                 ) -> tuple[dict[str, Any], dict[str, int]]:
+def _environment(raw: Any, service: ServiceDefinition
+                 ) -> tuple[dict[str, Any], dict[str, int], dict[str, str]]:
+    """Variables of a service's environment, the line and the file that set each."""
     values: dict[str, Any] = {}
     lines: dict[str, int] = {}
-    if isinstance(raw, dict):
-        for key, value in raw.items():
-            values[str(key)] = Unknown(f"{key} is taken from the shell environment") \
-                if value is None else value
-            lines[str(key)] = located.line(*path, key)
-    elif isinstance(raw, list):
-        for index, item in enumerate(raw):
-            if is_unknown(item):
-                continue
-            key, separator, value = str(item).partition("=")
-            values[key] = value if separator else Unknown(
-                f"{key} is taken from the shell environment")
-            lines[key] = located.line(*path, index)
-    return values, lines
-
-
-def _within_roots(path: Path, roots: list[str]) -> bool:
-    resolved = path.resolve()
-    return any(resolved.is_relative_to(Path(root).resolve()) for root in roots or ["."])
-
-
-def _orthanc_mounts(service: dict[str, Any], base: Path, roots: list[str], file: str
-                    ) -> tuple[list[tuple[Located, str]], list[str], list[ScanError]]:
-    """Orthanc configuration files bind-mounted into /etc/orthanc, read from the scanned tree."""
-    from dicomguard.apps import jsonc
-    from dicomguard.discover import display_path
-
-    found: list[tuple[Located, str]] = []
-    unreadable: list[str] = []
-    errors: list[ScanError] = []
-    for volume in service.get("volumes") or []:
-        if isinstance(volume, dict):
-            source, target = volume.get("source"), volume.get("target")
-        elif isinstance(volume, str):
-            pieces = volume.split(":")
-            source, target = (pieces[0], pieces[1]) if len(pieces) >= 2 else (None, pieces[0])
-        else:
-            continue
-        if not isinstance(target, str) or not target.startswith(ORTHANC_CONFIG_DIR):
-            continue
-        if not isinstance(source, str) or not source.startswith((".", "/", "~")):
-            unreadable.append(f"volume {source or target!r} mounted at {target}")
-            continue
-        host_path = (base / source).resolve() if not source.startswith("/") else Path(source)
-        if not _within_roots(host_path, roots) or not host_path.exists():
-            unreadable.append(f"{source} mounted at {target}")
-            continue
-        candidates = sorted(host_path.glob("*.json")) if host_path.is_dir() else [host_path]
-        for candidate in candidates:
-            shown = display_path(candidate)
-            try:
-                found.append((jsonc.loads(candidate.read_text(encoding="utf-8")), shown))
-            except InputError as error:
-                errors.append(ScanError(shown, error.line, error.message))
-            except (OSError, UnicodeDecodeError) as error:
-                errors.append(ScanError(shown, None, f"cannot read: {error}"))
-    return found, unreadable, errors
+    files: dict[str, str] = {}
+    items = raw.items() if isinstance(raw, dict) else [
+        str(item).partition("=")[::2] if "=" in str(item) else (str(item), None)
+        for item in raw if not is_unknown(item)] if isinstance(raw, list) else []
+    for key, value in items:
+        name = str(key)
+        values[name] = Unknown(f"{name} is taken from the shell environment") \
+            if value is None else value
+        at = service.line("environment", name)
+        if at:
+            files[name], lines[name] = at
+    return values, lines, files
 
 
 def _env_files(service: dict[str, Any], base: Path, roots: list[str]
@@ -253,62 +218,11 @@ def _env_files(service: dict[str, Any], base: Path, roots: list[str]
             unknown.append("an env_file whose path cannot be known")
             continue
         path = base / path_text
-        if _within_roots(path, roots) and path.is_file():
+        if within_roots(path, roots) and path.is_file():
             values.update(read_dotenv(path.read_text(encoding="utf-8", errors="replace")))
-        elif required or not _within_roots(path, roots):
+        elif required or not within_roots(path, roots):
             unknown.append(f"env_file {path_text}")
     return values, unknown
-
-
-def _end_line(located: Located, path: tuple[Any, ...]) -> int:
-    depth = len(path)
-    return max((line for key, line in located.lines.items() if key[:depth] == path),
-               default=located.line(*path))
-
-
-def _partner_services(file: Path, roots: list[str]) -> tuple[str, dict[str, Any]]:
-    """Compose reads compose.yaml with compose.override.yaml (and the docker-compose names)
-    as one project. For a base file: ("base", the override's services); for an override:
-    ("override", the base's services); otherwise ("", {})."""
-    match = _PAIRED_NAME.match(file.name)
-    if not match:
-        return "", {}
-    stem, override = match.group("stem"), match.group("override")
-    names = [f"{stem}.{ext}" for ext in ("yaml", "yml")] if override else [
-        f"{stem}.override.{ext}" for ext in ("yaml", "yml")]
-    for name in names:
-        partner = file.parent / name
-        if partner.is_file() and _within_roots(partner, roots):
-            from dicomguard import yamlpositions
-
-            try:
-                documents = yamlpositions.load_all(partner.read_text(encoding="utf-8"))
-            except (InputError, OSError, UnicodeDecodeError):
-                return "", {}  # reported when that file is scanned itself
-            services = documents[0].value.get("services") if documents and isinstance(
-                documents[0].value, dict) else None
-            return ("override" if override else "base"), (
-                services if isinstance(services, dict) else {})
-    return "", {}
-
-
-def _merge_override(container: Container, override: Any, variables: dict[str, str]) -> None:
-    """What a compose override changes in a service, for its reach and configuration; the
-    override's own scan reports its published ports."""
-    if not isinstance(override, dict):
-        return
-    if "image" in override:
-        container.image = _image(override["image"], variables)
-    if "network_mode" in override:
-        container.host_network = override["network_mode"] == "host"
-    environment, _ = _environment(interpolate(override.get("environment"), variables),
-                                  Located(None), ())
-    container.environment.update(environment)
-    for spec in override.get("ports") or []:
-        port = parse_long_port(interpolate(spec, variables), 0) if isinstance(spec, dict) \
-            else parse_short_port(spec, 0, variables)
-        port.reported_here = False
-        container.ports.append(port)
 
 
 SERVICE_SHAPES: dict[str, type | tuple[type, ...]] = {
@@ -326,9 +240,7 @@ def _shape_problem(service: Any) -> tuple[str | None, str] | None:
     return None
 
 
-def compose_containers(located: Located, file: str, roots: list[str],
-                       variables: dict[str, str] | None = None
-                       ) -> tuple[list[Container], list[ScanError]]:
+def _check_document(located: Located) -> None:
     document = located.value
     if not isinstance(document, dict) or not isinstance(document.get("services"), dict):
         legacy = isinstance(document, dict) and any(
@@ -337,59 +249,106 @@ def compose_containers(located: Located, file: str, roots: list[str],
         raise InputError("Compose file format 1 (services at the top level) is not read; "
                          "move them under 'services:'" if legacy
                          else "a Compose file needs a 'services' mapping", located.line())
+
+
+def _ports(service: ServiceDefinition, variables: dict[str, str]) -> list[PublishedPort]:
+    ports = []
+    for index, spec in enumerate(service.value.get("ports") or []):
+        file, line = service.line("ports", index) or ("", 0)
+        port = parse_long_port(interpolate(spec, variables), line) if isinstance(spec, dict) \
+            else parse_short_port(spec, line, variables)
+        port.file = file
+        ports.append(port)
+    return ports
+
+
+def _container(project_service: ProjectService, variables: dict[str, str], roots: list[str]
+               ) -> tuple[Container, list[ScanError], list[tuple[str, int, str]]]:
+    definition = project_service.service
+    raw_service, base, name = definition.value, project_service.base, project_service.name
+    service = interpolate(raw_service, variables)
+    environment, unknown_environment = _env_files(service, base, roots)
+    from_service, env_lines, env_files = _environment(service.get("environment"), definition)
+    environment.update(from_service)
+    image = _image(raw_service["image"], variables) if "image" in raw_service \
+        else Unknown(f"service {name} is built from source, its image is not known")
+    image_file, image_line = definition.line("image") or (project_service.file, 0)
+    placed = [*mounted_files(service, base),
+              *secret_and_config_files(service, interpolate(project_service.definitions,
+                                                            variables), base)]
+    command = service.get("command")
+    built = built_image(service["build"], base, roots, project_service.file) \
+        if "build" in service else None
+    if built is not None:
+        if not is_unknown(built.image) or "image" not in raw_service:
+            image = built.image
+            image_file, image_line = (built.file, built.line) if built.line else (
+                image_file, image_line)
+        placed.extend(built.placed)
+        command = built.command if command is None else command
+    configs = orthanc_config_files(placed, orthanc_config_paths(image, command), roots)
+    container = Container(
+        image=image, environment=environment,
+        origin=Origin(project_service.file, project_service.line, project_service.end_line,
+                      f"services.{name}"),
+        platform="compose", env_lines=env_lines, env_files=env_files,
+        ports=_ports(definition, variables), host_network=service.get("network_mode") == "host",
+        orthanc_files=configs.files, unreadable_configs=configs.unreadable,
+        image_line=image_line, image_file=image_file, unknown_environment=unknown_environment)
+    return container, configs.errors, built.notes if built else []
+
+
+def compose_containers(located: Located, file: str, roots: list[str],
+                       variables: dict[str, str] | None = None
+                       ) -> tuple[list[Container], list[ScanError], list[dict[str, Any]]]:
+    """The containers of the project file is the first file of (none when another file owns
+    it), the errors met, and notes on what could not be followed."""
+    _check_document(located)
     base = Path(file).parent
     if variables is None:
         dotenv = base / ".env"
         variables = read_dotenv(dotenv.read_text(encoding="utf-8", errors="replace")) \
-            if dotenv.is_file() and _within_roots(dotenv, roots) else {}
-    role, partner = _partner_services(Path(file), roots)
-    containers: list[Container] = []
+            if dotenv.is_file() and within_roots(dotenv, roots) else {}
     errors: list[ScanError] = []
-    for name, raw_service in document["services"].items():
-        path = ("services", name)
-        problem = _shape_problem(raw_service)
+    for name, raw_service in located.value["services"].items():
+        if not isinstance(raw_service, dict):
+            errors.append(ScanError(file, located.line("services", name),
+                                    f"service {name!r}: is not a mapping"))
+    project = load_project(Path(file), located, roots)
+    if project is None:
+        return [], errors, []
+    containers: list[Container] = []
+    for project_service in project.services:
+        problem = _shape_problem(project_service.service.value)
         if problem:
             key, message = problem
-            where = located.line(*path, key) if key else located.line(*path)
-            errors.append(ScanError(file, where, f"service {name!r}: {message}"))
+            at_file, at_line = (project_service.service.line(key) if key else None) or (
+                project_service.file, project_service.line)
+            errors.append(ScanError(at_file, at_line,
+                                    f"service {project_service.name!r}: {message}"))
             continue
-        service = interpolate(raw_service, variables)
-        origin = Origin(file, located.line(*path), _end_line(located, path), f"services.{name}")
-        environment, unknown_environment = _env_files(service, base, roots)
-        from_service, env_lines = _environment(service.get("environment"), located,
-                                               (*path, "environment"))
-        environment.update(from_service)
-        ports = []
-        for index, spec in enumerate(raw_service.get("ports") or []):
-            line = located.line(*path, "ports", index)
-            ports.append(parse_long_port(interpolate(spec, variables), line)
-                         if isinstance(spec, dict) else parse_short_port(spec, line, variables))
-        mounted, unreadable, mount_errors = _orthanc_mounts(service, base, roots, file)
-        errors.extend(mount_errors)
-        container = Container(
-            image=_image(raw_service["image"], variables) if "image" in raw_service
-            else Unknown(f"service {name} is built from source, its image is not known"),
-            environment=environment, origin=origin, platform="compose", env_lines=env_lines,
-            ports=ports, host_network=service.get("network_mode") == "host",
-            orthanc_files=mounted, unreadable_configs=unreadable,
-            image_line=located.line(*path, "image"), unknown_environment=unknown_environment,
-            ports_only=role == "override" and name in partner,
-        )
-        if role == "base" and name in partner:
-            _merge_override(container, partner[name], variables)
+        own_variables = variables if project_service.variables is None \
+            else project_service.variables
+        container, found, build_notes = _container(project_service, own_variables, roots)
         containers.append(container)
-    return containers, errors
+        errors.extend(found)
+        project.notes.extend(build_notes)
+    errors.extend(ScanError(at_file, line, message) for at_file, line, message in project.errors)
+    notes = [note(Origin(at_file, line, line, ""), message)
+             for at_file, line, message in project.notes]
+    return containers, errors, notes
 
 
 def analyse(located: Located, file: str, context: Any, consumed: set[str]) -> CollectResult:
     """Facts of every service; consumed receives the Orthanc configs the services mount."""
     result = CollectResult()
     try:
-        containers, errors = compose_containers(located, file, list(context.roots))
+        containers, errors, notes = compose_containers(located, file, list(context.roots))
     except InputError as error:
         result.errors.append(ScanError(file, error.line, error.message))
         return result
     result.errors.extend(errors)
+    result.facts.notes.extend(notes)
     for container in containers:
         consumed.update(path for _, path in container.orthanc_files)
         found = facts_for_container(container, context.catalogue)

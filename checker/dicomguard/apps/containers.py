@@ -41,8 +41,8 @@ class PublishedPort:
     host_ip: Any = None  # None: every host interface; a string; or Unknown
     protocol: str = "tcp"
     line: int = 0
-    reported_here: bool = True  # False: another file (a compose override) reports its ingress
     host_port_chosen: bool = True  # False: Docker picks it (host_ports is then its range)
+    file: str = ""  # the file that publishes it, when not the container's own (an override)
 
 
 @dataclass(slots=True)
@@ -54,6 +54,8 @@ class Container:
     origin: Origin  # the service / container block; address names it
     platform: str  # compose, kubernetes, ansible
     env_lines: dict[str, int] = field(default_factory=dict)
+    # The file that sets a variable, when not the container's own (an override, extends).
+    env_files: dict[str, str] = field(default_factory=dict)
     ports: list[PublishedPort] = field(default_factory=list)
     host_network: bool = False
     # Reach of container ports made reachable some other way (a Kubernetes Service).
@@ -62,17 +64,17 @@ class Container:
     orthanc_files: list[tuple[Located, str]] = field(default_factory=list)
     unreadable_configs: list[str] = field(default_factory=list)
     image_line: int = 0  # where the image is named, for what the image itself brings
+    image_file: str = ""  # when not the container's own file (an override, a Dockerfile)
     # Sources of variables dicomguard cannot read (a missing env_file, an envFrom Secret kept
     # elsewhere): any variable not set explicitly may come from them.
     unknown_environment: list[str] = field(default_factory=list)
-    ports_only: bool = False  # a compose override of a service its base file describes
     # Ports the outside reaches only through a TLS-terminating proxy (a Kubernetes Ingress):
     # their clear-text leg stays inside the cluster network.
     tls_fronted: set[int] = field(default_factory=set)
 
     def image_origin(self) -> Origin:
         line = self.image_line or self.origin.line
-        return Origin(self.origin.file, line, line, self.origin.address)
+        return Origin(self.image_file or self.origin.file, line, line, self.origin.address)
 
 
 def bind_reach(host_ip: Any) -> str:
@@ -151,12 +153,13 @@ def ports_of_catalogue(catalogue: list[dict[str, Any]]) -> set[int]:
 def published_ingress(container: Container, catalogue_ports: set[int]) -> list[dict[str, Any]]:
     facts = []
     for index, published in enumerate(container.ports):
-        if not published.reported_here or bind_reach(published.host_ip) == "local":
+        if bind_reach(published.host_ip) == "local":
             continue
         ports = exposed_ports(published, catalogue_ports)
         line = published.line or container.origin.line
         facts.append(ingress(
-            Origin(container.origin.file, line, line, container.origin.address),
+            Origin(published.file or container.origin.file, line, line,
+                   container.origin.address),
             platform=container.platform,
             mechanism="published container port",
             protocol=published.protocol,
@@ -168,16 +171,21 @@ def published_ingress(container: Container, catalogue_ports: set[int]) -> list[d
     return facts
 
 
-def _line_of(container: Container, *names: str) -> int:
+def _variable_origin(container: Container, *names: str) -> Origin:
+    """Where the first of names that is set is set; the container when none is."""
     for name in names:
         if name in container.env_lines:
-            return container.env_lines[name]
-    return container.origin.line
+            return _at(container, container.env_lines[name], container.env_files.get(name))
+    return _at(container, container.origin.line)
 
 
-def _at(container: Container, line: int) -> Origin:
-    end = container.origin.end_line if line == container.origin.line else line
-    return Origin(container.origin.file, line, end, container.origin.address)
+def _at(container: Container, line: int, file: str | None = None) -> Origin:
+    origin = container.origin
+    if file is None or file == origin.file:
+        end = origin.end_line if line == origin.line else line
+        return Origin(origin.file, line, end, origin.address)
+    # A file several deployments share (extends): the container's file keeps them apart.
+    return Origin(file, line, line, origin.address, f"{origin.file}/{origin.key}")
 
 
 def _orthanc(container: Container, config: OrthancConfig, result: CollectResult) -> None:
@@ -191,7 +199,7 @@ def _orthanc(container: Container, config: OrthancConfig, result: CollectResult)
             result.errors.append(ScanError(file, error.line, error.message))
     environment = settings_from_environment(
         container.environment, container.origin.file, container.env_lines,
-        container.origin.line)
+        container.origin.line, container.env_files)
     if environment.unknown_sources or container.unknown_environment:
         config.settings.clear()  # any of these could be overridden from a source not read
     config.unreadable.extend([*container.unreadable_configs, *environment.unknown_sources,
@@ -246,7 +254,7 @@ def _credential_service(container: Container, product: str, suffix: str,
     exposed_database = kind == "database" and reach != "local"
     if not weak and authentication is True and not exposed_database:
         return None
-    return service(_at(container, _line_of(container, *lines)), platform=container.platform,
+    return service(_variable_origin(container, *lines), platform=container.platform,
                    product=product, reach=reach, authentication=authentication,
                    weak_credentials=weak, kind=kind, suffix=suffix)
 
@@ -282,7 +290,7 @@ def _jdwp(container: Container, image: str) -> list[dict[str, Any]]:
         if reach == "local":
             continue
         facts.append(service(
-            _at(container, _published_line(container, port)), platform=container.platform,
+            _published_origin(container, port), platform=container.platform,
             product="JDWP debugger: runs any code it is sent", reach=reach,
             authentication=False,
             listeners=[listener(port, "jdwp", tls=False, reach=reach, name="JDWP")],
@@ -290,11 +298,11 @@ def _jdwp(container: Container, image: str) -> list[dict[str, Any]]:
     return facts
 
 
-def _published_line(container: Container, port: int) -> int:
+def _published_origin(container: Container, port: int) -> Origin:
     for published in container.ports:
         if published.container_port == port and published.line:
-            return published.line
-    return container.origin.line
+            return _at(container, published.line, published.file or None)
+    return _at(container, container.origin.line)
 
 
 def container_facts(
@@ -370,8 +378,6 @@ def facts_for_container(container: Container, catalogue: list[dict[str, Any]]) -
     serves. Unknown values (an image or variable that cannot be resolved) stay unknown."""
     result = CollectResult()
     result.facts.ingress.extend(published_ingress(container, ports_of_catalogue(catalogue)))
-    if container.ports_only:
-        return result
     image = container.image
     # Settings only Orthanc reads, or a configuration mounted where Orthanc looks for one.
     configures_orthanc = any(name.startswith("ORTHANC__") or name == "ORTHANC_JSON"

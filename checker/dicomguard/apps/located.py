@@ -22,6 +22,8 @@ class Located:
     value: Any
     lines: dict[Path, int] = field(default_factory=dict)
     end_line: int = 1
+    # Paths of values a YAML tag marks for Compose's merge: "!reset" or "!override".
+    tags: dict[Path, str] = field(default_factory=dict)
 
     def line(self, *path: Any, default: int | None = None) -> int:
         """The line of the deepest known prefix of path."""
@@ -33,4 +35,4 @@ class Located:
 
     def shifted(self, offset: int) -> Located:
         return Located(self.value, {path: line + offset for path, line in self.lines.items()},
-                       self.end_line + offset)
+                       self.end_line + offset, self.tags)

@@ -110,9 +110,12 @@ class EnvironmentSettings:
 
 
 def settings_from_environment(environment: dict[str, Any], file: str,
-                              lines: dict[str, int], default_line: int) -> EnvironmentSettings:
-    """ORTHANC_JSON, then ORTHANC__* variables on top of it."""
+                              lines: dict[str, int], default_line: int,
+                              files: dict[str, str] | None = None) -> EnvironmentSettings:
+    """ORTHANC_JSON, then ORTHANC__* variables on top of it. files: the file that sets a
+    variable, when not file."""
     found = EnvironmentSettings()
+    setting_files = files or {}
     settings = found.settings
     document = environment.get("ORTHANC_JSON")
     line = lines.get("ORTHANC_JSON", default_line)
@@ -129,16 +132,18 @@ def settings_from_environment(environment: dict[str, Any], file: str,
         else:
             if isinstance(parsed.value, dict):
                 for key, value in parsed.value.items():
-                    settings[key] = Setting(value, file, line, "ORTHANC_JSON")
+                    settings[key] = Setting(value, setting_files.get("ORTHANC_JSON", file),
+                                            line, "ORTHANC_JSON")
     for name, raw in environment.items():
         if not name.startswith(ENV_PREFIX):
             continue
         path = [_setting_name(word) for word in name[len(ENV_PREFIX):].split("__")]
         value = raw if is_unknown(raw) else _env_value(raw)
         line = lines.get(name, default_line)
+        where = setting_files.get(name, file)
         top = path[0]
         if len(path) == 1:
-            settings[top] = Setting(value, file, line, name)
+            settings[top] = Setting(value, where, line, name)
             continue
         container = dict(settings[top].value) if top in settings and isinstance(
             settings[top].value, dict) else {}
@@ -146,7 +151,7 @@ def settings_from_environment(environment: dict[str, Any], file: str,
         for part in path[1:-1]:
             cursor = cursor.setdefault(part, {})
         cursor[path[-1]] = value
-        settings[top] = Setting(container, file, line, name)
+        settings[top] = Setting(container, where, line, name)
     return found
 
 
@@ -352,9 +357,12 @@ def _dicom_fact(config: OrthancConfig, origin: Origin, platform: str,
 
 
 def _origin_at(file: str, line: int, origin: Origin) -> Origin:
-    """A setting's line, or the whole block when the setting is the block's own default."""
+    """A setting's line, or the whole block when the setting is the block's own default. A
+    setting in another file (a mounted configuration, a Dockerfile) may serve several
+    deployments: the block's file keeps their facts apart."""
     end = origin.end_line if (file, line) == (origin.file, origin.line) else line
-    return Origin(file, line, end, origin.address)
+    return Origin(file, line, end, origin.address,
+                  origin.key if file == origin.file else f"{origin.file}/{origin.key}")
 
 
 def standalone_reach(port: Any, listens_everywhere: bool) -> str:
