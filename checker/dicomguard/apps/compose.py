@@ -376,8 +376,28 @@ def compose_containers(located: Located, file: str, roots: list[str],
         )
         if role == "base" and name in partner:
             _merge_override(container, partner[name], variables)
+        _database_context(container, service, document["services"], name, base, roots, errors)
         containers.append(container)
     return containers, errors
+
+
+def _database_context(container: Container, service: dict[str, Any], services: dict[str, Any],
+                      name: str, base: Path, roots: list[str], errors: list[ScanError]) -> None:
+    """An index database is reached by the other services of its networks, and may read a
+    pg_hba.conf and settings the project mounts and passes on its command line."""
+    from dicomguard.apps import compose_databases
+    from dicomguard.knowledge.images import product
+
+    image = container.image
+    if not isinstance(image, str) or product(image) not in {"postgres", "mysql"}:
+        return
+    if compose_databases.shares_a_network(services, name):
+        container.unpublished_reach = "network"
+    if product(image) == "postgres":
+        settings, hba, found_errors = compose_databases.postgres_files(service, base, roots)
+        container.postgres_settings = settings
+        container.pg_hba = hba
+        errors.extend(found_errors)
 
 
 def analyse(located: Located, file: str, context: Any, consumed: set[str]) -> CollectResult:
@@ -391,6 +411,8 @@ def analyse(located: Located, file: str, context: Any, consumed: set[str]) -> Co
     result.errors.extend(errors)
     for container in containers:
         consumed.update(path for _, path in container.orthanc_files)
+        if container.pg_hba:
+            consumed.add(container.pg_hba[0])
         found = facts_for_container(container, context.catalogue)
         result.facts.extend(found.facts)
         result.errors.extend(found.errors)
