@@ -100,8 +100,9 @@ def test_pg_hba_syntax_is_read_as_the_server_reads_it(tmp_path):
 ])
 def test_a_record_the_server_rejects_is_an_input_error(tmp_path, line, reason):
     write(tmp_path, {"pg_hba.conf": f"local all all peer\n{line}\n",
-                     "compose.yaml": "services:\n  db:\n    image: mysql:8\n    ports: ['3306:3306']\n"
-                                     "    environment:\n      MYSQL_ALLOW_EMPTY_PASSWORD: 'yes'\n"})
+                     "compose.yaml": ("services:\n  db:\n    image: mysql:8\n"
+                                      "    ports: ['3306:3306']\n    environment:\n"
+                                      "      MYSQL_ALLOW_EMPTY_PASSWORD: 'yes'\n")})
     result = run_cli("scan", str(tmp_path))
     assert result.returncode == 2
     assert "pg_hba.conf:2" in result.stdout + result.stderr
@@ -172,3 +173,43 @@ def test_mysql_image_root_password(tmp_path, environment, expected):
                                      f"    ports: ['3306:3306']\n    environment:\n{lines}"})
     rules = {finding[0] for finding in findings_of(tmp_path)[2]} - {"DG305"}
     assert rules == ({expected} if expected else set())
+
+
+def test_pg_hba_conf_in_a_kubernetes_config_map(tmp_path):
+    write(tmp_path, {"index.yaml": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pacs-index\ndata:\n"
+        "  postgresql.conf: |\n    listen_addresses = '*'\n"
+        "  pg_hba.conf: |\n    local all all trust\n    host all all 0.0.0.0/0 trust\n"
+        "    host all all 127.0.0.1/32 trust\n")})
+    _, report, found = findings_of(tmp_path)
+    assert found == {("DG306", "index.yaml", 10, "medium")}  # the cluster network reaches it
+    assert "ConfigMap/pacs-index" in report["findings"][0]["message"]
+
+
+def test_pg_hba_deployed_by_ansible_template_and_module(tmp_path):
+    write(tmp_path, {
+        "site.yml": "- hosts: pacs\n  roles: [index]\n",
+        "roles/index/tasks/main.yml": (
+            "- name: Client authentication\n"
+            "  ansible.builtin.template:\n"
+            "    src: pg_hba.conf.j2\n"
+            "    dest: /etc/postgresql/16/main/pg_hba.conf\n"
+            "- name: Let the PACS in\n"
+            "  community.postgresql.postgresql_pg_hba:\n"
+            "    dest: /etc/postgresql/16/main/pg_hba.conf\n"
+            "    contype: host\n"
+            "    source: 10.20.0.0/16\n"
+            "    method: trust\n"
+            "- name: Read only\n"
+            "  community.postgresql.postgresql_pg_hba:\n"
+            "    dest: /etc/postgresql/16/main/pg_hba.conf\n"
+            "    contype: hostssl\n"
+            "    source: 0.0.0.0/0\n"
+            "    method: scram-sha-256\n"),
+        "roles/index/templates/pg_hba.conf.j2": (
+            "local all all peer\nhost all all {{ pacs_network | default('0.0.0.0/0') }} trust\n"),
+    })
+    _, report, found = findings_of(tmp_path)
+    assert found == {("DG306", "pg_hba.conf.j2", 2, "high"),   # listen_addresses not known
+                     ("DG306", "main.yml", 5, "medium")}
+    assert all(finding["confidence"] == "unresolved" for finding in report["findings"])
