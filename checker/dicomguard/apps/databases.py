@@ -7,6 +7,7 @@ A record's reach is the narrowest of what its address admits, what the server li
 
 from __future__ import annotations
 
+from ipaddress import ip_network
 from pathlib import Path
 
 from dicomguard.apps import pg_hba, postgresql_conf
@@ -40,13 +41,11 @@ def _covers(earlier: pg_hba.HbaRecord, later: pg_hba.HbaRecord) -> bool:
         return False
     if earlier.address == "all":
         return True
-    import ipaddress
-
     try:
-        return ipaddress.ip_network(later.address).subnet_of(  # type: ignore[arg-type]
-            ipaddress.ip_network(earlier.address))  # type: ignore[arg-type]
-    except (ValueError, TypeError):
-        return False
+        wider, narrower = ip_network(earlier.address), ip_network(later.address)
+    except ValueError:
+        return False  # a host name or keyword: which addresses it stands for is not known
+    return wider.version == narrower.version and narrower.subnet_of(wider)  # type: ignore[arg-type]
 
 
 def _matches_all(record: pg_hba.HbaRecord) -> bool:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
+from dicomguard.facts import source_scope
 from dicomguard.model import InputError
 
 CONNECTION_TYPES = frozenset({"local", "host", "hostssl", "hostnossl", "hostgssenc",
@@ -69,8 +70,6 @@ class HbaRecord:
             return "internet"
         if network.is_loopback:
             return "local"
-        from dicomguard.facts import source_scope
-
         return source_scope(str(network))
 
 
