@@ -25,6 +25,7 @@ deny[fact.id] := finding if {
 	some fact in input.services
 	fact.kind in {"data_store", "database"}
 	fact.reach in {"internet", "unknown"}
+	fact.authentication != false # no credential at all: DG306
 	finding := {
 		"fact": fact.id,
 		"confidence": confidence(fact),

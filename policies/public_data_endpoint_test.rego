@@ -38,3 +38,8 @@ test_image_services_are_left_to_dg301 if {
 	service := object.union(database("internet"), {"kind": "image_service"})
 	count(public_data_endpoint.deny) == 0 with input as {"services": [service]}
 }
+
+test_a_database_without_any_password_is_left_to_dg306 if {
+	index := object.union(database("internet"), {"authentication": false})
+	count(public_data_endpoint.deny) == 0 with input as {"services": [index]}
+}

@@ -21,6 +21,7 @@ import data.dicomguard.lib
 
 deny[fact.id] := finding if {
 	some fact in input.services
+	object.get(fact, "kind", "image_service") != "database" # databases: DG306
 	fact.reach != "local"
 	fact.authentication != true
 	finding := {

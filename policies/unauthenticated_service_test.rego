@@ -36,3 +36,8 @@ test_unknown_authentication_is_unresolved if {
 	some finding in findings
 	finding.confidence == "unresolved"
 }
+
+test_databases_are_left_to_dg306 if {
+	index := object.union(orthanc("internet", false), {"kind": "database"})
+	count(unauthenticated_service.deny) == 0 with input as {"services": [index]}
+}

@@ -22,7 +22,8 @@ package dicomguard.rules.unencrypted_transport
 
 import data.dicomguard.lib
 
-patient_data_protocols := {"http", "dicom", "hl7"}
+# postgresql: the archive index (patient names, study lists) on its way to the PACS.
+patient_data_protocols := {"http", "dicom", "hl7", "postgresql"}
 
 deny[concat("#", [fact.id, format_int(index, 10)])] := finding if {
 	some fact in input.services

@@ -62,3 +62,17 @@ test_unknown_tls_or_reach_is_unresolved if {
 test_services_without_listeners_pass if {
 	count(unencrypted_transport.deny) == 0 with input as {"services": [orthanc([])]}
 }
+
+test_the_index_database_without_tls_across_the_network if {
+	index := {
+		"id": "pg_hba.conf:5:#hba5",
+		"origin": {"file": "pg_hba.conf", "line": 5, "end_line": 5, "address": ""},
+		"platform": "postgresql", "product": "PostgreSQL (archive index)", "kind": "database",
+		"reach": "network", "authentication": true, "tls": null, "weak_credentials": [],
+		"detail": "", "unknown": [],
+		"listeners": [{"port": 5432, "protocol": "postgresql", "tls": false, "reach": "network", "name": "PostgreSQL", "anonymous": []}],
+	}
+	some finding in unencrypted_transport.deny with input as {"services": [index]}
+	finding.ports == [5432]
+	finding.severity == "medium"
+}

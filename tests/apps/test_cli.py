@@ -25,7 +25,7 @@ def test_insecure_compose_example_fails_with_each_problem_at_its_line():
         ("DG301", "docker-compose.yml", 12),   # C-FIND open to any modality
         ("DG304", "docker-compose.yml", 12),   # C-STORE from anyone
         ("DG303", "docker-compose.yml", 19),   # the jodogne image's orthanc/orthanc
-        ("DG301", "docker-compose.yml", 26),   # PostgreSQL trust, published
+        ("DG306", "docker-compose.yml", 26),   # PostgreSQL trust, published
         ("DG303", "docker-compose.yml", 26),
         ("DG301", "docker-compose.yml", 32),   # dcm4chee-arc without -secure
         ("DG301", "docker-compose.yml", 38),   # JDWP published

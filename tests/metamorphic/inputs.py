@@ -11,7 +11,8 @@ from tests.metamorphic.tree import Tree, read_tree
 
 # Each example project is one of these directories (a test checks that together they hold
 # every file under examples/ but the READMEs).
-EXAMPLE_PROJECTS = ("terraform/*", "compose/*", "kubernetes/*", "ansible/*", "firewall/*/*")
+EXAMPLE_PROJECTS = ("terraform/*", "compose/*", "kubernetes/*", "ansible/*", "firewall/*/*",
+                    "databases/*")
 
 
 @dataclass(frozen=True, slots=True)

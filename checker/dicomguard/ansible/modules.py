@@ -12,6 +12,7 @@ from typing import Any
 
 from dicomguard import facts
 from dicomguard.ansible.evaluate import TaskRun
+from dicomguard.ansible.postgresql import postgresql_pg_hba
 from dicomguard.apps.compose import parse_short_port
 from dicomguard.apps.containers import bind_reach, exposed_ports
 from dicomguard.firewall.iptables import port_ranges
@@ -494,4 +495,5 @@ ADAPTERS: dict[str, Callable[[TaskRun, Facts], None]] = {
     "ec2_vol": ec2_vol, "s3_bucket": s3_bucket, "aws_s3": aws_s3, "s3_object": aws_s3,
     "rds_instance": rds_instance, "gcp_compute_disk": gcp_compute_disk,
     "gcp_storage_bucket": gcp_storage_bucket, "azure_rm_storageblob": azure_rm_storageblob,
+    "postgresql_pg_hba": postgresql_pg_hba,
 }

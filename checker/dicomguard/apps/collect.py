@@ -14,7 +14,8 @@ from dicomguard.apps.located import STRUCTURE_ERRORS
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, SourceFile
 from dicomguard.units import unit_budget, unit_error
 
-KINDS = ("orthanc-json", "compose", "kubernetes")
+KINDS = ("orthanc-json", "compose", "kubernetes", "pg-hba", "postgresql-conf")
+DATABASE_KINDS = frozenset({"pg-hba", "postgresql-conf"})
 
 
 def _parse(kind: str, text: str) -> Any:
@@ -45,9 +46,13 @@ def _orthanc_json(located: Any, file: str) -> CollectResult:
 
 
 def _analyse(kind: str, text: str, file: str, context: Any, line_offset: int,
-             consumed: set[str]) -> CollectResult:
+             consumed: set[str], standalone: bool = False) -> CollectResult:
     if kind not in KINDS:
         raise ValueError(f"unknown application config kind {kind!r}; one of {KINDS}")
+    if kind in DATABASE_KINDS:
+        from dicomguard.apps.databases import collect_file
+
+        return collect_file(kind, "\n" * line_offset + text, file, standalone=standalone)
     result = CollectResult()
     try:
         parsed = _parse(kind, text)
@@ -95,7 +100,7 @@ def analyse_text(kind: str, text: str, file: str, context: Any,
                  line_offset: int = 0) -> CollectResult:
     """Facts from one application config given as text.
 
-    kind: "orthanc-json", "compose" or "kubernetes". file is the path findings name; line 1 of
+    kind: one of KINDS. file is the path findings name; line 1 of
     text is reported as line 1 + line_offset. Bad input becomes a ScanError, never an exception.
     """
     return _analyse(kind, text, file, context, line_offset, set())
@@ -130,11 +135,11 @@ def collect(files: list[SourceFile], context: Any) -> CollectResult:
     result = CollectResult()
     consumed: set[str] = set()  # Orthanc configs already read as mounted into a container
     # Compose and Kubernetes first: they say which Orthanc configs their containers mount.
-    order = {"compose": 0, "kubernetes": 1, "orthanc-json": 2}
-    ordered = sorted(files, key=lambda source: order[source.kind])
+    order = {"compose": 0, "kubernetes": 1}
+    ordered = sorted(files, key=lambda source: order.get(source.kind, 2))
     included = _included_compose_files(ordered, context)
     for source in ordered:
-        if source.kind == "orthanc-json" and source.path in consumed:
+        if source.kind in {"orthanc-json", "pg-hba"} and source.path in consumed:
             continue
         if source.kind == "compose" and Path(source.path).resolve() in included:
             continue
@@ -145,7 +150,7 @@ def collect(files: list[SourceFile], context: Any) -> CollectResult:
             continue
         if left_to_ansible(source.path, text):
             continue
-        found = _analyse(source.kind, text, source.path, context, 0, consumed)
+        found = _analyse(source.kind, text, source.path, context, 0, consumed, standalone=True)
         result.facts.extend(found.facts)
         result.errors.extend(found.errors)
     return result

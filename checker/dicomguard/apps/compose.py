@@ -318,6 +318,7 @@ def compose_containers(located: Located, file: str, roots: list[str],
     if project is None:
         return [], errors, []
     containers: list[Container] = []
+    project_services = {item.name: item.service.value for item in project.services}
     for project_service in project.services:
         problem = _shape_problem(project_service.service.value)
         if problem:
@@ -330,6 +331,9 @@ def compose_containers(located: Located, file: str, roots: list[str],
         own_variables = variables if project_service.variables is None \
             else project_service.variables
         container, found, build_notes = _container(project_service, own_variables, roots)
+        _database_context(container, interpolate(project_service.service.value, own_variables),
+                          project_services, project_service.name, project_service.base, roots,
+                          errors)
         containers.append(container)
         errors.extend(found)
         project.notes.extend(build_notes)
@@ -337,6 +341,25 @@ def compose_containers(located: Located, file: str, roots: list[str],
     notes = [note(Origin(at_file, line, line, ""), message)
              for at_file, line, message in project.notes]
     return containers, errors, notes
+
+
+def _database_context(container: Container, service: dict[str, Any], services: dict[str, Any],
+                      name: str, base: Path, roots: list[str], errors: list[ScanError]) -> None:
+    """An index database is reached by the other services of its networks, and may read a
+    pg_hba.conf and settings the project mounts and passes on its command line."""
+    from dicomguard.apps import compose_databases
+    from dicomguard.knowledge.images import product
+
+    image = container.image
+    if not isinstance(image, str) or product(image) not in {"postgres", "mysql"}:
+        return
+    if compose_databases.shares_a_network(services, name):
+        container.unpublished_reach = "network"
+    if product(image) == "postgres":
+        settings, hba, found_errors = compose_databases.postgres_files(service, base, roots)
+        container.postgres_settings = settings
+        container.pg_hba = hba
+        errors.extend(found_errors)
 
 
 def analyse(located: Located, file: str, context: Any, consumed: set[str]) -> CollectResult:
@@ -351,6 +374,8 @@ def analyse(located: Located, file: str, context: Any, consumed: set[str]) -> Co
     result.facts.notes.extend(notes)
     for container in containers:
         consumed.update(path for _, path in container.orthanc_files)
+        if container.pg_hba:
+            consumed.add(container.pg_hba[0])
         found = facts_for_container(container, context.catalogue)
         result.facts.extend(found.facts)
         result.errors.extend(found.errors)

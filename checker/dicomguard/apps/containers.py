@@ -71,6 +71,10 @@ class Container:
     # Ports the outside reaches only through a TLS-terminating proxy (a Kubernetes Ingress):
     # their clear-text leg stays inside the cluster network.
     tls_fronted: set[int] = field(default_factory=set)
+    # PostgreSQL: settings given on the command line or in a mounted config_file, and the
+    # pg_hba.conf mounted from the scanned tree as (path shown, text).
+    postgres_settings: dict[str, str] = field(default_factory=dict)
+    pg_hba: tuple[str, str] | None = None
 
     def image_origin(self) -> Origin:
         line = self.image_line or self.origin.line
@@ -123,7 +127,8 @@ def reach_of(container: Container, port: Any, listens_everywhere: bool) -> str:
                if is_unknown(published.container_port) or published.container_port == port]
     if port in container.port_reach:
         reaches.append(container.port_reach[port])
-    return widest_reach(reaches) if reaches else container.unpublished_reach
+    # Whatever is published, the container's own network reaches the port too.
+    return widest_reach([*reaches, container.unpublished_reach])
 
 
 def transport_reach(container: Container, port: Any, reach: str) -> str:
@@ -245,25 +250,55 @@ def _dcm4chee_arc(container: Container, tag: str, result: CollectResult) -> None
 
 def _credential_service(container: Container, product: str, suffix: str,
                         users: dict[str, Any], lines: tuple[str, ...], ports: tuple[int, ...],
-                        authentication: Any = True, kind: str = "image_service"
+                        authentication: Any = True, kind: str = "image_service",
+                        detail: str = "", listens_everywhere: bool = True
                         ) -> dict[str, Any] | None:
     """A service whose users are known from the environment; None when nothing about it
     matters (strong passwords, authentication on, and for a database: not reachable)."""
     weak = weak_credentials(users)
-    reach = widest_reach(reach_of(container, port, True) for port in ports)
+    reach = widest_reach(reach_of(container, port, listens_everywhere) for port in ports)
     exposed_database = kind == "database" and reach != "local"
     if not weak and authentication is True and not exposed_database:
         return None
     return service(_variable_origin(container, *lines), platform=container.platform,
                    product=product, reach=reach, authentication=authentication,
-                   weak_credentials=weak, kind=kind, suffix=suffix)
+                   weak_credentials=weak, kind=kind, detail=detail, suffix=suffix)
+
+
+def _postgres_listens_everywhere(container: Container) -> bool:
+    from dicomguard.apps import postgresql_conf
+    from dicomguard.apps.compose_databases import IMAGE_LISTEN_ADDRESSES
+
+    listen = container.postgres_settings.get("listen_addresses", IMAGE_LISTEN_ADDRESSES)
+    return postgresql_conf.listen_reach(listen) != "local"
+
+
+def _postgres_hba(container: Container) -> CollectResult:
+    """The records of a pg_hba.conf the container reads instead of the image's own."""
+    from dicomguard.apps import databases, pg_hba
+
+    result = CollectResult()
+    if container.pg_hba is None:
+        return result
+    file, text = container.pg_hba
+    try:
+        parsed = pg_hba.parse(text)
+    except InputError as error:
+        result.errors.append(ScanError(file, error.line, error.message))
+        return result
+    reach = reach_of(container, images.LISTENING_PORTS["postgres"][0],
+                     _postgres_listens_everywhere(container))
+    return databases.hba_facts(parsed, file, platform=container.platform, server_reach=reach,
+                               address=container.origin.address)
 
 
 def _postgres(container: Container) -> dict[str, Any] | None:
     environment = container.environment
     method = _password(container, "POSTGRES_HOST_AUTH_METHOD", None)
     authentication: Any = True
-    if is_unknown(method):
+    if container.pg_hba is not None:
+        pass  # the mounted pg_hba.conf decides, not the one the entrypoint writes
+    elif is_unknown(method):
         authentication = Unknown(f"POSTGRES_HOST_AUTH_METHOD cannot be known: {method.reason}")
     elif str(method or "").strip().lower() == "trust":
         authentication = False
@@ -272,9 +307,62 @@ def _postgres(container: Container) -> dict[str, Any] | None:
         str(environment.get("POSTGRES_USER") or "postgres"): password}
     lines = ("POSTGRES_HOST_AUTH_METHOD", "POSTGRES_PASSWORD") if authentication is not True \
         else ("POSTGRES_PASSWORD",)
+    detail = "POSTGRES_HOST_AUTH_METHOD=trust lets a client connect as any user without a " \
+        "password (the image writes 'host all all all trust')" if authentication is False else ""
     return _credential_service(container, "PostgreSQL (archive index)", "postgresql", users,
                                lines, images.LISTENING_PORTS["postgres"], authentication,
-                               kind="database")
+                               kind="database", detail=detail,
+                               listens_everywhere=_postgres_listens_everywhere(container))
+
+
+def _mysql(container: Container, image: str) -> dict[str, Any] | None:
+    """The official mysql and mariadb images: root@'%' (MYSQL_ROOT_HOST) gets
+    MYSQL_ROOT_PASSWORD, or none at all when MYSQL_ALLOW_EMPTY_PASSWORD has any non-empty
+    value ("no" and "false" included: the entrypoint only tests for emptiness)."""
+    mariadb = images.repository_of(image) == "mariadb"
+
+    def variable(mysql_name: str, mariadb_name: str) -> tuple[str, Any]:
+        if mariadb and (mariadb_name in container.environment
+                        or f"{mariadb_name}_FILE" in container.environment):
+            return mariadb_name, _password(container, mariadb_name, None)
+        return mysql_name, _password(container, mysql_name, None)
+
+    root_key, root_password = variable("MYSQL_ROOT_PASSWORD", "MARIADB_ROOT_PASSWORD")
+    empty_key, allow_empty = variable("MYSQL_ALLOW_EMPTY_PASSWORD",
+                                      "MARIADB_ALLOW_EMPTY_ROOT_PASSWORD")
+    random_key, random_root = variable("MYSQL_RANDOM_ROOT_PASSWORD",
+                                       "MARIADB_RANDOM_ROOT_PASSWORD")
+    _, root_hash = variable("MYSQL_ROOT_PASSWORD_HASH", "MARIADB_ROOT_PASSWORD_HASH")
+    _, root_host = variable("MYSQL_ROOT_HOST", "MARIADB_ROOT_HOST")
+    user_key, user = variable("MYSQL_USER", "MARIADB_USER")
+    _, user_password = variable("MYSQL_PASSWORD", "MARIADB_PASSWORD")
+
+    def given(value: Any) -> Any:
+        return value if is_unknown(value) else bool(str(value if value is not None else ""))
+
+    authentication: Any = True
+    detail = ""
+    remote_root = root_host is None or is_unknown(root_host) or str(root_host) != "localhost"
+    sets_root = [given(value) for value in (root_password, root_hash, random_root)]
+    if given(allow_empty) is True and not any(value is True for value in sets_root) \
+            and remote_root:
+        unknown = [value for value in [*sets_root, root_host] if is_unknown(value)]
+        authentication = Unknown(unknown[0].reason) if unknown else False
+        detail = f"{empty_key} is set: root connects from any host without a password"
+    elif is_unknown(allow_empty) and not any(value is True for value in sets_root):
+        authentication = Unknown(f"{empty_key} cannot be known: {allow_empty.reason}")
+    users = {}
+    if given(root_password) is True:
+        users["root"] = root_password
+    if isinstance(user, str) and user and user_password is not None:
+        users[user] = user_password
+    weak_root = any(found["user"] == "root" for found in weak_credentials(users))
+    lines = (empty_key,) if authentication is not True else (
+        (root_key, user_key) if weak_root else (user_key, root_key, random_key))
+    return _credential_service(container, "MySQL (archive index)" if not mariadb
+                               else "MariaDB (archive index)", "mysql", users, lines,
+                               images.LISTENING_PORTS["mysql"], authentication,
+                               kind="database", detail=detail)
 
 
 def _jdwp(container: Container, image: str) -> list[dict[str, Any]]:
@@ -399,6 +487,11 @@ def facts_for_container(container: Container, catalogue: list[dict[str, Any]]) -
         _dcm4chee_arc(container, tag, result)
     elif kind == "postgres":
         found = _postgres(container)
+        hba = _postgres_hba(container)
+        result.facts.extend(hba.facts)
+        result.errors.extend(hba.errors)
+    elif kind == "mysql":
+        found = _mysql(container, image)
     elif kind == "slapd":
         found = _ldap(container)
     elif kind == "keycloak":

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from dicomguard.ansible.detect import is_ansible_template
+from dicomguard.apps.databases import is_config_name, is_hba_name
 from dicomguard.apps.jsonc import top_level_keys
 
 COMPOSE_NAME = re.compile(r"^(docker-)?compose([.-][\w.-]+)?\.ya?ml$", re.IGNORECASE)
@@ -36,7 +37,8 @@ def named(path: Path) -> bool:
     """The name alone says the file is an application config (a Compose file, orthanc.json)."""
     if is_ansible_template(path):
         return False
-    return bool(COMPOSE_NAME.match(path.name)) or path.name.lower() == "orthanc.json"
+    return bool(COMPOSE_NAME.match(path.name)) or path.name.lower() == "orthanc.json" or \
+        is_hba_name(path.name) or is_config_name(path.name)
 
 
 def classify(path: Path, head: str) -> str | None:
@@ -44,6 +46,10 @@ def classify(path: Path, head: str) -> str | None:
     if is_ansible_template(path):
         return None  # read as rendered, by the Ansible task that deploys it
     lowered = name.lower()
+    if is_hba_name(name):
+        return "pg-hba"
+    if is_config_name(name):
+        return "postgresql-conf"
     if lowered.endswith(".json"):
         if lowered == "orthanc.json" or _is_orthanc_configuration(head):
             return "orthanc-json"

@@ -461,6 +461,11 @@ def analyse(documents: list[Located], file: str, context: Any) -> CollectResult:
     pods = [pod for pod in map(_pod, resources) if pod is not None]
     exposures = _exposures(resources, pods, catalogue_ports, file, result)
     stores = _stores(resources)
+    from dicomguard.apps.kubernetes_databases import config_map_facts
+
+    held = config_map_facts(resources, file)
+    result.facts.extend(held.facts)
+    result.errors.extend(held.errors)
     for resource, template_path, labels, pod in pods:
         try:
             _workload(resource, template_path, labels, pod, exposures, stores, file, context,

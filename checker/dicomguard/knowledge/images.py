@@ -20,6 +20,7 @@ LISTENING_PORTS: dict[str, tuple[int, ...]] = {
     "dcm4che-tools": (11112,),
     "ohif": (80, 3000),
     "postgres": (5432,),
+    "mysql": (3306,),
     "slapd": (389, 636),
 }
 # WildFly's debug port, open in the images that run WildFly (dcm4chee-arc, wildfly).
@@ -34,6 +35,9 @@ DCM4CHE_PUBLISHER = "dcm4che"
 DCM4CHEE_LISTENERS = ((8080, "http", False), (8443, "http", True), (11112, "dicom", False),
                       (2762, "dicom", True), (2575, "hl7", False), (12575, "hl7", True))
 OHIF_IMAGES = frozenset({"ohif/viewer", "ohif/app"})
+# The Docker official images whose entrypoint reads MYSQL_* (and MARIADB_*) variables and
+# creates root@'%' by default (MYSQL_ROOT_HOST); other MySQL images read other variables.
+MYSQL_IMAGES = frozenset({"mysql", "mariadb"})
 DCM4CHE_TOOLS_IMAGES = frozenset({"dcm4che/dcm4che-tools"})
 # Defaults documented by the vendors of those images: Orthanc's orthanc/orthanc, dcm4chee-arc's
 # LDAP root "secret", Keycloak/WildFly "changeit", its database "pacs".
@@ -86,6 +90,8 @@ def product(image: str) -> str | None:
         return "ohif"
     if repository in DCM4CHE_TOOLS_IMAGES:
         return "dcm4che-tools"
+    if repository in MYSQL_IMAGES:
+        return "mysql"
     if name.startswith("dcm4chee-arc"):
         return "dcm4chee-arc"
     if name.startswith("postgres"):
