@@ -13,7 +13,7 @@ from typing import Any
 
 from dicomguard.model import InputError, ScanError, SourceFile
 from dicomguard.surrogates import check_decoded
-from dicomguard.terraform.model import Attribute, Block, Computed, Reference, Resource
+from dicomguard.terraform.evaluated import Attribute, Block, Computed, Reference, Resource
 
 
 def load_plan(source: SourceFile) -> tuple[list[Resource], list[ScanError]]:

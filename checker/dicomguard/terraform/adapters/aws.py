@@ -28,7 +28,7 @@ from dicomguard.terraform.adapters.policy_documents import (
     public_statements,
     statements_of,
 )
-from dicomguard.terraform.model import Configuration, Resource
+from dicomguard.terraform.evaluated import Configuration, Resource
 
 PLATFORM = "aws"
 LISTENER_PROTOCOLS = {"udp": "udp", "tcp_udp": "all"}
