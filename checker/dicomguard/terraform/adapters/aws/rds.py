@@ -1,5 +1,5 @@
-"""RDS instances and Aurora clusters: their storage encryption (storage facts) and whether
-the database answers on the internet (service facts)."""
+"""RDS instances, Aurora clusters and their instances: their storage encryption (storage
+facts) and whether the database answers on the internet (service facts)."""
 
 from __future__ import annotations
 
@@ -76,7 +76,14 @@ def rds_cluster(resource: Resource, context: AwsContext, facts: Facts) -> None:
                                  detail="Aurora cluster storage"))
 
 
+def cluster_instance(resource: Resource, context: AwsContext, facts: Facts) -> None:
+    """An Aurora instance: its storage is its cluster's, its endpoint is its own."""
+    body = Part.of(resource)
+    _database_endpoint(body, body.get("engine", ""), facts)
+
+
 ADAPTERS: dict[str, Adapter] = {
     "aws_db_instance": db_instance,
     "aws_rds_cluster": rds_cluster,
+    "aws_rds_cluster_instance": cluster_instance,
 }
