@@ -92,6 +92,8 @@ CASES: dict[str, tuple[dict[str, str], str, int | None, str]] = {
     "terraform-tfvars-json-deep": ({"main.tf": 'variable "x" {}\n',
                                     "terraform.tfvars.json": '{"x": ' + _deep_json(100_000) + "}"},
                                    "terraform.tfvars.json", 1, "nested too deeply"),
+    "terraform-tf-json-deep": ({"main.tf.json": '{\n"locals": {"x": ' + _deep_json(100_000) + "}}"},
+                               "main.tf.json", 2, "nests deeper than 200 levels"),
     "terraform-plan-json-deep": ({"plan.json": '{"format_version": "1.2", '
                                                '"terraform_version": "1.6.0", "planned_values": '
                                                '{"root_module": {"resources": '

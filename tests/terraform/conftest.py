@@ -15,7 +15,7 @@ from dicomguard.discover import discover
 from dicomguard.findings import Finding
 from dicomguard.sources import ScanContext
 from dicomguard.terraform.configuration import load
-from dicomguard.terraform.model import Configuration
+from dicomguard.terraform.evaluated import Configuration
 
 
 def write_tree(root: Path, files: dict[str, str]) -> Path:

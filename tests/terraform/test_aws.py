@@ -250,6 +250,32 @@ def test_databases_and_file_systems(scan_tf):
     assert public.line == 5
 
 
+def test_publicly_accessible_aurora_instance_is_a_public_database(scan_tf):
+    result = scan_tf('''
+        resource "aws_rds_cluster" "index" {
+          engine            = "aurora-postgresql"
+          storage_encrypted = true
+        }
+
+        resource "aws_rds_cluster_instance" "public" {
+          cluster_identifier  = aws_rds_cluster.index.id
+          engine              = aws_rds_cluster.index.engine
+          instance_class      = "db.r6g.large"
+          publicly_accessible = true
+        }
+
+        resource "aws_rds_cluster_instance" "private" {
+          cluster_identifier = aws_rds_cluster.index.id
+          engine             = "aurora-postgresql"
+          instance_class     = "db.r6g.large"
+        }
+    ''')
+    [public] = result.of("DG305")
+    assert public.resource == "aws_rds_cluster_instance.public"
+    assert public.line == 11
+    assert not result.of("DG201"), "an Aurora instance's storage is its cluster's"
+
+
 def test_public_acl_points_at_the_acl_and_names_the_bucket(scan_tf):
     result = scan_tf('''
         resource "aws_s3_bucket" "archive" {

@@ -3,7 +3,7 @@
 import pytest
 
 from dicomguard.model import Unknown
-from dicomguard.terraform.model import Reference
+from dicomguard.terraform.evaluated import Reference
 
 UNKNOWN_CIDR = 'variable "cidr" {}\n'
 

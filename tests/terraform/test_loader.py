@@ -4,7 +4,7 @@ values or explicit unknowns, syntax errors with file and line."""
 from pathlib import Path
 
 from dicomguard.model import Unknown
-from dicomguard.terraform.model import Reference
+from dicomguard.terraform.evaluated import Reference
 
 SECURITY_GROUP = '''\
 resource "aws_security_group" "pacs" {

@@ -4,7 +4,7 @@ count/for_each on module blocks, nesting), and downloaded copies of remote modul
 import json
 
 from dicomguard.model import Unknown
-from dicomguard.terraform.model import Reference
+from dicomguard.terraform.evaluated import Reference
 
 SECURITY_GROUP_MODULE = '''
 variable "port" {

@@ -2,7 +2,7 @@
 
 import json
 
-from dicomguard.terraform.model import Reference
+from dicomguard.terraform.evaluated import Reference
 
 PLAN = {
     "format_version": "1.2",

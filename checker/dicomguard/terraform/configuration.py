@@ -14,9 +14,9 @@ from dicomguard.facts import note
 from dicomguard.model import InputError, Origin, ScanError, SourceFile
 from dicomguard.regular_files import read_regular_text
 from dicomguard.sources import ScanContext
+from dicomguard.terraform.evaluated import Configuration, Resource
 from dicomguard.terraform.files import FileAccess
 from dicomguard.terraform.instance import ModuleInstance, ModuleSource, Session
-from dicomguard.terraform.model import Configuration, Resource
 from dicomguard.terraform.syntax import SyntaxBlock
 from dicomguard.terraform.variables import root_inputs
 from dicomguard.units import isolated, unit_error

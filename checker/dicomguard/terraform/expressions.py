@@ -14,7 +14,7 @@ from typing import Any
 
 from dicomguard.limits import LimitExceeded, check_length, check_string, spend
 from dicomguard.model import Unknown
-from dicomguard.terraform.model import KnownPrefix
+from dicomguard.terraform.evaluated import KnownPrefix
 from dicomguard.terraform.syntax import Ast
 from dicomguard.terraform.values import (
     EvaluationError,

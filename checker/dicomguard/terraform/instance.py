@@ -16,8 +16,8 @@ from typing import Any
 
 from dicomguard.limits import LimitExceeded, check_instances, evaluation
 from dicomguard.model import InputError, Origin, ScanError, Unknown
+from dicomguard.terraform.evaluated import Attribute, Block, Reference, Resource
 from dicomguard.terraform.expressions import Scope, evaluate, iteration
-from dicomguard.terraform.model import Attribute, Block, Reference, Resource
 from dicomguard.terraform.syntax import SyntaxAttribute, SyntaxBlock
 from dicomguard.terraform.types import convert
 from dicomguard.terraform.values import EvaluationError, Lazy, materialize, to_string

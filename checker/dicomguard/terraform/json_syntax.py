@@ -8,13 +8,11 @@ blocks, so an object (or a list of objects) in a resource body is kept as both.
 
 from __future__ import annotations
 
-import bisect
 import json
-import json.decoder
-import json.scanner
 from typing import Any
 
 from dicomguard.model import InputError
+from dicomguard.positioned_json import PositionedObject, loads
 from dicomguard.surrogates import check_decoded
 from dicomguard.terraform.syntax import Ast, SyntaxAttribute, SyntaxBlock, literal
 
@@ -25,44 +23,12 @@ EXPRESSION_KEYS = {"depends_on": "", "type": "variable", "providers": "module",
                    "iterator": "dynamic"}
 
 
-class _Positioned(dict[str, Any]):
-    __slots__ = ("end_line", "line")
-    line: int
-    end_line: int
-
-
-def _decoder(text: str) -> json.JSONDecoder:
-    newlines = [index for index, char in enumerate(text) if char == "\n"]
-
-    def line_of(offset: int) -> int:
-        return bisect.bisect_right(newlines, offset) + 1
-
-    decoder = json.JSONDecoder()
-
-    # The hooks below are internals of the pure-Python decoder that typeshed does not describe.
-    def parse_object(state: Any, strict: bool, scan_once: Any, hook: Any, pairs_hook: Any,
-                     memo: Any = None,
-                     _w: Any = json.decoder.WHITESPACE.match,  # type: ignore[attr-defined]
-                     _ws: str = json.decoder.WHITESPACE_STR,  # type: ignore[attr-defined]
-                     ) -> tuple[Any, int]:
-        start = state[1]
-        pairs, end = json.decoder.JSONObject(  # type: ignore[attr-defined]
-            state, strict, scan_once, None, list, memo)
-        positioned = _Positioned(pairs)
-        positioned.line, positioned.end_line = line_of(start - 1), line_of(end - 1)
-        return positioned, end
-
-    decoder.parse_object = parse_object  # type: ignore[attr-defined]
-    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
-    return decoder
-
-
 def parse_file(text: str, file: str) -> SyntaxBlock:
     try:
-        document = _decoder(text).decode(text)
+        document = loads(text)
     except json.JSONDecodeError as error:
         raise InputError(f"invalid JSON: {error.msg}", error.lineno) from None
-    if not isinstance(document, _Positioned):
+    if not isinstance(document, PositionedObject):
         raise InputError("a .tf.json file must hold a JSON object", 1)
     check_decoded(document, text)
     root = SyntaxBlock("", [], file, document.line, document.end_line)
@@ -81,16 +47,16 @@ def parse_file(text: str, file: str) -> SyntaxBlock:
     return root
 
 
-def _objects(content: Any) -> list[_Positioned]:
-    if isinstance(content, _Positioned):
+def _objects(content: Any) -> list[PositionedObject]:
+    if isinstance(content, PositionedObject):
         return [content]
     if isinstance(content, list):
-        return [item for item in content if isinstance(item, _Positioned)]
+        return [item for item in content if isinstance(item, PositionedObject)]
     return []
 
 
 def _labelled(content: Any, depth: int, labels: list[str]
-              ) -> list[tuple[list[str], _Positioned]]:
+              ) -> list[tuple[list[str], PositionedObject]]:
     if depth == 0:
         return [(labels, body) for body in _objects(content)]
     found = []
@@ -100,12 +66,12 @@ def _labelled(content: Any, depth: int, labels: list[str]
     return found
 
 
-def _fill(block: SyntaxBlock, body: _Positioned, file: str, *, blocks: bool) -> None:
+def _fill(block: SyntaxBlock, body: PositionedObject, file: str, *, blocks: bool) -> None:
     for key, value in body.items():
         if key == "//":
             continue
-        line = value.line if isinstance(value, _Positioned) else body.line
-        end_line = value.end_line if isinstance(value, _Positioned) else body.end_line
+        line = value.line if isinstance(value, PositionedObject) else body.line
+        end_line = value.end_line if isinstance(value, PositionedObject) else body.end_line
         if blocks and key == "dynamic":
             for labels, dynamic_body in _labelled(value, 1, []):
                 dynamic = SyntaxBlock("dynamic", labels, file, dynamic_body.line,
@@ -118,7 +84,7 @@ def _fill(block: SyntaxBlock, body: _Positioned, file: str, *, blocks: bool) -> 
             # A list has no position of its own: it spans its objects, so that a mistake in one
             # is reported once whether the list is read as blocks or as an attribute.
             line, end_line = nested[0].line, nested[-1].end_line
-        if blocks and nested and (isinstance(value, _Positioned) or len(nested) == len(value)):
+        if blocks and nested and (isinstance(value, PositionedObject) or len(nested) == len(value)):
             for item in nested:
                 child = SyntaxBlock(key, [], file, item.line, item.end_line)
                 _fill(child, item, file, blocks=True)

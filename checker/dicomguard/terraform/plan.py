@@ -8,12 +8,13 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from dicomguard.model import InputError, ScanError, SourceFile
 from dicomguard.surrogates import check_decoded
-from dicomguard.terraform.model import Attribute, Block, Computed, Reference, Resource
+from dicomguard.terraform.evaluated import Attribute, Block, Computed, Reference, Resource
 
 
 def load_plan(source: SourceFile) -> tuple[list[Resource], list[ScanError]]:
@@ -83,19 +84,38 @@ class _Plan:
 
 
 class _LineFinder:
-    """The line where a resource's address appears, so findings can point into the plan."""
+    """The line where a resource's address appears, so findings can point into the plan: the
+    first `"address":"..."` that names it, else the first string equal to it. Both indexes are
+    built in one pass over the text, so a plan of thousands of resources stays linear."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.newlines = [match.start() for match in re.finditer("\n", text)]
+        self.addresses = _first_offsets(_ADDRESS_KEY.finditer(text))
+        self.strings: dict[str, int] | None = None  # built when an address is not a key
 
     def line(self, address: str) -> int:
-        offset = self.text.find('"address":' + json.dumps(address))
-        if offset < 0:
-            offset = self.text.find(json.dumps(address))
-        if offset < 0:
+        quoted = json.dumps(address)
+        offset = self.addresses.get(quoted)
+        if offset is None:
+            if self.strings is None:
+                self.strings = _first_offsets(_STRING.finditer(self.text))
+            offset = self.strings.get(quoted)
+        if offset is None:
             return 1
         return bisect.bisect_right(self.newlines, offset) + 1
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_ADDRESS_KEY = re.compile(r'"address":("(?:[^"\\]|\\.)*")')
+
+
+def _first_offsets(matches: Iterator[re.Match[str]]) -> dict[str, int]:
+    """Each matched string (the last group) at the offset of its first match."""
+    found: dict[str, int] = {}
+    for match in matches:
+        found.setdefault(match.group(match.lastindex or 0), match.start())
+    return found
 
 
 def _walk(module: dict[str, Any], plan: _Plan, resources: list[Resource]) -> None:

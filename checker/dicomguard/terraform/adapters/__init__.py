@@ -8,7 +8,7 @@ from __future__ import annotations
 from importlib import import_module
 
 from dicomguard.model import Facts, ScanError
-from dicomguard.terraform.model import Configuration, Resource
+from dicomguard.terraform.evaluated import Configuration, Resource
 from dicomguard.units import unit_budget, unit_error
 
 PROVIDERS = ("aws", "azure", "gcp")

@@ -22,7 +22,7 @@ from dicomguard.knowledge.principals import AZURE_PUBLIC_CONTAINER_ACCESS
 from dicomguard.model import Facts, Unknown, is_unknown
 from dicomguard.terraform.adapters.parts import Part, items, referenced_address
 from dicomguard.terraform.adapters.ranges import subtract
-from dicomguard.terraform.model import Configuration, Resource
+from dicomguard.terraform.evaluated import Configuration, Resource
 
 PLATFORM = "azure"
 

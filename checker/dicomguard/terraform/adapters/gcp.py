@@ -24,7 +24,7 @@ from dicomguard.knowledge.principals import is_gcp_public_member
 from dicomguard.model import Facts, Unknown, is_unknown
 from dicomguard.terraform.adapters.parts import Part, items, referenced_address
 from dicomguard.terraform.adapters.ranges import subtract
-from dicomguard.terraform.model import Configuration, Resource
+from dicomguard.terraform.evaluated import Configuration, Resource
 
 PLATFORM = "gcp"
 PUBLIC_PREDEFINED_ACLS = {"publicread": "read", "publicreadwrite": "read and write"}

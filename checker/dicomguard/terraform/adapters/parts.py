@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dicomguard.model import Origin, Unknown, is_unknown
-from dicomguard.terraform.model import Block, Computed, Reference, Resource
+from dicomguard.terraform.evaluated import Block, Computed, Reference, Resource
 from dicomguard.terraform.values import PartlyKnown
 
 

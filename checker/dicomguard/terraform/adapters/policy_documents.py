@@ -9,7 +9,7 @@ from typing import Any
 from dicomguard.facts import source_scope
 from dicomguard.knowledge.principals import EVERYONE, names_everyone
 from dicomguard.model import Unknown, is_unknown
-from dicomguard.terraform.model import KnownPrefix
+from dicomguard.terraform.evaluated import KnownPrefix
 
 # Condition keys that, with fixed values, pin a statement to known callers
 # (docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html).
