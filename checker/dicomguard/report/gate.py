@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dicomguard.findings import at_or_above
 from dicomguard.report import RenderOptions
+from dicomguard.severity import at_or_above
 
 
 def fails_gate(finding: Any, options: RenderOptions) -> bool:

@@ -12,13 +12,13 @@ import html
 from collections import Counter
 from typing import Any
 
-from dicomguard.findings import SEVERITY_RANK
-from dicomguard.policies import CATEGORIES, SEVERITIES
+from dicomguard.policies import CATEGORIES
 from dicomguard.report import RenderOptions, note_location
 from dicomguard.report.escaping import visible
 from dicomguard.report.gate import fails_gate
 from dicomguard.report.json_format import summary
 from dicomguard.report.text_format import READS
+from dicomguard.severity import SEVERITIES, SEVERITY_RANK
 
 NO_FILE = "(findings not tied to a file)"
 CONTROL_FAMILIES = ("HIPAA", "DICOM")

@@ -9,14 +9,14 @@ import textwrap
 from collections import Counter
 from typing import Any
 
-from dicomguard.findings import SEVERITY_RANK
 from dicomguard.report import RenderOptions, note_location
 from dicomguard.report.escaping import inert_line, visible
 from dicomguard.report.gate import fails_gate
+from dicomguard.severity import SEVERITY_RANK, Severity
 
 NO_FILE = "(findings not tied to a file)"
 _COLOURS = {
-    "critical": "1;31", "high": "31", "medium": "33", "low": "36",
+    **{severity.value: severity.colour for severity in Severity},
     "dim": "2", "bold": "1", "failed": "1;31", "passed": "1;32", "unresolved": "35",
 }
 
