@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from dicomguard.arguments import build_parser
+from dicomguard.gate import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Gate
 
-EXIT_CLEAN = 0
-EXIT_FINDINGS = 1
-EXIT_ERROR = 2
+__all__ = ["EXIT_CLEAN", "EXIT_ERROR", "EXIT_FINDINGS", "exit_code", "main"]
 
 
 class UsageError(Exception):
@@ -187,9 +186,8 @@ def command_scan(args: argparse.Namespace) -> int:
 
         facts = json.dumps(policy_input(report.facts, settings), indent=2) + "\n"
         problems.append(write_file(args.dump_facts, facts, "facts"))
-    fail_on = args.fail_on or settings.get("fail_on", "low")
-    options = RenderOptions(quiet=args.quiet, fail_on=fail_on, strict=args.strict,
-                            compact=args.compact, docs_url=docs_url)
+    gate = Gate(args.fail_on or settings.get("fail_on", "low"), args.strict, args.soft_fail)
+    options = RenderOptions(quiet=args.quiet, gate=gate, compact=args.compact, docs_url=docs_url)
     problems += write_reports(report, requests, options, sys.stdout, args.no_color)
     if not args.quiet and all(request.output for request in requests):
         sys.stderr.write(summary_line(report, options) + "\n")
@@ -197,20 +195,11 @@ def command_scan(args: argparse.Namespace) -> int:
         sys.stderr.write(f"dicomguard: error: {problem}\n")
     if any(problems):
         return EXIT_ERROR
-    code = exit_code(report, fail_on, args.strict)
-    return EXIT_CLEAN if args.soft_fail and code == EXIT_FINDINGS else code
+    return gate.exit_code(report)
 
 
 def exit_code(report: Any, fail_on: str, strict: bool) -> int:
-    from dicomguard.report import RenderOptions
-    from dicomguard.report.gate import fails_gate
-
-    if report.errors:
-        return EXIT_ERROR
-    options = RenderOptions(fail_on=fail_on, strict=strict)
-    if any(fails_gate(finding, options) for finding in report.findings):
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
+    return Gate(fail_on, strict).exit_code(report)
 
 
 def command_baseline(args: argparse.Namespace) -> int:

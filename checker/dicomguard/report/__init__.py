@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass, field
 from importlib import import_module
 from typing import Any
+
+from dicomguard.gate import Gate
 
 FORMATS = ("text", "json", "sarif", "junit", "github", "html")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RenderOptions:
+    """How a report is drawn. `fail_on` and `strict` are a shorthand for `gate=Gate(...)`."""
+
     color: bool = False
     quiet: bool = False
-    fail_on: str = "low"
-    strict: bool = False
+    gate: Gate = field(default_factory=Gate)
     docs_url: str = ""  # absolute base URL of the rule pages (docs/rules), for SARIF helpUri
     width: int = 100  # text: the column lines are wrapped at
     compact: bool = False  # text: each rule's fix printed once
+    fail_on: InitVar[str | None] = None
+    strict: InitVar[bool | None] = None
+
+    def __post_init__(self, fail_on: str | None, strict: bool | None) -> None:
+        if fail_on is not None or strict is not None:
+            gate = Gate(fail_on or self.gate.fail_on,
+                        self.gate.strict if strict is None else strict, self.gate.soft_fail)
+            object.__setattr__(self, "gate", gate)
 
 
 def note_location(origin: dict[str, Any]) -> str:

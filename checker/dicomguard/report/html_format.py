@@ -15,7 +15,6 @@ from typing import Any
 from dicomguard.policies import CATEGORIES
 from dicomguard.report import RenderOptions, note_location
 from dicomguard.report.escaping import visible
-from dicomguard.report.gate import fails_gate
 from dicomguard.report.json_format import summary
 from dicomguard.report.text_format import READS
 from dicomguard.severity import SEVERITIES, SEVERITY_RANK
@@ -69,9 +68,8 @@ def _table(headers: list[str], rows: list[list[str]], numeric_from: int = 99) ->
 
 
 def _header(report: Any, options: RenderOptions) -> str:
-    failed = bool(report.errors) or any(fails_gate(f, options) for f in _active(report))
-    gate = f"--fail-on {options.fail_on}" + (" --strict" if options.strict else "")
-    verdict = "failed" if failed else "passed"
+    verdict = "failed" if options.gate.failed(report) else "passed"
+    gate = options.gate.describe()
     scanned = ", ".join(_text(path) for path in report.paths) or "the given paths"
     nothing_read = ""
     if not report.files_scanned and not report.errors:

@@ -11,7 +11,6 @@ from typing import Any
 
 from dicomguard.report import RenderOptions, note_location
 from dicomguard.report.escaping import inert_line, visible
-from dicomguard.report.gate import fails_gate
 from dicomguard.severity import SEVERITY_RANK, Severity
 
 NO_FILE = "(findings not tied to a file)"
@@ -87,11 +86,10 @@ def _summary(report: Any, active: list[Any], options: RenderOptions, paint: _Pai
         parts.append(f"{suppressed} suppressed")
     if report.errors:
         parts.append(_plural(len(report.errors), "error"))
-    failed = bool(report.errors) or any(fails_gate(finding, options) for finding in active)
-    gate = f"--fail-on {options.fail_on}" + (" --strict" if options.strict else "")
-    verdict = paint("failed", "failed") if failed else paint("passed", "passed")
+    verdict = "failed" if options.gate.failed(report) else "passed"
     return (f"dicomguard: {', '.join(parts)} in {_plural(report.files_scanned, 'file')} "
-            f"({report.duration_seconds:.2f} s): {verdict} ({gate})")
+            f"({report.duration_seconds:.2f} s): {paint(verdict, verdict)} "
+            f"({options.gate.describe()})")
 
 
 READS = ("Terraform (.tf, .tf.json, .tfvars, plan JSON), Ansible (playbooks, roles, inventories, "
