@@ -1,14 +1,23 @@
-"""Report formats: one module per format, each with `render(report, options) -> str`."""
+"""Report formats: one module per format (`*_format.py` in this package), each defining
+`FORMAT`, a `ReportFormat`. Formats are found by listing the package, so adding one touches only
+its module and its test; a format imports what is heavy inside `render`, as every format module
+is imported to list the choices of --format."""
 
 from __future__ import annotations
 
+import pkgutil
+from collections.abc import Callable
 from dataclasses import InitVar, dataclass, field
+from functools import cache
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from dicomguard.gate import Gate
 
-FORMATS = ("text", "json", "sarif", "junit", "github", "html")
+if TYPE_CHECKING:
+    from dicomguard.scan import ScanReport
+
+DEFAULT_FORMAT = "text"
 
 
 @dataclass(frozen=True)
@@ -31,16 +40,51 @@ class RenderOptions:
             object.__setattr__(self, "gate", gate)
 
 
+class ReportFormat(Protocol):
+    """A report format: its name for --format, and how it draws a scan's report."""
+
+    @property
+    def name(self) -> str: ...
+
+    def render(self, report: ScanReport, options: RenderOptions) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    """The usual ReportFormat: a name and the module's render function."""
+
+    name: str
+    render: Callable[[ScanReport, RenderOptions], str]
+
+
+@cache
+def registry() -> dict[str, ReportFormat]:
+    """Every format in this package by name, the default first, then by name."""
+    found: dict[str, ReportFormat] = {}
+    for module in pkgutil.iter_modules(__path__):
+        if module.name.endswith("_format"):
+            report_format: ReportFormat = import_module(f"{__name__}.{module.name}").FORMAT
+            found[report_format.name] = report_format
+    names = sorted(found, key=lambda name: (name != DEFAULT_FORMAT, name))
+    return {name: found[name] for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "FORMATS":  # the format names, listed when first asked for
+        return tuple(registry())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def note_location(origin: dict[str, Any]) -> str:
     """`file:line` of a note or error origin, as every human-readable format shows it."""
     file, line = origin.get("file", ""), origin.get("line")
     return f"{file}:{line}" if file and line else file or "(unknown location)"
 
 
-def render(report: object, format_name: str, options: RenderOptions) -> str:
-    if format_name not in FORMATS:
-        raise ValueError(f"unknown format {format_name!r}; choose one of {', '.join(FORMATS)}")
+def render(report: ScanReport, format_name: str, options: RenderOptions) -> str:
+    formats = registry()
+    if format_name not in formats:
+        raise ValueError(f"unknown format {format_name!r}; choose one of {', '.join(formats)}")
     from dicomguard.report.rooted import rooted
 
-    module = import_module(f"dicomguard.report.{format_name}_format")
-    return module.render(rooted(report), options)
+    return formats[format_name].render(rooted(report), options)

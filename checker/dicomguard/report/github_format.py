@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dicomguard.report import RenderOptions
+from dicomguard.report import Format, RenderOptions
 from dicomguard.report.escaping import visible
 
 
@@ -51,3 +51,6 @@ def render(report: Any, options: RenderOptions) -> str:
                           line=item.get("origin", {}).get("line"), title="dicomguard note")
                   for item in report.notes]
     return "\n".join(lines) + "\n" if lines else ""
+
+
+FORMAT = Format("github", render)

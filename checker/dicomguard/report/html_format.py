@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Any
 
 from dicomguard.policies import CATEGORIES
-from dicomguard.report import RenderOptions, note_location
+from dicomguard.report import Format, RenderOptions, note_location
 from dicomguard.report.escaping import visible
 from dicomguard.report.json_format import summary
 from dicomguard.report.text_format import READS
@@ -200,3 +200,6 @@ def render(report: Any, options: RenderOptions) -> str:
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>dicomguard report</title><style>{STYLE}</style></head>"
             f"<body><main>{body}</main></body></html>\n")
+
+
+FORMAT = Format("html", render)

@@ -4,9 +4,8 @@ against the JUnit schema Jenkins publishes (no `file` attribute, `skipped` with 
 from __future__ import annotations
 
 from typing import Any
-from xml.sax.saxutils import quoteattr
 
-from dicomguard.report import RenderOptions
+from dicomguard.report import Format, RenderOptions
 
 SUITE = "dicomguard"
 _XML_FORBIDDEN = {code: None for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20))}
@@ -17,6 +16,8 @@ def _clean(text: str) -> str:
 
 
 def _attr(text: str) -> str:
+    from xml.sax.saxutils import quoteattr  # slow to import: only when a JUnit report is drawn
+
     return quoteattr(_clean(text))
 
 
@@ -100,3 +101,6 @@ def render(report: Any, options: RenderOptions) -> str:
         "  </testsuite>",
         "</testsuites>",
     ]) + "\n"
+
+
+FORMAT = Format("junit", render)

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from dicomguard.policies import Rule, builtin_policy_dir
-from dicomguard.report import RenderOptions
+from dicomguard.report import Format, RenderOptions
 from dicomguard.rule_docs import page_name
 from dicomguard.severity import Severity
 
@@ -163,3 +163,6 @@ def render(report: Any, options: RenderOptions) -> str:
         }],
     }
     return json.dumps(document, indent=2) + "\n"
+
+
+FORMAT = Format("sarif", render)

@@ -9,7 +9,7 @@ import textwrap
 from collections import Counter
 from typing import Any
 
-from dicomguard.report import RenderOptions, note_location
+from dicomguard.report import Format, RenderOptions, note_location
 from dicomguard.report.escaping import inert_line, visible
 from dicomguard.severity import SEVERITY_RANK, Severity
 
@@ -148,3 +148,6 @@ def render(report: Any, options: RenderOptions) -> str:
     while out and out[-1] == "":
         out.pop()
     return "\n".join(inert_line(line) for line in out) + "\n" if out else ""
+
+
+FORMAT = Format("text", render)
