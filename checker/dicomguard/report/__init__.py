@@ -1,7 +1,6 @@
-"""Report formats: one module per format (`*_format.py` in this package), each defining
-`FORMAT`, a `ReportFormat`. Formats are found by listing the package, so adding one touches only
-its module and its test; a format imports what is heavy inside `render`, as every format module
-is imported to list the choices of --format."""
+"""Report formats: one module per format (NAME_format.py in this package), each defining
+`FORMAT`, a `ReportFormat` named NAME. Formats are found by listing the package, so adding one
+touches only its module and its test; a format's module is imported when it is first drawn."""
 
 from __future__ import annotations
 
@@ -57,16 +56,24 @@ class Format:
     render: Callable[[ScanReport, RenderOptions], str]
 
 
+@dataclass(frozen=True, slots=True)
+class _Listed:
+    """A format module of this package, imported when the format is first drawn."""
+
+    name: str
+
+    def render(self, report: ScanReport, options: RenderOptions) -> str:
+        report_format: ReportFormat = import_module(f"{__name__}.{self.name}_format").FORMAT
+        return report_format.render(report, options)
+
+
 @cache
 def registry() -> dict[str, ReportFormat]:
     """Every format in this package by name, the default first, then by name."""
-    found: dict[str, ReportFormat] = {}
-    for module in pkgutil.iter_modules(__path__):
-        if module.name.endswith("_format"):
-            report_format: ReportFormat = import_module(f"{__name__}.{module.name}").FORMAT
-            found[report_format.name] = report_format
-    names = sorted(found, key=lambda name: (name != DEFAULT_FORMAT, name))
-    return {name: found[name] for name in names}
+    names = [module.name.removesuffix("_format") for module in pkgutil.iter_modules(__path__)
+             if module.name.endswith("_format")]
+    return {name: _Listed(name)
+            for name in sorted(names, key=lambda name: (name != DEFAULT_FORMAT, name))}
 
 
 def __getattr__(name: str) -> Any:

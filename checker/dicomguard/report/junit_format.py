@@ -4,6 +4,7 @@ against the JUnit schema Jenkins publishes (no `file` attribute, `skipped` with 
 from __future__ import annotations
 
 from typing import Any
+from xml.sax.saxutils import quoteattr
 
 from dicomguard.report import Format, RenderOptions
 
@@ -16,8 +17,6 @@ def _clean(text: str) -> str:
 
 
 def _attr(text: str) -> str:
-    from xml.sax.saxutils import quoteattr  # slow to import: only when a JUnit report is drawn
-
     return quoteattr(_clean(text))
 
 
