@@ -8,24 +8,8 @@ from pathlib import Path
 
 from dicomguard.model import Facts, ScanError
 from dicomguard.report import RenderOptions, render
+from tests.report.test_html_format import EXPOSED, SUPPRESSED_VOLUME
 
-EXPOSED = """\
-resource "aws_security_group" "pacs" {
-  ingress {
-    from_port   = 104
-    to_port     = 104
-    protocol    = "tcp"
-    cidr_blocks = ["0.0.0.0/0"]
-  }
-}
-"""
-SUPPRESSED_VOLUME = """\
-resource "aws_ebs_volume" "scratch" {
-  size      = 10
-  # dicomguard:ignore DG201 reason="scratch disk, no images" until=2999-01-31
-  encrypted = false
-}
-"""
 HOSTILE = "x|`y`|<img src=x onerror=alert(1)>[l](https://evil.example) @org/team \\|"
 CODE_SPAN = re.compile(r"(`+) (.*?) \1(?!`)")
 
