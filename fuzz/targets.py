@@ -19,7 +19,7 @@ from pathlib import Path
 from dicomguard.model import SourceFile
 from dicomguard.policies import load_policies
 from dicomguard.scan import policy_input, unique_facts
-from dicomguard.sources import FAMILIES, ScanContext, collector
+from dicomguard.sources import FAMILIES, ScanContext
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class Defect(Exception):
 def make_runner(target: Target) -> Callable[[bytes], None]:
     """A function that checks one input against the target; it raises Defect on a defect."""
     family = next(family for family in FAMILIES if family.name == target.family)
-    collect = collector(family).collect
+    collect = family.collect
     catalogue = load_policies(()).catalogue()
     scratch = Path(tempfile.mkdtemp(prefix=f"dicomguard-fuzz-{target.name}-"))
     path = scratch / target.file_name

@@ -101,6 +101,7 @@ def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
     from dicomguard.report import FORMATS
+    from dicomguard.severity import SEVERITIES
 
     parser.add_argument("-f", "--format", choices=FORMATS, action=_ReportFormat, dest="reports",
                         default=[], help="report format (default: text); repeat for several "
@@ -110,7 +111,7 @@ def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
                              "output (at most one report goes to standard output)")
     parser.add_argument("--compact", action="store_true",
                         help="text report: print each rule's fix once, not under every finding")
-    parser.add_argument("--fail-on", choices=("critical", "high", "medium", "low"),
+    parser.add_argument("--fail-on", choices=SEVERITIES,
                         help="lowest severity that fails the scan (default: low, or config)")
     parser.add_argument("--strict", action="store_true",
                         help="unresolved findings (values that could not be known) fail too")

@@ -6,13 +6,16 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dicomguard.arguments import build_parser
+from dicomguard.gate import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Gate
 
-EXIT_CLEAN = 0
-EXIT_FINDINGS = 1
-EXIT_ERROR = 2
+if TYPE_CHECKING:
+    from dicomguard.scan import ScanReport
+    from dicomguard.settings import Settings
+
+__all__ = ["EXIT_CLEAN", "EXIT_ERROR", "EXIT_FINDINGS", "exit_code", "main"]
 
 
 class UsageError(Exception):
@@ -41,43 +44,14 @@ def _progress_printer(args: argparse.Namespace) -> Any:
     return show
 
 
-def _rule_selection(settings: dict[str, Any], policies: Any, args: argparse.Namespace,
-                    config_name: str) -> None:
-    """Rule ids from the configuration and the command line, as the rules spell them."""
-    settings["disabled_rules"] = [
-        *policies.rule_ids(settings.get("disabled_rules", []), f"{config_name}: disabled_rules"),
-        *policies.rule_ids(args.skip_rule, "--skip-rule"),
-    ]
-    if "rules" in settings or args.rule:
-        settings["rules"] = [*policies.rule_ids(settings.get("rules", []), f"{config_name}: rules"),
-                             *policies.rule_ids(args.rule, "--rule")]
-    overrides = settings.get("severity", {})
-    settings["severity"] = dict(zip(policies.rule_ids(list(overrides), f"{config_name}: severity"),
-                                    overrides.values(), strict=True))
-
-
-def _exclude_patterns(settings: dict[str, Any], args: argparse.Namespace,
-                      config_name: str) -> list[str]:
-    """The configuration's exclude patterns and --exclude, checked to be gitignore syntax."""
-    from dicomguard.ignore_rules import PatternError, compile_patterns
-
-    for patterns, where in ((settings.get("exclude", []), f"{config_name}: exclude"),
-                            (args.exclude, "--exclude")):
-        try:
-            compile_patterns(patterns)
-        except PatternError as error:
-            raise UsageError(f"{where}: {error}") from None
-    return [*settings.get("exclude", []), *args.exclude]
-
-
-def run_configured_scan(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+def run_configured_scan(args: argparse.Namespace) -> tuple[ScanReport, Settings]:
     """Scan args.paths with the configuration and options given: (report, settings)."""
     if getattr(args, "staged", False) or getattr(args, "changed", False):
         return _run_staged_scan(args)
     return _run_scan(args)
 
 
-def _run_staged_scan(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+def _run_staged_scan(args: argparse.Namespace) -> tuple[ScanReport, Settings]:
     """The scan of git's index: args.paths name changed repository files, not scan roots."""
     from dicomguard.git_index import GitError, repository_root
     from dicomguard.staged import changed_paths, scan_staged
@@ -107,13 +81,15 @@ def _make_absolute(args: argparse.Namespace) -> None:
     args.opa_ca_bundle = args.opa_ca_bundle and absolute(args.opa_ca_bundle)
 
 
-def _run_scan(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+def _run_scan(args: argparse.Namespace) -> tuple[ScanReport, Settings]:
     from dicomguard import units
     from dicomguard.config import find_config, load_config
+    from dicomguard.configure import settings_from
     from dicomguard.discover import LARGEST_FILE_MIB
     from dicomguard.engines import make_engine
     from dicomguard.policies import load_policies
     from dicomguard.scan import run_scan
+    from dicomguard.settings import Settings
     from dicomguard.sources import ScanContext
 
     for path in args.paths:
@@ -123,29 +99,24 @@ def _run_scan(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     if args.repo_root and not Path(args.repo_root).is_dir():
         raise UsageError(f"--repo-root {args.repo_root}: no such directory")
     configuration = load_config(args.config, args.paths)
-    settings = configuration.settings
-    policies = load_policies([*settings.get("policy_dirs", []), *args.policy])
+    configured = Settings.from_mapping(configuration.settings)
+    policies = load_policies([*configured.policy_dirs, *args.policy])
     config_name = str(args.config or find_config(args.paths) or "configuration")
-    _rule_selection(settings, policies, args, config_name)
-    catalogue = policies.catalogue() + list(settings.get("extra_ports", []))
+    settings = settings_from(configured, args, policies, config_name)
+    catalogue = policies.catalogue() + list(settings.extra_ports)
     engine = make_engine(
-        args.engine or settings.get("engine", "auto"),
-        opa_url=args.opa_url or settings.get("opa_url") or os.environ.get("DICOMGUARD_OPA_URL"),
-        opa_preloaded=args.opa_preloaded,
-        opa_token_env=settings.get("opa_token_env"),
-        opa_ca_bundle=args.opa_ca_bundle or settings.get("opa_ca_bundle"),
-        opa_timeout=settings.get("opa_timeout"),
+        settings.engine.name, opa_url=settings.engine.opa_url,
+        opa_preloaded=settings.engine.opa_preloaded, opa_token_env=settings.engine.opa_token_env,
+        opa_ca_bundle=settings.engine.opa_ca_bundle, opa_timeout=settings.engine.opa_timeout,
     )
     context = ScanContext(
         roots=list(args.paths), catalogue=catalogue, settings=settings,
         terraform_var_files=list(args.var_file), terraform_vars=_parse_vars(args.var),
         terraform_env_vars=args.env_vars,
     )
-    excluded = _exclude_patterns(settings, args, config_name)
-    report = run_scan(args.paths, policies, engine, context, excluded,
+    report = run_scan(args.paths, policies, engine, context, settings.exclude,
                       progress=_progress_printer(args), whole_modules=True,
-                      largest_file_mib=args.max_file_size or settings.get("max_file_size",
-                                                                          LARGEST_FILE_MIB),
+                      largest_file_mib=settings.max_file_size or LARGEST_FILE_MIB,
                       honour_gitignore=not args.include_gitignored,
                       repo_root=args.repo_root)
     report.notes[:0] = configuration.notes
@@ -187,9 +158,8 @@ def command_scan(args: argparse.Namespace) -> int:
 
         facts = json.dumps(policy_input(report.facts, settings), indent=2) + "\n"
         problems.append(write_file(args.dump_facts, facts, "facts"))
-    fail_on = args.fail_on or settings.get("fail_on", "low")
-    options = RenderOptions(quiet=args.quiet, fail_on=fail_on, strict=args.strict,
-                            compact=args.compact, docs_url=docs_url)
+    gate = Gate(args.fail_on or settings.fail_on, args.strict, args.soft_fail)
+    options = RenderOptions(quiet=args.quiet, gate=gate, compact=args.compact, docs_url=docs_url)
     problems += write_reports(report, requests, options, sys.stdout, args.no_color)
     if not args.quiet and all(request.output for request in requests):
         sys.stderr.write(summary_line(report, options) + "\n")
@@ -197,20 +167,11 @@ def command_scan(args: argparse.Namespace) -> int:
         sys.stderr.write(f"dicomguard: error: {problem}\n")
     if any(problems):
         return EXIT_ERROR
-    code = exit_code(report, fail_on, args.strict)
-    return EXIT_CLEAN if args.soft_fail and code == EXIT_FINDINGS else code
+    return gate.exit_code(report)
 
 
 def exit_code(report: Any, fail_on: str, strict: bool) -> int:
-    from dicomguard.report import RenderOptions
-    from dicomguard.report.gate import fails_gate
-
-    if report.errors:
-        return EXIT_ERROR
-    options = RenderOptions(fail_on=fail_on, strict=strict)
-    if any(fails_gate(finding, options) for finding in report.findings):
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
+    return Gate(fail_on, strict).exit_code(report)
 
 
 def command_baseline(args: argparse.Namespace) -> int:

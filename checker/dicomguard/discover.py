@@ -25,7 +25,7 @@ from dicomguard.ignore_rules import (
 )
 from dicomguard.model import Origin, ScanError, SourceFile
 from dicomguard.regular_files import kind_of, read_head
-from dicomguard.sources import Family, available_families
+from dicomguard.sources import FAMILIES, Family
 from dicomguard.terraform.detect import named as terraform_named
 
 # "env" is not among them: env/prod, env/staging is a common Terraform layout. A virtualenv of
@@ -69,8 +69,7 @@ class _Walk:
 
     def __init__(self, roots: list[str], excluded: list[str], largest_file_mib: float,
                  honour_gitignore: bool, whole_modules: bool) -> None:
-        self.families = available_families()
-        self.found = Discovery({family.name: [] for family, _ in self.families})
+        self.found = Discovery({family.name: [] for family in FAMILIES})
         try:
             self.excluded = compile_patterns(excluded) if excluded else None
         except PatternError as error:
@@ -87,7 +86,7 @@ class _Walk:
         return any(target == root or root in target.parents for root in self.inside)
 
     def named(self, path: Path) -> bool:
-        return any(detector.named(path) for _, detector in self.families)
+        return any(family.named(path) for family in FAMILIES)
 
     def unreadable(self, path: Path, message: str) -> None:
         """A file that will not be read: an error when its name says it is a source, else a
@@ -221,8 +220,8 @@ class _Walk:
                 self.found.error(path, "binary content (a NUL byte in the first 4 KiB); not read")
             return None
         text = head.decode("utf-8", "replace")
-        for family, detector in self.families:
-            kind = detector.classify(path, text)
+        for family in FAMILIES:
+            kind = family.classify(path, text)
             if kind and too_large:
                 self.too_large(path)
                 return None

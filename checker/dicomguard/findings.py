@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from dicomguard.policies import SEVERITIES, PolicySet, Rule
-
-SEVERITY_RANK = {name: rank for rank, name in enumerate(reversed(SEVERITIES), start=1)}
+from dicomguard.policies import PolicySet, Rule
+from dicomguard.severity import SEVERITY_RANK
 
 
 @dataclass(slots=True)
@@ -52,10 +51,6 @@ class Finding:
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.file, self.line, -self.rank, self.rule_id, self.message)
-
-
-def at_or_above(severity: str, threshold: str) -> bool:
-    return SEVERITY_RANK[severity] >= SEVERITY_RANK[threshold]
 
 
 def build_findings(

@@ -11,10 +11,11 @@ from typing import Any
 
 import yaml
 
+from dicomguard.severity import SEVERITIES
+
 RULES_PACKAGE = "dicomguard.rules"
 CATEGORIES = ("exposed-dicom-port", "unencrypted-storage", "missing-authentication",
               "unencrypted-transport")
-SEVERITIES = ("critical", "high", "medium", "low")
 
 _PACKAGE_LINE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
 _METADATA_START = re.compile(r"^#\s*METADATA\s*$")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,8 +15,9 @@ from dicomguard.findings import Finding, build_findings
 from dicomguard.identity import identify, project_root
 from dicomguard.model import CollectResult, Facts, ScanError, SourceFile
 from dicomguard.policies import PolicySet, Rule
+from dicomguard.settings import Settings
 from dicomguard.sourcelines import SourceLines
-from dicomguard.sources import FAMILIES, ScanContext, collector
+from dicomguard.sources import FAMILIES, ScanContext
 from dicomguard.suppress import apply_suppressions
 from dicomguard.surrogates import sanitized_errors, sanitized_facts
 
@@ -53,7 +54,7 @@ def collect_facts(grouped: dict[str, list[SourceFile]], context: ScanContext,
         if progress:
             progress(f"reading {len(files)} {family.name} file(s)")
         try:
-            result: CollectResult = collector(family).collect(files, context)
+            result = family.collect(files, context)
         except Exception as error:  # a defect must not hide the other families' findings
             total.errors.append(ScanError(
                 files[0].path, None,
@@ -97,9 +98,9 @@ def unique_facts(facts: Facts) -> tuple[Facts, list[ScanError]]:
     return unique, errors
 
 
-def policy_input(facts: Facts, settings: dict[str, Any]) -> dict[str, Any]:
+def policy_input(facts: Facts, settings: Settings | Mapping[str, Any]) -> dict[str, Any]:
     document = facts.to_json()
-    document["settings"] = {"extra_ports": settings.get("extra_ports", [])}
+    document["settings"] = {"extra_ports": Settings.of(settings).extra_ports}
     return document
 
 
@@ -134,12 +135,13 @@ def report_from_facts(
     collected: CollectResult,
     policies: PolicySet,
     engine: Engine,
-    settings: dict[str, Any],
+    settings: Settings | Mapping[str, Any],
     scanned_files: list[str],
     started: float,
     root: Path | None = None,
 ) -> ScanReport:
     """Evaluate collected facts, build findings, apply suppressions: the scan after collection."""
+    settings = Settings.of(settings)
     encodable, unicode_errors = sanitized_facts(collected.facts)
     facts, identity_errors = unique_facts(encodable)
     denials = engine.evaluate(policies, policy_input(facts, settings))
@@ -148,9 +150,9 @@ def report_from_facts(
         denials,
         policies,
         facts_by_id,
-        severity_overrides=settings.get("severity", {}),
-        disabled=set(settings.get("disabled_rules", [])),
-        enabled=set(settings["rules"]) if "rules" in settings else None,
+        severity_overrides=settings.severity,
+        disabled=set(settings.disabled_rules),
+        enabled=None if settings.rules is None else set(settings.rules),
     )
     root = root or Path.cwd()
     lines = SourceLines()

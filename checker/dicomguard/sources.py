@@ -1,34 +1,101 @@
 """The source families dicomguard reads, and how each plugs into the pipeline.
 
-A family has two modules, imported only when needed:
-- a *detect* module with `classify(path: Path, head: str) -> str | None`, cheap, run on every
-  file during discovery (head is the first 4 KiB of text); it returns a kind or None;
-  and `named(path: Path) -> bool`, true when the name alone says the family reads the file
-  (then a file that cannot be read, or holds binary content, is an input error);
-- a *collect* module with `collect(files: list[SourceFile], context: ScanContext) -> CollectResult`,
-  run once per scan with every file of the family, which parses, evaluates and adapts them to facts.
-The first family whose classify claims a file owns it.
+A family (the `SourceFamily` protocol) has a name and
+- `classify(path, head) -> str | None`, cheap, run on every file during discovery (head is the
+  first 4 KiB of text); it returns a kind or None;
+- `named(path) -> bool`, true when the name alone says the family reads the file (then a file
+  that cannot be read, or holds binary content, is an input error);
+- `collect(files, context) -> CollectResult`, run once per scan with every file of the family,
+  which parses, evaluates and adapts them to facts.
+The first family in FAMILIES whose classify claims a file owns it. Detection is imported with
+this module; a collector, and the parsers behind it, only when its family has files.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import import_module
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
+
+from dicomguard.ansible import detect as ansible_detect
+from dicomguard.apps import detect as apps_detect
+from dicomguard.firewall import detect as firewall_detect
+from dicomguard.model import CollectResult, SourceFile
+from dicomguard.settings import Settings
+from dicomguard.terraform import detect as terraform_detect
+
+Collect = Callable[[list[SourceFile], "ScanContext"], CollectResult]
+
+
+class Detector(Protocol):
+    """A family's detect module."""
+
+    __name__: str
+
+    def classify(self, path: Path, head: str) -> str | None: ...
+
+    def named(self, path: Path) -> bool: ...
+
+
+class SourceFamily(Detector, Protocol):
+    @property
+    def name(self) -> str: ...
+
+    def collect(self, files: list[SourceFile], context: ScanContext) -> CollectResult: ...
 
 
 @dataclass(frozen=True, slots=True)
 class Family:
+    """A family whose detect module is loaded with it and whose collector on first use."""
+
     name: str
-    detect_module: str
-    collect_module: str
+    detector: Detector
+    load_collector: Callable[[], Collect]
+
+    @property
+    def detect_module(self) -> str:
+        return self.detector.__name__
+
+    def classify(self, path: Path, head: str) -> str | None:
+        return self.detector.classify(path, head)
+
+    def named(self, path: Path) -> bool:
+        return self.detector.named(path)
+
+    def collect(self, files: list[SourceFile], context: ScanContext) -> CollectResult:
+        return self.load_collector()(files, context)
+
+
+def _terraform() -> Collect:
+    from dicomguard.terraform.collect import collect
+
+    return collect
+
+
+def _firewall() -> Collect:
+    from dicomguard.firewall.collect import collect
+
+    return collect
+
+
+def _apps() -> Collect:
+    from dicomguard.apps.collect import collect
+
+    return collect
+
+
+def _ansible() -> Collect:
+    from dicomguard.ansible.collect import collect
+
+    return collect
 
 
 FAMILIES: tuple[Family, ...] = (
-    Family("terraform", "dicomguard.terraform.detect", "dicomguard.terraform.collect"),
-    Family("firewall", "dicomguard.firewall.detect", "dicomguard.firewall.collect"),
-    Family("apps", "dicomguard.apps.detect", "dicomguard.apps.collect"),
-    Family("ansible", "dicomguard.ansible.detect", "dicomguard.ansible.collect"),
+    Family("terraform", terraform_detect, _terraform),
+    Family("firewall", firewall_detect, _firewall),
+    Family("apps", apps_detect, _apps),
+    Family("ansible", ansible_detect, _ansible),
 )
 
 
@@ -38,24 +105,11 @@ class ScanContext:
 
     roots: list[str]
     catalogue: list[dict[str, Any]]  # the DICOM/PACS port catalogue, config extras included
-    settings: dict[str, Any] = field(default_factory=dict)  # the validated user configuration
+    settings: Settings = field(default_factory=Settings)
     terraform_var_files: list[str] = field(default_factory=list)
     terraform_vars: dict[str, str] = field(default_factory=dict)
     terraform_env_vars: bool = False
-    all_files: list[Any] = field(default_factory=list)  # every discovered SourceFile
+    all_files: list[SourceFile] = field(default_factory=list)  # every discovered file
 
-
-def available_families() -> list[tuple[Family, Any]]:
-    """Families whose detect module exists in this installation, with that module."""
-    found = []
-    for family in FAMILIES:
-        try:
-            found.append((family, import_module(family.detect_module)))
-        except ModuleNotFoundError as error:
-            if error.name is None or not family.detect_module.startswith(error.name):
-                raise
-    return found
-
-
-def collector(family: Family) -> Any:
-    return import_module(family.collect_module)
+    def __post_init__(self) -> None:
+        self.settings = Settings.of(self.settings)  # a library caller may give a mapping

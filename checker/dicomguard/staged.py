@@ -13,19 +13,19 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dicomguard.changed_units import ANSIBLE_DIRECTORIES, Grouped, affected_units
 from dicomguard.config import CONFIG_NAMES
 from dicomguard.discover import HEAD_BYTES
 from dicomguard.git_index import IndexEntry, Wanted, read_staged_files, staged_changes, write_tree
 from dicomguard.model import SourceFile
-from dicomguard.sources import available_families
+from dicomguard.sources import FAMILIES
 from dicomguard.terraform import detect as terraform_detect
 
-
-def _detectors() -> list[tuple[str, Any]]:
-    return [(family.name, detector) for family, detector in available_families()]
+if TYPE_CHECKING:
+    from dicomguard.scan import ScanReport
+    from dicomguard.settings import Settings
 
 
 def _head_text(content: bytes) -> str | None:
@@ -44,7 +44,6 @@ def _is_context(path: PurePosixPath, terraform_directories: set[PurePosixPath],
 def files_a_scan_reads(entries: list[IndexEntry]) -> Wanted:
     """Which staged files to read: those a family claims by name or by their first 4 KiB,
     configuration files, and anything inside a Terraform module or an Ansible directory."""
-    detectors = _detectors()
     terraform_directories = {PurePosixPath(entry.path).parent for entry in entries
                              if terraform_detect.named(Path(entry.path))}
 
@@ -52,27 +51,25 @@ def files_a_scan_reads(entries: list[IndexEntry]) -> Wanted:
         if _is_context(path, terraform_directories):
             return True
         native = Path(path)
-        if any(detector.named(native) for _, detector in detectors):
+        if any(family.named(native) for family in FAMILIES):
             return True
         text = _head_text(content)
-        return text is not None and any(detector.classify(native, text)
-                                        for _, detector in detectors)
+        return text is not None and any(family.classify(native, text) for family in FAMILIES)
 
     return wanted
 
 
 def _grouped(files: dict[str, bytes]) -> Grouped:
     """The files as discovery would group them, by the first family that claims each."""
-    detectors = _detectors()
-    grouped: Grouped = {name: [] for name, _ in detectors}
+    grouped: Grouped = {family.name: [] for family in FAMILIES}
     for path, content in files.items():
         text = _head_text(content)
         if text is None:
             continue
-        for name, detector in detectors:
-            kind = detector.classify(Path(path), text)
+        for family in FAMILIES:
+            kind = family.classify(Path(path), text)
             if kind:
-                grouped[name].append(SourceFile(path, kind))
+                grouped[family.name].append(SourceFile(path, kind))
                 break
     return grouped
 
@@ -102,11 +99,11 @@ def _working_directory(directory: Path) -> Iterator[None]:
         os.chdir(previous)
 
 
-Scan = Callable[[], tuple[Any, dict[str, Any]]]
+Scan = Callable[[], tuple["ScanReport", "Settings"]]
 
 
 def scan_staged(repository: Path, changed: list[str] | None, scan: Scan
-                ) -> tuple[Any, dict[str, Any]]:
+                ) -> tuple[ScanReport, Settings]:
     """Run scan() inside a tree of the staged files of repository. changed: repository paths
     whose units alone are scanned (None: every unit)."""
     staged = read_staged_files(repository, files_a_scan_reads)

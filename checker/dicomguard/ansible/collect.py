@@ -49,7 +49,7 @@ def collect(files: list[SourceFile], context: ScanContext) -> CollectResult:
         deployer.handle(run)
 
     runner = Runner(documents, sink, extra_vars=dict(
-        context.settings.get("ansible_extra_vars") or {}), host_group_sizes=host_group_sizes)
+        context.settings.ansible_extra_vars), host_group_sizes=host_group_sizes)
     by_kind: dict[str, list[Path]] = {}
     for source in files:
         by_kind.setdefault(source.kind, []).append(Path(source.path))

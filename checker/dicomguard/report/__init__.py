@@ -1,23 +1,85 @@
-"""Report formats: one module per format, each with `render(report, options) -> str`."""
+"""Report formats: one module per format (NAME_format.py in this package), each defining
+`FORMAT`, a `ReportFormat` named NAME. Formats are found by listing the package, so adding one
+touches only its module and its test; a format's module is imported when it is first drawn."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import pkgutil
+from collections.abc import Callable
+from dataclasses import InitVar, dataclass, field
+from functools import cache
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-FORMATS = ("text", "json", "sarif", "junit", "github", "html")
+from dicomguard.gate import Gate
+
+if TYPE_CHECKING:
+    from dicomguard.scan import ScanReport
+
+DEFAULT_FORMAT = "text"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RenderOptions:
+    """How a report is drawn. `fail_on` and `strict` are a shorthand for `gate=Gate(...)`."""
+
     color: bool = False
     quiet: bool = False
-    fail_on: str = "low"
-    strict: bool = False
+    gate: Gate = field(default_factory=Gate)
     docs_url: str = ""  # absolute base URL of the rule pages (docs/rules), for SARIF helpUri
     width: int = 100  # text: the column lines are wrapped at
     compact: bool = False  # text: each rule's fix printed once
+    fail_on: InitVar[str | None] = None
+    strict: InitVar[bool | None] = None
+
+    def __post_init__(self, fail_on: str | None, strict: bool | None) -> None:
+        if fail_on is not None or strict is not None:
+            gate = Gate(fail_on or self.gate.fail_on,
+                        self.gate.strict if strict is None else strict, self.gate.soft_fail)
+            object.__setattr__(self, "gate", gate)
+
+
+class ReportFormat(Protocol):
+    """A report format: its name for --format, and how it draws a scan's report."""
+
+    @property
+    def name(self) -> str: ...
+
+    def render(self, report: ScanReport, options: RenderOptions) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    """The usual ReportFormat: a name and the module's render function."""
+
+    name: str
+    render: Callable[[ScanReport, RenderOptions], str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Listed:
+    """A format module of this package, imported when the format is first drawn."""
+
+    name: str
+
+    def render(self, report: ScanReport, options: RenderOptions) -> str:
+        report_format: ReportFormat = import_module(f"{__name__}.{self.name}_format").FORMAT
+        return report_format.render(report, options)
+
+
+@cache
+def registry() -> dict[str, ReportFormat]:
+    """Every format in this package by name, the default first, then by name."""
+    names = [module.name.removesuffix("_format") for module in pkgutil.iter_modules(__path__)
+             if module.name.endswith("_format")]
+    return {name: _Listed(name)
+            for name in sorted(names, key=lambda name: (name != DEFAULT_FORMAT, name))}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "FORMATS":  # the format names, listed when first asked for
+        return tuple(registry())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def note_location(origin: dict[str, Any]) -> str:
@@ -26,11 +88,10 @@ def note_location(origin: dict[str, Any]) -> str:
     return f"{file}:{line}" if file and line else file or "(unknown location)"
 
 
-def render(report: object, format_name: str, options: RenderOptions) -> str:
-    if format_name not in FORMATS:
-        raise ValueError(f"unknown format {format_name!r}; choose one of {', '.join(FORMATS)}")
+def render(report: ScanReport, format_name: str, options: RenderOptions) -> str:
+    formats = registry()
+    if format_name not in formats:
+        raise ValueError(f"unknown format {format_name!r}; choose one of {', '.join(formats)}")
     from dicomguard.report.rooted import rooted
 
-    module = import_module(f"dicomguard.report.{format_name}_format")
-    rendered: str = module.render(rooted(report), options)
-    return rendered
+    return formats[format_name].render(rooted(report), options)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dicomguard.report import RenderOptions
+from dicomguard.report import Format, RenderOptions
 from dicomguard.report.escaping import visible
-from dicomguard.report.gate import fails_gate
 
 
 def escape_data(text: str) -> str:
@@ -27,7 +26,7 @@ def command(level: str, message: str, **properties: Any) -> str:
 
 
 def _finding_command(finding: Any, options: RenderOptions) -> str:
-    level = "error" if fails_gate(finding, options) else "warning"
+    level = "error" if options.gate.fails(finding) else "warning"
     title = f"{finding.rule_id} {finding.title}"
     if finding.confidence == "unresolved":
         title += " (unresolved)"
@@ -52,3 +51,6 @@ def render(report: Any, options: RenderOptions) -> str:
                           line=item.get("origin", {}).get("line"), title="dicomguard note")
                   for item in report.notes]
     return "\n".join(lines) + "\n" if lines else ""
+
+
+FORMAT = Format("github", render)

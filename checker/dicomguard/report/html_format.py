@@ -12,13 +12,12 @@ import html
 from collections import Counter
 from typing import Any
 
-from dicomguard.findings import SEVERITY_RANK
-from dicomguard.policies import CATEGORIES, SEVERITIES
-from dicomguard.report import RenderOptions, note_location
+from dicomguard.policies import CATEGORIES
+from dicomguard.report import Format, RenderOptions, note_location
 from dicomguard.report.escaping import visible
-from dicomguard.report.gate import fails_gate
 from dicomguard.report.json_format import summary
 from dicomguard.report.text_format import READS
+from dicomguard.severity import SEVERITIES, SEVERITY_RANK
 
 NO_FILE = "(findings not tied to a file)"
 CONTROL_FAMILIES = ("HIPAA", "DICOM")
@@ -69,9 +68,8 @@ def _table(headers: list[str], rows: list[list[str]], numeric_from: int = 99) ->
 
 
 def _header(report: Any, options: RenderOptions) -> str:
-    failed = bool(report.errors) or any(fails_gate(f, options) for f in _active(report))
-    gate = f"--fail-on {options.fail_on}" + (" --strict" if options.strict else "")
-    verdict = "failed" if failed else "passed"
+    verdict = "failed" if options.gate.failed(report) else "passed"
+    gate = options.gate.describe()
     scanned = ", ".join(_text(path) for path in report.paths) or "the given paths"
     nothing_read = ""
     if not report.files_scanned and not report.errors:
@@ -202,3 +200,6 @@ def render(report: Any, options: RenderOptions) -> str:
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>dicomguard report</title><style>{STYLE}</style></head>"
             f"<body><main>{body}</main></body></html>\n")
+
+
+FORMAT = Format("html", render)

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from dicomguard.report import RenderOptions
+from dicomguard.report import Format, RenderOptions
 
 
 def summary(report: Any) -> dict[str, Any]:
@@ -35,3 +35,6 @@ def render(report: Any, options: RenderOptions) -> str:
     if report.baseline is not None:
         document["baseline"] = report.baseline
     return json.dumps(document, indent=2) + "\n"
+
+
+FORMAT = Format("json", render)

@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from dicomguard.report import RenderOptions
-from dicomguard.report.gate import fails_gate
+from dicomguard.report import Format, RenderOptions
 
 SUITE = "dicomguard"
 _XML_FORBIDDEN = {code: None for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20))}
@@ -56,7 +55,7 @@ def _finding_case(classname: str, name: str, findings: list[Any], options: Rende
     A failure's type is the worst severity among the case's findings."""
     active = [finding for finding in findings if not finding.suppressed]
     text = "\n\n".join(_describe(finding) for finding in findings)
-    if any(fails_gate(finding, options) for finding in active):
+    if any(options.gate.fails(finding) for finding in active):
         worst = max(active, key=lambda finding: finding.rank)
         inner = (f"      <failure message={_attr(worst.message)} type={_attr(worst.severity)}>"
                  f"{_body(text)}</failure>\n")
@@ -101,3 +100,6 @@ def render(report: Any, options: RenderOptions) -> str:
         "  </testsuite>",
         "</testsuites>",
     ]) + "\n"
+
+
+FORMAT = Format("junit", render)

@@ -9,16 +9,13 @@ from typing import Any
 from urllib.parse import quote
 
 from dicomguard.policies import Rule, builtin_policy_dir
-from dicomguard.report import RenderOptions
+from dicomguard.report import Format, RenderOptions
 from dicomguard.rule_docs import page_name
+from dicomguard.severity import Severity
 
 SOURCE_ROOT = "%SRCROOT%"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "dicomguard/v2"  # identity.FindingIdentity.fingerprint
-LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
-# GitHub code scanning maps security-severity to critical (>= 9.0), high (>= 7.0),
-# medium (>= 4.0) and low.
-SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
 # Code scanning groups runs by the automation id up to its last slash.
 AUTOMATION_CATEGORY = "dicomguard/scan"
 
@@ -58,10 +55,10 @@ def _rule(rule: Any, docs_url: str) -> dict[str, Any]:
             "markdown": f"**Fix:** {help_text}" + (f"\n\n**References:**{references}"
                                                    if references else ""),
         },
-        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "defaultConfiguration": {"level": Severity(rule.severity).sarif_level},
         "properties": {
             "category": rule.category,
-            "security-severity": SECURITY_SEVERITY[rule.severity],
+            "security-severity": Severity(rule.severity).security_severity,
             "precision": "high",
             "tags": ["security", rule.category],
         },
@@ -76,7 +73,7 @@ def _result(finding: Any, rule_index: int) -> dict[str, Any]:
         "category": finding.category,
         "severity": finding.severity,
         "confidence": finding.confidence,
-        "security-severity": SECURITY_SEVERITY[finding.severity],
+        "security-severity": Severity(finding.severity).security_severity,
     }
     if finding.ports is not None:
         properties["ports"] = finding.ports
@@ -90,7 +87,7 @@ def _result(finding: Any, rule_index: int) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
-        "level": LEVELS[finding.severity],
+        "level": Severity(finding.severity).sarif_level,
         "message": {"text": finding.message},
         "locations": [location] if location else [],
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
@@ -166,3 +163,6 @@ def render(report: Any, options: RenderOptions) -> str:
         }],
     }
     return json.dumps(document, indent=2) + "\n"
+
+
+FORMAT = Format("sarif", render)

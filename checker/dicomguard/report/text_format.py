@@ -9,14 +9,13 @@ import textwrap
 from collections import Counter
 from typing import Any
 
-from dicomguard.findings import SEVERITY_RANK
-from dicomguard.report import RenderOptions, note_location
+from dicomguard.report import Format, RenderOptions, note_location
 from dicomguard.report.escaping import inert_line, visible
-from dicomguard.report.gate import fails_gate
+from dicomguard.severity import SEVERITY_RANK, Severity
 
 NO_FILE = "(findings not tied to a file)"
 _COLOURS = {
-    "critical": "1;31", "high": "31", "medium": "33", "low": "36",
+    **{severity.value: severity.colour for severity in Severity},
     "dim": "2", "bold": "1", "failed": "1;31", "passed": "1;32", "unresolved": "35",
 }
 
@@ -87,11 +86,10 @@ def _summary(report: Any, active: list[Any], options: RenderOptions, paint: _Pai
         parts.append(f"{suppressed} suppressed")
     if report.errors:
         parts.append(_plural(len(report.errors), "error"))
-    failed = bool(report.errors) or any(fails_gate(finding, options) for finding in active)
-    gate = f"--fail-on {options.fail_on}" + (" --strict" if options.strict else "")
-    verdict = paint("failed", "failed") if failed else paint("passed", "passed")
+    verdict = "failed" if options.gate.failed(report) else "passed"
     return (f"dicomguard: {', '.join(parts)} in {_plural(report.files_scanned, 'file')} "
-            f"({report.duration_seconds:.2f} s): {verdict} ({gate})")
+            f"({report.duration_seconds:.2f} s): {paint(verdict, verdict)} "
+            f"({options.gate.describe()})")
 
 
 READS = ("Terraform (.tf, .tf.json, .tfvars, plan JSON), Ansible (playbooks, roles, inventories, "
@@ -150,3 +148,6 @@ def render(report: Any, options: RenderOptions) -> str:
     while out and out[-1] == "":
         out.pop()
     return "\n".join(inert_line(line) for line in out) + "\n" if out else ""
+
+
+FORMAT = Format("text", render)
