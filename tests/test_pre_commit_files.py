@@ -39,6 +39,8 @@ REPRESENTATIVES: dict[str, str | tuple[str, str]] = {
     "firewalld-zone": "firewall/firewalld/insecure/etc/firewalld/zones/public.xml",
     "firewalld-service": "firewall/firewalld/insecure/etc/firewalld/services/orthanc.xml",
     "orthanc-json": "compose/insecure/orthanc.json",
+    "pg-hba": "databases/insecure/pg_hba.conf",
+    "postgresql-conf": "databases/insecure/postgresql.conf",
     "compose": "compose/insecure/docker-compose.yml",
     "kubernetes": "kubernetes/insecure/orthanc.yaml",
     "playbook": "ansible/insecure/site.yml",
