@@ -251,3 +251,25 @@ def test_a_module_cycle_below_a_root_is_reported_and_the_root_still_evaluated(
     addresses = [resource.address for resource in loaded.resources]
     assert any(address.endswith("module.a.aws_security_group.a") for address in addresses)
     assert any("module cycle" in error.message for error in loaded.errors)
+
+
+def test_an_account_setting_in_one_root_module_does_not_hide_another_roots_findings(
+        tmp_path) -> None:
+    """Two root modules are two deployments: encryption by default turned on in one says
+    nothing about the volumes the other creates."""
+    from tests.conftest import scan_json
+
+    (tmp_path / "secure").mkdir()
+    (tmp_path / "secure" / "main.tf").write_text(
+        'resource "aws_ebs_encryption_by_default" "on" {\n  enabled = true\n}\n'
+        'resource "aws_ebs_volume" "images" {\n  availability_zone = "eu-west-1a"\n'
+        '  size = 500\n}\n', encoding="utf-8")
+    (tmp_path / "insecure").mkdir()
+    (tmp_path / "insecure" / "main.tf").write_text(
+        'resource "aws_ebs_volume" "images" {\n  availability_zone = "eu-west-1a"\n'
+        '  size = 500\n}\n', encoding="utf-8")
+    _, together = scan_json(str(tmp_path))
+    _, alone = scan_json(str(tmp_path / "insecure"))
+    assert [finding["rule_id"] for finding in alone["findings"]] == ["DG201"]
+    assert [(finding["rule_id"], finding["file"].split("/")[-2])
+            for finding in together["findings"]] == [("DG201", "insecure")]

@@ -75,6 +75,7 @@ def _load(files: list[SourceFile], context: ScanContext) -> Configuration:
     for directory in roots:
         qualifier = f"{shown.get(directory) or '.'}: " if len(roots) > 1 else ""
         first_file = min(source.path for source, _ in parsed[directory])
+        configuration.root_starts.append(len(configuration.resources))
         for module in variants[directory]:
             expand = partial(_root_resources, module, variable_files.get(directory, []),
                              context, session, qualifier)
@@ -119,6 +120,7 @@ def _load_plan(source: SourceFile, configuration: Configuration) -> None:
 
     resources, errors = isolated(source.path, lambda: load_plan(source),
                                  configuration.errors) or ([], [])
+    configuration.root_starts.append(len(configuration.resources))
     configuration.resources.extend(resources)
     configuration.errors.extend(errors)
 

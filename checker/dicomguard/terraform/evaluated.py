@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from dicomguard.model import Origin, ScanError, Unknown
@@ -112,6 +113,16 @@ class Configuration:
     resources: list[Resource] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
+    # Where each root module's (or plan's) resources begin in `resources`. Roots are separate
+    # configurations: what one declares (an account-wide setting, a bucket name) says nothing
+    # about another's resources.
+    root_starts: list[int] = field(default_factory=list)
+
+    def per_root(self) -> list[Configuration]:
+        """One configuration per root module or plan, sharing this one's notes and errors."""
+        bounds = sorted({0, *self.root_starts, len(self.resources)})
+        return [Configuration(self.resources[begin:end], self.notes, self.errors)
+                for begin, end in pairwise(bounds) if end > begin]
 
     def of_type(self, *types: str) -> list[Resource]:
         return [resource for resource in self.resources if resource.type in types]

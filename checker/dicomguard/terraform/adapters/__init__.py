@@ -6,6 +6,7 @@ resources need) and `ADAPTERS`, one small function per resource type that append
 from __future__ import annotations
 
 from importlib import import_module
+from typing import Any
 
 from dicomguard.model import Facts, ScanError
 from dicomguard.terraform.evaluated import Configuration, Resource
@@ -15,11 +16,20 @@ PROVIDERS = ("aws", "azure", "gcp")
 
 
 def adapt(configuration: Configuration) -> tuple[Facts, list[ScanError]]:
+    """The facts of every root module's resources, each root judged on its own: an account-wide
+    setting or a bucket declared in one root says nothing about another root's resources."""
     facts = Facts()
     errors: list[ScanError] = []
     providers = [import_module(f"dicomguard.terraform.adapters.{name}") for name in PROVIDERS]
     prefixes = {name: module for name, module in zip(PROVIDERS, providers, strict=True)}
-    contexts = {}
+    for root in configuration.per_root():
+        _adapt_root(root, prefixes, facts, errors)
+    return facts, errors
+
+
+def _adapt_root(configuration: Configuration, prefixes: dict[str, Any], facts: Facts,
+                errors: list[ScanError]) -> None:
+    contexts: dict[Any, Any] = {}
     for resource in configuration.resources:
         if resource.mode != "managed":
             continue
@@ -37,7 +47,6 @@ def adapt(configuration: Configuration) -> tuple[Facts, list[ScanError]]:
                 adapter(resource, contexts[module], facts)
         except Exception as error:  # one resource's failure costs its own findings only
             errors.append(_resource_error(resource, error))
-    return facts, errors
 
 
 def _resource_error(resource: Resource, error: Exception) -> ScanError:
