@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from dicomguard.apps.located import dig
 from dicomguard.facts import ingress, peer
 from dicomguard.model import Origin, Unknown
 
@@ -42,13 +43,6 @@ class Route:
     section: str = ""  # which http/tls/tcp entry of a VirtualService
 
 
-def _dig(value: Any, *path: Any) -> Any:
-    for key in path:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
-
 
 def _group(resource: Any) -> str:
     return str(resource.body.get("apiVersion") or "")
@@ -57,14 +51,14 @@ def _group(resource: Any) -> str:
 def gateway_reach(gateway: Any, services: dict[tuple[str, str], Any]) -> tuple[str, str]:
     """(reach, how the gateway is published) of a Gateway API or Istio gateway."""
     if _group(gateway).startswith(GATEWAY_API_GROUP):
-        class_name = str(_dig(gateway.body, "spec", "gatewayClassName") or "")
+        class_name = str(dig(gateway.body, "spec", "gatewayClassName") or "")
         if INTERNAL_CLASS.search(class_name):
             return "network", f"gateway class {class_name} (an internal load balancer)"
         return "internet", f"gateway class {class_name or 'unnamed'} (a public load balancer)"
-    selector = _dig(gateway.body, "spec", "selector") or {}
+    selector = dig(gateway.body, "spec", "selector") or {}
     published = [service for service in services.values()
-                 if isinstance(_dig(service.body, "spec", "selector"), dict)
-                 and _dig(service.body, "spec", "selector") == selector]
+                 if isinstance(dig(service.body, "spec", "selector"), dict)
+                 and dig(service.body, "spec", "selector") == selector]
     if published:
         from dicomguard.apps.kubernetes import service_reach
 
@@ -76,11 +70,11 @@ def gateway_reach(gateway: Any, services: dict[tuple[str, str], Any]) -> tuple[s
 
 def _gateway_api_listeners(gateway: Any) -> list[Listener]:
     found = []
-    for index, entry in enumerate(_dig(gateway.body, "spec", "listeners") or []):
+    for index, entry in enumerate(dig(gateway.body, "spec", "listeners") or []):
         if not isinstance(entry, dict):
             continue
         protocol = str(entry.get("protocol") or "HTTP").upper()
-        mode = str(_dig(entry, "tls", "mode") or "Terminate")
+        mode = str(dig(entry, "tls", "mode") or "Terminate")
         terminated = protocol == "HTTPS" or (protocol == "TLS" and mode == "Terminate")
         found.append(Listener(gateway, ("spec", "listeners", index), str(entry.get("name", "")),
                               entry.get("port"), protocol, terminated))
@@ -89,22 +83,22 @@ def _gateway_api_listeners(gateway: Any) -> list[Listener]:
 
 def _istio_servers(gateway: Any) -> list[Listener]:
     found = []
-    for index, entry in enumerate(_dig(gateway.body, "spec", "servers") or []):
+    for index, entry in enumerate(dig(gateway.body, "spec", "servers") or []):
         if not isinstance(entry, dict):
             continue
-        protocol = str(_dig(entry, "port", "protocol") or "HTTP").upper()
-        mode = str(_dig(entry, "tls", "mode") or "")
+        protocol = str(dig(entry, "port", "protocol") or "HTTP").upper()
+        mode = str(dig(entry, "tls", "mode") or "")
         terminated = mode in ISTIO_TLS_TERMINATED or (protocol == "HTTPS"
                                                       and mode != "PASSTHROUGH")
         found.append(Listener(gateway, ("spec", "servers", index),
-                              str(_dig(entry, "port", "name") or ""),
-                              _dig(entry, "port", "number"), protocol, terminated))
+                              str(dig(entry, "port", "name") or ""),
+                              dig(entry, "port", "number"), protocol, terminated))
     return found
 
 
 def _gateway_api_route(route: Any, gateways: dict[tuple[str, str], Any]) -> Route:
     listeners: list[Listener] = []
-    for reference in _dig(route.body, "spec", "parentRefs") or []:
+    for reference in dig(route.body, "spec", "parentRefs") or []:
         if not isinstance(reference, dict) or reference.get("kind", "Gateway") != "Gateway":
             continue
         gateway = gateways.get((str(reference.get("namespace") or route.namespace),
@@ -115,8 +109,8 @@ def _gateway_api_route(route: Any, gateways: dict[tuple[str, str], Any]) -> Rout
                       if reference.get("sectionName") in (None, listener.name)
                       and reference.get("port") in (None, listener.port)]
     backends = []
-    for rule in _dig(route.body, "spec", "rules") or []:
-        for backend in _dig(rule, "backendRefs") or []:
+    for rule in dig(route.body, "spec", "rules") or []:
+        for backend in dig(rule, "backendRefs") or []:
             if isinstance(backend, dict) and backend.get("kind", "Service") == "Service":
                 backends.append((str(backend.get("name")),
                                  str(backend.get("namespace") or route.namespace),
@@ -131,14 +125,14 @@ _ISTIO_ROUTE_PROTOCOLS = {"http": {"HTTP", "HTTPS", "HTTP2", "GRPC"},
 def _istio_routes(service: Any, gateways: dict[tuple[str, str], Any]) -> list[Route]:
     """One Route per http/tls/tcp section of a VirtualService bound to gateways."""
     bound = []
-    for name in _dig(service.body, "spec", "gateways") or []:
+    for name in dig(service.body, "spec", "gateways") or []:
         namespace, _, gateway_name = str(name).rpartition("/")
         gateway = gateways.get((namespace or service.namespace, gateway_name))
         if gateway is not None:
             bound.append(gateway)
     routes = []
     for section, protocols in _ISTIO_ROUTE_PROTOCOLS.items():
-        for index, entry in enumerate(_dig(service.body, "spec", section) or []):
+        for index, entry in enumerate(dig(service.body, "spec", section) or []):
             if not isinstance(entry, dict):
                 continue
             ports = {match.get("port") for match in entry.get("match") or []
@@ -148,12 +142,12 @@ def _istio_routes(service: Any, gateways: dict[tuple[str, str], Any]) -> list[Ro
                          and (not ports or listener.port in ports)]
             backends = []
             for target in entry.get("route") or []:
-                host = str(_dig(target, "destination", "host") or "")
+                host = str(dig(target, "destination", "host") or "")
                 if not host:
                     continue
                 name, _, rest = host.partition(".")
                 namespace = rest.split(".", 1)[0] if rest else service.namespace
-                backends.append((name, namespace, _dig(target, "destination", "port", "number")))
+                backends.append((name, namespace, dig(target, "destination", "port", "number")))
             routes.append(Route(service, listeners, backends, f"{section}{index}"))
     return routes
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dicomguard.apps.containers import Container, facts_for_container, ports_of_catalogue
-from dicomguard.apps.located import STRUCTURE_ERRORS, Located
+from dicomguard.apps.located import STRUCTURE_ERRORS, Located, dig
 from dicomguard.facts import ingress, peer, source_scope, widest_reach
 from dicomguard.knowledge.clouds import INTERNAL_LOAD_BALANCER
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, Unknown
@@ -36,11 +36,11 @@ class Resource:
 
     @property
     def name(self) -> str:
-        return str(_dig(self.body, "metadata", "name") or "unnamed")
+        return str(dig(self.body, "metadata", "name") or "unnamed")
 
     @property
     def namespace(self) -> str:
-        return str(_dig(self.body, "metadata", "namespace") or "default")
+        return str(dig(self.body, "metadata", "namespace") or "default")
 
     def line(self, *path: Any) -> int:
         return self.located.line(*self.path, *path)
@@ -63,20 +63,13 @@ def _resources(documents: list[Located]) -> list[Resource]:
     return found
 
 
-def _dig(value: Any, *path: Any) -> Any:
-    for key in path:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
-
 
 def _load_balancer_peers(service: Resource) -> tuple[list[dict[str, Any]], str]:
-    annotations = _dig(service.body, "metadata", "annotations") or {}
+    annotations = dig(service.body, "metadata", "annotations") or {}
     if any(str(annotations.get(key, "")).lower() == value
            for key, value in INTERNAL_LOAD_BALANCER.items()):
         return [peer("the VPC (internal load balancer)", tag=True)], "network"
-    ranges = _dig(service.body, "spec", "loadBalancerSourceRanges")
+    ranges = dig(service.body, "spec", "loadBalancerSourceRanges")
     if isinstance(ranges, list) and ranges:
         peers = [peer(item) for item in ranges]
         scopes = {source_scope(item) for item in ranges}
@@ -143,11 +136,11 @@ def _pod(resource: Resource) -> tuple[Resource, tuple[str, ...], dict[str, Any],
     if resource.kind not in WORKLOAD_POD_SPEC:
         return None
     template_path = WORKLOAD_POD_SPEC[resource.kind]
-    template = _dig(resource.body, *template_path) if template_path else resource.body
-    pod = _dig(template, "spec")
+    template = dig(resource.body, *template_path) if template_path else resource.body
+    pod = dig(template, "spec")
     if not isinstance(pod, dict):
         return None
-    labels = _dig(template, "metadata", "labels")
+    labels = dig(template, "metadata", "labels")
     return resource, template_path, labels if isinstance(labels, dict) else {}, pod
 
 
@@ -170,7 +163,7 @@ def _host_ports(container: dict[str, Any], resource: Resource, path: tuple[Any, 
 
 
 def _selects(service: Resource, labels: dict[str, Any], namespace: str) -> bool:
-    selector = _dig(service.body, "spec", "selector")
+    selector = dig(service.body, "spec", "selector")
     return (isinstance(selector, dict) and bool(selector) and service.namespace == namespace
             and all(labels.get(key) == value for key, value in selector.items()))
 
@@ -181,7 +174,7 @@ def _target_ports(service: Resource, container: dict[str, Any],
     named = {entry.get("name"): entry.get("containerPort")
              for entry in container.get("ports") or [] if isinstance(entry, dict)}
     targets = []
-    for entry in _dig(service.body, "spec", "ports") or []:
+    for entry in dig(service.body, "spec", "ports") or []:
         if not isinstance(entry, dict):
             continue
         if only is not None and not only & {entry.get("port"), entry.get("name")}:
@@ -288,7 +281,7 @@ def _mounted_orthanc(pod: dict[str, Any], container: dict[str, Any], resource: R
             continue
         volume = volumes.get(mount.get("name")) or {}
         config_map = stores.get(("ConfigMap", resource.namespace,
-                                 str(_dig(volume, "configMap", "name"))))
+                                 str(dig(volume, "configMap", "name"))))
         if config_map is None:
             unreadable.append(f"volume {mount.get('name')!r} mounted at {target}")
             continue
@@ -328,7 +321,7 @@ def _ingress_backends(ingress_resource: Resource) -> list[tuple[str, Any]]:
     spec = ingress_resource.body.get("spec") or {}
     backends = [spec.get("defaultBackend") or spec.get("backend")]
     for rule in spec.get("rules") or []:
-        for path in _dig(rule, "http", "paths") or []:
+        for path in dig(rule, "http", "paths") or []:
             if isinstance(path, dict):
                 backends.append(path.get("backend"))
     found = []
@@ -345,7 +338,7 @@ def _ingress_backends(ingress_resource: Resource) -> list[tuple[str, Any]]:
 
 
 def _ingress_peers(ingress_resource: Resource) -> tuple[list[dict[str, Any]], str]:
-    annotations = _dig(ingress_resource.body, "metadata", "annotations") or {}
+    annotations = dig(ingress_resource.body, "metadata", "annotations") or {}
     if any(str(value).lower() == "internal" for key, value in annotations.items()
            if key.endswith(("/scheme", "/load-balancer-type"))):
         return [peer("the VPC (internal load balancer)", tag=True)], "network"
@@ -364,7 +357,7 @@ def _ingress_exposures(ingress_resource: Resource, services: dict[tuple[str, str
                        pods: list[Any], catalogue_ports: set[int], file: str
                        ) -> tuple[dict[str, Any], list[Exposure]]:
     peers, reach = _ingress_peers(ingress_resource)
-    tls = bool(_dig(ingress_resource.body, "spec", "tls"))
+    tls = bool(dig(ingress_resource.body, "spec", "tls"))
     exposures = []
     ports: list[Any] = [[443, 443]] if tls else [[80, 80], [443, 443]]
     for name, port in _ingress_backends(ingress_resource):
@@ -388,7 +381,7 @@ def _catalogue_targets(service: Resource, port: Any, pods: list[Any],
     """Catalogue container ports a Service port (number or name; None: every port) reaches."""
     named = _named_ports(service, pods)
     targets = []
-    for entry in _dig(service.body, "spec", "ports") or []:
+    for entry in dig(service.body, "spec", "ports") or []:
         if isinstance(entry, dict) and (port is None or port in (entry.get("port"),
                                                                  entry.get("name"))):
             target = entry.get("targetPort", entry.get("port"))

@@ -17,6 +17,15 @@ Path = tuple[Any, ...]
 STRUCTURE_ERRORS = (AttributeError, TypeError, KeyError, IndexError, ValueError)
 
 
+def dig(value: Any, *path: Any) -> Any:
+    """The value at path inside nested mappings; None where a step is missing or not one."""
+    for key in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
 @dataclass(slots=True)
 class Located:
     value: Any
