@@ -33,6 +33,7 @@ def settings_from(configured: Settings, args: argparse.Namespace, policies: Poli
         ansible_extra_vars=configured.ansible_extra_vars,
         policy_dirs=configured.policy_dirs,
         max_file_size=args.max_file_size or configured.max_file_size,
+        internet_interfaces=configured.internet_interfaces,
         engine=_engine(configured.engine, args),
     )
 

@@ -35,6 +35,7 @@ class Settings:
     ansible_extra_vars: dict[str, Any] = field(default_factory=dict)
     policy_dirs: list[str] = field(default_factory=list)
     max_file_size: float | None = None  # MiB; None: discovery's default
+    internet_interfaces: list[str] | None = None  # None: inferred from each rule set
     engine: EngineSettings = field(default_factory=EngineSettings)
 
     @classmethod
@@ -51,6 +52,8 @@ class Settings:
             ansible_extra_vars=dict(document.get("ansible_extra_vars") or {}),
             policy_dirs=list(document.get("policy_dirs", [])),
             max_file_size=document.get("max_file_size"),
+            internet_interfaces=None if document.get("internet_interfaces") is None
+            else list(document["internet_interfaces"]),
             engine=EngineSettings(
                 name=document.get("engine", "auto"), opa_url=document.get("opa_url"),
                 opa_token_env=document.get("opa_token_env"),

@@ -268,3 +268,27 @@ def test_the_uplink_is_named_in_a_note_at_the_masquerade_rule(tmp_path) -> None:
     _, report = scan_json(str(tmp_path))
     [note] = [note for note in report["notes"] if "internet arrives" in note["message"]]
     assert note["origin"]["line"] == 3 and note["message"].startswith("eth0 ")
+
+
+def test_configured_internet_interfaces_decide_interface_bound_rules(tmp_path) -> None:
+    from tests.conftest import scan_json
+
+    rules = UPLINK.split("*filter", 1)[1]  # no masquerade rule to infer the uplink from
+    (tmp_path / "iptables.rules").write_text("*filter" + rules, encoding="utf-8")
+    _, inferred = scan_json(str(tmp_path))
+    assert {finding["confidence"] for finding in inferred["findings"]} == {"unresolved"}
+    (tmp_path / ".dicomguard.yaml").write_text("internet_interfaces: [eth0]\n")
+    _, configured = scan_json(str(tmp_path))
+    assert [(finding["message"].split(" admits")[0], finding["confidence"])
+            for finding in configured["findings"]] == [("IPv4 INPUT rule 1", "confirmed")]
+    assert any("internet_interfaces" in note["message"] for note in configured["notes"])
+
+
+def test_internet_interfaces_must_be_interface_names(tmp_path) -> None:
+    from tests.conftest import run_cli
+
+    (tmp_path / ".dicomguard.yaml").write_text("internet_interfaces: ['eth0; rm -rf /']\n")
+    (tmp_path / "iptables.rules").write_text("*filter" + UPLINK.split("*filter", 1)[1])
+    result = run_cli("scan", str(tmp_path))
+    assert result.returncode == 2
+    assert "internet_interfaces" in result.stderr and "Traceback" not in result.stderr

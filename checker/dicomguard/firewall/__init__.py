@@ -21,6 +21,7 @@ def analyse_text(kind: str, text: str, file: str, context: ScanContext,
                  line_offset: int = 0) -> CollectResult:
     """Facts and errors for one firewall file of the given kind (one of KINDS). Lines in the
     facts are those of `text` plus `line_offset`."""
-    from dicomguard.firewall.collect import analyse_one
+    from dicomguard.firewall.collect import analyse_one, configured_uplinks
 
-    return analyse_one(kind, text, file, context.catalogue, line_offset)
+    return analyse_one(kind, text, file, context.catalogue, line_offset,
+                       configured_uplinks(context))

@@ -86,7 +86,8 @@ def evaluate_ruleset(ruleset: Ruleset, catalogue: list[dict[str, Any]],
         result.errors.append(ScanError(error.file or file, error.line, error.message))
         return result
     result.facts.ingress.extend(ingress_facts(ruleset, found, catalogue))
-    for name, (chain, rule) in ruleset.uplink_rules().items():
+    inferred = ruleset.uplink_rules() if ruleset.configured_uplinks is None else {}
+    for name, (chain, rule) in inferred.items():
         result.facts.notes.append(facts.note(
             Origin(rule.file, rule.line, rule.line, f"{chain.label} rule {rule.number}"),
             f"{name} is taken as the interface the internet arrives on: the rule set "

@@ -78,7 +78,7 @@ def parse_text(kind: str, text: str, file: str, line_offset: int = 0) -> Ruleset
 
 
 def analyse_one(kind: str, text: str, file: str, catalogue: list[dict[str, Any]],
-                line_offset: int = 0) -> CollectResult:
+                line_offset: int = 0, uplinks: tuple[str, ...] | None = None) -> CollectResult:
     try:
         ruleset = parse_text(kind, text, file, line_offset)
     except InputError as error:
@@ -89,10 +89,12 @@ def analyse_one(kind: str, text: str, file: str, catalogue: list[dict[str, Any]]
         failed = unit_error(file, error)
         return CollectResult(errors=[ScanError(file, failed.line, f"not a valid {kind} file: "
                                                f"{failed.message}")])
-    return _evaluated(ruleset, catalogue, file)
+    return _evaluated(ruleset, catalogue, file, uplinks)
 
 
-def _evaluated(ruleset: Ruleset, catalogue: list[dict[str, Any]], file: str) -> CollectResult:
+def _evaluated(ruleset: Ruleset, catalogue: list[dict[str, Any]], file: str,
+               uplinks: tuple[str, ...] | None) -> CollectResult:
+    ruleset.configured_uplinks = uplinks
     try:
         with unit_budget(), evaluation("the jumps between its chains", MOST_CHAIN_VISITS):
             return evaluate_ruleset(ruleset, catalogue, file)
@@ -120,12 +122,21 @@ def collect(files: list[SourceFile], context: ScanContext) -> CollectResult:
         else:
             text = _read(source, result)
             if text is not None:
-                _extend(result, analyse_one(source.kind, text, source.path, context.catalogue))
+                _extend(result, analyse_one(source.kind, text, source.path, context.catalogue,
+                                            uplinks=configured_uplinks(context)))
     for group in ufw_parts.values():
         _extend(result, _collect_ufw(group, context))
     for group in firewalld_parts.values():
         _extend(result, _collect_firewalld(group, context))
     return result
+
+
+def configured_uplinks(context: ScanContext) -> tuple[str, ...] | None:
+    """The interfaces the configuration says the internet arrives on, if it says."""
+    from dicomguard.settings import Settings
+
+    configured = Settings.of(context.settings).internet_interfaces
+    return None if configured is None else tuple(configured)
 
 
 def _extend(total: CollectResult, part: CollectResult) -> None:
@@ -168,7 +179,8 @@ def _collect_ufw(group: list[SourceFile], context: ScanContext) -> CollectResult
         except Exception as error:  # one rule set's failure costs its own findings only
             result.errors.append(unit_error(group[0].path, error))
             continue
-        _extend(result, _evaluated(ruleset, context.catalogue, ruleset.file))
+        _extend(result, _evaluated(ruleset, context.catalogue, ruleset.file,
+                                   configured_uplinks(context)))
     return result
 
 
@@ -199,5 +211,6 @@ def _collect_firewalld(group: list[SourceFile], context: ScanContext) -> Collect
     except Exception as error:  # one rule set's failure costs its own findings only
         result.errors.append(unit_error(min(zones), error))
         return result
-    _extend(result, _evaluated(ruleset, context.catalogue, ruleset.file))
+    _extend(result, _evaluated(ruleset, context.catalogue, ruleset.file,
+                               configured_uplinks(context)))
     return result

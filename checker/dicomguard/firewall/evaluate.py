@@ -321,11 +321,11 @@ def _hook(ruleset: Ruleset, hook: str, probe: Probe,
 def admissions(ruleset: Ruleset, version: int, protocol: str, port: int) -> list[Admission]:
     """Everything a NEW connection from the internet to `port` can reach."""
     start = Flow(addresses.everything(version), ruleset.global_reasons)
-    uplinks = ruleset.uplinks()
-    pre = Probe(version, protocol, port, "prerouting", uplinks=uplinks)
+    uplinks, complete = ruleset.uplinks(), ruleset.configured_uplinks is not None
+    pre = Probe(version, protocol, port, "prerouting", uplinks=uplinks, uplinks_complete=complete)
     local, dnats = _hook(ruleset, "prerouting", pre, [(start, None)])
     found: list[Admission] = []
-    probe = Probe(version, protocol, port, "input", uplinks=uplinks)
+    probe = Probe(version, protocol, port, "input", uplinks=uplinks, uplinks_complete=complete)
     for flow, decision in _hook(ruleset, "input", probe, local)[0]:
         found.append(_admission(probe, port, port, flow, decision))
     for ending in dnats:
@@ -341,7 +341,8 @@ def _translated(ruleset: Ruleset, ending: Ending, version: int, protocol: str,
     local = target.kind == "redirect" or _is_loopback(target.address)
     hook = "input" if local else "forward"
     probe = Probe(version, protocol, new_port, hook, None if local else target.address or None,
-                  natted=True, uplinks=ruleset.uplinks())
+                  natted=True, uplinks=ruleset.uplinks(),
+                  uplinks_complete=ruleset.configured_uplinks is not None)
     nat_step = ending.decision.path
     host = f"[{target.address}]" if ":" in target.address else target.address
     where = f"{host}:{new_port}" if target.address else f"port {new_port}"

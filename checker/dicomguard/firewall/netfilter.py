@@ -40,8 +40,10 @@ class Probe:
     hook: str  # prerouting | input | forward
     daddr: str | None = None  # known only once DNAT chose it
     natted: bool = False  # destination NAT applied (conntrack state DNAT)
-    # Interfaces the rule set itself shows the internet is on (Ruleset.uplinks).
+    # Interfaces the internet arrives on (Ruleset.uplinks); complete when the configuration
+    # names them all (internet_interfaces), so that any other interface is not the internet.
     uplinks: tuple[str, ...] = ()
+    uplinks_complete: bool = False
 
 
 Static = bool | str  # True, False, or why it cannot be known
@@ -181,7 +183,12 @@ class Interface(Match):
     def test(self, probe: Probe) -> Static:
         if self.direction == "in" and all(LOCAL_INTERFACE.match(name) for name in self.names):
             return self.negated
-        if self.direction == "in" and not self.negated and probe.uplinks and all(
+        if self.direction == "in" and probe.uplinks_complete:
+            hits = {any(interface_matches(name, uplink) for name in self.names)
+                    for uplink in probe.uplinks} or {False}
+            if len(hits) == 1:
+                return negate(hits.pop(), self.negated)
+        elif self.direction == "in" and not self.negated and probe.uplinks and all(
                 any(interface_matches(name, uplink) for name in self.names)
                 for uplink in probe.uplinks):
             return True  # the internet arrives on an uplink this rule names
@@ -325,6 +332,9 @@ class Ruleset:
     missing_hook_reason: dict[str, str] = field(default_factory=dict)
     # Reasons that apply to the whole file (an include that could not be followed).
     global_reasons: tuple[str, ...] = ()
+    # The interfaces the configuration says the internet arrives on (internet_interfaces);
+    # None: inferred from the rule set's own masquerading.
+    configured_uplinks: tuple[str, ...] | None = None
 
     def uplink_rules(self) -> dict[str, tuple[Chain, Rule]]:
         """Interfaces the rule set masquerades or source-NATs through (`-o eth0 -j MASQUERADE`,
@@ -344,6 +354,8 @@ class Ruleset:
         return dict(sorted(found.items()))
 
     def uplinks(self) -> tuple[str, ...]:
+        if self.configured_uplinks is not None:
+            return self.configured_uplinks
         return tuple(self.uplink_rules())
 
     def base_chains(self, hook: str, version: int) -> list[Chain]:
