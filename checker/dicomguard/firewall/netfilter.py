@@ -335,11 +335,16 @@ class Ruleset:
     # The interfaces the configuration says the internet arrives on (internet_interfaces);
     # None: inferred from the rule set's own masquerading.
     configured_uplinks: tuple[str, ...] | None = None
+    _inferred_uplinks: dict[str, tuple[Chain, Rule]] | None = field(
+        default=None, repr=False, compare=False)
 
     def uplink_rules(self) -> dict[str, tuple[Chain, Rule]]:
         """Interfaces the rule set masquerades or source-NATs through (`-o eth0 -j MASQUERADE`,
         `oifname "eth0" masquerade`), each with the first rule that does: the uplink, where the
-        internet arrives. Wildcards and negations name no interface and are not used."""
+        internet arrives. Wildcards and negations name no interface and are not used. Read once:
+        every probe of the rule set asks."""
+        if self._inferred_uplinks is not None:
+            return self._inferred_uplinks
         found: dict[str, tuple[Chain, Rule]] = {}
         for chain in self.chains.values():
             for rule in chain.rules:
@@ -351,7 +356,8 @@ class Ruleset:
                         for name in match.names:
                             if not name.endswith(("+", "*")) and not LOCAL_INTERFACE.match(name):
                                 found.setdefault(name, (chain, rule))
-        return dict(sorted(found.items()))
+        self._inferred_uplinks = dict(sorted(found.items()))
+        return self._inferred_uplinks
 
     def uplinks(self) -> tuple[str, ...]:
         if self.configured_uplinks is not None:
