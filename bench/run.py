@@ -4,6 +4,11 @@
     python bench/run.py small_module -n 11   one scenario, 11 runs
     python bench/run.py --list
 
+Reported per scenario: median wall time, CPU time (user + system, the worker processes
+included: they are the scan's children) and peak resident memory, both of the largest single
+process (the scan or one worker, from wait4) and of the scan and its workers together (sampled
+from /proc every 20 ms). `--jobs N` passes --jobs to the scan.
+
 Each scenario is a module in bench/scenarios/ with NAME, DESCRIPTION and
 build(workdir: Path) -> list[str] (the paths to scan); generated trees are built once into
 bench/out/. A scenario may also give OPTIONS (more scan options) and run_in(workdir) (the
@@ -19,7 +24,9 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -40,22 +47,63 @@ def load_scenarios() -> dict[str, object]:
     return found
 
 
-def run_once(paths: list[str], extra: list[str], cwd: Path | None = None
-             ) -> tuple[float, int, int]:
-    """Wall seconds, peak resident memory in KiB, and exit code of one scan (2 is expected where
-    a scenario holds input that Terraform itself would reject, as the corpus does)."""
+@dataclass
+class Sample:
+    wall: float  # seconds
+    cpu: float  # user + system seconds of the scan and its worker processes
+    largest_kib: int  # peak resident memory of its largest process (wait4's ru_maxrss)
+    tree_kib: int  # peak of the scan and its workers together, sampled every 20 ms
+    code: int
+
+
+def _tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and its children (the workers), from /proc."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if entry.name == str(pid) or fields.get("PPid", "").strip() == str(pid):
+            total += int(fields.get("VmRSS", "0 kB").split()[0])
+    return total
+
+
+def run_once(paths: list[str], extra: list[str], cwd: Path | None = None) -> Sample:
+    """One scan (exit code 2 is expected where a scenario holds input that Terraform itself
+    would reject, as the corpus does)."""
     command = [sys.executable, "-m", "dicomguard", "scan", *paths, "--format", "json",
                "-o", os.devnull, *extra]
+    sample, stderr = measure(command, cwd)
+    if sample.code not in (0, 1, 2) or "internal error" in stderr:
+        raise SystemExit(f"scan failed ({sample.code}): {' '.join(command)}\n{stderr}")
+    return sample
+
+
+def measure(command: list[str], cwd: Path | None = None) -> tuple[Sample, str]:
+    """Run a command: its Sample and standard error."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                cwd=cwd)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.02):
+            peak[0] = max(peak[0], _tree_rss_kib(process.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    stderr = process.stderr.read().decode() if process.stderr else ""
-    if process.returncode not in (0, 1, 2) or "internal error" in stderr:
-        raise SystemExit(f"scan failed ({process.returncode}): {' '.join(command)}\n{stderr}")
-    return elapsed, usage.ru_maxrss, process.returncode
+    done.set()
+    sampler.join()
+    return Sample(elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, peak[0],
+                  os.waitstatus_to_exitcode(status)), stderr
 
 
 def main() -> int:
@@ -65,6 +113,7 @@ def main() -> int:
     parser.add_argument("-n", "--runs", type=int, default=5, help="runs per scenario")
     parser.add_argument("--list", action="store_true", help="list scenarios and exit")
     parser.add_argument("--engine", default=None, help="pass --engine to the scan")
+    parser.add_argument("--jobs", default=None, help="pass --jobs to the scan")
     args = parser.parse_args()
     scenarios = load_scenarios()
     if args.list:
@@ -75,8 +124,12 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown scenario(s) {', '.join(unknown)}; see --list")
     extra = ["--engine", args.engine] if args.engine else []
+    extra += ["--jobs", args.jobs] if args.jobs else []
     OUT.mkdir(exist_ok=True)
-    print(f"{'scenario':<24} {'files':>6} {'median s':>9} {'min s':>7} {'peak MiB':>9}  exit")
+    print(f"load average {os.getloadavg()[0]:.1f}; medians of {args.runs} runs; peak RSS: of "
+          "the largest process / of the scan and its workers together")
+    print(f"{'scenario':<24} {'files':>6} {'wall s':>8} {'min s':>7} {'CPU s':>7} "
+          f"{'largest MiB':>11} {'all MiB':>8}  exit")
     for name in args.names or list(scenarios):
         module = scenarios[name]
         workdir = OUT / name
@@ -92,10 +145,12 @@ def main() -> int:
                     for p in paths)
         run_once(paths, options, cwd)  # warm the file cache
         samples = [run_once(paths, options, cwd) for _ in range(args.runs)]
-        walls = [sample[0] for sample in samples]
-        peak = max(sample[1] for sample in samples) / 1024
-        print(f"{name:<24} {files:>6} {statistics.median(walls):>9.3f} {min(walls):>7.3f} "
-              f"{peak:>9.1f}  {samples[-1][2]}", flush=True)
+        walls = [sample.wall for sample in samples]
+        print(f"{name:<24} {files:>6} {statistics.median(walls):>8.2f} {min(walls):>7.2f} "
+              f"{statistics.median(sample.cpu for sample in samples):>7.2f} "
+              f"{max(sample.largest_kib for sample in samples) / 1024:>11.1f} "
+              f"{max(sample.tree_kib for sample in samples) / 1024:>8.1f}  {samples[-1].code}",
+              flush=True)
     return 0
 
 

@@ -87,6 +87,9 @@ def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
                         default=DEFAULT_UNIT_MEBIBYTES,
                         help="most memory one unit may add, in MiB; more is an input error "
                              f"(default: {DEFAULT_UNIT_MEBIBYTES:g})")
+    parser.add_argument("--jobs", type=_job_count, metavar="N", default=None,
+                        help="evaluate units in N worker processes (default: the usable cores; "
+                             "small scans always run in one process)")
     parser.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
                         help="leave out paths matching PATTERN, gitignore syntax, relative to "
                              "each scanned path (repeatable; added to exclude in config)")
@@ -263,3 +266,9 @@ def _positive(unit: str) -> Callable[[str], float]:
 
 
 _mebibytes = _positive("MiB")
+
+
+def _job_count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of processes, 1 or more")
+    return int(text)

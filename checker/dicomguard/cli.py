@@ -118,11 +118,18 @@ def _run_scan(args: argparse.Namespace) -> tuple[ScanReport, Settings]:
                       progress=_progress_printer(args), whole_modules=True,
                       largest_file_mib=settings.max_file_size or LARGEST_FILE_MIB,
                       honour_gitignore=not args.include_gitignored,
-                      repo_root=args.repo_root)
+                      repo_root=args.repo_root, jobs=_jobs(args),
+                      keep_facts=bool(getattr(args, "dump_facts", None)))
     report.notes[:0] = configuration.notes
     if sys.stderr.isatty() and not args.quiet:
         sys.stderr.write("\r\033[K")
     return report, settings
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    from dicomguard.workers import usable_cores
+
+    return args.jobs or usable_cores()
 
 
 def _docs_url(args: argparse.Namespace) -> str:

@@ -63,8 +63,21 @@ def build_findings(
 ) -> list[Finding]:
     """Turn each rule package's deny entries into findings; `enabled`, when given, keeps only
     those rules."""
+    return [finding for finding, _ in findings_of_facts(
+        denials, policies, facts_by_id, severity_overrides, disabled, enabled)]
+
+
+def findings_of_facts(
+    denials: dict[str, list[Any]],
+    policies: PolicySet,
+    facts_by_id: dict[str, dict[str, Any]],
+    severity_overrides: dict[str, str] | None = None,
+    disabled: set[str] | frozenset[str] = frozenset(),
+    enabled: set[str] | frozenset[str] | None = None,
+) -> list[tuple[Finding, str]]:
+    """build_findings, each finding with the id of the fact it is about, in report order."""
     overrides = severity_overrides or {}
-    findings: list[Finding] = []
+    findings: list[tuple[Finding, str]] = []
     for package, entries in denials.items():
         rule = policies.rules.get(package)
         if rule is None or rule.id in disabled or (enabled is not None and rule.id not in enabled):
@@ -72,9 +85,17 @@ def build_findings(
         for entry in entries:
             finding = _finding(rule, entry, facts_by_id, overrides)
             if finding is not None:
-                findings.append(finding)
-    findings.sort(key=Finding.sort_key)
+                fact = entry.get("fact", "") if isinstance(entry, dict) else ""
+                findings.append((finding, str(fact)))
+    findings.sort(key=report_order)
     return findings
+
+
+def report_order(item: tuple[Finding, str]) -> tuple[Any, ...]:
+    """Findings by place, severity and rule; those alike in all of it by their fact's id, so
+    that the order never depends on how the facts were split for evaluation."""
+    finding, fact = item
+    return (*finding.sort_key(), fact)
 
 
 def _finding(rule: Rule, entry: Any, facts_by_id: dict[str, dict[str, Any]],

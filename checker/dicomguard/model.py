@@ -122,3 +122,8 @@ class CollectResult:
 
     facts: Facts = field(default_factory=Facts)
     errors: list[ScanError] = field(default_factory=list)
+    # Where each later section of errors and of facts.notes begins: a collector that works in
+    # steps over all its files (read, then evaluate) reports each step's errors in turn, and a
+    # scan that reads its files unit by unit merges the units' sections in that order.
+    error_sections: list[int] = field(default_factory=list)
+    note_sections: list[int] = field(default_factory=list)

@@ -17,8 +17,8 @@ from dicomguard.model import CollectResult, Facts, ScanError, SourceFile
 from dicomguard.policies import PolicySet, Rule
 from dicomguard.settings import Settings
 from dicomguard.sourcelines import SourceLines
-from dicomguard.sources import FAMILIES, ScanContext
-from dicomguard.suppress import apply_suppressions
+from dicomguard.sources import FAMILIES, Family, ScanContext
+from dicomguard.suppress import SuppressionOutcome, apply_suppressions
 from dicomguard.surrogates import sanitized_errors, sanitized_facts
 
 
@@ -53,18 +53,23 @@ def collect_facts(grouped: dict[str, list[SourceFile]], context: ScanContext,
             continue
         if progress:
             progress(f"reading {len(files)} {family.name} file(s)")
-        try:
-            result = family.collect(files, context)
-        except Exception as error:  # a defect must not hide the other families' findings
-            total.errors.append(ScanError(
-                files[0].path, None,
-                f"internal error while reading {family.name} files "
-                f"({type(error).__name__}: {error}); please report it",
-            ))
-            continue
+        result = collect_family(family, files, context)
         total.facts.extend(result.facts)
         total.errors.extend(result.errors)
     return total
+
+
+def collect_family(family: Family, files: list[SourceFile], context: ScanContext
+                   ) -> CollectResult:
+    try:
+        result: CollectResult = family.collect(files, context)
+    except Exception as error:  # a defect must not hide the other families' findings
+        return CollectResult(errors=[ScanError(
+            files[0].path, None,
+            f"internal error while reading {family.name} files "
+            f"({type(error).__name__}: {error}); please report it",
+        )])
+    return result
 
 
 FACT_KINDS = ("ingress", "storage", "services", "grants")
@@ -115,10 +120,21 @@ def run_scan(
     honour_gitignore: bool = True,
     whole_modules: bool = False,
     repo_root: str | None = None,
+    jobs: int | None = None,
+    keep_facts: bool = True,
 ) -> ScanReport:
+    """The whole tree at once, or with `jobs` unit by unit in that many processes (see
+    stream.py); `keep_facts` False leaves the report's facts empty."""
     started = time.perf_counter()
     discovery = discover(paths, excluded, largest_file_mib, honour_gitignore, whole_modules)
     context.all_files = [source for files in discovery.grouped.values() for source in files]
+    if jobs is not None:
+        from dicomguard.stream import run_streamed_scan
+
+        report: ScanReport = run_streamed_scan(discovery, policies, engine, context, jobs,
+                                   project_root(paths, repo_root), started, keep_facts, progress)
+        report.paths = list(paths)
+        return report
     collected = collect_facts(discovery.grouped, context, progress)
     collected.errors[:0] = discovery.errors
     collected.facts.notes[:0] = discovery.notes
@@ -129,6 +145,16 @@ def run_scan(
                                started=started, root=project_root(paths, repo_root))
     report.paths = list(paths)
     return report
+
+
+def finish_findings(findings: list[Finding], root: Path, scanned_files: list[str]
+                    ) -> SuppressionOutcome:
+    """Give findings their snippet and fingerprint, then apply the inline suppressions."""
+    lines = SourceLines()
+    for finding in findings:
+        finding.snippet = lines.snippet(finding.file, finding.line)
+        finding.fingerprint = identify(finding, root).fingerprint
+    return apply_suppressions(findings, lines, scanned_files=scanned_files)
 
 
 def report_from_facts(
@@ -155,11 +181,7 @@ def report_from_facts(
         enabled=None if settings.rules is None else set(settings.rules),
     )
     root = root or Path.cwd()
-    lines = SourceLines()
-    for finding in findings:
-        finding.snippet = lines.snippet(finding.file, finding.line)
-        finding.fingerprint = identify(finding, root).fingerprint
-    suppression = apply_suppressions(findings, lines, scanned_files=scanned_files)
+    suppression = finish_findings(findings, root, scanned_files)
     return ScanReport(
         findings=findings,
         errors=sanitized_errors([*collected.errors, *identity_errors, *unicode_errors,

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 SNIPPET_LIMIT = 200  # characters of a source line shown in reports (minified JSON is one line)
 
 
+CACHED_FILES = 64  # findings come sorted by file: a few recent files are all a scan rereads
+
+
 class SourceLines:
-    """A per-scan cache of file text and lines. Unreadable files are empty."""
+    """A per-scan cache of the text and lines of the files read last. Unreadable files are
+    empty."""
 
     def __init__(self) -> None:
         self._texts: dict[str, str] = {}
@@ -16,14 +22,15 @@ class SourceLines:
         if path not in self._texts:
             try:
                 with open(path, encoding="utf-8", errors="replace") as handle:
-                    self._texts[path] = handle.read()
+                    text = handle.read()
             except OSError:
-                self._texts[path] = ""
+                text = ""
+            _remember(self._texts, path, text)
         return self._texts[path]
 
     def lines(self, path: str) -> list[str]:
         if path not in self._lines:
-            self._lines[path] = self.text(path).splitlines()
+            _remember(self._lines, path, self.text(path).splitlines())
         return self._lines[path]
 
     def line(self, path: str, number: int) -> str:
@@ -35,3 +42,9 @@ class SourceLines:
         """The line as reports show it: stripped, and cut short when very long."""
         text = self.line(path, number).strip()
         return text if len(text) <= SNIPPET_LIMIT else text[:SNIPPET_LIMIT - 1] + "…"
+
+
+def _remember(cache: dict[str, Any], path: str, value: Any) -> None:
+    if len(cache) >= CACHED_FILES:
+        del cache[next(iter(cache))]
+    cache[path] = value

@@ -110,6 +110,7 @@ class ScanContext:
     terraform_vars: dict[str, str] = field(default_factory=dict)
     terraform_env_vars: bool = False
     all_files: list[SourceFile] = field(default_factory=list)  # every discovered file
+    terraform_unit: Any = None  # terraform.roots.RootPlan when the scan reads unit by unit
 
     def __post_init__(self) -> None:
         self.settings = Settings.of(self.settings)  # a library caller may give a mapping

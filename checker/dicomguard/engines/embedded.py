@@ -54,6 +54,7 @@ def _check(output: Any, what: str, printed: str) -> Any:
 class EmbeddedEngine:
     def __init__(self) -> None:
         self._regopy = _import_regopy()
+        self._compiled: tuple[PolicySet, Any] | None = None
 
     def interpreter(self, policies: PolicySet) -> Any:
         from dicomguard.engines.portability import unsupported_calls
@@ -90,5 +91,8 @@ class EmbeddedEngine:
         return expressions[0]
 
     def evaluate(self, policies: PolicySet, facts_input: dict[str, Any]) -> dict[str, list[Any]]:
-        interpreter = self.interpreter(policies)
-        return deny_sets(self.query(interpreter, f"data.{RULES_PACKAGE}", facts_input))
+        """Deny sets of every rule. The interpreter, with the policies compiled, is kept for
+        the next call with the same policies (a scan evaluates its units one call each)."""
+        if self._compiled is None or self._compiled[0] is not policies:
+            self._compiled = (policies, self.interpreter(policies))
+        return deny_sets(self.query(self._compiled[1], f"data.{RULES_PACKAGE}", facts_input))

@@ -110,8 +110,10 @@ def _read(source: SourceFile, result: CollectResult) -> str | None:
         return None
 
 
-def collect(files: list[SourceFile], context: ScanContext) -> CollectResult:
-    result = CollectResult()
+def rule_sets(files: list[SourceFile]) -> list[list[SourceFile]]:
+    """The files of each rule set, in the order collect() reads them: single-file rule sets,
+    then ufw's and firewalld's, whose files belong together."""
+    singles: list[list[SourceFile]] = []
     ufw_parts: dict[str, list[SourceFile]] = {}
     firewalld_parts: dict[str, list[SourceFile]] = {}
     for source in files:
@@ -120,14 +122,23 @@ def collect(files: list[SourceFile], context: ScanContext) -> CollectResult:
         elif source.kind.startswith("firewalld-"):
             firewalld_parts.setdefault(_firewalld_root(source.path), []).append(source)
         else:
+            singles.append([source])
+    return [*singles, *ufw_parts.values(), *firewalld_parts.values()]
+
+
+def collect(files: list[SourceFile], context: ScanContext) -> CollectResult:
+    result = CollectResult()
+    for group in rule_sets(files):
+        source = group[0]
+        if source.kind.startswith("ufw") and source.kind != "ufw-status":
+            _extend(result, _collect_ufw(group, context))
+        elif source.kind.startswith("firewalld-"):
+            _extend(result, _collect_firewalld(group, context))
+        else:
             text = _read(source, result)
             if text is not None:
                 _extend(result, analyse_one(source.kind, text, source.path, context.catalogue,
                                             uplinks=configured_uplinks(context)))
-    for group in ufw_parts.values():
-        _extend(result, _collect_ufw(group, context))
-    for group in firewalld_parts.values():
-        _extend(result, _collect_firewalld(group, context))
     return result
 
 

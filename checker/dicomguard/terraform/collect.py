@@ -12,5 +12,11 @@ def collect(files: list[SourceFile], context: ScanContext) -> CollectResult:
 
     configuration = load(files, context)
     facts, errors = adapt(configuration)
+    adapted_notes = len(facts.notes)
     facts.notes.extend(configuration.notes)
-    return CollectResult(facts=facts, errors=[*configuration.errors, *errors])
+    sections = configuration.sections
+    formed_errors, formed_notes = sections.modules_formed
+    return CollectResult(facts=facts, errors=[*configuration.errors, *errors],
+                         error_sections=[sections.files_read, formed_errors,
+                                         len(configuration.errors)],
+                         note_sections=[adapted_notes, adapted_notes + formed_notes])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from dicomguard.facts import note
 from dicomguard.model import InputError, Origin, ScanError, SourceFile
 from dicomguard.regular_files import read_regular_text
 from dicomguard.sources import ScanContext
+from dicomguard.terraform import parsed_files
 from dicomguard.terraform.evaluated import Configuration, Resource
 from dicomguard.terraform.files import FileAccess
 from dicomguard.terraform.instance import ModuleInstance, ModuleSource, Session
@@ -46,6 +48,7 @@ def _load(files: list[SourceFile], context: ScanContext) -> Configuration:
     parsed: dict[Path, list[tuple[SourceFile, SyntaxBlock]]] = {}
     variable_files: dict[Path, list[SourceFile]] = {}
     directories: dict[str, Path] = {}
+    overridden = {os.path.dirname(source.path) for source in files if _is_override(source.path)}
     for source in files:
         parent = os.path.dirname(source.path)
         directory = directories.get(parent)
@@ -56,9 +59,13 @@ def _load(files: list[SourceFile], context: ScanContext) -> Configuration:
         elif source.kind == "plan":
             _load_plan(source, configuration)
         elif source.kind in MODULE_KINDS:
-            body = _parse(source, configuration.errors)
+            if context.terraform_unit is not None and parent not in overridden:
+                body = parsed_files.parsed(source, partial(_parse, source, configuration.errors))
+            else:
+                body = _parse(source, configuration.errors)
             if body is not None:
                 parsed.setdefault(directory, []).append((source, body))
+    configuration.sections.files_read = len(configuration.errors)
     variants = {directory: _module_variants(directory, bodies, configuration.notes)
                 for directory, bodies in sorted(parsed.items())}
     modules = {directory: found[0] for directory, found in variants.items()}
@@ -66,14 +73,19 @@ def _load(files: list[SourceFile], context: ScanContext) -> Configuration:
     calls = _local_calls(modules)
     cyclic = _cyclic_calls(calls)
     configuration.errors.extend(_cycle_errors(calls, cyclic, modules))
+    configuration.sections.modules_formed = (len(configuration.errors), len(configuration.notes))
     loader = _ModuleResolver(modules, confinement, {id(block) for block in cyclic})
     session = Session(loader.resolve, lambda root: FileAccess(root, confinement),
                       configuration.errors, configuration.notes)
     loader.session = session
     roots = _root_directories(modules, calls, cyclic)
+    several = len(roots) > 1
+    if context.terraform_unit is not None:  # one unit of a tree read unit by unit
+        several = context.terraform_unit.several_roots
+        roots = [directory for directory in roots if directory in context.terraform_unit.roots]
     shown = {directory: parent for parent, directory in directories.items()}
     for directory in roots:
-        qualifier = f"{shown.get(directory) or '.'}: " if len(roots) > 1 else ""
+        qualifier = f"{shown.get(directory) or '.'}: " if several else ""
         first_file = min(source.path for source, _ in parsed[directory])
         configuration.root_starts.append(len(configuration.resources))
         for module in variants[directory]:
@@ -261,12 +273,12 @@ def _local_calls(modules: dict[Path, ModuleSource]) -> dict[Path, list[Call]]:
 def _cyclic_calls(calls: dict[Path, list[Call]]) -> list[SyntaxBlock]:
     """Module blocks whose call leads back to the calling directory (Terraform rejects such a
     configuration: it would nest without end)."""
-    component = _strongly_connected(calls)
+    component = strongly_connected(calls)
     return [block for caller, edges in calls.items() for block, target in edges
             if component[caller] == component[target]]
 
 
-def _strongly_connected(calls: dict[Path, list[Call]]) -> dict[Path, int]:
+def strongly_connected(calls: Mapping[Path, Sequence[tuple[object, Path]]]) -> dict[Path, int]:
     """Tarjan's algorithm, iterative: the component number of every directory."""
     nodes = set(calls) | {target for edges in calls.values() for _, target in edges}
     index: dict[Path, int] = {}

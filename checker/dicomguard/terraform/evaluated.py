@@ -109,6 +109,15 @@ class Resource:
 
 
 @dataclass(slots=True)
+class LoadSections:
+    """How many errors and notes loading had made at each step: errors reading files, then
+    errors and notes forming modules (cycles, clashing files), then those evaluating roots."""
+
+    files_read: int = 0
+    modules_formed: tuple[int, int] = (0, 0)  # errors, notes
+
+
+@dataclass(slots=True)
 class Configuration:
     resources: list[Resource] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
@@ -117,6 +126,7 @@ class Configuration:
     # configurations: what one declares (an account-wide setting, a bucket name) says nothing
     # about another's resources.
     root_starts: list[int] = field(default_factory=list)
+    sections: LoadSections = field(default_factory=lambda: LoadSections())
 
     def per_root(self) -> list[Configuration]:
         """One configuration per root module or plan, sharing this one's notes and errors."""

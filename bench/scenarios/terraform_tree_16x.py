@@ -1,0 +1,13 @@
+"""The generated Terraform tree (terraform_tree.py, 1,691 files) copied 16 times."""
+
+from pathlib import Path
+
+from _copies import copies
+
+NAME = "terraform_tree_16x"
+DESCRIPTION = "the generated ~1,500-file Terraform tree copied 16 times"
+
+
+def build(workdir: Path) -> list[str]:
+    (workdir.parent / "terraform_tree").mkdir(exist_ok=True)
+    return copies(workdir, 16)

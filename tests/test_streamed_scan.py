@@ -1,0 +1,185 @@
+"""A scan reads its tree unit by unit, in worker processes: the report is the one a reading of
+the whole tree at once gives, whatever the number of workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, PROJECT, run_cli
+
+EXPOSED_ROOT = """\
+module "archive" {{
+  source = "../../modules/archive"
+  name   = "site-{index}"
+}}
+
+resource "aws_security_group" "dicom_{index}" {{
+  name = "dicom-{index}"
+  ingress {{
+    from_port   = 104
+    to_port     = 104
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }}
+}}
+"""
+
+SHARED_MODULE = """\
+variable "name" {
+  type = string
+}
+
+resource "aws_ebs_volume" "images" {
+  availability_zone = "eu-west-1a"
+  size              = 100
+  encrypted         = false
+  tags              = { Name = var.name }
+}
+"""
+
+
+def generated_tree(root: Path, sites: int) -> Path:
+    """`sites` root modules, each with an exposed security group, all calling one module with
+    an unencrypted volume: large enough for the scan to use its workers."""
+    (root / "modules" / "archive").mkdir(parents=True)
+    (root / "modules" / "archive" / "main.tf").write_text(SHARED_MODULE)
+    for index in range(sites):
+        site = root / "live" / f"site-{index:04d}"
+        site.mkdir(parents=True)
+        (site / "main.tf").write_text(EXPOSED_ROOT.format(index=index))
+    return root
+
+
+def whole_tree_report(path: Path) -> dict:
+    """The JSON report of the scan that reads the whole tree at once, as before units."""
+    from dicomguard.engines import make_engine
+    from dicomguard.policies import load_policies
+    from dicomguard.report import RenderOptions
+    from dicomguard.report.json_format import render
+    from dicomguard.report.rooted import rooted
+    from dicomguard.scan import run_scan
+    from dicomguard.sources import ScanContext
+
+    policies = load_policies([])
+    relative = os.path.relpath(path, PROJECT)
+    context = ScanContext(roots=[relative], catalogue=policies.catalogue())
+    working = Path.cwd()
+    os.chdir(PROJECT)
+    try:
+        report = run_scan([relative], policies, make_engine("embedded"), context,
+                          whole_modules=True)
+    finally:
+        os.chdir(working)
+    return _comparable(json.loads(render(rooted(report), RenderOptions())))
+
+
+def cli_report(path: Path, *options: str) -> tuple[int, dict]:
+    result = run_cli("scan", os.path.relpath(path, PROJECT), "--format", "json", *options)
+    assert result.stdout, result.stderr
+    return result.returncode, _comparable(json.loads(result.stdout))
+
+
+def _comparable(report: dict) -> dict:
+    report["summary"].pop("duration_seconds")
+    return report
+
+
+def trees(shared: Path, tmp_path: Path) -> list[Path]:
+    return [EXAMPLES, shared / "corpus", generated_tree(tmp_path / "generated", 320)]
+
+
+def test_unit_by_unit_report_is_the_whole_tree_report(shared_dir: Path, tmp_path: Path) -> None:
+    for tree in trees(shared_dir, tmp_path):
+        expected = whole_tree_report(tree)
+        _, streamed = cli_report(tree, "--jobs", "1")
+        assert streamed == expected, tree
+        assert expected["findings"], tree
+
+
+def test_report_is_the_same_whatever_the_number_of_workers(shared_dir: Path,
+                                                            tmp_path: Path) -> None:
+    for tree in trees(shared_dir, tmp_path):
+        one = run_cli("scan", str(tree), "--format", "json", "--jobs", "1")
+        two = run_cli("scan", str(tree), "--format", "json", "--jobs", "2")
+        assert one.returncode == two.returncode
+        assert _comparable(json.loads(one.stdout)) == _comparable(json.loads(two.stdout)), tree
+
+
+def test_a_module_called_from_many_roots_is_reported_once_per_root(tmp_path: Path) -> None:
+    tree = generated_tree(tmp_path / "generated", 320)
+    code, report = cli_report(tree, "--jobs", "2")
+    assert code == 1
+    volumes = [finding for finding in report["findings"] if finding["rule_id"] == "DG201"]
+    assert len(volumes) == 320
+    assert len({finding["resource"] for finding in volumes}) == 320
+    assert not report["errors"]
+
+
+def test_a_secure_root_next_to_an_insecure_one_hides_none_of_its_findings() -> None:
+    """Each root module is a configuration of its own: an account-wide setting or a bucket
+    declared in one says nothing about another's resources."""
+    def findings(report: dict) -> set[tuple]:
+        return {(finding["rule_id"], finding["file"], finding["line"], finding["resource"])
+                for finding in report["findings"]
+                if finding["file"].startswith("examples/terraform/insecure-pacs/")}
+
+    _, alone = cli_report(EXAMPLES / "terraform" / "insecure-pacs")
+    _, together = cli_report(EXAMPLES / "terraform")
+    assert findings(alone)
+    assert findings(together) == findings(alone)
+
+
+def _workers(pid: int) -> list[int]:
+    """The scan's worker processes: its children that run multiprocessing's spawn main."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"spawn_main" in command:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_that_die_lose_no_finding_silently(tmp_path: Path) -> None:
+    """A worker that dies has its batch read again in halves by a new worker; a unit on which a
+    worker dies is an input error naming its file. Every unit is reported either way."""
+    sites = 600
+    tree = generated_tree(tmp_path / "generated", sites)
+    output = tmp_path / "report.json"
+    scan = subprocess.Popen(
+        [sys.executable, "-m", "dicomguard", "scan", str(tree), "--format", "json", "-o",
+         str(output), "--jobs", "2"], cwd=PROJECT, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    killed: set[int] = set()
+    deadline = time.monotonic() + 300
+    while len(killed) < 8 and scan.poll() is None and time.monotonic() < deadline:
+        workers = [pid for pid in _workers(scan.pid) if pid not in killed]
+        if workers:
+            time.sleep(0.2)  # at work, not starting
+            os.kill(workers[0], signal.SIGKILL)
+            killed.add(workers[0])
+        time.sleep(0.02)
+    _, stderr = scan.communicate(timeout=900)
+    assert killed, "the scan ended before a worker could be stopped"
+    report = json.loads(output.read_text())
+    lost = report["errors"]
+    assert scan.returncode == (2 if lost else 1), stderr
+    for error in lost:
+        assert "the worker process reading it stopped (signal 9)" in error["message"]
+        assert "/live/site-" in error["file"] and error["file"].endswith("main.tf")
+    exposed = [finding for finding in report["findings"] if finding["rule_id"] == "DG101"]
+    assert len(exposed) + len(lost) == sites
