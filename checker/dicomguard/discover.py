@@ -79,7 +79,7 @@ class _Walk:
         self.rules = IgnoreRules(Path("."), None)
         self.largest_file_mib = largest_file_mib
         self.inside = [Path(root).resolve() for root in roots]
-        self.seen: set[Path] = set()
+        self.seen: set[str] = set()  # real paths
         self.whole_modules = whole_modules
 
     def contains(self, target: Path) -> bool:
@@ -99,8 +99,8 @@ class _Walk:
     def root(self, root_text: str) -> None:
         root = Path(root_text)
         if os.path.isdir(root):
-            for path in self.files(root):
-                self.file(path, root_text)
+            for path, resolved in self.files(root):
+                self.file(path, root_text, resolved)
             return
         try:
             mode = root.stat().st_mode
@@ -124,9 +124,9 @@ class _Walk:
                     sibling, is_directory=False) and self.regular(sibling):
                 self.file(sibling, root_text)
 
-    def files(self, root: Path) -> Iterator[Path]:
-        """Regular files under root in a stable order; links and special files are dealt with
-        here and not yielded."""
+    def files(self, root: Path) -> Iterator[tuple[Path, str]]:
+        """Regular files under root in a stable order, each with its real path; links and
+        special files are dealt with here and not yielded."""
         def cannot_list(error: OSError) -> None:
             self.found.error(error.filename, f"cannot read directory: {error.strerror}")
 
@@ -137,10 +137,12 @@ class _Walk:
                 self.load_gitignore(here)
             subdirectories[:] = [name for name in sorted(subdirectories)
                                  if self.walked_into(here / name)]
+            # The walk follows no link, so a file's real path is its directory's and its name.
+            resolved = os.path.realpath(directory)
             for name in sorted(names):
                 path = here / name
                 if not self.rules.skips(path, is_directory=False) and self.regular(path):
-                    yield path
+                    yield path, os.path.join(resolved, name)
 
     def load_gitignore(self, directory: Path) -> None:
         """The .gitignore of a directory in the scanned tree; a link is not followed."""
@@ -193,8 +195,8 @@ class _Walk:
         if not self.contains(target):
             self.found.note(path, "symbolic link to a file outside the scanned tree; not read")
 
-    def file(self, path: Path, root_text: str) -> None:
-        resolved = path.resolve()
+    def file(self, path: Path, root_text: str, resolved: str | None = None) -> None:
+        resolved = resolved or os.path.realpath(path)
         if resolved in self.seen:
             return
         self.seen.add(resolved)

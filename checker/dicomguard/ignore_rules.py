@@ -59,9 +59,12 @@ class IgnoreRules:
     def ignored_by_git(self, path: Path, is_directory: bool) -> bool:
         """The verdict of the deepest .gitignore with a matching pattern, as git decides."""
         ignored = False
-        for directory in reversed(path.parents):
-            spec = self.gitignores.get(directory)
-            if spec is None:
+        if not self.gitignores:
+            return ignored
+        parents = set(path.parents)
+        # gitignores are met top-down (the walk is), so shallower ones come first
+        for directory, spec in self.gitignores.items():
+            if directory not in parents:
                 continue
             verdict = spec.check_file(_relative(path, directory, is_directory)).include
             if verdict is not None:
