@@ -151,9 +151,11 @@ def local_sources(source: SourceFile) -> list[str]:
 
 
 def _json_sources(text: str) -> list[str]:
+    if '"module"' not in text:
+        return []
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # the loader reports what it cannot read
         return []
     modules = document.get("module") if isinstance(document, dict) else None
     found = []
