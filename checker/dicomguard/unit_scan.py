@@ -70,10 +70,11 @@ def evaluate_batch(batch: list[Unit], setup: UnitSetup, engine: Engine) -> UnitR
         add_sections(result.notes, split(clean.notes, found.note_sections))
         clean.notes = []
         encodable.extend(clean)
-    # The Terraform loader freezes what it loaded out of the collector's reach; once the units
-    # are done that is garbage, collected once per batch (a collection walks every live object).
-    gc.unfreeze()
+    # What the units loaded is garbage now, much of it in reference cycles. One collection per
+    # batch frees it; what survives (parsed files kept for the next unit, compiled policies) is
+    # then frozen, so that the next batch's collection walks only that batch's objects.
     gc.collect()
+    gc.freeze()
     facts, result.identity_errors = unique_facts(encodable)
     settings = setup.context.settings
     denials = engine.evaluate(setup.policies, policy_input(facts, settings))

@@ -32,13 +32,15 @@ DEEPEST_MODULE_NESTING = 16
 def load(files: list[SourceFile], context: ScanContext) -> Configuration:
     # Loading allocates many small objects that all live until the scan ends; the cyclic
     # garbage collector would only walk them again and again (it doubled the load time), and
-    # after loading they are frozen out of its reach for the rest of the scan.
+    # after loading they are frozen out of its reach for the rest of the scan. A scan read unit
+    # by unit collects each batch of units' garbage itself (unit_scan.py).
     collecting = gc.isenabled()
     gc.disable()
     try:
         return _load(files, context)
     finally:
-        gc.freeze()
+        if context.terraform_unit is None:
+            gc.freeze()
         if collecting:
             gc.enable()
 
