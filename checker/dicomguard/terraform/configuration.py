@@ -61,7 +61,8 @@ def _load(files: list[SourceFile], context: ScanContext) -> Configuration:
         elif source.kind == "plan":
             _load_plan(source, configuration)
         elif source.kind in MODULE_KINDS:
-            if context.terraform_unit is not None and parent not in overridden:
+            unit = context.terraform_unit
+            if unit is not None and directory in unit.shared and parent not in overridden:
                 body = parsed_files.parsed(source, partial(_parse, source, configuration.errors))
             else:
                 body = _parse(source, configuration.errors)

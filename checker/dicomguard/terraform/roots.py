@@ -11,6 +11,7 @@ import bisect
 import json
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ class RootPlan:
     files: list[SourceFile]
     roots: frozenset[Path]  # resolved directories this unit evaluates as root modules
     several_roots: bool  # whether the whole tree has more than one root (addresses say which)
+    shared: frozenset[Path] = frozenset()  # module directories other units read too
 
 
 @dataclass(slots=True)
@@ -77,6 +79,25 @@ def plan_roots(files: list[SourceFile]) -> list[RootPlan]:
                  if directory not in reached for source in sources]
     if unreached:  # downloaded modules no scanned root owns: parsed, never evaluated
         units.append(RootPlan(unreached, frozenset(), several))
+    return _with_shared(units)
+
+
+def _with_shared(units: list[RootPlan]) -> list[RootPlan]:
+    """The units, each knowing which of its module directories other units read too: only
+    those files are worth keeping parsed for the next unit."""
+    resolved: dict[str, Path] = {}
+
+    def directory_of(source: SourceFile) -> Path:
+        parent = os.path.dirname(source.path)
+        if parent not in resolved:
+            resolved[parent] = Path(parent).absolute().resolve()
+        return resolved[parent]
+
+    readers = Counter(directory for unit in units
+                      for directory in {directory_of(source) for source in unit.files})
+    shared = frozenset(directory for directory, count in readers.items() if count > 1)
+    for unit in units:
+        unit.shared = shared
     return units
 
 
