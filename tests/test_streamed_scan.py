@@ -183,3 +183,46 @@ def test_workers_that_die_lose_no_finding_silently(tmp_path: Path) -> None:
         assert "/live/site-" in error["file"] and error["file"].endswith("main.tf")
     exposed = [finding for finding in report["findings"] if finding["rule_id"] == "DG101"]
     assert len(exposed) + len(lost) == sites
+
+
+def test_workers_that_grew_hand_over_to_fresh_ones_and_lose_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker past its memory threshold after a batch is replaced; with a threshold of 0 every
+    batch is read by a new worker, and the report is the one of the whole tree."""
+    from dicomguard import workers
+
+    tree = generated_tree(tmp_path / "generated", 700)
+    expected = whole_tree_report(tree)
+    started: list[int] = []
+    start = workers._Pool._start
+
+    def counted(pool: workers._Pool) -> workers._Worker:
+        worker = start(pool)
+        started.append(worker.process.pid)
+        return worker
+
+    monkeypatch.setattr(workers, "RETIRE_AT_MIB", 0)
+    monkeypatch.setattr(workers._Pool, "_start", counted)
+    assert _comparable(json.loads(_library_json(tree, jobs=2))) == expected
+    assert len(set(started)) >= 4  # two workers, then one per batch after their first
+
+
+def _library_json(path: Path, jobs: int) -> str:
+    from dicomguard.engines import make_engine
+    from dicomguard.policies import load_policies
+    from dicomguard.report import RenderOptions
+    from dicomguard.report.json_format import render
+    from dicomguard.report.rooted import rooted
+    from dicomguard.scan import run_scan
+    from dicomguard.sources import ScanContext
+
+    policies = load_policies([])
+    relative = os.path.relpath(path, PROJECT)
+    context = ScanContext(roots=[relative], catalogue=policies.catalogue())
+    working = Path.cwd()
+    os.chdir(PROJECT)
+    try:
+        report = run_scan([relative], policies, make_engine("embedded"), context, jobs=jobs)
+    finally:
+        os.chdir(working)
+    return render(rooted(report), RenderOptions())

@@ -31,6 +31,11 @@ from dicomguard.unit_scan import UnitResult, UnitSetup, add_sections, evaluate_b
 SMALL_SCAN_FILES = 300
 POLL_SECONDS = 1.0
 START_METHOD = "spawn"
+MIB = 1024 * 1024
+# A worker whose resident memory passed this after a batch hands its work to a fresh one. The
+# embedded engine's native heap grows a few MiB with every batch that follows a parse, and
+# never shrinks (measured in docs/decisions.md); a new worker costs about 0.3 s of CPU.
+RETIRE_AT_MIB = 120
 
 
 def usable_cores() -> int:
@@ -41,10 +46,10 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def in_parallel(units: list[Unit], jobs: int, engine: Engine) -> bool:
+def in_workers(units: list[Unit], engine: Engine) -> bool:
     from dicomguard.engines.embedded import EmbeddedEngine
 
-    return (jobs > 1 and len(units) > 1 and isinstance(engine, EmbeddedEngine)
+    return (len(units) > 1 and isinstance(engine, EmbeddedEngine)
             and sum(unit.weight for unit in units) >= SMALL_SCAN_FILES)
 
 
@@ -52,7 +57,7 @@ def evaluated_batches(units: list[Unit], setup: UnitSetup, engine: Engine, jobs:
                       ) -> Iterator[tuple[list[Unit], UnitResult]]:
     """Every batch of units (plan.batches) with its result, in unit order."""
     work = batches(units)
-    if not in_parallel(units, jobs, engine):
+    if not in_workers(units, engine):
         for batch in work:
             yield batch, evaluate_batch(batch, setup, engine)
         return
@@ -108,8 +113,8 @@ class _Pool:
         parent, child = self.context.Pipe()
         # The setup goes through the connection, not the start: spawn writes its arguments to a
         # pipe the scan itself keeps open, and would wait forever on a worker that died starting.
-        process = self.context.Process(target=serve, args=(child, budgets.BUDGET), daemon=True,
-                                       name="dicomguard-worker")
+        process = self.context.Process(target=serve, args=(child, budgets.BUDGET, RETIRE_AT_MIB),
+                                       daemon=True, name="dicomguard-worker")
         process.start()
         child.close()
         worker = _Worker(process, parent)
@@ -178,6 +183,8 @@ class _Pool:
                 return self._death(worker)
             if kind == "failed":
                 raise payload
+            if kind == "retired":
+                worker.process.join()
             result: UnitResult = payload
             return result
         if not worker.process.is_alive():
@@ -227,8 +234,9 @@ def joined(results: list[UnitResult]) -> UnitResult:
     return total
 
 
-def serve(connection: Any, budget: budgets.Budget) -> None:
-    """A worker: evaluates the batches it is sent until it is sent None."""
+def serve(connection: Any, budget: budgets.Budget, retire_at_mib: float) -> None:
+    """A worker: evaluates the batches it is sent until it is sent None, or until it has
+    grown past `retire_at_mib` and hands over to a fresh worker."""
     import signal
 
     from dicomguard.engines import make_engine
@@ -242,6 +250,24 @@ def serve(connection: Any, budget: budgets.Budget) -> None:
         if batch is None:
             return
         try:
-            connection.send(("done", evaluate_batch(batch, setup, engine)))
+            result = evaluate_batch(batch, setup, engine)
         except Exception as error:  # an engine failure ends the scan as it would in-process
             connection.send(("failed", error))
+            continue
+        if resident_mib() > retire_at_mib:
+            connection.send(("retired", result))
+            return
+        connection.send(("done", result))
+
+
+def resident_mib() -> float:
+    """This process's resident memory now (Linux), or its peak so far elsewhere."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / MIB
+    except (OSError, ValueError, IndexError):
+        import resource
+        import sys
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak / MIB if sys.platform == "darwin" else peak / 1024
