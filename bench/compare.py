@@ -1,7 +1,7 @@
 """dicomguard against Trivy (`trivy config`) and checkov on the same trees: wall time, CPU time
 and peak memory of each, and dicomguard's ratio to the others.
 
-    python bench/compare.py                         terraform_tree and its 4x and 16x copies
+    python bench/compare.py                         checkov_tree, terraform_tree, their 4x, 16x copies
     python bench/compare.py small_module -n 3
 
 A tool that is not installed is skipped with a message. Trees come from bench/scenarios (see
@@ -19,7 +19,8 @@ from pathlib import Path
 
 from run import OUT, Sample, load_scenarios, measure, run_once
 
-DEFAULT = ["terraform_tree", "terraform_tree_4x", "terraform_tree_16x"]
+DEFAULT = ["checkov_tree", "checkov_tree_4x", "checkov_tree_16x", "terraform_tree",
+           "terraform_tree_4x", "terraform_tree_16x"]
 
 
 def other_tool(command: list[str]) -> Sample:
@@ -57,6 +58,9 @@ def main() -> int:
         workdir = OUT / name
         workdir.mkdir(exist_ok=True)
         paths = scenarios[name].build(workdir)
+        if not paths:
+            print(f"{name}: skipped ({scenarios[name].DESCRIPTION})")
+            continue
         run_once(paths, [])
         ours = median([run_once(paths, []) for _ in range(args.runs)])
         print(f"{name}: dicomguard {ours[0]:.1f} s wall, {ours[1]:.1f} s CPU, {ours[2]:.0f} MiB")

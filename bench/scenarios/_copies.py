@@ -9,11 +9,13 @@ from pathlib import Path
 import terraform_tree
 
 
-def copies(workdir: Path, count: int) -> list[str]:
+def copies(workdir: Path, count: int, original: Path | None = None) -> list[str]:
+    """`original` (default: the generated terraform_tree) copied `count` times."""
     tree = workdir / f"copies-{count}"
     if (tree / ".complete").exists():
         return [str(tree)]
-    original = Path(terraform_tree.build(workdir.parent / terraform_tree.NAME)[0])
+    if original is None:
+        original = Path(terraform_tree.build(workdir.parent / terraform_tree.NAME)[0])
     for index in range(count):
         target = tree / f"copy-{index:02d}"
         if not target.exists():
