@@ -1,7 +1,7 @@
 """dicomguard against Trivy (`trivy config`) and checkov on the same trees: wall time, CPU time
 and peak memory of each, and dicomguard's ratio to the others.
 
-    python bench/compare.py                         checkov_tree, terraform_tree, their 4x, 16x copies
+    python bench/compare.py                  checkov_tree, terraform_tree, their 4x, 16x copies
     python bench/compare.py small_module -n 3
 
 A tool that is not installed is skipped with a message. Trees come from bench/scenarios (see
