@@ -42,6 +42,8 @@ LARGEST_FILE_MIB = 32.0
 
 def display_path(path: Path) -> str:
     """A path as users see it: relative to the working directory when inside it."""
+    if not path.is_absolute():  # already relative to the working directory
+        return str(path)
     absolute = path.absolute()
     try:
         return str(absolute.relative_to(Path.cwd()))
@@ -131,14 +133,21 @@ class _Walk:
             self.found.error(error.filename, f"cannot read directory: {error.strerror}")
 
         self.rules = IgnoreRules(root, self.excluded)
+        # The walk follows no link, so a directory's real path is its parent's and its name.
+        real = {str(root): os.path.realpath(root)}
         for directory, subdirectories, names in os.walk(root, onerror=cannot_list):
             here = Path(directory)
             if self.honour_gitignore and GITIGNORE in names:
                 self.load_gitignore(here)
+            if here != root and _is_virtualenv(here, names):
+                self.found.note(here, "a Python virtualenv; not scanned")
+                subdirectories[:] = []
+                continue
             subdirectories[:] = [name for name in sorted(subdirectories)
                                  if self.walked_into(here / name)]
-            # The walk follows no link, so a file's real path is its directory's and its name.
-            resolved = os.path.realpath(directory)
+            resolved = real.pop(directory)
+            real.update((os.path.join(directory, name), os.path.join(resolved, name))
+                        for name in subdirectories)
             for name in sorted(names):
                 path = here / name
                 if not self.rules.skips(path, is_directory=False) and self.regular(path):
@@ -166,9 +175,6 @@ class _Walk:
                 self.found.note(directory, "symbolic link to a directory outside the scanned "
                                            "tree; not followed")
             return False  # a directory inside the tree is walked at its own place
-        if _is_virtualenv(directory):
-            self.found.note(directory, "a Python virtualenv; not scanned")
-            return False
         return True
 
     def regular(self, path: Path) -> bool:
@@ -242,8 +248,8 @@ def _skipped_directory(directory: Path) -> bool:
                                            and directory.parent.name == ".terraform")
 
 
-def _is_virtualenv(directory: Path) -> bool:
-    return os.path.isfile(directory / "pyvenv.cfg") and any(
+def _is_virtualenv(directory: Path, names: list[str]) -> bool:
+    return "pyvenv.cfg" in names and os.path.isfile(directory / "pyvenv.cfg") and any(
         os.path.lexists(directory / interpreter) for interpreter in VIRTUALENV_INTERPRETERS)
 
 

@@ -47,6 +47,14 @@ class _Tree:
     plans: list[SourceFile] = field(default_factory=list)
     calls: dict[Path, list[Path]] = field(default_factory=dict)
     downloaded: dict[Path, list[Path]] = field(default_factory=dict)  # by the root above them
+    resolved: dict[str, Path] = field(default_factory=dict)  # directory as discovered: real
+
+    def directory_of(self, source: SourceFile) -> Path:
+        parent = os.path.dirname(source.path)
+        directory = self.resolved.get(parent)
+        if directory is None:
+            directory = self.resolved[parent] = Path(parent).absolute().resolve()
+        return directory
 
 
 def plan_roots(files: list[SourceFile]) -> list[RootPlan]:
@@ -79,22 +87,14 @@ def plan_roots(files: list[SourceFile]) -> list[RootPlan]:
                  if directory not in reached for source in sources]
     if unreached:  # downloaded modules no scanned root owns: parsed, never evaluated
         units.append(RootPlan(unreached, frozenset(), several))
-    return _with_shared(units)
+    return _with_shared(units, tree)
 
 
-def _with_shared(units: list[RootPlan]) -> list[RootPlan]:
+def _with_shared(units: list[RootPlan], tree: _Tree) -> list[RootPlan]:
     """The units, each knowing which of its module directories other units read too: only
     those files are worth keeping parsed for the next unit."""
-    resolved: dict[str, Path] = {}
-
-    def directory_of(source: SourceFile) -> Path:
-        parent = os.path.dirname(source.path)
-        if parent not in resolved:
-            resolved[parent] = Path(parent).absolute().resolve()
-        return resolved[parent]
-
     readers = Counter(directory for unit in units
-                      for directory in {directory_of(source) for source in unit.files})
+                      for directory in {tree.directory_of(source) for source in unit.files})
     shared = frozenset(directory for directory, count in readers.items() if count > 1)
     for unit in units:
         unit.shared = shared
@@ -103,12 +103,8 @@ def _with_shared(units: list[RootPlan]) -> list[RootPlan]:
 
 def _index(files: list[SourceFile]) -> _Tree:
     tree = _Tree()
-    directories: dict[str, Path] = {}
     for source in files:
-        parent = os.path.dirname(source.path)
-        directory = directories.get(parent)
-        if directory is None:
-            directory = directories[parent] = Path(parent).absolute().resolve()
+        directory = tree.directory_of(source)
         if source.kind in MODULE_KINDS:
             tree.modules.setdefault(directory, []).append(source)
         elif source.kind in VARIABLE_KINDS:
