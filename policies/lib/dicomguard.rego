@@ -82,6 +82,12 @@ label(fact) := fact.origin.address if fact.origin.address != ""
 
 label(fact) := concat(":", [fact.origin.file, format_int(fact.origin.line, 10)]) if fact.origin.address == ""
 
+# The route a fact's traffic takes through a hop in front of the host (a DNAT, a load
+# balancer), for messages: adapters write such a path as "internet -> hop -> backend".
+route(fact) := concat("", [" through ", fact.path]) if {
+	startswith(fact.path, "internet -> ")
+} else := ""
+
 # The sources that make a fact an exposure, for messages.
 sources(fact) := concat(", ", sort({peer_text(peer) |
 	some peer in fact.peers
