@@ -196,9 +196,10 @@ def _backend_admits(groups: list[str], port: Any, protocol: Any, sku: Any,
                            "SKU is not set (a Basic one admits everything, a Standard one "
                            "nothing)")
         return str(sku).lower() == "basic"
-    if is_unknown(port):
-        return port
-    verdicts = [_first_match(context.security.rules_by_group.get(group, []), int(port),
+    span = parse_port_spec(port)
+    if is_unknown(span):
+        return span
+    verdicts = [_first_match(context.security.rules_by_group.get(group, []), span[0],
                              protocol) for group in groups]
     if any(verdict is False for verdict in verdicts):
         return False
