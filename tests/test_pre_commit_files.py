@@ -43,6 +43,7 @@ REPRESENTATIVES: dict[str, str | tuple[str, str]] = {
     "postgresql-conf": "databases/insecure/postgresql.conf",
     "compose": "compose/insecure/docker-compose.yml",
     "kubernetes": "kubernetes/insecure/orthanc.yaml",
+    "helm-chart": "kubernetes/helm-insecure/Chart.yaml",
     "playbook": "ansible/insecure/site.yml",
     "tasks": "ansible/insecure/roles/orthanc/tasks/main.yml",
     "vars": "ansible/insecure/inventory/group_vars/pacs.yml",

@@ -61,8 +61,18 @@ def affected_units(grouped: Grouped, changed: list[str], read: Reader) -> Groupe
                                 if os.path.normpath(source.path) in changed_paths]
         else:
             selected[family] = [source for source in files
-                                if _directory(source.path) in directories]
+                                if _directory(source.path) in directories
+                                or _changes_chart(source, changed_paths)]
     return selected
+
+
+def _changes_chart(source: SourceFile, changed: set[str]) -> bool:
+    """A Helm chart is one unit: a change to any file under it (a template, a values file, a
+    vendored subchart) renders it again."""
+    if source.kind != "helm-chart":
+        return False
+    chart = _directory(source.path)
+    return any(chart == "." or path.startswith(chart + os.sep) for path in changed)
 
 
 def _terraform(files: list[SourceFile], changed: list[str], read: Reader) -> list[SourceFile]:

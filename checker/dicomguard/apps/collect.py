@@ -132,13 +132,23 @@ def _included_compose_files(files: list[SourceFile], context: Any) -> set[Path]:
 
 
 def collect(files: list[SourceFile], context: Any) -> CollectResult:
+    from dicomguard.apps.helm import chart_directories, collect_chart, in_chart
+
     result = CollectResult()
     consumed: set[str] = set()  # Orthanc configs already read as mounted into a container
     # Compose and Kubernetes first: they say which Orthanc configs their containers mount.
-    order = {"compose": 0, "kubernetes": 1}
+    order = {"compose": 0, "kubernetes": 1, "helm-chart": 1}
     ordered = sorted(files, key=lambda source: order.get(source.kind, 2))
     included = _included_compose_files(ordered, context)
+    charts = chart_directories(ordered)
     for source in ordered:
+        if source.kind == "helm-chart":
+            found = collect_chart(source, charts, context)
+            result.facts.extend(found.facts)
+            result.errors.extend(found.errors)
+            continue
+        if charts and in_chart(source.path, charts):
+            continue
         if source.kind in {"orthanc-json", "pg-hba"} and source.path in consumed:
             continue
         if source.kind == "compose" and Path(source.path).resolve() in included:

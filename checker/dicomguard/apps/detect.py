@@ -31,6 +31,7 @@ ORTHANC_KEYS = frozenset({
     "DicomAlwaysAllowStore", "DicomTlsEnabled", "DicomCheckCalledAet", "OrthancExplorerEnabled"})
 _MENTIONS_ORTHANC_KEY = re.compile(r'"(' + "|".join(sorted(ORTHANC_KEYS)) + r')"\s*:')
 YAML_SUFFIXES = (".yml", ".yaml")
+HELM_CHART = "Chart.yaml"  # the file that makes its directory a Helm chart
 
 
 def named(path: Path) -> bool:
@@ -38,6 +39,7 @@ def named(path: Path) -> bool:
     if is_ansible_template(path):
         return False
     return bool(COMPOSE_NAME.match(path.name)) or path.name.lower() == "orthanc.json" or \
+        path.name == HELM_CHART or \
         is_hba_name(path.name) or is_config_name(path.name)
 
 
@@ -45,6 +47,8 @@ def classify(path: Path, head: str) -> str | None:
     name = path.name
     if is_ansible_template(path):
         return None  # read as rendered, by the Ansible task that deploys it
+    if name == HELM_CHART:
+        return "helm-chart"
     lowered = name.lower()
     if is_hba_name(name):
         return "pg-hba"
