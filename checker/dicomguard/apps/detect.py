@@ -22,7 +22,7 @@ COMPOSE_FLOW_SERVICE_KEY = re.compile(r"[{,][ \t\r\n]*(?:image|build)[ \t]*:[ \t
 KUBERNETES_API_VERSION = re.compile(KEY_START + r"apiVersion:", re.MULTILINE)
 KUBERNETES_KIND = re.compile(
     KEY_START + r"kind:[ \t]*(Deployment|StatefulSet|DaemonSet|ReplicaSet|Pod|Job|CronJob|Service|"
-    r"ConfigMap|Ingress|List)\b", re.MULTILINE)
+    r"ConfigMap|Secret|Ingress|List)\b", re.MULTILINE)
 # Keys only Orthanc uses: a generic "SslEnabled" or "AuthenticationEnabled" is not enough.
 # Orthanc reads them at the top of its configuration; inside another document (an ARM
 # template's outputs, a Helm values file as JSON) they configure nothing.
