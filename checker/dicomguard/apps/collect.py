@@ -12,6 +12,7 @@ from typing import Any
 
 from dicomguard.ansible.detect import is_role_payload
 from dicomguard.apps.kubernetes_directory import ManifestDirectories
+from dicomguard.apps.kustomize import Kustomized
 from dicomguard.apps.located import STRUCTURE_ERRORS
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, SourceFile
 from dicomguard.units import unit_budget, unit_error
@@ -140,18 +141,25 @@ def collect(files: list[SourceFile], context: Any) -> CollectResult:
     result = CollectResult()
     consumed: set[str] = set()  # Orthanc configs already read as mounted into a container
     # Compose and Kubernetes first: they say which Orthanc configs their containers mount.
-    order = {"compose": 0, "kubernetes": 1, "helm-chart": 1}
-    ordered = sorted(files, key=lambda source: order.get(source.kind, 2))
+    # Kustomizations before manifests: the manifests one builds on are read with it only.
+    order = {"compose": 0, "kustomization": 1, "kubernetes": 2, "helm-chart": 2}
+    ordered = sorted(files, key=lambda source: order.get(source.kind, 3))
     included = _included_compose_files(ordered, context)
     charts = chart_directories(ordered)
     manifests = ManifestDirectories(ordered)
+    kustomized = Kustomized(ordered, context)
     for source in ordered:
         if source.kind == "helm-chart":
             found = collect_chart(source, charts, context)
+        elif source.kind == "kustomization":
+            found = kustomized.collect(source)
+        else:
+            found = None
+        if found is not None:
             result.facts.extend(found.facts)
             result.errors.extend(found.errors)
             continue
-        if charts and in_chart(source.path, charts):
+        if (charts and in_chart(source.path, charts)) or kustomized.read(source):
             continue
         if source.kind in {"orthanc-json", "pg-hba"} and source.path in consumed:
             continue

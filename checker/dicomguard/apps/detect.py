@@ -32,6 +32,7 @@ ORTHANC_KEYS = frozenset({
 _MENTIONS_ORTHANC_KEY = re.compile(r'"(' + "|".join(sorted(ORTHANC_KEYS)) + r')"\s*:')
 YAML_SUFFIXES = (".yml", ".yaml")
 HELM_CHART = "Chart.yaml"  # the file that makes its directory a Helm chart
+KUSTOMIZATIONS = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 
 
 def named(path: Path) -> bool:
@@ -39,7 +40,7 @@ def named(path: Path) -> bool:
     if is_ansible_template(path):
         return False
     return bool(COMPOSE_NAME.match(path.name)) or path.name.lower() == "orthanc.json" or \
-        path.name == HELM_CHART or \
+        path.name == HELM_CHART or path.name in KUSTOMIZATIONS or \
         is_hba_name(path.name) or is_config_name(path.name)
 
 
@@ -49,6 +50,8 @@ def classify(path: Path, head: str) -> str | None:
         return None  # read as rendered, by the Ansible task that deploys it
     if name == HELM_CHART:
         return "helm-chart"
+    if name in KUSTOMIZATIONS:
+        return "kustomization"
     lowered = name.lower()
     if is_hba_name(name):
         return "pg-hba"

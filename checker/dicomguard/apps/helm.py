@@ -22,11 +22,10 @@ from dicomguard.apps.helm_chart import (
 from dicomguard.apps.helm_positions import Position, TemplateLines, line_map, source_blocks
 from dicomguard.apps.helm_render import helm_binary, render
 from dicomguard.apps.placed_files import within_roots
+from dicomguard.apps.relocated import relocated
 from dicomguard.facts import note
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, SourceFile
 from dicomguard.units import BUDGET, unit_budget, unit_error
-
-FACT_KINDS = ("ingress", "storage", "services", "grants")
 
 
 def chart_directories(files: list[SourceFile]) -> list[Path]:
@@ -152,7 +151,7 @@ def _manifest_facts(manifests: str, chart_dir: Path, chart_file: str, context: A
     except Exception as error:  # one chart's failure costs its own findings only
         failed = unit_error(rendered_name, error)
         found.errors.append(ScanError(rendered_name, failed.line, failed.message))
-    return _relocated(found, rendered_name, positions, Position(Path(chart_file), 1), errors)
+    return relocated(found, rendered_name, positions, Position(Path(chart_file), 1), errors)
 
 
 def _template_lines(manifests: str, chart_dir: Path, errors: list[ScanError]
@@ -170,39 +169,3 @@ def _template_lines(manifests: str, chart_dir: Path, errors: list[ScanError]
         except (OSError, UnicodeDecodeError):
             continue  # positions fall back to Chart.yaml; helm read the file, so it exists
     return templates
-
-
-def _relocated(found: CollectResult, rendered_name: str, positions: dict[int, Position],
-               fallback: Position, errors: list[ScanError]) -> CollectResult:
-    """found with every origin and error on the rendered output moved to its template line."""
-    from dicomguard.discover import display_path
-
-    def place(line: int | None) -> tuple[str, int]:
-        position = positions.get(line or 0, fallback)
-        return display_path(position.file) if position.file.is_absolute() else \
-            str(position.file), position.line
-
-    used: set[str] = set()
-    for kind in FACT_KINDS:
-        for fact in getattr(found.facts, kind):
-            origin = fact["origin"]
-            if origin["file"] != rendered_name:
-                continue
-            file, line = place(origin["line"])
-            end_file, end_line = place(origin["end_line"])
-            old_base = f"{rendered_name}:{origin['line']}:{origin['address']}"
-            new_id = f"{file}:{line}:{origin['address']}" + fact["id"][len(old_base):] \
-                if fact["id"].startswith(old_base) else fact["id"]
-            if new_id in used:  # two rendered places written by one template line
-                new_id = f"{new_id}~rendered{origin['line']}"
-            used.add(new_id)
-            fact["id"] = new_id
-            origin.update(file=file, line=line,
-                          end_line=end_line if end_file == file and end_line >= line else line)
-    for error in found.errors:
-        if error.file == rendered_name:
-            file, line = place(error.line)
-            errors.append(ScanError(file, line, error.message))
-        else:
-            errors.append(error)
-    return CollectResult(found.facts)
