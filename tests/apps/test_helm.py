@@ -6,34 +6,20 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, PROJECT, need, run_cli
+from tests.conftest import EXAMPLES, PROJECT, ensure_built, git_repository, need, run_cli
 
 INSECURE_CHART = EXAMPLES / "kubernetes" / "helm-insecure"
 SECURE_CHART = EXAMPLES / "kubernetes" / "helm-secure"
 
 
-def _ensure_helm() -> str | None:
-    found = shutil.which("helm")
-    if found:
-        return found
-    try:
-        completed = subprocess.run(["bash", str(PROJECT / ".ci" / "ensure-helm")],
-                                   capture_output=True, text=True, timeout=1800, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    path = completed.stdout.strip()
-    return path if completed.returncode == 0 and Path(path).is_file() else None
-
-
 @pytest.fixture(scope="session")
 def helm_path() -> str:
     """A PATH on which the pinned helm is found."""
-    binary = _ensure_helm()
+    binary = ensure_built("ensure-helm", shutil.which("helm"))
     need(binary is not None, "no helm binary (put it on PATH or install Go)")
     assert binary is not None
     return f"{Path(binary).parent}{os.pathsep}{os.environ.get('PATH', '')}"
@@ -175,16 +161,9 @@ def test_a_chart_that_renders_forever_is_stopped(tmp_path, helm_path):
 
 
 def test_a_staged_template_change_renders_its_chart_again(tmp_path, helm_path):
-    need(shutil.which("git") is not None, "git is not installed")
     repo = tmp_path / "repo"
     copy_chart(SECURE_CHART, repo / "deploy" / "orthanc")
-
-    def git(*args: str) -> None:
-        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
-
-    git("init", "-q")
-    git("config", "user.email", "ci@example.org")
-    git("config", "user.name", "ci")
+    git = git_repository(repo)
     git("add", ".")
     git("commit", "-qm", "chart")
     service = repo / "deploy" / "orthanc" / "templates" / "service.yaml"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 
-from tests.conftest import EXAMPLES, run_cli, scan_json
+from tests.conftest import EXAMPLES, git_repository, run_cli, scan_json
 
 INSECURE = EXAMPLES / "kubernetes" / "kustomize-insecure"
 SECURE = EXAMPLES / "kubernetes" / "kustomize-secure"
@@ -91,17 +91,9 @@ def test_remote_resource_is_a_note_and_a_path_outside_the_tree_an_error(tmp_path
 
 
 def test_a_staged_change_to_a_base_builds_the_overlays_again(tmp_path):
-    import subprocess
-
     repo = tmp_path / "repo"
     shutil.copytree(INSECURE, repo / "deploy")
-
-    def git(*args: str) -> None:
-        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
-
-    git("init", "-q")
-    git("config", "user.email", "ci@example.org")
-    git("config", "user.name", "ci")
+    git = git_repository(repo)
     git("add", ".")
     git("commit", "-qm", "deploy")
     service = repo / "deploy" / "base" / "service.yaml"
