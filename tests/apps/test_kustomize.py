@@ -105,3 +105,15 @@ def test_a_staged_change_to_a_base_builds_the_overlays_again(tmp_path):
     assert ("DG101", "deploy/base/service.yaml", 14) in {
         (finding["rule_id"], finding["file"], finding["line"])
         for finding in json.loads(result.stdout)["findings"]}
+
+
+def test_kustomizations_that_build_on_each_other_for_ever_are_an_error(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "kustomization.yaml").write_text("resources:\n  - ../b\n  - ../b\n")
+    (tmp_path / "b" / "kustomization.yaml").write_text("resources:\n  - ../a\n  - ../a\n")
+    code, report = scan_json(str(tmp_path))
+    assert code == 2
+    assert report["errors"]
+    assert all("a cycle?" in error["message"] and error["file"].endswith("kustomization.yaml")
+               for error in report["errors"])

@@ -11,7 +11,6 @@ generator reads. A kustomization another scanned kustomization uses is read with
 
 from __future__ import annotations
 
-from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from dicomguard.model import CollectResult, InputError, Origin, ScanError, Sourc
 from dicomguard.units import unit_budget, unit_error
 
 DEEPEST = 20
+MOST_BUILT = 500  # kustomizations one build may expand (a base used twice counts twice)
 REMOTE_PREFIXES = ("http://", "https://", "git@", "ssh://", "github.com/", "gitlab.com/",
                    "bitbucket.org/")
 
@@ -49,6 +49,7 @@ class Build:
     used: set[Path] = field(default_factory=set)  # every file read
     notes: list[tuple[str, str]] = field(default_factory=list)  # (file, message)
     next_line: int = 0
+    built: int = 0
 
     def read(self, path: Path, mentioned_in: Path) -> tuple[str, int]:
         """The text of a file of the build and the line offset it is placed at."""
@@ -90,8 +91,10 @@ def _strings(value: Any) -> list[str]:
 
 def build(kustomization: Path, context: Build, depth: int = 0) -> list[Located]:
     """The resources a kustomization produces, in its build's line space."""
-    if depth > DEEPEST:
-        raise InputError(f"kustomizations nested more than {DEEPEST} deep (a cycle?)")
+    context.built += 1
+    if depth > DEEPEST or context.built > MOST_BUILT:
+        raise InputError(f"kustomizations nested more than {DEEPEST} deep or built more than "
+                         f"{MOST_BUILT} times (a cycle?); not read")
     [document] = context.documents(kustomization, kustomization)[:1] or [Located({})]
     spec = document.value
     directory = kustomization.parent
@@ -222,8 +225,11 @@ class Kustomized:
             if source.kind != "kustomization":
                 continue
             trial = Build(self.roots)
-            with suppress(Exception):  # reported when the kustomization itself is built
-                build(Path(source.path), trial)
+            try:
+                with unit_budget():
+                    build(Path(source.path), trial)
+            except Exception:  # reported when it is built on its own
+                continue
             self.nested |= {path for path in trial.used if path.name in KUSTOMIZATIONS
                             and path != Path(source.path).resolve()}
             self.read_files |= trial.used
