@@ -1,0 +1,143 @@
+"""A reverse proxy in front of an image service: the proxy's published ports give the backend
+its reach, and the proxy's own authentication, allow-list or client certificates may stop
+strangers before the backend is asked. Each hop becomes a fact at the line to change (the
+`location`, else the `proxy_pass`), whose path names the whole way in, e.g.
+"internet -> nginx:80 /orthanc/ -> orthanc:8042 (AuthenticationEnabled false)".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from dicomguard.apps.containers import Container, reach_of
+from dicomguard.apps.nginx_routes import Route, listen_reaches_out
+from dicomguard.facts import ingress, listener, peer, service, widest_reach
+from dicomguard.model import Origin, Unknown, is_unknown
+from dicomguard.regular_files import read_regular_text
+
+
+@dataclass(slots=True)
+class Backend:
+    """A container a proxy may forward to, with the service facts of what it serves."""
+
+    name: str
+    services: list[dict[str, Any]]
+
+
+def _setting_text(fact: dict[str, Any]) -> str:
+    """The backend's deciding setting as written, for the path."""
+    if fact["authentication"] is True:
+        return "authenticates"
+    if fact["authentication"] is None:
+        return "authentication unknown"
+    origin = fact["origin"]
+    try:
+        line = read_regular_text(origin["file"]).splitlines()[origin["line"] - 1]
+    except (OSError, UnicodeDecodeError, IndexError):
+        return "no authentication"
+    return line.strip().rstrip(",") or "no authentication"
+
+
+def _serving(backend: Backend, port: int, protocols: set[str]) -> list[dict[str, Any]]:
+    return [fact for fact in backend.services
+            if fact.get("kind", "image_service") == "image_service"
+            and any(item["port"] == port and item["protocol"] in protocols
+                    for item in fact["listeners"])]
+
+
+def _reaches(proxy: Container, route: Route) -> list[tuple[Any, str]]:
+    """(listen, reach) of each port the route's server listens on, unreached ones left out."""
+    found = []
+    for listen in route.listens:
+        reach = reach_of(proxy, listen.port, listen_reaches_out(listen))
+        if reach != "local":
+            found.append((listen, reach))
+    return found
+
+
+def _origin(proxy: Container, route: Route, where: str = "") -> Origin:
+    where = where or (f"location {route.location}" if route.location else "server")
+    return Origin(route.at.file, route.at.line, route.at.end_line or route.at.line,
+                  f"{proxy.origin.address} {where}", proxy.origin.file)
+
+
+def _name(proxy: Container) -> str:
+    return proxy.origin.address.rpartition(".")[2] or "nginx"
+
+
+def http_hops(proxy: Container, route: Route, backends: dict[str, Backend]
+              ) -> list[dict[str, Any]]:
+    """An image service behind an http location, reached with the proxy's reach."""
+    reached = _reaches(proxy, route)
+    facts: list[dict[str, Any]] = []
+    if not reached:
+        return facts
+    reach = widest_reach(found for _, found in reached)
+    ports = ",".join(str(listen.port) for listen, _ in reached)
+    tls = all(listen.ssl for listen, _ in reached)
+    for host, port in route.backends:
+        backend = backends.get(host)
+        for fact in _serving(backend, port, {"http"}) if backend else []:
+            protected = route.protected
+            authentication = True if protected is True else (
+                protected if is_unknown(protected) and fact["authentication"] is not True
+                else fact["authentication"])
+            state = _setting_text(fact)
+            path = (f"{reach} -> {_name(proxy)}:{ports} {route.location or '/'} -> "
+                    f"{host}:{port} ({state})")
+            facts.append(service(
+                _origin(proxy, route), platform=proxy.platform, product=fact["product"],
+                reach=reach, authentication=authentication,
+                listeners=[listener(listen.port, "http", tls=listen.ssl, reach=found,
+                                    name=f"nginx {listen.port}") for listen, found in reached],
+                tls=tls, weak_credentials=[] if protected is True else fact["weak_credentials"],
+                detail=f"the proxy: {route.protection}", path=path,
+                suffix=f"proxy:{host}:{port}:{fact['id']}",
+                unknown=route.unknown))
+    return facts
+
+
+def stream_hops(proxy: Container, route: Route, backends: dict[str, Backend],
+                catalogue_ports: set[int]) -> list[dict[str, Any]]:
+    """A stream proxy to a DICOM port: an opening to that port for whoever reaches the proxy."""
+    facts = []
+    for listen, reach in _reaches(proxy, route):
+        for host, port in route.backends:
+            backend = backends.get(host)
+            carried = port in catalogue_ports or bool(
+                backend and _serving(backend, port, {"dicom"}))
+            if not carried and listen.port not in catalogue_ports:
+                continue
+            peers = [peer(source) for source in route.allowed] if route.allowed is not None \
+                else [peer("0.0.0.0/0")] if reach == "internet" else (
+                    [peer("the proxy's network", tag=True)] if reach == "network"
+                    else [peer(Unknown(f"who reaches {_name(proxy)}:{listen.port} is not "
+                                       "known"))])
+            ports = [[listen.port, listen.port]] + (
+                [[port, port]] if carried and port != listen.port else [])
+            facts.append(ingress(
+                _origin(proxy, route, f"stream :{listen.port} -> {host}:{port}"),
+                platform=proxy.platform, mechanism="nginx stream proxy",
+                protocol="udp" if listen.udp else "tcp", ports=ports, peers=peers,
+                path=f"{reach} -> {_name(proxy)}:{listen.port} (stream) -> {host}:{port}",
+                suffix=f"proxy:{listen.port}:{host}:{port}"))
+    return facts
+
+
+def hop_facts(proxy: Container, routes: list[Route], backends: dict[str, Backend],
+              catalogue_ports: set[int]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(ingress facts, service facts) of every hop through one proxy; ids kept unique when one
+    configuration file reaches the same line twice."""
+    ingress_facts: list[dict[str, Any]] = []
+    service_facts: list[dict[str, Any]] = []
+    for route in routes:
+        if route.stream:
+            ingress_facts.extend(stream_hops(proxy, route, backends, catalogue_ports))
+        else:
+            service_facts.extend(http_hops(proxy, route, backends))
+    return _unique(ingress_facts), _unique(service_facts)
+
+
+def _unique(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return list({fact["id"]: fact for fact in facts}.values())
