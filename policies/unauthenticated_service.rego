@@ -29,7 +29,7 @@ deny[fact.id] := finding if {
 		"confidence": confidence(fact),
 		"message": concat("", [
 			lib.label(fact), " (", fact.product, ") serves images without authentication",
-			reach_text(fact), path_text(fact),
+			reach_text(fact), lib.via(fact),
 		]),
 	}
 }
@@ -44,8 +44,3 @@ reach_text(fact) := " to the internet" if fact.reach == "internet"
 reach_text(fact) := " to the network" if fact.reach == "network"
 
 reach_text(fact) := " (reachability unknown)" if fact.reach == "unknown"
-
-# A service reached through a reverse proxy names the way in.
-path_text(fact) := concat("", [": ", fact.path]) if object.get(fact, "path", "") != ""
-
-path_text(fact) := "" if object.get(fact, "path", "") == ""

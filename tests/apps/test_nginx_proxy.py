@@ -63,6 +63,10 @@ def test_the_insecure_proxy_example_names_the_way_in_at_the_line_to_change():
     assert [(Path(item["file"]).name, item["line"]) for item in hop] == [("orthanc.conf", 5)]
     assert ("internet -> proxy:80 /orthanc/ -> orthanc:8042 "
             '(ORTHANC__AUTHENTICATION_ENABLED: "false")') in hop[0]["message"]
+    clear_text = [item["message"] for item in report["findings"] if item["rule_id"] == "DG401"]
+    assert clear_text and all(message.endswith("-> orthanc:8042 "
+                                               '(ORTHANC__AUTHENTICATION_ENABLED: "false")')
+                              for message in clear_text)
     relayed = [item for item in report["findings"]
                if item["rule_id"] == "DG101" and item["file"].endswith("nginx.conf")]
     assert [(item["line"], item["ports"]) for item in relayed] == [(14, [4242, 11112])]
@@ -126,6 +130,28 @@ def test_protection_that_lets_strangers_through_does_not_count(tmp_path, weakene
         conf = conf.replace(old_inner, new_inner, 1)
     _, findings, _ = found(project(tmp_path, conf))
     assert [item[0] for item in findings].count("DG301") == 1
+
+
+def test_every_server_of_an_upstream_is_one_hop_as_weak_as_the_weakest(tmp_path):
+    conf = """\
+        upstream archive {
+            server orthanc:8042;
+            server second:8042;
+        }
+        server {
+            location / {
+                proxy_pass http://archive;
+            }
+        }
+        """
+    directory = project(tmp_path, conf, extra={})
+    with (directory / "compose.yaml").open("a") as compose:
+        compose.write("  second:\n    image: orthancteam/orthanc:24.12.1\n")
+    _, report = scan_json(str(directory))
+    hop = [item["message"] for item in report["findings"] if item["rule_id"] == "DG301"]
+    assert len(hop) == 1
+    assert hop[0].endswith('-> orthanc:8042 (ORTHANC__AUTHENTICATION_ENABLED: "false"), '
+                           "second:8042 (authenticates)")
 
 
 @pytest.mark.parametrize(("ports", "listen"), [('"127.0.0.1:80:80"', "listen 80;"),

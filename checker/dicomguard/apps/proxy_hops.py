@@ -36,7 +36,9 @@ def _setting_text(fact: dict[str, Any]) -> str:
         line = read_regular_text(origin["file"]).splitlines()[origin["line"] - 1]
     except (OSError, UnicodeDecodeError, IndexError):
         return "no authentication"
-    return line.strip().rstrip(",") or "no authentication"
+    # A YAML block (ORTHANC_JSON: |) is named by its key.
+    text = line.strip().rstrip(",").rstrip("|>+- ").rstrip(":")
+    return text or "no authentication"
 
 
 def _serving(backend: Backend, port: int, protocols: set[str]) -> list[dict[str, Any]]:
@@ -66,36 +68,40 @@ def _name(proxy: Container) -> str:
     return proxy.origin.address.rpartition(".")[2] or "nginx"
 
 
+def _weakest(values: list[Any]) -> Any:
+    """False when any backend lets strangers in, else None when any is unknown, else True."""
+    return False if False in values else (None if None in values else True)
+
+
 def http_hops(proxy: Container, route: Route, backends: dict[str, Backend]
               ) -> list[dict[str, Any]]:
-    """An image service behind an http location, reached with the proxy's reach."""
+    """The image services behind an http location (every server of an upstream), reached
+    with the proxy's reach: one fact, as weak as the weakest of them."""
     reached = _reaches(proxy, route)
-    facts: list[dict[str, Any]] = []
-    if not reached:
-        return facts
+    served = [(host, port, fact) for host, port in route.backends if host in backends
+              for fact in _serving(backends[host], port, {"http"})]
+    if not reached or not served:
+        return []
     reach = widest_reach(found for _, found in reached)
     ports = ",".join(str(listen.port) for listen, _ in reached)
-    tls = all(listen.ssl for listen, _ in reached)
-    for host, port in route.backends:
-        backend = backends.get(host)
-        for fact in _serving(backend, port, {"http"}) if backend else []:
-            protected = route.protected
-            authentication = True if protected is True else (
-                protected if is_unknown(protected) and fact["authentication"] is not True
-                else fact["authentication"])
-            state = _setting_text(fact)
-            path = (f"{reach} -> {_name(proxy)}:{ports} {route.location or '/'} -> "
-                    f"{host}:{port} ({state})")
-            facts.append(service(
-                _origin(proxy, route), platform=proxy.platform, product=fact["product"],
-                reach=reach, authentication=authentication,
-                listeners=[listener(listen.port, "http", tls=listen.ssl, reach=found,
-                                    name=f"nginx {listen.port}") for listen, found in reached],
-                tls=tls, weak_credentials=[] if protected is True else fact["weak_credentials"],
-                detail=f"the proxy: {route.protection}", path=path,
-                suffix=f"proxy:{host}:{port}:{fact['id']}",
-                unknown=route.unknown))
-    return facts
+    protected = route.protected
+    behind = _weakest([fact["authentication"] for _, _, fact in served])
+    authentication = True if protected is True else (
+        protected if is_unknown(protected) and behind is not True else behind)
+    weak = [] if protected is True else list({
+        (item["user"], item["reason"]): item for _, _, fact in served
+        for item in fact["weak_credentials"]}.values())
+    path = (f"{reach} -> {_name(proxy)}:{ports} {route.location or '/'} -> " + ", ".join(
+        f"{host}:{port} ({_setting_text(fact)})" for host, port, fact in served))
+    return [service(
+        _origin(proxy, route), platform=proxy.platform,
+        product=" / ".join(dict.fromkeys(fact["product"] for _, _, fact in served)),
+        reach=reach, authentication=authentication,
+        listeners=[listener(listen.port, "http", tls=listen.ssl, reach=found,
+                            name=f"nginx {listen.port}") for listen, found in reached],
+        tls=all(listen.ssl for listen, _ in reached), weak_credentials=weak,
+        detail=f"the proxy: {route.protection}", path=path, suffix="proxy",
+        unknown=route.unknown)]
 
 
 def stream_hops(proxy: Container, route: Route, backends: dict[str, Backend],
