@@ -94,7 +94,7 @@ def http_hops(proxy: Container, route: Route, backends: dict[str, Backend]
     path = (f"{reach} -> {_name(proxy)}:{ports} {route.location or '/'} -> " + ", ".join(
         f"{host}:{port} ({_setting_text(fact)})" for host, port, fact in served))
     return [service(
-        _origin(proxy, route), platform=proxy.platform,
+        _origin(proxy, route), platform="nginx",
         product=" / ".join(dict.fromkeys(fact["product"] for _, _, fact in served)),
         reach=reach, authentication=authentication,
         listeners=[listener(listen.port, "http", tls=listen.ssl, reach=found,
@@ -124,7 +124,7 @@ def stream_hops(proxy: Container, route: Route, backends: dict[str, Backend],
                 [[port, port]] if carried and port != listen.port else [])
             facts.append(ingress(
                 _origin(proxy, route, f"stream :{listen.port} -> {host}:{port}"),
-                platform=proxy.platform, mechanism="nginx stream proxy",
+                platform="nginx", mechanism="nginx stream proxy",
                 protocol="udp" if listen.udp else "tcp", ports=ports, peers=peers,
                 path=f"{reach} -> {_name(proxy)}:{listen.port} (stream) -> {host}:{port}",
                 suffix=f"proxy:{listen.port}:{host}:{port}"))
