@@ -235,3 +235,24 @@ def test_an_unterminated_string_names_its_line(tmp_path):
     assert code == 2
     assert [(Path(error["file"]).name, error["line"]) for error in report["errors"]] == [
         ("pacs.conf", 2)]
+
+
+def test_an_include_cycle_is_an_error_naming_the_file_read_again(tmp_path):
+    looping = {f"conf.d/{name}.conf": "include /etc/nginx/conf.d/*.conf;\n"
+               for name in ("a", "b", "c")}
+    write(tmp_path, {"compose.yaml": "services:\n  proxy:\n    image: nginx:1.27\n"
+                                     "    ports:\n      - \"80:80\"\n    volumes:\n"
+                                     "      - ./conf.d:/etc/nginx/conf.d:ro\n", **looping})
+    code, report = scan_json(str(tmp_path))
+    assert code == 2
+    assert [(Path(error["file"]).name, error["line"]) for error in report["errors"]] == [
+        ("a.conf", 1)]
+    assert "a.conf, which is already being read (a cycle)" in \
+        report["errors"][0]["message"]
+
+
+def test_a_backend_named_by_a_variable_is_a_note(tmp_path):
+    conf = OPEN_LOCATION.replace("http://orthanc:8042/", "http://$backend")
+    code, report = scan_json(str(project(tmp_path, conf)))
+    assert (code, report["findings"]) == (0, [])
+    assert any("$backend" in item["message"] for item in report["notes"])

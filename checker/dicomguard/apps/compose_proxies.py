@@ -47,7 +47,14 @@ def proxy_facts(containers: list[Container], services: list[list[dict[str, Any]]
             at = Origin(file or container.origin.file, line or container.origin.line,
                         line or container.origin.line, container.origin.address)
             result.facts.notes.append(note(at, message))
-        ingress_facts, service_facts = hop_facts(container, routes(directives), backends,
+        found_routes = routes(directives)
+        for route in found_routes:
+            if route.unknown and not route.backends:
+                at = Origin(route.proxy_pass.file, route.proxy_pass.line, route.proxy_pass.line,
+                            container.origin.address)
+                result.facts.notes.append(note(at, f"{'; '.join(route.unknown)}: the backend "
+                                                   "is not known, so it is not judged"))
+        ingress_facts, service_facts = hop_facts(container, found_routes, backends,
                                                  catalogue_ports)
         result.facts.ingress.extend(ingress_facts)
         result.facts.services.extend(service_facts)

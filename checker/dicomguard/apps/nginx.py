@@ -12,6 +12,7 @@ from pathlib import Path
 from dicomguard.model import InputError
 
 MOST_INCLUDES = 20  # a deeper chain of includes is taken for a cycle
+MOST_FILES = 500  # files read for one configuration, includes of includes counted
 _SPECIAL = frozenset(";{}")
 
 
@@ -116,10 +117,17 @@ class _Parser:
     def __init__(self, resolver: Resolver | None, notes: list[tuple[str, int, str]]) -> None:
         self.resolver = resolver
         self.notes = notes
+        self.reading: list[Path] = []  # the files being read, outermost first
+        self.files_read = 0
 
     def parse_file(self, text: str, file: str, host: Path, depth: int = 0) -> list[Directive]:
         tokens = list(_tokens(text, file))
-        return self._block(tokens, 0, file, host, depth, nested=False)[0]
+        self.reading.append(host.resolve())
+        self.files_read += 1
+        try:
+            return self._block(tokens, 0, file, host, depth, nested=False)[0]
+        finally:
+            self.reading.pop()
 
     def _block(self, tokens: list[_Token], index: int, file: str, host: Path, depth: int,
                nested: bool) -> tuple[list[Directive], int, int]:
@@ -177,6 +185,13 @@ class _Parser:
 
         found: list[Directive] = []
         for path, shown in included.files:
+            if path.resolve() in self.reading:
+                raise ConfigError(f"include {directive.args[0]} includes {shown}, which is "
+                                  "already being read (a cycle)", directive.file,
+                                  directive.line)
+            if self.files_read >= MOST_FILES:
+                raise ConfigError(f"more than {MOST_FILES} files included", directive.file,
+                                  directive.line)
             try:
                 text = read_regular_text(path)
             except (OSError, UnicodeDecodeError) as error:
