@@ -256,3 +256,113 @@ def test_a_backend_named_by_a_variable_is_a_note(tmp_path):
     code, report = scan_json(str(project(tmp_path, conf)))
     assert (code, report["findings"]) == (0, [])
     assert any("$backend" in item["message"] for item in report["notes"])
+
+
+KUBERNETES = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: proxy-conf
+data:
+  pacs.conf: |
+    server {
+        listen 80;
+        location /orthanc/ {
+            proxy_pass http://orthanc.default.svc.cluster.local:80/;
+        }
+    }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: proxy
+spec:
+  selector:
+    matchLabels: {app: proxy}
+  template:
+    metadata:
+      labels: {app: proxy}
+    spec:
+      containers:
+        - name: nginx
+          image: nginx:1.27
+          volumeMounts:
+            - name: conf
+              mountPath: /etc/nginx/conf.d
+      volumes:
+        - name: conf
+          configMap:
+            name: proxy-conf
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: proxy
+spec:
+  type: LoadBalancer
+  selector: {app: proxy}
+  ports:
+    - port: 80
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: orthanc
+spec:
+  selector:
+    matchLabels: {app: orthanc}
+  template:
+    metadata:
+      labels: {app: orthanc}
+    spec:
+      containers:
+        - name: orthanc
+          image: orthancteam/orthanc:24.12.1
+          env:
+            - name: ORTHANC__AUTHENTICATION_ENABLED
+              value: "false"
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: orthanc
+spec:
+  selector: {app: orthanc}
+  ports:
+    - port: 80
+      targetPort: 8042
+"""
+
+
+def test_a_configmap_mounted_into_an_nginx_pod_gives_the_backend_its_reach(tmp_path):
+    (tmp_path / "pacs.yaml").write_text(KUBERNETES)
+    _, report = scan_json(str(tmp_path))
+    assert report["errors"] == []
+    hop = [(item["line"], item["message"]) for item in report["findings"]
+           if item["rule_id"] == "DG301" and "location" in item["resource"]]
+    assert len(hop) == 1
+    assert hop[0][0] == 9  # the location, inside the ConfigMap
+    assert hop[0][1].endswith("internet -> nginx:80 /orthanc/ -> orthanc.default.svc.cluster."
+                              "local:8042 (ORTHANC__AUTHENTICATION_ENABLED)")
+
+
+def test_a_configmap_key_mounted_by_subpath_as_nginx_conf_is_read(tmp_path):
+    manifest = KUBERNETES.replace("  pacs.conf: |\n    server {", "  nginx.conf: |\n"
+                                  "    events {}\n    http {\n    server {").replace(
+        "        }\n    }\n---", "        }\n    }\n    }\n---", 1).replace(
+        "mountPath: /etc/nginx/conf.d",
+        "mountPath: /etc/nginx/nginx.conf\n              subPath: nginx.conf")
+    (tmp_path / "pacs.yaml").write_text(manifest)
+    _, report = scan_json(str(tmp_path))
+    assert report["errors"] == []
+    assert [item["line"] for item in report["findings"]
+            if item["rule_id"] == "DG301" and "location" in item["resource"]] == [11]
+
+
+def test_a_proxy_in_a_configmap_that_asks_for_a_password_clears_the_hop(tmp_path):
+    (tmp_path / "pacs.yaml").write_text(KUBERNETES.replace(
+        "        location /orthanc/ {", '        auth_basic "PACS";\n        location /orthanc/ {'))
+    _, report = scan_json(str(tmp_path))
+    assert [item for item in report["findings"]
+            if item["rule_id"] == "DG301" and "location" in item["resource"]] == []
+    assert [fact["authentication"] for fact in hops(tmp_path)] == [True]

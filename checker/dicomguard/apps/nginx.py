@@ -36,6 +36,9 @@ class Included:
     """What an include resolved to: files as (path, name shown), or why it could not be."""
 
     files: list[tuple[Path, str]] = field(default_factory=list)
+    # Text held elsewhere (a Kubernetes ConfigMap): (file shown, text, line of its first line
+    # in that file, less one).
+    texts: list[tuple[str, str, int]] = field(default_factory=list)
     unreadable: str = ""  # non-empty: named, not read
 
 
@@ -117,12 +120,13 @@ class _Parser:
     def __init__(self, resolver: Resolver | None, notes: list[tuple[str, int, str]]) -> None:
         self.resolver = resolver
         self.notes = notes
-        self.reading: list[Path] = []  # the files being read, outermost first
+        self.reading: list[str] = []  # the files being read, outermost first
         self.files_read = 0
 
-    def parse_file(self, text: str, file: str, host: Path, depth: int = 0) -> list[Directive]:
+    def parse_file(self, text: str, file: str, host: Path, depth: int = 0,
+                   key: str | None = None) -> list[Directive]:
         tokens = list(_tokens(text, file))
-        self.reading.append(host.resolve())
+        self.reading.append(key or str(host.resolve()))
         self.files_read += 1
         try:
             return self._block(tokens, 0, file, host, depth, nested=False)[0]
@@ -185,30 +189,38 @@ class _Parser:
 
         found: list[Directive] = []
         for path, shown in included.files:
-            if path.resolve() in self.reading:
-                raise ConfigError(f"include {directive.args[0]} includes {shown}, which is "
-                                  "already being read (a cycle)", directive.file,
-                                  directive.line)
-            if self.files_read >= MOST_FILES:
-                raise ConfigError(f"more than {MOST_FILES} files included", directive.file,
-                                  directive.line)
+            self._check(directive, str(path.resolve()), shown)
             try:
                 text = read_regular_text(path)
             except (OSError, UnicodeDecodeError) as error:
                 raise ConfigError(f"cannot read included {shown}: {error}", directive.file,
                                   directive.line) from error
             found.extend(self.parse_file(text, shown, path, depth + 1))
+        for shown, text, offset in included.texts:
+            key = f"{shown}:{offset}"
+            self._check(directive, key, shown)
+            found.extend(self.parse_file("\n" * offset + text, shown, host, depth + 1, key))
         return found
 
+    def _check(self, directive: Directive, key: str, shown: str) -> None:
+        if key in self.reading:
+            raise ConfigError(f"include {directive.args[0]} includes {shown}, which is "
+                              "already being read (a cycle)", directive.file, directive.line)
+        if self.files_read >= MOST_FILES:
+            raise ConfigError(f"more than {MOST_FILES} files included", directive.file,
+                              directive.line)
 
-def parse(text: str, file: str, host: Path | None = None, resolver: Resolver | None = None
-          ) -> tuple[list[Directive], list[tuple[str, int, str]]]:
+
+def parse(text: str, file: str, host: Path | None = None, resolver: Resolver | None = None,
+          line_offset: int = 0) -> tuple[list[Directive], list[tuple[str, int, str]]]:
     """The directives of a configuration and notes (file, line, message) on includes that were
     not read. resolver(pattern, including file) says what an include names; without one,
     includes stay as directives. Raises ConfigError naming the file and line of bad syntax."""
     notes: list[tuple[str, int, str]] = []
     parser = _Parser(resolver, notes)
-    return parser.parse_file(text, file, host or Path(file), 0), notes
+    key = str(host.resolve()) if host is not None and not line_offset else \
+        f"{file}:{line_offset}"
+    return parser.parse_file("\n" * line_offset + text, file, host or Path(file), 0, key), notes
 
 
 def walk(directives: list[Directive]) -> Iterator[tuple[Directive, tuple[Directive, ...]]]:

@@ -37,7 +37,8 @@ def _setting_text(fact: dict[str, Any]) -> str:
     except (OSError, UnicodeDecodeError, IndexError):
         return "no authentication"
     # A YAML block (ORTHANC_JSON: |) is named by its key.
-    text = line.strip().rstrip(",").rstrip("|>+- ").rstrip(":")
+    text = line.strip().removeprefix("- ").removeprefix("name: ")
+    text = text.rstrip(",").rstrip("|>+- ").rstrip(":")
     return text or "no authentication"
 
 
