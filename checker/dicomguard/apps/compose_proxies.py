@@ -5,16 +5,14 @@ backend by its compose service name, as containers on the project's network reac
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from dicomguard.apps.containers import Container, ports_of_catalogue
-from dicomguard.apps.nginx import ConfigError
 from dicomguard.apps.nginx_placed import placed_config
-from dicomguard.apps.nginx_routes import routes
-from dicomguard.apps.proxy_hops import Backend, hop_facts
-from dicomguard.facts import note
+from dicomguard.apps.proxy_hops import Backend, hop_facts, proxy_routes
 from dicomguard.knowledge.images import product
-from dicomguard.model import CollectResult, Origin, ScanError
+from dicomguard.model import CollectResult
 
 SERVICE_PREFIX = "services."
 
@@ -34,26 +32,8 @@ def proxy_facts(containers: list[Container], services: list[list[dict[str, Any]]
     for container in containers:
         if not isinstance(container.image, str) or product(container.image) != "nginx":
             continue
-        try:
-            config = placed_config(container.placed, roots)
-        except ConfigError as error:
-            result.errors.append(ScanError(error.file, error.line, f"nginx configuration of "
-                                           f"{container.origin.address}: {error.message}"))
-            continue
-        if config is None:
-            continue
-        directives, notes = config
-        for file, line, message in notes:
-            at = Origin(file or container.origin.file, line or container.origin.line,
-                        line or container.origin.line, container.origin.address)
-            result.facts.notes.append(note(at, message))
-        found_routes = routes(directives)
-        for route in found_routes:
-            if route.unknown and not route.backends:
-                at = Origin(route.proxy_pass.file, route.proxy_pass.line, route.proxy_pass.line,
-                            container.origin.address)
-                result.facts.notes.append(note(at, f"{'; '.join(route.unknown)}: the backend "
-                                                   "is not known, so it is not judged"))
+        found_routes = proxy_routes(container, partial(placed_config, container.placed, roots),
+                                    result)
         ingress_facts, service_facts = hop_facts(container, found_routes, backends,
                                                  catalogue_ports)
         result.facts.ingress.extend(ingress_facts)

@@ -9,21 +9,20 @@ reached from further away than that (a LoadBalancer, an Ingress, a NodePort)."""
 
 from __future__ import annotations
 
-import fnmatch
 import posixpath
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from dicomguard.apps.containers import Container, ports_of_catalogue
 from dicomguard.apps.located import dig
-from dicomguard.apps.nginx import ConfigError, Directive, Included, parse
-from dicomguard.apps.nginx_placed import CONF_D, IMAGE_MAIN, MAIN, PREFIX, TLS_ONLY_SNIPPETS
-from dicomguard.apps.nginx_routes import Route, routes
-from dicomguard.apps.proxy_hops import Backend, hop_facts
-from dicomguard.facts import note
+from dicomguard.apps.nginx import Included, parse
+from dicomguard.apps.nginx_placed import CONF_D, IMAGE_MAIN, MAIN, PREFIX, resolve_mounted
+from dicomguard.apps.nginx_routes import Route
+from dicomguard.apps.proxy_hops import Backend, Configuration, hop_facts, proxy_routes
 from dicomguard.knowledge.images import product
-from dicomguard.model import CollectResult, Origin, ScanError
+from dicomguard.model import CollectResult
 
 CLUSTER_SUFFIX = ".svc.cluster.local"
 
@@ -94,26 +93,18 @@ class MountedResolver:
         self.file = file
 
     def __call__(self, pattern: str, including: Path) -> Included:
-        wanted = posixpath.normpath(posixpath.join(PREFIX, pattern))
-        found = Included()
-        covered = False
-        for item in self.mounted:
-            if not (fnmatch.fnmatchcase(item.path, wanted) or wanted.startswith(item.path + "/")):
-                continue
-            covered = True
-            if item.text is None:
-                found.unreadable = f"include {pattern}: {item.what} is not in this file; " \
-                                   "not read"
-                return found
+        return resolve_mounted(pattern, ((item.path, item.what, item) for item in self.mounted),
+                               self._collect)
+
+    def _collect(self, item: MountedText, below: str, found: Included) -> bool:
+        if item.text is None:
+            return False
+        if not below:
             found.texts.append((self.file, item.text, item.offset))
-        if not covered and not wanted.startswith(PREFIX + "/") and \
-                not wanted.endswith(TLS_ONLY_SNIPPETS):
-            found.unreadable = f"include {pattern}: not mounted from this file; not read"
-        return found
+        return True
 
 
-def _configuration(mounted: list[MountedText], file: str
-                   ) -> tuple[list[Directive], list[tuple[str, int, str]]] | None:
+def _configuration(mounted: list[MountedText], file: str) -> Configuration | None:
     resolver = MountedResolver(mounted, file)
     main = [item for item in mounted if item.path == MAIN]
     if main:
@@ -173,20 +164,8 @@ def proxy_facts(running: list[Running], resources: list[Any],
         image = item.container.image
         if not isinstance(image, str) or product(image) != "nginx":
             continue
-        try:
-            config = _configuration(_mounted(item, stores), file)
-        except ConfigError as error:
-            result.errors.append(ScanError(error.file, error.line, f"nginx configuration of "
-                                           f"{item.container.origin.address}: {error.message}"))
-            continue
-        if config is None:
-            continue
-        directives, notes = config
-        for at_file, line, message in notes:
-            at = line or item.container.origin.line
-            result.facts.notes.append(note(Origin(at_file, at, at,
-                                                  item.container.origin.address), message))
-        for route in routes(directives):
+        load = partial(_configuration, _mounted(item, stores), file)
+        for route in proxy_routes(item.container, load, result):
             targeted, backends = _targets(route, services, running, item.resource.namespace)
             ingress_facts, service_facts = hop_facts(item.container, [targeted], backends,
                                                      catalogue_ports)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
 from dicomguard.apps.nginx import ConfigError, Directive, Included, parse
 from dicomguard.apps.placed_files import PlacedFile, within_roots
@@ -24,6 +26,7 @@ TEMPLATE_SUFFIX = ".template"
 IMAGE_MAIN = f"http {{ include {CONF_D}/*.conf; }}\n"
 # Snippets that only set TLS parameters (certbot's), never who may pass.
 TLS_ONLY_SNIPPETS = ("options-ssl-nginx.conf",)
+T = TypeVar("T")
 
 
 def _rendered(placed: list[PlacedFile]) -> list[PlacedFile]:
@@ -42,6 +45,30 @@ def _rendered(placed: list[PlacedFile]) -> list[PlacedFile]:
     return found
 
 
+def resolve_mounted(pattern: str, mounts: Iterable[tuple[str, str, T]],
+                    collect: Callable[[T, str, Included], bool]) -> Included:
+    """What an include pattern names among what is mounted in the container: mounts are
+    (container path, what it is, payload); collect(payload, path below a mounted directory or
+    "", found) adds what it holds, False when it is not in the scanned tree."""
+    wanted = posixpath.normpath(posixpath.join(PREFIX, pattern))
+    found = Included()
+    covered = False
+    for mounted_at, what, payload in mounts:
+        path = posixpath.normpath(mounted_at)
+        inside = wanted.startswith(path + "/")
+        if not inside and not fnmatch.fnmatchcase(path, wanted):
+            continue
+        covered = True
+        if not collect(payload, wanted[len(path) + 1:] if inside else "", found):
+            found.unreadable = f"include {pattern}: {what} is not in the scanned tree; not read"
+            return found
+    if not covered and not wanted.startswith(PREFIX + "/") and \
+            not wanted.endswith(TLS_ONLY_SNIPPETS):
+        found.unreadable = f"include {pattern}: not placed in the container from the " \
+                           "scanned tree; not read"
+    return found
+
+
 class PlacedResolver:
     """Resolves include patterns (container paths) to placed files of the scanned tree."""
 
@@ -50,30 +77,18 @@ class PlacedResolver:
         self.roots = roots
 
     def __call__(self, pattern: str, including: Path) -> Included:
+        return resolve_mounted(pattern, ((item.container_path, item.what, item.host)
+                                         for item in self.placed), self._collect)
+
+    def _collect(self, host: Path | None, below: str, found: Included) -> bool:
         from dicomguard.discover import display_path
 
-        wanted = posixpath.normpath(posixpath.join(PREFIX, pattern))
-        found = Included()
-        covered = False
-        for item in self.placed:
-            path = posixpath.normpath(item.container_path)
-            inside = wanted.startswith(path + "/")
-            if not inside and not fnmatch.fnmatchcase(path, wanted):
-                continue
-            covered = True
-            if item.host is None or not within_roots(item.host, self.roots) or \
-                    not item.host.exists():
-                found.unreadable = f"include {pattern}: {item.what} is not in the scanned " \
-                                   "tree; not read"
-                return found
-            hosts = sorted(item.host.glob(wanted[len(path) + 1:])) if inside else [item.host]
-            found.files.extend((host, display_path(host)) for host in hosts
-                               if host.is_file() and within_roots(host, self.roots))
-        if not covered and not wanted.startswith(PREFIX + "/") and \
-                not wanted.endswith(TLS_ONLY_SNIPPETS):
-            found.unreadable = f"include {pattern}: not placed in the container from the " \
-                               "scanned tree; not read"
-        return found
+        if host is None or not within_roots(host, self.roots) or not host.exists():
+            return False
+        hosts = sorted(host.glob(below)) if below else [host]
+        found.files.extend((path, display_path(path)) for path in hosts
+                           if path.is_file() and within_roots(path, self.roots))
+        return True
 
 
 def placed_config(placed: list[PlacedFile], roots: list[str]

@@ -7,14 +7,18 @@ strangers before the backend is asked. Each hop becomes a fact at the line to ch
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from dicomguard.apps.containers import Container, reach_of
-from dicomguard.apps.nginx_routes import Route, listen_reaches_out
-from dicomguard.facts import ingress, listener, peer, service, widest_reach
-from dicomguard.model import Origin, Unknown, is_unknown
+from dicomguard.apps.nginx import ConfigError, Directive
+from dicomguard.apps.nginx_routes import Route, listen_reaches_out, routes
+from dicomguard.facts import ingress, listener, note, peer, service, widest_reach
+from dicomguard.model import CollectResult, Origin, ScanError, Unknown, is_unknown
 from dicomguard.regular_files import read_regular_text
+
+Configuration = tuple[list[Directive], list[tuple[str, int, str]]]
 
 
 @dataclass(slots=True)
@@ -148,3 +152,32 @@ def hop_facts(proxy: Container, routes: list[Route], backends: dict[str, Backend
 
 def _unique(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list({fact["id"]: fact for fact in facts}.values())
+
+
+def proxy_routes(proxy: Container, load: Callable[[], Configuration | None],
+                 result: CollectResult) -> list[Route]:
+    """The routes of the configuration load() reads for proxy; its syntax errors, the includes
+    it could not read and the backends it cannot name go to result."""
+    address = proxy.origin.address
+    try:
+        config = load()
+    except ConfigError as error:
+        result.errors.append(ScanError(error.file, error.line,
+                                       f"nginx configuration of {address}: {error.message}"))
+        return []
+    if config is None:
+        return []
+    directives, notes = config
+    for file, line, message in notes:
+        at = line or proxy.origin.line
+        result.facts.notes.append(note(Origin(file or proxy.origin.file, at, at, address),
+                                       message))
+    found = routes(directives)
+    for route in found:
+        if route.unknown and not route.backends:
+            at = route.proxy_pass.line
+            result.facts.notes.append(note(Origin(route.proxy_pass.file, at, at, address),
+                                           f"{'; '.join(route.unknown)}: the backend is not "
+                                           "known, so it is not judged"))
+    return found
+
