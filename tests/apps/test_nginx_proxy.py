@@ -366,3 +366,12 @@ def test_a_proxy_in_a_configmap_that_asks_for_a_password_clears_the_hop(tmp_path
     assert [item for item in report["findings"]
             if item["rule_id"] == "DG301" and "location" in item["resource"]] == []
     assert [fact["authentication"] for fact in hops(tmp_path)] == [True]
+
+
+def test_the_ohif_viewer_image_runs_nginx_with_the_configuration_mounted_into_it(tmp_path):
+    directory = project(tmp_path, OPEN_LOCATION, ports='"3000:80"')
+    compose = (directory / "compose.yaml").read_text()
+    (directory / "compose.yaml").write_text(compose.replace("image: nginx:1.27",
+                                                            "image: ohif/app:v3.9.2"))
+    _, findings, _ = found(directory)
+    assert ("DG301", "pacs.conf", 3) in findings

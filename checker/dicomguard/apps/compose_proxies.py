@@ -11,7 +11,7 @@ from typing import Any
 from dicomguard.apps.containers import Container, ports_of_catalogue
 from dicomguard.apps.nginx_placed import placed_config
 from dicomguard.apps.proxy_hops import Backend, hop_facts, proxy_routes
-from dicomguard.knowledge.images import product
+from dicomguard.knowledge.images import runs_nginx
 from dicomguard.model import CollectResult
 
 SERVICE_PREFIX = "services."
@@ -30,7 +30,7 @@ def proxy_facts(containers: list[Container], services: list[list[dict[str, Any]]
                 for container, found in zip(containers, services, strict=True)}
     catalogue_ports = ports_of_catalogue(catalogue)
     for container in containers:
-        if not isinstance(container.image, str) or product(container.image) != "nginx":
+        if not isinstance(container.image, str) or not runs_nginx(container.image):
             continue
         found_routes = proxy_routes(container, partial(placed_config, container.placed, roots),
                                     result)

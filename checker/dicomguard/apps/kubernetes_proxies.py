@@ -21,7 +21,7 @@ from dicomguard.apps.nginx import Included, parse
 from dicomguard.apps.nginx_placed import CONF_D, IMAGE_MAIN, MAIN, PREFIX, resolve_mounted
 from dicomguard.apps.nginx_routes import Route
 from dicomguard.apps.proxy_hops import Backend, Configuration, hop_facts, proxy_routes
-from dicomguard.knowledge.images import product
+from dicomguard.knowledge.images import runs_nginx
 from dicomguard.model import CollectResult
 
 CLUSTER_SUFFIX = ".svc.cluster.local"
@@ -162,7 +162,7 @@ def proxy_facts(running: list[Running], resources: list[Any],
     catalogue_ports = ports_of_catalogue(catalogue)
     for item in running:
         image = item.container.image
-        if not isinstance(image, str) or product(image) != "nginx":
+        if not isinstance(image, str) or not runs_nginx(image):
             continue
         load = partial(_configuration, _mounted(item, stores), file)
         for route in proxy_routes(item.container, load, result):

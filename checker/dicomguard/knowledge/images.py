@@ -109,6 +109,12 @@ def product(image: str) -> str | None:
     return None
 
 
+def runs_nginx(image: str) -> bool:
+    """Images whose web server is nginx reading /etc/nginx: nginx's own, and the OHIF viewer
+    images, built on nginx."""
+    return product(image) in {"nginx", "ohif"}
+
+
 def runs_wildfly(image: str) -> bool:
     return product(image) == "dcm4chee-arc" or \
         "wildfly" in repository_of(image).split("/")[-1]
