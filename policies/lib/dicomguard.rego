@@ -99,3 +99,9 @@ peer_text(peer) := peer.cidr if {
 } else := peer.tag if {
 	peer.tag
 } else := "an unknown source"
+
+# The way in, for a service reached through a reverse proxy (": internet -> proxy:80 ..."),
+# else empty.
+via(fact) := concat("", [": ", fact.path]) if object.get(fact, "path", "") != ""
+
+via(fact) := "" if object.get(fact, "path", "") == ""

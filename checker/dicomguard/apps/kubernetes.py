@@ -473,20 +473,26 @@ def analyse(documents: list[Located], file: str, context: Any,
     held = config_map_facts(resources, file)
     result.facts.extend(held.facts)
     result.errors.extend(held.errors)
+    running: list[Any] = []
     for resource, template_path, labels, pod in pods:
         try:
             _workload(resource, template_path, labels, pod, exposures, stores, file, context,
-                      result)
+                      result, running)
         except STRUCTURE_ERRORS as error:
             result.errors.append(ScanError(file, resource.line(), f"{resource.address()}: "
                                            f"unexpected structure, not analysed ({error})"))
+    from dicomguard.apps.kubernetes_proxies import proxy_facts
+
+    hops = proxy_facts(running, resources, stores, file, context.catalogue)
+    result.facts.extend(hops.facts)
+    result.errors.extend(hops.errors)
     return result
 
 
 def _workload(resource: Resource, template_path: tuple[str, ...], labels: dict[str, Any],
               pod: dict[str, Any], exposures: list[Exposure],
               stores: dict[tuple[str, str, str], Resource], file: str, context: Any,
-              result: CollectResult) -> None:
+              result: CollectResult, running: list[Any]) -> None:
     """Facts of every container of one workload's pod template."""
     for index, container in enumerate(pod.get("containers") or []):
         if not isinstance(container, dict):
@@ -516,7 +522,7 @@ def _workload(resource: Resource, template_path: tuple[str, ...], labels: dict[s
         name = container.get("name", index)
         line = resource.line(*path)
         image = container.get("image")
-        found = facts_for_container(Container(
+        found_container = Container(
             image=image if isinstance(image, str) else Unknown("the image is not given"),
             environment=environment.values,
             origin=Origin(file, line, line, f"{resource.address()}.containers.{name}"),
@@ -524,7 +530,11 @@ def _workload(resource: Resource, template_path: tuple[str, ...], labels: dict[s
             unknown_environment=environment.unknown_sources,
             unpublished_reach="unknown" if pod.get("hostNetwork") is True else "network",
             orthanc_files=mounted, unreadable_configs=unreadable,
-            image_line=resource.line(*path, "image"), tls_fronted=fronted - in_clear,
-        ), context.catalogue)
+            image_line=resource.line(*path, "image"), tls_fronted=fronted - in_clear)
+        found = facts_for_container(found_container, context.catalogue)
         result.facts.extend(found.facts)
         result.errors.extend(found.errors)
+        from dicomguard.apps.kubernetes_proxies import Running
+
+        running.append(Running(found_container, found.facts.services, container, pod,
+                               resource, labels))
