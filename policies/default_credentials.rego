@@ -26,7 +26,7 @@ deny[concat("#", [fact.id, format_int(index, 10)])] := finding if {
 		"confidence": "confirmed",
 		"message": concat("", [
 			lib.label(fact), " (", fact.product, "): user '", credential.user, "' has ",
-			credential.reason,
+			credential.reason, lib.via(fact),
 		]),
 	}
 }

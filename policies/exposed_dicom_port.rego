@@ -35,7 +35,7 @@ deny[concat("#", [fact.id, severity])] := finding if {
 		"ports": ports,
 		"severity": severity,
 		"confidence": confidence,
-		"message": concat("", [lib.label(fact), " admits ", lib.sources(fact), " to ", services]),
+		"message": concat("", [lib.label(fact), " admits ", lib.sources(fact), " to ", services, lib.route(fact)]),
 	}
 }
 

@@ -72,3 +72,15 @@ test_configured_extra_port if {
 	some finding in findings
 	finding.ports == [8080]
 }
+
+test_a_route_through_a_hop_is_named if {
+	fact := object.union(rule("tcp", [[11112, 11112]], world), {"path": "internet -> fw:443 DNAT -> 10.0.1.4:11112"})
+	some finding in exposed_dicom_port.deny with input as {"ingress": [fact]}
+	endswith(finding.message, " through internet -> fw:443 DNAT -> 10.0.1.4:11112")
+}
+
+test_another_path_is_not_a_route if {
+	fact := object.union(rule("tcp", [[104, 104]], world), {"path": "firewalld zone public"})
+	some finding in exposed_dicom_port.deny with input as {"ingress": [fact]}
+	not contains(finding.message, "through")
+}

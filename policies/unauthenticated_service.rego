@@ -29,7 +29,7 @@ deny[fact.id] := finding if {
 		"confidence": confidence(fact),
 		"message": concat("", [
 			lib.label(fact), " (", fact.product, ") serves images without authentication",
-			reach_text(fact),
+			reach_text(fact), lib.via(fact),
 		]),
 	}
 }

@@ -41,3 +41,10 @@ test_databases_are_left_to_dg306 if {
 	index := object.union(orthanc("internet", false), {"kind": "database"})
 	count(unauthenticated_service.deny) == 0 with input as {"services": [index]}
 }
+
+test_a_service_behind_a_proxy_names_the_way_in if {
+	hop := object.union(orthanc("internet", false), {"path": "internet -> proxy:80 /orthanc/ -> orthanc:8042"})
+	findings := unauthenticated_service.deny with input as {"services": [hop]}
+	some finding in findings
+	endswith(finding.message, "to the internet: internet -> proxy:80 /orthanc/ -> orthanc:8042")
+}

@@ -38,6 +38,7 @@ deny[concat("#", [fact.id, format_int(index, 10)])] := finding if {
 		"message": concat("", [
 			lib.label(fact), " (", fact.product, ") carries ", upper(listener.protocol),
 			" on port ", port_text(listener), " without TLS", reach_text(listener.reach),
+			lib.via(fact),
 		]),
 	}
 	finding := object.union(base, ports(listener))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -27,6 +29,33 @@ def need(condition: bool, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"prerequisite missing in CI: {reason}")
     pytest.skip(reason)
+
+
+def ensure_built(script: str, configured: str | None) -> str | None:
+    """A pinned tool: configured when it names a file, else what .ci/<script> builds (once,
+    with go install) and prints; None when neither can be had."""
+    if configured and Path(configured).is_file():
+        return configured
+    try:
+        completed = subprocess.run(["bash", str(PROJECT / ".ci" / script)],
+                                   capture_output=True, text=True, timeout=1800, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    path = completed.stdout.strip()
+    return path if completed.returncode == 0 and Path(path).is_file() else None
+
+
+def git_repository(path: Path) -> Callable[..., None]:
+    """`git init` at path with a committer; returns a function that runs git there."""
+    need(shutil.which("git") is not None, "git is not installed")
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=path, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("config", "user.email", "ci@example.org")
+    git("config", "user.name", "ci")
+    return git
 
 
 @pytest.fixture(scope="session")

@@ -60,9 +60,22 @@ def affected_units(grouped: Grouped, changed: list[str], read: Reader) -> Groupe
             selected[family] = [source for source in files
                                 if os.path.normpath(source.path) in changed_paths]
         else:
+            kustomized = any(_under(source, changed_paths) for source in files
+                             if source.kind == "kustomization")
             selected[family] = [source for source in files
-                                if _directory(source.path) in directories]
+                                if _directory(source.path) in directories
+                                or (source.kind == "helm-chart" and _under(source, changed_paths))
+                                or (source.kind == "kustomization" and kustomized)]
     return selected
+
+
+def _under(source: SourceFile, changed: set[str]) -> bool:
+    """A change to any file under the directory of a Helm chart (a template, a values file, a
+    vendored subchart) or of a kustomization (a resource, a patch, a generator's file). A chart
+    is rendered again; every kustomization is built again, since overlays elsewhere build on
+    this one."""
+    directory = _directory(source.path)
+    return any(directory == "." or path.startswith(directory + os.sep) for path in changed)
 
 
 def _terraform(files: list[SourceFile], changed: list[str], read: Reader) -> list[SourceFile]:

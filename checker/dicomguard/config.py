@@ -99,6 +99,10 @@ def load_config(explicit: str | None, paths: list[str]) -> Configuration:
          **entry} for entry in document.get("extra_ports", [])
     ]
     document["policy_dirs"] = [str(base / d) for d in document.get("policy_dirs", [])]
+    if "helm" in document:
+        document["helm"] = {"values_files": {
+            str(base / chart): [str(base / values) for values in files]
+            for chart, files in document["helm"].get("values_files", {}).items()}}
     if "opa_ca_bundle" in document:
         document["opa_ca_bundle"] = str(base / document["opa_ca_bundle"])
     return Configuration(document, notes)

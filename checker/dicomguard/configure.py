@@ -34,6 +34,7 @@ def settings_from(configured: Settings, args: argparse.Namespace, policies: Poli
         policy_dirs=configured.policy_dirs,
         max_file_size=args.max_file_size or configured.max_file_size,
         internet_interfaces=configured.internet_interfaces,
+        helm_values_files=configured.helm_values_files,
         engine=_engine(configured.engine, args),
     )
 

@@ -234,15 +234,17 @@ def service(
     weak_credentials: list[dict[str, str]] | None = None,
     kind: str = "image_service",
     detail: str = "",
+    path: str = "",
     suffix: str = "",
     unknown: Iterable[str] = (),
 ) -> dict[str, Any]:
     """A service that serves images or metadata. reach: internet, network, local, unknown.
+    path: the way in when the service is reached through a proxy.
     kind: image_service (a PACS, viewer, DICOMweb), or data_store / database (a managed store
     or database whose network endpoint is what matters: it always asks for credentials)."""
     notes = list(unknown)
     notes.extend(_unknowns([authentication, tls]))
-    return {
+    fact: dict[str, Any] = {
         "id": fact_id(origin, suffix),
         "origin": origin.to_json(),
         "platform": platform,
@@ -256,6 +258,9 @@ def service(
         "detail": detail,
         "unknown": notes,
     }
+    if path:
+        fact["path"] = path  # the way in through a proxy, for messages
+    return fact
 
 
 def grant(

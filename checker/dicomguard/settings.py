@@ -36,6 +36,8 @@ class Settings:
     policy_dirs: list[str] = field(default_factory=list)
     max_file_size: float | None = None  # MiB; None: discovery's default
     internet_interfaces: list[str] | None = None  # None: inferred from each rule set
+    # Helm chart directory -> values files given to `helm template` after the chart's own
+    helm_values_files: dict[str, list[str]] = field(default_factory=dict)
     engine: EngineSettings = field(default_factory=EngineSettings)
 
     @classmethod
@@ -54,6 +56,7 @@ class Settings:
             max_file_size=document.get("max_file_size"),
             internet_interfaces=None if document.get("internet_interfaces") is None
             else list(document["internet_interfaces"]),
+            helm_values_files=dict((document.get("helm") or {}).get("values_files") or {}),
             engine=EngineSettings(
                 name=document.get("engine", "auto"), opa_url=document.get("opa_url"),
                 opa_token_env=document.get("opa_token_env"),

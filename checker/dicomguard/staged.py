@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from dicomguard.apps.detect import HELM_CHART, KUSTOMIZATIONS
 from dicomguard.changed_units import ANSIBLE_DIRECTORIES, Grouped, affected_units
 from dicomguard.config import CONFIG_NAMES
 from dicomguard.discover import HEAD_BYTES
@@ -33,9 +34,13 @@ def _head_text(content: bytes) -> str | None:
     return None if b"\x00" in head else head.decode("utf-8", "replace")
 
 
+READ_WHOLE = frozenset({HELM_CHART, *KUSTOMIZATIONS})  # their directories are read whole
+
+
 def _is_context(path: PurePosixPath, terraform_directories: set[PurePosixPath],
                 ansible: bool = True) -> bool:
-    """A configuration file, or a file that Terraform's file() or an Ansible task may read."""
+    """A configuration file, or a file that Terraform's file(), an Ansible task, helm or
+    kustomize (in a chart's or kustomization's directory) may read."""
     return (path.name in CONFIG_NAMES
             or (ansible and not ANSIBLE_DIRECTORIES.isdisjoint(path.parts[:-1]))
             or not terraform_directories.isdisjoint(path.parents))
@@ -45,7 +50,8 @@ def files_a_scan_reads(entries: list[IndexEntry]) -> Wanted:
     """Which staged files to read: those a family claims by name or by their first 4 KiB,
     configuration files, and anything inside a Terraform module or an Ansible directory."""
     terraform_directories = {PurePosixPath(entry.path).parent for entry in entries
-                             if terraform_detect.named(Path(entry.path))}
+                             if terraform_detect.named(Path(entry.path))
+                             or PurePosixPath(entry.path).name in READ_WHOLE}
 
     def wanted(path: PurePosixPath, content: bytes) -> bool:
         if _is_context(path, terraform_directories):
@@ -82,6 +88,9 @@ def units_touched(files: dict[str, bytes], changed: list[str]) -> dict[str, byte
     kept = {source.path for sources in affected.values() for source in sources}
     terraform_directories = {PurePosixPath(source.path).parent
                              for source in affected.get("terraform", [])}
+    terraform_directories |= {PurePosixPath(source.path).parent
+                              for source in affected.get("apps", [])
+                              if source.kind in {"helm-chart", "kustomization"}}
     ansible = bool(affected.get("ansible"))
     return {path: content for path, content in files.items()
             if path in kept or _is_context(PurePosixPath(path), terraform_directories,

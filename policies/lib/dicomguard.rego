@@ -82,6 +82,12 @@ label(fact) := fact.origin.address if fact.origin.address != ""
 
 label(fact) := concat(":", [fact.origin.file, format_int(fact.origin.line, 10)]) if fact.origin.address == ""
 
+# The route a fact's traffic takes through a hop in front of the host (a DNAT, a load
+# balancer), for messages: adapters write such a path as "internet -> hop -> backend".
+route(fact) := concat("", [" through ", fact.path]) if {
+	startswith(fact.path, "internet -> ")
+} else := ""
+
 # The sources that make a fact an exposure, for messages.
 sources(fact) := concat(", ", sort({peer_text(peer) |
 	some peer in fact.peers
@@ -93,3 +99,9 @@ peer_text(peer) := peer.cidr if {
 } else := peer.tag if {
 	peer.tag
 } else := "an unknown source"
+
+# The way in, for a service reached through a reverse proxy (": internet -> proxy:80 ..."),
+# else empty.
+via(fact) := concat("", [": ", fact.path]) if object.get(fact, "path", "") != ""
+
+via(fact) := "" if object.get(fact, "path", "") == ""

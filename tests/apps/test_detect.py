@@ -41,7 +41,9 @@ COMPOSE_BODY = "services:\n  pacs:\n    image: orthancteam/orthanc\n"
     ("chart/templates/svc.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .x }}\n",
      None),
     ("kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n",
-     None),
+     "kustomization"),
+    ("chart/Chart.yaml", "apiVersion: v2\nname: orthanc\nversion: 0.1.0\n", "helm-chart"),
+    ("secret.yaml", "apiVersion: v1\nkind: Secret\n", "kubernetes"),
     ("main.tf", 'resource "x" "y" {}', None),
 ])
 def test_classify(name, head, kind):

@@ -15,20 +15,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PROJECT, need
+from tests.conftest import ensure_built, need
 
 
 def _ensure_opa() -> str | None:
-    configured = os.environ.get("DICOMGUARD_OPA_BINARY")
-    if configured and Path(configured).is_file():
-        return configured
-    try:
-        completed = subprocess.run(["bash", str(PROJECT / ".ci" / "ensure-opa")],
-                                   capture_output=True, text=True, timeout=900, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    path = completed.stdout.strip()
-    return path if completed.returncode == 0 and Path(path).is_file() else None
+    return ensure_built("ensure-opa", os.environ.get("DICOMGUARD_OPA_BINARY"))
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from tests.metamorphic import (
     compose_transforms,
     firewall_transforms,
     json_transforms,
+    nginx_transforms,
     terraform_transforms,
     yaml_transforms,
 )
@@ -21,4 +22,5 @@ TRANSFORMATIONS: dict[str, Transformation] = {
     **json_transforms.TRANSFORMATIONS,
     **firewall_transforms.TRANSFORMATIONS,
     **compose_transforms.TRANSFORMATIONS,
+    **nginx_transforms.TRANSFORMATIONS,
 }

@@ -13,6 +13,7 @@ from typing import Any
 from dicomguard import facts
 from dicomguard.ansible.evaluate import TaskRun
 from dicomguard.ansible.postgresql import postgresql_pg_hba
+from dicomguard.ansible.windows import win_firewall, win_firewall_rule
 from dicomguard.apps.compose import parse_short_port
 from dicomguard.apps.containers import bind_reach, exposed_ports
 from dicomguard.firewall.iptables import port_ranges
@@ -496,4 +497,5 @@ ADAPTERS: dict[str, Callable[[TaskRun, Facts], None]] = {
     "rds_instance": rds_instance, "gcp_compute_disk": gcp_compute_disk,
     "gcp_storage_bucket": gcp_storage_bucket, "azure_rm_storageblob": azure_rm_storageblob,
     "postgresql_pg_hba": postgresql_pg_hba,
+    "win_firewall_rule": win_firewall_rule, "win_firewall": win_firewall,
 }

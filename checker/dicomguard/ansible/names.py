@@ -7,7 +7,7 @@ ADAPTED_MODULES = frozenset({
     "azure_rm_securitygroup", "gcp_compute_firewall", "docker_container", "ec2_vol",
     "s3_bucket", "aws_s3", "s3_object", "rds_instance", "gcp_compute_disk", "gcp_storage_bucket",
     "azure_rm_storageblob", "template", "copy", "docker_compose", "docker_compose_v2",
-    "k8s", "postgresql_pg_hba",
+    "k8s", "postgresql_pg_hba", "win_firewall_rule", "win_firewall",
 })
 
 # Keywords of a task that are not its module.

@@ -6,10 +6,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from dicomguard.ansible.detect import is_role_payload
+from dicomguard.apps.kubernetes_directory import ManifestDirectories
+from dicomguard.apps.kustomize import Kustomized
 from dicomguard.apps.located import STRUCTURE_ERRORS
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, SourceFile
 from dicomguard.units import unit_budget, unit_error
@@ -46,7 +49,8 @@ def _orthanc_json(located: Any, file: str) -> CollectResult:
 
 
 def _analyse(kind: str, text: str, file: str, context: Any, line_offset: int,
-             consumed: set[str], standalone: bool = False) -> CollectResult:
+             consumed: set[str], standalone: bool = False,
+             beside: Sequence[Any] = ()) -> CollectResult:
     if kind not in KINDS:
         raise ValueError(f"unknown application config kind {kind!r}; one of {KINDS}")
     if kind in DATABASE_KINDS:
@@ -63,7 +67,7 @@ def _analyse(kind: str, text: str, file: str, context: Any, line_offset: int,
         return result
     try:
         with unit_budget():
-            return _facts(kind, parsed, file, context, line_offset, consumed)
+            return _facts(kind, parsed, file, context, line_offset, consumed, beside)
     except InputError as error:  # raised with lines of the shifted documents: already absolute
         result.errors.append(ScanError(file, error.line or 1 + line_offset, error.message))
     except STRUCTURE_ERRORS as error:
@@ -75,7 +79,7 @@ def _analyse(kind: str, text: str, file: str, context: Any, line_offset: int,
 
 
 def _facts(kind: str, parsed: Any, file: str, context: Any, line_offset: int,
-           consumed: set[str]) -> CollectResult:
+           consumed: set[str], beside: Sequence[Any] = ()) -> CollectResult:
     if kind == "orthanc-json":
         return _orthanc_json(parsed.shifted(line_offset), file)
     result = CollectResult()
@@ -90,7 +94,7 @@ def _facts(kind: str, parsed: Any, file: str, context: Any, line_offset: int,
         return result
     from dicomguard.apps import kubernetes
 
-    found = kubernetes.analyse(documents, file, context)
+    found = kubernetes.analyse(documents, file, context, beside)
     result.facts.extend(found.facts)
     result.errors.extend(found.errors)
     return result
@@ -132,13 +136,31 @@ def _included_compose_files(files: list[SourceFile], context: Any) -> set[Path]:
 
 
 def collect(files: list[SourceFile], context: Any) -> CollectResult:
+    from dicomguard.apps.helm import chart_directories, collect_chart, in_chart
+
     result = CollectResult()
     consumed: set[str] = set()  # Orthanc configs already read as mounted into a container
     # Compose and Kubernetes first: they say which Orthanc configs their containers mount.
-    order = {"compose": 0, "kubernetes": 1}
-    ordered = sorted(files, key=lambda source: order.get(source.kind, 2))
+    # Kustomizations before manifests: the manifests one builds on are read with it only.
+    order = {"compose": 0, "kustomization": 1, "kubernetes": 2, "helm-chart": 2}
+    ordered = sorted(files, key=lambda source: order.get(source.kind, 3))
     included = _included_compose_files(ordered, context)
+    charts = chart_directories(ordered)
+    manifests = ManifestDirectories(ordered)
+    kustomized = Kustomized(ordered, context)
     for source in ordered:
+        if source.kind == "helm-chart":
+            found = collect_chart(source, charts, context)
+        elif source.kind == "kustomization":
+            found = kustomized.collect(source)
+        else:
+            found = None
+        if found is not None:
+            result.facts.extend(found.facts)
+            result.errors.extend(found.errors)
+            continue
+        if (charts and in_chart(source.path, charts)) or kustomized.read(source):
+            continue
         if source.kind in {"orthanc-json", "pg-hba"} and source.path in consumed:
             continue
         if source.kind == "compose" and Path(source.path).resolve() in included:
@@ -150,7 +172,8 @@ def collect(files: list[SourceFile], context: Any) -> CollectResult:
             continue
         if left_to_ansible(source.path, text):
             continue
-        found = _analyse(source.kind, text, source.path, context, 0, consumed, standalone=True)
+        found = _analyse(source.kind, text, source.path, context, 0, consumed, standalone=True,
+                         beside=manifests.stores_beside(source))
         result.facts.extend(found.facts)
         result.errors.extend(found.errors)
     return result

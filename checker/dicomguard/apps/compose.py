@@ -294,7 +294,8 @@ def _container(project_service: ProjectService, variables: dict[str, str], roots
         platform="compose", env_lines=env_lines, env_files=env_files,
         ports=_ports(definition, variables), host_network=service.get("network_mode") == "host",
         orthanc_files=configs.files, unreadable_configs=configs.unreadable,
-        image_line=image_line, image_file=image_file, unknown_environment=unknown_environment)
+        image_line=image_line, image_file=image_file, unknown_environment=unknown_environment,
+        placed=placed)
     return container, configs.errors, built.notes if built else []
 
 
@@ -372,6 +373,7 @@ def analyse(located: Located, file: str, context: Any, consumed: set[str]) -> Co
         return result
     result.errors.extend(errors)
     result.facts.notes.extend(notes)
+    found_services = []
     for container in containers:
         consumed.update(path for _, path in container.orthanc_files)
         if container.pg_hba:
@@ -379,4 +381,10 @@ def analyse(located: Located, file: str, context: Any, consumed: set[str]) -> Co
         found = facts_for_container(container, context.catalogue)
         result.facts.extend(found.facts)
         result.errors.extend(found.errors)
+        found_services.append(found.facts.services)
+    from dicomguard.apps.compose_proxies import proxy_facts
+
+    hops = proxy_facts(containers, found_services, list(context.roots), context.catalogue)
+    result.facts.extend(hops.facts)
+    result.errors.extend(hops.errors)
     return result

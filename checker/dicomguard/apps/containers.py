@@ -75,6 +75,9 @@ class Container:
     # pg_hba.conf mounted from the scanned tree as (path shown, text).
     postgres_settings: dict[str, str] = field(default_factory=dict)
     pg_hba: tuple[str, str] | None = None
+    # Files placed in the container (mounts, configs, Dockerfile copies): an nginx image's
+    # configuration is read from them.
+    placed: list[Any] = field(default_factory=list)
 
     def image_origin(self) -> Origin:
         line = self.image_line or self.origin.line

@@ -22,7 +22,7 @@ COMPOSE_FLOW_SERVICE_KEY = re.compile(r"[{,][ \t\r\n]*(?:image|build)[ \t]*:[ \t
 KUBERNETES_API_VERSION = re.compile(KEY_START + r"apiVersion:", re.MULTILINE)
 KUBERNETES_KIND = re.compile(
     KEY_START + r"kind:[ \t]*(Deployment|StatefulSet|DaemonSet|ReplicaSet|Pod|Job|CronJob|Service|"
-    r"ConfigMap|Ingress|List)\b", re.MULTILINE)
+    r"ConfigMap|Secret|Ingress|List)\b", re.MULTILINE)
 # Keys only Orthanc uses: a generic "SslEnabled" or "AuthenticationEnabled" is not enough.
 # Orthanc reads them at the top of its configuration; inside another document (an ARM
 # template's outputs, a Helm values file as JSON) they configure nothing.
@@ -31,6 +31,8 @@ ORTHANC_KEYS = frozenset({
     "DicomAlwaysAllowStore", "DicomTlsEnabled", "DicomCheckCalledAet", "OrthancExplorerEnabled"})
 _MENTIONS_ORTHANC_KEY = re.compile(r'"(' + "|".join(sorted(ORTHANC_KEYS)) + r')"\s*:')
 YAML_SUFFIXES = (".yml", ".yaml")
+HELM_CHART = "Chart.yaml"  # the file that makes its directory a Helm chart
+KUSTOMIZATIONS = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 
 
 def named(path: Path) -> bool:
@@ -38,6 +40,7 @@ def named(path: Path) -> bool:
     if is_ansible_template(path):
         return False
     return bool(COMPOSE_NAME.match(path.name)) or path.name.lower() == "orthanc.json" or \
+        path.name == HELM_CHART or path.name in KUSTOMIZATIONS or \
         is_hba_name(path.name) or is_config_name(path.name)
 
 
@@ -45,6 +48,10 @@ def classify(path: Path, head: str) -> str | None:
     name = path.name
     if is_ansible_template(path):
         return None  # read as rendered, by the Ansible task that deploys it
+    if name == HELM_CHART:
+        return "helm-chart"
+    if name in KUSTOMIZATIONS:
+        return "kustomization"
     lowered = name.lower()
     if is_hba_name(name):
         return "pg-hba"

@@ -5,6 +5,7 @@ containers of PACS images behind them."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,7 @@ class Resource:
     body: dict[str, Any]
     located: Located
     path: tuple[Any, ...]  # where body sits inside located (a List's items)
+    file: str = ""  # set on a resource read from another file than the one analysed
 
     @property
     def name(self) -> str:
@@ -49,18 +51,24 @@ class Resource:
         return f"{self.kind}/{self.name}"
 
 
-def _resources(documents: list[Located]) -> list[Resource]:
+def _resources(documents: list[Located], file: str = "") -> list[Resource]:
     found: list[Resource] = []
     for located in documents:
         body = located.value
         if not isinstance(body, dict):
             continue
         if body.get("kind") == "List" and isinstance(body.get("items"), list):
-            found.extend(Resource(str(item.get("kind")), item, located, ("items", index))
+            found.extend(Resource(str(item.get("kind")), item, located, ("items", index), file)
                          for index, item in enumerate(body["items"]) if isinstance(item, dict))
         elif isinstance(body.get("kind"), str):
-            found.append(Resource(body["kind"], body, located, ()))
+            found.append(Resource(body["kind"], body, located, (), file))
     return found
+
+
+def config_stores(documents: list[Located], file: str) -> list[Resource]:
+    """The ConfigMaps and Secrets of a file, for the pods of other files that mount them."""
+    return [resource for resource in _resources(documents, file)
+            if resource.kind in {"ConfigMap", "Secret"}]
 
 
 
@@ -214,7 +222,7 @@ class Environment:
 def _environment(container: dict[str, Any], resource: Resource, path: tuple[Any, ...],
                  stores: dict[tuple[str, str, str], Resource]) -> Environment:
     """A container's variables: envFrom first, env over it, references resolved through
-    ConfigMaps and Secrets in the same file."""
+    ConfigMaps and Secrets of the file and those beside it."""
     found = Environment({}, {}, [])
     for index, source in enumerate(container.get("envFrom") or []):
         if not isinstance(source, dict):
@@ -252,12 +260,13 @@ def _reference(value_from: Any, resource: Resource,
                 values = _key_values(store)
                 if str(reference.get("key")) in values:
                     return values[str(reference.get("key"))]
-            return Unknown(f"{name} comes from {kind} {reference.get('name')}, not in this file")
+            return Unknown(f"{name} comes from {kind} {reference.get('name')}, not among the "
+                           "scanned manifests of this directory")
     return Unknown(f"{name} comes from a reference resolved only in the cluster")
 
 
 def _stores(resources: list[Resource]) -> dict[tuple[str, str, str], Resource]:
-    """ConfigMaps and Secrets of the file by (kind, namespace, name)."""
+    """ConfigMaps and Secrets by (kind, namespace, name); a later one wins."""
     return {(item.kind, item.namespace, item.name): item for item in resources
             if item.kind in {"ConfigMap", "Secret"}}
 
@@ -265,7 +274,8 @@ def _stores(resources: list[Resource]) -> dict[tuple[str, str, str], Resource]:
 def _mounted_orthanc(pod: dict[str, Any], container: dict[str, Any], resource: Resource,
                      stores: dict[tuple[str, str, str], Resource], file: str
                      ) -> tuple[list[tuple[Located, str]], list[str], list[ScanError]]:
-    """Orthanc configs from ConfigMaps in the same file mounted into /etc/orthanc."""
+    """Orthanc configs from ConfigMaps (of this file or one beside it) mounted into
+    /etc/orthanc."""
     from dicomguard.apps import jsonc
 
     volumes = {volume.get("name"): volume for volume in pod.get("volumes") or []
@@ -289,10 +299,11 @@ def _mounted_orthanc(pod: dict[str, Any], container: dict[str, Any], resource: R
             if not str(key).endswith(".json") or not isinstance(text, str):
                 continue
             offset = config_map.line("data", key)  # a block scalar starts on the next line
+            written_in = config_map.file or file
             try:
-                found.append((jsonc.loads(text).shifted(offset), file))
+                found.append((jsonc.loads(text).shifted(offset), written_in))
             except InputError as error:
-                errors.append(ScanError(file, (error.line or 1) + offset, error.message))
+                errors.append(ScanError(written_in, (error.line or 1) + offset, error.message))
     return found, unreadable, errors
 
 
@@ -447,32 +458,41 @@ def _exposures(resources: list[Resource], pods: list[Any], catalogue_ports: set[
     return exposures
 
 
-def analyse(documents: list[Located], file: str, context: Any) -> CollectResult:
+def analyse(documents: list[Located], file: str, context: Any,
+            beside: Sequence[Resource] = ()) -> CollectResult:
+    """Facts of one file's manifests. beside: ConfigMaps and Secrets of the other manifests of
+    its directory, which its pods may mount or read (its own win over them)."""
     result = CollectResult()
     resources = _resources(documents)
     catalogue_ports = ports_of_catalogue(context.catalogue)
     pods = [pod for pod in map(_pod, resources) if pod is not None]
     exposures = _exposures(resources, pods, catalogue_ports, file, result)
-    stores = _stores(resources)
+    stores = _stores([*beside, *resources])
     from dicomguard.apps.kubernetes_databases import config_map_facts
 
     held = config_map_facts(resources, file)
     result.facts.extend(held.facts)
     result.errors.extend(held.errors)
+    running: list[Any] = []
     for resource, template_path, labels, pod in pods:
         try:
             _workload(resource, template_path, labels, pod, exposures, stores, file, context,
-                      result)
+                      result, running)
         except STRUCTURE_ERRORS as error:
             result.errors.append(ScanError(file, resource.line(), f"{resource.address()}: "
                                            f"unexpected structure, not analysed ({error})"))
+    from dicomguard.apps.kubernetes_proxies import proxy_facts
+
+    hops = proxy_facts(running, resources, stores, file, context.catalogue)
+    result.facts.extend(hops.facts)
+    result.errors.extend(hops.errors)
     return result
 
 
 def _workload(resource: Resource, template_path: tuple[str, ...], labels: dict[str, Any],
               pod: dict[str, Any], exposures: list[Exposure],
               stores: dict[tuple[str, str, str], Resource], file: str, context: Any,
-              result: CollectResult) -> None:
+              result: CollectResult, running: list[Any]) -> None:
     """Facts of every container of one workload's pod template."""
     for index, container in enumerate(pod.get("containers") or []):
         if not isinstance(container, dict):
@@ -502,7 +522,7 @@ def _workload(resource: Resource, template_path: tuple[str, ...], labels: dict[s
         name = container.get("name", index)
         line = resource.line(*path)
         image = container.get("image")
-        found = facts_for_container(Container(
+        found_container = Container(
             image=image if isinstance(image, str) else Unknown("the image is not given"),
             environment=environment.values,
             origin=Origin(file, line, line, f"{resource.address()}.containers.{name}"),
@@ -510,7 +530,11 @@ def _workload(resource: Resource, template_path: tuple[str, ...], labels: dict[s
             unknown_environment=environment.unknown_sources,
             unpublished_reach="unknown" if pod.get("hostNetwork") is True else "network",
             orthanc_files=mounted, unreadable_configs=unreadable,
-            image_line=resource.line(*path, "image"), tls_fronted=fronted - in_clear,
-        ), context.catalogue)
+            image_line=resource.line(*path, "image"), tls_fronted=fronted - in_clear)
+        found = facts_for_container(found_container, context.catalogue)
         result.facts.extend(found.facts)
         result.errors.extend(found.errors)
+        from dicomguard.apps.kubernetes_proxies import Running
+
+        running.append(Running(found_container, found.facts.services, container, pod,
+                               resource, labels))

@@ -35,6 +35,10 @@ DCM4CHE_PUBLISHER = "dcm4che"
 DCM4CHEE_LISTENERS = ((8080, "http", False), (8443, "http", True), (11112, "dicom", False),
                       (2762, "dicom", True), (2575, "hl7", False), (12575, "hl7", True))
 OHIF_IMAGES = frozenset({"ohif/viewer", "ohif/app"})
+# Images that run nginx with its configuration in /etc/nginx (the official image reads
+# /etc/nginx/nginx.conf, which includes /etc/nginx/conf.d/*.conf).
+NGINX_IMAGES = frozenset({"nginx", "nginxinc/nginx-unprivileged", "bitnami/nginx",
+                          "openresty/openresty"})
 # The Docker official images whose entrypoint reads MYSQL_* (and MARIADB_*) variables and
 # creates root@'%' by default (MYSQL_ROOT_HOST); other MySQL images read other variables.
 MYSQL_IMAGES = frozenset({"mysql", "mariadb"})
@@ -88,6 +92,8 @@ def product(image: str) -> str | None:
     name = repository.split("/")[-1]
     if repository in OHIF_IMAGES:
         return "ohif"
+    if repository in NGINX_IMAGES:
+        return "nginx"
     if repository in DCM4CHE_TOOLS_IMAGES:
         return "dcm4che-tools"
     if repository in MYSQL_IMAGES:
@@ -101,6 +107,12 @@ def product(image: str) -> str | None:
     if "keycloak" in name:
         return "keycloak"
     return None
+
+
+def runs_nginx(image: str) -> bool:
+    """Images whose web server is nginx reading /etc/nginx: nginx's own, and the OHIF viewer
+    images, built on nginx."""
+    return product(image) in {"nginx", "ohif"}
 
 
 def runs_wildfly(image: str) -> bool:

@@ -1,7 +1,8 @@
 """Provider adapters: the only code that knows what a Terraform resource type means.
 
 Each provider module exposes `build_context(configuration)` (the cross-resource links its
-resources need) and `ADAPTERS`, one small function per resource type that appends facts."""
+resources need) and `ADAPTERS`, one small function per resource type that appends facts. A
+provider may have several modules (its paths in front of hosts live beside its rules)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dicomguard.model import Facts, ScanError
 from dicomguard.terraform.evaluated import Configuration, Resource
 from dicomguard.units import unit_budget, unit_error
 
-PROVIDERS = ("aws", "azure", "gcp")
+PROVIDERS = {"aws": ("aws",), "azure": ("azure", "azure_paths"), "gcp": ("gcp", "gcp_paths")}
 
 
 def adapt(configuration: Configuration) -> tuple[Facts, list[ScanError]]:
@@ -20,33 +21,35 @@ def adapt(configuration: Configuration) -> tuple[Facts, list[ScanError]]:
     setting or a bucket declared in one root says nothing about another root's resources."""
     facts = Facts()
     errors: list[ScanError] = []
-    providers = [import_module(f"dicomguard.terraform.adapters.{name}") for name in PROVIDERS]
-    prefixes = {name: module for name, module in zip(PROVIDERS, providers, strict=True)}
+    prefixes = {provider: [import_module(f"dicomguard.terraform.adapters.{name}")
+                           for name in names] for provider, names in PROVIDERS.items()}
     for root in configuration.per_root():
         _adapt_root(root, prefixes, facts, errors)
     return facts, errors
 
 
-def _adapt_root(configuration: Configuration, prefixes: dict[str, Any], facts: Facts,
+def _adapt_root(configuration: Configuration, prefixes: dict[str, list[Any]], facts: Facts,
                 errors: list[ScanError]) -> None:
     contexts: dict[Any, Any] = {}
     for resource in configuration.resources:
         if resource.mode != "managed":
             continue
-        module = prefixes.get(_provider_of(resource.type))
-        if module is None:
-            continue
-        adapter = module.ADAPTERS.get(resource.type)
-        if adapter is None:
-            continue
-        try:
-            # Resources are evaluated when first read, here: each is a unit of its own.
-            with unit_budget():
-                if module not in contexts:
-                    contexts[module] = module.build_context(configuration)
-                adapter(resource, contexts[module], facts)
-        except Exception as error:  # one resource's failure costs its own findings only
-            errors.append(_resource_error(resource, error))
+        for module in prefixes.get(_provider_of(resource.type), []):
+            if resource.type in module.ADAPTERS:
+                _adapt_resource(configuration, resource, module, contexts, facts, errors)
+
+
+def _adapt_resource(configuration: Configuration, resource: Resource, module: Any,
+                    contexts: dict[Any, Any], facts: Facts, errors: list[ScanError]) -> None:
+    adapter = module.ADAPTERS[resource.type]
+    try:
+        # Resources are evaluated when first read, here: each is a unit of its own.
+        with unit_budget():
+            if module not in contexts:
+                contexts[module] = module.build_context(configuration)
+            adapter(resource, contexts[module], facts)
+    except Exception as error:  # one resource's failure costs its own findings only
+        errors.append(_resource_error(resource, error))
 
 
 def _resource_error(resource: Resource, error: Exception) -> ScanError:

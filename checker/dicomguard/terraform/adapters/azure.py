@@ -115,7 +115,7 @@ def _rule(part: Part) -> NsgRule:
     )
 
 
-def _source_peer(source: Any) -> dict[str, Any]:
+def source_peer(source: Any) -> dict[str, Any]:
     if isinstance(source, str) and source.strip() and not any(
             character.isdigit() or character in ":/*" for character in source):
         return peer(source, tag=True)  # a service tag: Internet, VirtualNetwork, AzureCloud
@@ -133,14 +133,14 @@ def _denied_everywhere(deny: NsgRule, allow: NsgRule) -> bool:
         return False
     if deny.protocol not in ("*", allow.protocol):
         return False
-    return any(_source_peer(source)["scope"] == "internet" for source in deny.sources)
+    return any(source_peer(source)["scope"] == "internet" for source in deny.sources)
 
 
 def _rule_fact(rule: NsgRule, group_rules: list[NsgRule], mechanism: str,
                facts: Facts) -> None:
     if rule.allow is False or rule.inbound is False:
         return
-    peers = [_source_peer(source) for source in rule.sources]
+    peers = [source_peer(source) for source in rule.sources]
     for undecided, what in ((rule.allow, "access (Allow or Deny)"),
                             (rule.inbound, "direction")):
         if is_unknown(undecided):
@@ -187,7 +187,7 @@ def _network_reach(rules: Part | None) -> tuple[str, list[str]]:
         return "unknown", [action.reason]
     if _word(action) == "allow":
         return "internet", []
-    scopes = [_source_peer(address) for address in items(rules.get("ip_rules"))]
+    scopes = [source_peer(address) for address in items(rules.get("ip_rules"))]
     if any(scope["scope"] == "internet" for scope in scopes):
         return "internet", []
     unknown = [scope["reason"] for scope in scopes if scope["scope"] == "unknown"]
@@ -306,7 +306,7 @@ def _widest_scope(start: Any, end: Any) -> str:
                                                      ipaddress.ip_address(str(end)))
     except (TypeError, ValueError):
         return "unknown"
-    scopes = {_source_peer(str(network))["scope"] for network in networks}
+    scopes = {source_peer(str(network))["scope"] for network in networks}
     return "internet" if "internet" in scopes else "network"
 
 
