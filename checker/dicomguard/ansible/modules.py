@@ -20,6 +20,7 @@ from dicomguard.knowledge import images, principals
 from dicomguard.knowledge.firewalld import UNTRUSTED_ZONES, Services, closed_zones
 from dicomguard.knowledge.ufw import profile_ports
 from dicomguard.model import Facts, InputError, Unknown, is_unknown
+from dicomguard.terraform.adapters.aws.rules import rule_ports
 from dicomguard.terraform.adapters.azure import destination_ports
 from dicomguard.terraform.adapters.gcp import allowed_ports
 from dicomguard.terraform.adapters.parts import json_document
@@ -283,17 +284,11 @@ def ec2_security_group(run: TaskRun, result: Facts) -> None:
         if not isinstance(rule, dict):
             continue
         protocol = rule.get("proto", rule.get("protocol", "tcp"))
-        if not is_unknown(protocol) and facts.normalise_protocol(protocol) in {"all"}:
-            ports: Any = facts.ALL_PORTS
-        elif rule.get("ports") is not None:
-            ports = _port_specs(rule["ports"])
+        if rule.get("ports") is not None and (is_unknown(protocol) or
+                                              facts.normalise_protocol(protocol) != "all"):
+            ports: Any = _port_specs(rule["ports"])
         else:
-            low, high = rule.get("from_port"), rule.get("to_port", rule.get("from_port"))
-            if low is None or "-1" in (str(low), str(high)):
-                # -1 means every port only for ICMP; with tcp/udp the module's result is unclear.
-                ports = Unknown(f"ports {low}..{high} with protocol {protocol} are ambiguous")
-            else:
-                ports = [facts.port_range(low, high)]
+            ports = rule_ports(protocol, rule.get("from_port"), rule.get("to_port"))
         sources = _list(rule.get("cidr_ip")) + _list(rule.get("cidr_ipv6")) + \
             _list(rule.get("ip_prefix"))
         tags = _list(rule.get("group_id")) + _list(rule.get("group_name"))
