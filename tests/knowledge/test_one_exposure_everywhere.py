@@ -163,6 +163,12 @@ SOURCES: dict[str, dict[str, str]] = {
     "terraform azure network security rule": {"main.tf": AZURE},
     "terraform gcp firewall": {"main.tf": GCP},
     "ansible ufw": playbook("community.general.ufw", "rule: allow\nport: '104'\nproto: tcp"),
+    "ansible ufw service name": playbook("community.general.ufw",
+                                         "rule: allow\nport: dicom\nproto: tcp"),
+    "ansible ufw port list": playbook("community.general.ufw",
+                                      "rule: allow\nport: '11112,104'\nproto: tcp"),
+    "ansible ufw port range": playbook("community.general.ufw",
+                                       "rule: allow\nport: '100:110'\nproto: tcp"),
     "ansible firewalld port": playbook("ansible.posix.firewalld",
                                        "port: 104/tcp\nstate: enabled\npermanent: true"),
     # firewalld ships no dicom service: the repository defines it.

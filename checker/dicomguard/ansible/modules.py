@@ -90,6 +90,22 @@ def _port_with_protocol(spec: Any) -> tuple[Any, Any]:
     return facts.parse_port_spec(port), protocol or "tcp"
 
 
+def _netfilter_ports(value: Any) -> list[Any]:
+    """Ports of the iptables and ufw modules, read as the firewall family reads `--dport` and
+    ufw's ports: service names resolved, comma lists, ranges with ':'; a port the tools refuse
+    is unknown."""
+    ports: list[Any] = []
+    for item in _list(value):
+        if is_unknown(item):
+            ports.append(item)
+            continue
+        try:
+            ports.extend([low, high] for low, high in port_ranges(str(item)))
+        except InputError as error:
+            ports.append(Unknown(error.message))
+    return ports
+
+
 # ---- host firewalls ------------------------------------------------------------------------
 
 def firewalld(run: TaskRun, result: Facts, services: Services) -> None:
@@ -221,12 +237,12 @@ def ufw(run: TaskRun, result: Facts) -> None:
             for index, spec in enumerate(profile):
                 ports_text, _, protocol = spec.partition("/")
                 _ingress(run, result, mechanism="ufw rule", protocol=protocol or "any",
-                         ports=_port_specs(ports_text), sources=sources,
+                         ports=_netfilter_ports(ports_text), sources=sources,
                          suffix="rule" if index == 0 else f"rule{index}")
             return
         ports: Any = Unknown(f"ports of ufw application profile {name!r}")
     else:
-        ports = _port_specs("any" if port is None else port)
+        ports = _netfilter_ports("any" if port is None else port)
     protocol = args.get("proto", args.get("protocol", "any"))
     _ingress(run, result, mechanism="ufw rule", protocol=protocol, ports=ports,
              sources=sources, suffix="rule")
@@ -249,26 +265,11 @@ def iptables(run: TaskRun, result: Facts) -> None:
         return
     if str(args.get("in_interface", "")) == "lo":
         return
-    ports = _destination_ports(args.get("destination_ports")) or \
-        _destination_ports(args.get("destination_port")) or facts.ALL_PORTS
+    ports = _netfilter_ports(args.get("destination_ports")) or \
+        _netfilter_ports(args.get("destination_port")) or facts.ALL_PORTS
     _ingress(run, result, mechanism=f"iptables {chain} rule",
              protocol=args.get("protocol", "all"), ports=ports,
              sources=[args.get("source", INTERNET)], suffix="rule")
-
-
-def _destination_ports(value: Any) -> list[Any]:
-    """Ports of the iptables module, read as the firewall family reads `--dport`: service
-    names resolved, comma lists, ranges with ':'; a port iptables refuses is unknown."""
-    ports: list[Any] = []
-    for item in _list(value):
-        if is_unknown(item):
-            ports.append(item)
-            continue
-        try:
-            ports.extend([low, high] for low, high in port_ranges(str(item)))
-        except InputError as error:
-            ports.append(Unknown(error.message))
-    return ports
 
 
 # ---- cloud network rules ---------------------------------------------------------------------
