@@ -21,8 +21,8 @@ from dicomguard.knowledge.firewalld import UNTRUSTED_ZONES, Services, closed_zon
 from dicomguard.knowledge.ufw import profile_ports
 from dicomguard.model import Facts, InputError, Unknown, is_unknown
 from dicomguard.terraform.adapters.aws.rules import rule_ports
-from dicomguard.terraform.adapters.azure import destination_ports
-from dicomguard.terraform.adapters.gcp import allowed_ports
+from dicomguard.terraform.adapters.azure.rules import destination_ports
+from dicomguard.terraform.adapters.gcp.rules import allowed_ports
 from dicomguard.terraform.adapters.parts import json_document
 from dicomguard.terraform.adapters.policy_documents import public_statements
 
