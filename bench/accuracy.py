@@ -119,6 +119,13 @@ DECISIONS: dict[tuple[str, str], Decision] = {
               "network is admitted, the 127.0.0.1 ip_rule restricts nothing",
         "https://learn.microsoft.com/en-us/azure/storage/common/storage-network-security"),
 }
+for _sample in ("kics/ansible/aws/remote_desktop_port_open/positive.yaml",
+                "kics/ansible/aws/remote_desktop_port_open/negative.yaml"):
+    DECISIONS[(_sample, "")] = Decision(
+        True, "groups 6 and 7 open TCP ports -1..25 and 15..-1 to the internet: AWS refuses a "
+              "TCP port of -1, and dicomguard reads it as every port, for Ansible as for "
+              "Terraform (docs/decisions.md); the annotation leaves such ranges out as ambiguous",
+        "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html")
 for _bad in ("bucket_bad_2", "bucket_bad_3", "bucket_bad_4", "bucket_bad_5", "bucket_bad_6"):
     DECISIONS[("checkov/terraform_graph/S3BucketEncryption/main.tf", f"aws_s3_bucket.{_bad}")] = (
         Decision(False, "S3 encrypts every new object with SSE-S3 at least since January 2023; "

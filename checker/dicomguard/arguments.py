@@ -134,6 +134,8 @@ def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from dicomguard.report import formats_help
+
     parser = argparse.ArgumentParser(
         prog="dicomguard", description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -144,7 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
         "scan", help="scan infrastructure code (the default command)",
         description="Scan infrastructure code for exposed DICOM ports, unencrypted storage and "
                     "missing authentication.",
-        epilog=SCAN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"{SCAN_EPILOG}\n{formats_help()}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_input_arguments(scan)
     scan.add_argument("--staged", action="store_true",

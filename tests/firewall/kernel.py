@@ -3,8 +3,9 @@
     internet (198.51.100.2, 2001:db8:1::2)
         | veth
     firewall (198.51.100.1, 2001:db8:1::1)  <- the rule set under test, forwarding on
-        | veth
-    backend  (10.99.0.2, fd00:99::2)        <- where DNAT sends traffic
+        | veth "docker0" (also 172.17.0.1/16, as Docker's bridge is)
+    backend  (10.99.0.2, fd00:99::2,        <- where DNAT sends traffic
+              172.17.0.2: a container)
 
 Every namespace, veth and listener is removed on exit, also after a failure.
 """
@@ -79,15 +80,17 @@ class Lab:
             _run("ip", "-n", name, "link", "set", "lo", "up")
         _run("ip", "link", "add", "i0", "netns", inet, "type", "veth", "peer", "name", "f0",
              "netns", fw)
-        _run("ip", "link", "add", "f1", "netns", fw, "type", "veth", "peer", "name", "b0",
+        _run("ip", "link", "add", "docker0", "netns", fw, "type", "veth", "peer", "name", "b0",
              "netns", back)
         for name, device, v4, v6 in ((inet, "i0", "198.51.100.2/24", "2001:db8:1::2/64"),
                                      (fw, "f0", "198.51.100.1/24", "2001:db8:1::1/64"),
-                                     (fw, "f1", "10.99.0.1/24", "fd00:99::1/64"),
+                                     (fw, "docker0", "10.99.0.1/24", "fd00:99::1/64"),
                                      (back, "b0", "10.99.0.2/24", "fd00:99::2/64")):
             _run("ip", "-n", name, "addr", "add", v4, "dev", device)
             _run("ip", "-n", name, "-6", "addr", "add", v6, "dev", device, "nodad")
             _run("ip", "-n", name, "link", "set", device, "up")
+        _run("ip", "-n", fw, "addr", "add", "172.17.0.1/16", "dev", "docker0")
+        _run("ip", "-n", back, "addr", "add", "172.17.0.2/16", "dev", "b0")
         _run("ip", "-n", back, "route", "add", "default", "via", "10.99.0.1")
         _run("ip", "-n", back, "-6", "route", "add", "default", "via", "fd00:99::1")
         self.ns("firewall", "sysctl", "-qw", "net.ipv4.ip_forward=1")

@@ -12,6 +12,16 @@ from tests.ansible.conftest import write_tree
 from tests.conftest import PACS_TF, scan_json
 
 AWS = PACS_TF.split("\n\n")[0]  # the security group open to 0.0.0.0/0 on 104
+AWS_EVERY_PORT = """\
+resource "aws_security_group" "pacs" {
+  ingress {
+    protocol    = "tcp"
+    from_port   = -1
+    to_port     = -1
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+"""
 AZURE = """\
 resource "azurerm_network_security_rule" "dicom" {
   name                        = "dicom"
@@ -153,6 +163,12 @@ SOURCES: dict[str, dict[str, str]] = {
     "terraform azure network security rule": {"main.tf": AZURE},
     "terraform gcp firewall": {"main.tf": GCP},
     "ansible ufw": playbook("community.general.ufw", "rule: allow\nport: '104'\nproto: tcp"),
+    "ansible ufw service name": playbook("community.general.ufw",
+                                         "rule: allow\nport: dicom\nproto: tcp"),
+    "ansible ufw port list": playbook("community.general.ufw",
+                                      "rule: allow\nport: '11112,104'\nproto: tcp"),
+    "ansible ufw port range": playbook("community.general.ufw",
+                                       "rule: allow\nport: '100:110'\nproto: tcp"),
     "ansible firewalld port": playbook("ansible.posix.firewalld",
                                        "port: 104/tcp\nstate: enabled\npermanent: true"),
     # firewalld ships no dicom service: the repository defines it.
@@ -167,6 +183,12 @@ SOURCES: dict[str, dict[str, str]] = {
     "ansible security group": playbook("amazon.aws.ec2_security_group",
                                        "name: pacs\ndescription: pacs\nrules:\n  - proto: tcp\n"
                                        "    ports: ['104']\n    cidr_ip: 0.0.0.0/0"),
+    # AWS refuses TCP with port -1; both forms read it as every port (docs/decisions.md).
+    "terraform aws security group tcp port -1": {"main.tf": AWS_EVERY_PORT},
+    "ansible security group tcp port -1": playbook(
+        "amazon.aws.ec2_security_group",
+        "name: pacs\ndescription: pacs\nrules:\n  - proto: tcp\n    from_port: -1\n"
+        "    to_port: -1\n    cidr_ip: 0.0.0.0/0"),
     "ansible azure security group": playbook(
         "azure.azcollection.azure_rm_securitygroup",
         "name: nsg\nresource_group: rg\nrules:\n  - name: dicom\n    protocol: Tcp\n"

@@ -21,8 +21,9 @@ from dicomguard.knowledge import images, principals
 from dicomguard.knowledge.firewalld import UNTRUSTED_ZONES, Services, closed_zones
 from dicomguard.knowledge.ufw import profile_ports
 from dicomguard.model import Facts, InputError, Unknown, is_unknown
-from dicomguard.terraform.adapters.azure import destination_ports
-from dicomguard.terraform.adapters.gcp import allowed_ports
+from dicomguard.terraform.adapters.aws.rules import rule_ports
+from dicomguard.terraform.adapters.azure.rules import destination_ports
+from dicomguard.terraform.adapters.gcp.rules import allowed_ports
 from dicomguard.terraform.adapters.parts import json_document
 from dicomguard.terraform.adapters.policy_documents import public_statements
 
@@ -88,6 +89,22 @@ def _port_with_protocol(spec: Any) -> tuple[Any, Any]:
     text = str(spec).strip()
     port, _, protocol = text.partition("/")
     return facts.parse_port_spec(port), protocol or "tcp"
+
+
+def _netfilter_ports(value: Any) -> list[Any]:
+    """Ports of the iptables and ufw modules, read as the firewall family reads `--dport` and
+    ufw's ports: service names resolved, comma lists, ranges with ':'; a port the tools refuse
+    is unknown."""
+    ports: list[Any] = []
+    for item in _list(value):
+        if is_unknown(item):
+            ports.append(item)
+            continue
+        try:
+            ports.extend([low, high] for low, high in port_ranges(str(item)))
+        except InputError as error:
+            ports.append(Unknown(error.message))
+    return ports
 
 
 # ---- host firewalls ------------------------------------------------------------------------
@@ -221,12 +238,12 @@ def ufw(run: TaskRun, result: Facts) -> None:
             for index, spec in enumerate(profile):
                 ports_text, _, protocol = spec.partition("/")
                 _ingress(run, result, mechanism="ufw rule", protocol=protocol or "any",
-                         ports=_port_specs(ports_text), sources=sources,
+                         ports=_netfilter_ports(ports_text), sources=sources,
                          suffix="rule" if index == 0 else f"rule{index}")
             return
         ports: Any = Unknown(f"ports of ufw application profile {name!r}")
     else:
-        ports = _port_specs("any" if port is None else port)
+        ports = _netfilter_ports("any" if port is None else port)
     protocol = args.get("proto", args.get("protocol", "any"))
     _ingress(run, result, mechanism="ufw rule", protocol=protocol, ports=ports,
              sources=sources, suffix="rule")
@@ -249,26 +266,11 @@ def iptables(run: TaskRun, result: Facts) -> None:
         return
     if str(args.get("in_interface", "")) == "lo":
         return
-    ports = _destination_ports(args.get("destination_ports")) or \
-        _destination_ports(args.get("destination_port")) or facts.ALL_PORTS
+    ports = _netfilter_ports(args.get("destination_ports")) or \
+        _netfilter_ports(args.get("destination_port")) or facts.ALL_PORTS
     _ingress(run, result, mechanism=f"iptables {chain} rule",
              protocol=args.get("protocol", "all"), ports=ports,
              sources=[args.get("source", INTERNET)], suffix="rule")
-
-
-def _destination_ports(value: Any) -> list[Any]:
-    """Ports of the iptables module, read as the firewall family reads `--dport`: service
-    names resolved, comma lists, ranges with ':'; a port iptables refuses is unknown."""
-    ports: list[Any] = []
-    for item in _list(value):
-        if is_unknown(item):
-            ports.append(item)
-            continue
-        try:
-            ports.extend([low, high] for low, high in port_ranges(str(item)))
-        except InputError as error:
-            ports.append(Unknown(error.message))
-    return ports
 
 
 # ---- cloud network rules ---------------------------------------------------------------------
@@ -284,17 +286,11 @@ def ec2_security_group(run: TaskRun, result: Facts) -> None:
         if not isinstance(rule, dict):
             continue
         protocol = rule.get("proto", rule.get("protocol", "tcp"))
-        if not is_unknown(protocol) and facts.normalise_protocol(protocol) in {"all"}:
-            ports: Any = facts.ALL_PORTS
-        elif rule.get("ports") is not None:
-            ports = _port_specs(rule["ports"])
+        if rule.get("ports") is not None and (is_unknown(protocol) or
+                                              facts.normalise_protocol(protocol) != "all"):
+            ports: Any = _port_specs(rule["ports"])
         else:
-            low, high = rule.get("from_port"), rule.get("to_port", rule.get("from_port"))
-            if low is None or "-1" in (str(low), str(high)):
-                # -1 means every port only for ICMP; with tcp/udp the module's result is unclear.
-                ports = Unknown(f"ports {low}..{high} with protocol {protocol} are ambiguous")
-            else:
-                ports = [facts.port_range(low, high)]
+            ports = rule_ports(protocol, rule.get("from_port"), rule.get("to_port"))
         sources = _list(rule.get("cidr_ip")) + _list(rule.get("cidr_ipv6")) + \
             _list(rule.get("ip_prefix"))
         tags = _list(rule.get("group_id")) + _list(rule.get("group_name"))

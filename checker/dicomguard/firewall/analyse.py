@@ -92,6 +92,13 @@ def evaluate_ruleset(ruleset: Ruleset, catalogue: list[dict[str, Any]],
             Origin(rule.file, rule.line, rule.line, f"{chain.label} rule {rule.number}"),
             f"{name} is taken as the interface the internet arrives on: the rule set "
             f"masquerades through it; rules with -i {name} / iifname {name} are judged so"))
+    for name, spans, chain, rule in ruleset.bridge_rules():
+        subnets = ", ".join(addresses.describe(span, version) for version, span in spans.items())
+        result.facts.notes.append(facts.note(
+            Origin(rule.file, rule.line, rule.line, f"{chain.label} rule {rule.number}"),
+            f"{subnets} is taken as reached only through the bridge {name}: the rule set "
+            f"masquerades it out of every other interface; a packet DNAT sends there leaves by "
+            f"{name}"))
     return result
 
 

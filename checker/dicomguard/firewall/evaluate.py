@@ -342,7 +342,8 @@ def _translated(ruleset: Ruleset, ending: Ending, version: int, protocol: str,
     hook = "input" if local else "forward"
     probe = Probe(version, protocol, new_port, hook, None if local else target.address or None,
                   natted=True, uplinks=ruleset.uplinks(),
-                  uplinks_complete=ruleset.configured_uplinks is not None)
+                  uplinks_complete=ruleset.configured_uplinks is not None,
+                  bridges=ruleset.bridges(version))
     nat_step = ending.decision.path
     host = f"[{target.address}]" if ":" in target.address else target.address
     where = f"{host}:{new_port}" if target.address else f"port {new_port}"

@@ -44,6 +44,18 @@ class Probe:
     # names them all (internet_interfaces), so that any other interface is not the internet.
     uplinks: tuple[str, ...] = ()
     uplinks_complete: bool = False
+    # Subnets of this IP version that live behind a local bridge (Ruleset.bridges): a packet
+    # DNAT sends into one can only leave by that bridge.
+    bridges: tuple[tuple[str, Span], ...] = ()
+
+    def leaving_interface(self) -> str | None:
+        """The interface a forwarded packet leaves by, when its destination is in a bridge's
+        subnet."""
+        target = addresses.network_span(self.daddr, self.version) if self.daddr else None
+        for name, subnet in self.bridges:
+            if target and not addresses.subtract(target, subnet):
+                return name
+        return None
 
 
 Static = bool | str  # True, False, or why it cannot be known
@@ -183,6 +195,10 @@ class Interface(Match):
     def test(self, probe: Probe) -> Static:
         if self.direction == "in" and all(LOCAL_INTERFACE.match(name) for name in self.names):
             return self.negated
+        leaving = probe.leaving_interface() if self.direction == "out" else None
+        if leaving is not None:
+            return negate(any(interface_matches(name, leaving) for name in self.names),
+                          self.negated)
         if self.direction == "in" and probe.uplinks_complete:
             hits = {any(interface_matches(name, uplink) for name in self.names)
                     for uplink in probe.uplinks} or {False}
@@ -337,6 +353,8 @@ class Ruleset:
     configured_uplinks: tuple[str, ...] | None = None
     _inferred_uplinks: dict[str, tuple[Chain, Rule]] | None = field(
         default=None, repr=False, compare=False)
+    _bridge_rules: list[tuple[str, dict[int, Span], Chain, Rule]] | None = field(
+        default=None, repr=False, compare=False)
 
     def uplink_rules(self) -> dict[str, tuple[Chain, Rule]]:
         """Interfaces the rule set masquerades or source-NATs through (`-o eth0 -j MASQUERADE`,
@@ -359,6 +377,24 @@ class Ruleset:
         self._inferred_uplinks = dict(sorted(found.items()))
         return self._inferred_uplinks
 
+    def bridge_rules(self) -> list[tuple[str, dict[int, Span], Chain, Rule]]:
+        """Local bridges and the subnets behind them, from the rule that masquerades a subnet
+        out of every interface but the bridge (Docker's `-s 172.17.0.0/16 ! -o docker0 -j
+        MASQUERADE`): the containers' subnet, reached only through that bridge."""
+        if self._bridge_rules is None:
+            self._bridge_rules = []
+            for chain in self.chains.values():
+                for rule in chain.rules:
+                    bridge = _masqueraded_bridge(rule)
+                    sources = [match for match in rule.source if not match.negated]
+                    if bridge is not None and len(sources) == 1:
+                        self._bridge_rules.append((bridge, sources[0].spans, chain, rule))
+        return self._bridge_rules
+
+    def bridges(self, version: int) -> tuple[tuple[str, Span], ...]:
+        return tuple((name, spans[version]) for name, spans, _, _ in self.bridge_rules()
+                     if spans.get(version))
+
     def uplinks(self) -> tuple[str, ...]:
         if self.configured_uplinks is not None:
             return self.configured_uplinks
@@ -368,3 +404,14 @@ class Ruleset:
         chains = [chain for chain in self.chains.values()
                   if chain.hook == hook and version in chain.versions]
         return sorted(chains, key=lambda chain: chain.priority)
+
+
+def _masqueraded_bridge(rule: Rule) -> str | None:
+    if rule.target.text.lower() not in SOURCE_NAT_TARGETS:
+        return None
+    outs = [match for match in rule.matches if isinstance(match, Interface)
+            and match.direction == "out"]
+    if len(outs) == 1 and outs[0].negated and len(outs[0].names) == 1 \
+            and LOCAL_INTERFACE.match(outs[0].names[0]):
+        return outs[0].names[0]
+    return None

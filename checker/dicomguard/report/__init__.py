@@ -5,10 +5,12 @@ touches only its module and its test; a format's module is imported when it is f
 from __future__ import annotations
 
 import pkgutil
+import textwrap
 from collections.abc import Callable
 from dataclasses import InitVar, dataclass, field
 from functools import cache
 from importlib import import_module
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from dicomguard.gate import Gate
@@ -74,6 +76,35 @@ def registry() -> dict[str, ReportFormat]:
              if module.name.endswith("_format")]
     return {name: _Listed(name)
             for name in sorted(names, key=lambda name: (name != DEFAULT_FORMAT, name))}
+
+
+def summaries() -> dict[str, str]:
+    """What each format is for, in the order of the registry: the first sentence of its
+    module's docstring, read from the source without importing the module (for --help)."""
+    return {name: _first_sentence(Path(__file__).with_name(f"{name}_format.py"))
+            for name in registry()}
+
+
+def _first_sentence(source: Path) -> str:
+    with source.open(encoding="utf-8") as file:
+        head = file.read(1000)
+    opening = head.find('"""')
+    paragraph = head[opening + 3:].split('"""', 1)[0].split("\n\n", 1)[0] if opening >= 0 else ""
+    text = " ".join(paragraph.split())
+    end = text.find(". ")
+    return text[:end + 1] if end >= 0 else text
+
+
+def formats_help() -> str:
+    """The report formats and what each is for, as `dicomguard scan --help` ends."""
+    summaries_by_name = summaries()
+    width = max(map(len, summaries_by_name))
+    lines = ["report formats (--format):"]
+    for name, summary in summaries_by_name.items():
+        wrapped = textwrap.wrap(summary, 80 - width - 4) or [""]
+        lines.append(f"  {name:<{width}}  {wrapped[0]}")
+        lines += [f"  {'':<{width}}  {more}" for more in wrapped[1:]]
+    return "\n".join(lines) + "\n"
 
 
 def __getattr__(name: str) -> Any:

@@ -16,17 +16,18 @@ from typing import Any
 
 from dicomguard.facts import ALL_PORTS, ingress, normalise_protocol, parse_port_spec, peer
 from dicomguard.model import Facts, Unknown, is_unknown
-from dicomguard.terraform.adapters import azure
+from dicomguard.terraform.adapters.azure import context as azure_context
+from dicomguard.terraform.adapters.azure import rules as azure_rules
 from dicomguard.terraform.adapters.parts import Part, items, referenced_address
 from dicomguard.terraform.evaluated import Configuration, Resource
 
-PLATFORM = azure.PLATFORM
+PLATFORM = azure_context.PLATFORM
 INTERNET = "internet"
 
 
 @dataclass(slots=True)
 class PathContext:
-    security: azure.AzureContext
+    security: azure_context.AzureContext
     firewall_names: dict[str, str] = field(default_factory=dict)
     ip_groups: dict[str, list[Any]] = field(default_factory=dict)
     balancers: dict[str, Resource] = field(default_factory=dict)
@@ -44,7 +45,7 @@ def _link(links: dict[str, list[str]], key: Any, value: Any) -> None:
 
 
 def build_context(configuration: Configuration) -> PathContext:
-    context = PathContext(azure.build_context(configuration))
+    context = PathContext(azure_context.build_context(configuration))
     for resource in configuration.of_type("azurerm_firewall"):
         name = resource.body.attr("name")
         if isinstance(name, str):
@@ -92,7 +93,7 @@ def _text(value: Any) -> str:
 # --- Azure Firewall DNAT ------------------------------------------------------------------
 
 def _dnat_sources(rule: Part, context: PathContext) -> list[dict[str, Any]]:
-    peers = [azure.source_peer(source) for source in items(rule.get("source_addresses"))]
+    peers = [azure_rules.source_peer(source) for source in items(rule.get("source_addresses"))]
     for group in items(rule.get("source_ip_groups")):
         cidrs = context.ip_groups.get(referenced_address(group) or "")
         if cidrs is None:
@@ -159,11 +160,11 @@ def _frontend_public(rule: Part, context: PathContext) -> Any:
     return Unknown(f"frontend IP configuration {_text(name)} is not on the load balancer")
 
 
-def _first_match(rules: list[azure.NsgRule], port: int, protocol: Any) -> Any:
+def _first_match(rules: list[azure_rules.NsgRule], port: int, protocol: Any) -> Any:
     """What an NSG does with internet traffic to a port: the Allow or Deny of its inbound rule
     with the lowest priority number that matches (True, False), Unknown when a rule that might
     match is not known; False when none matches (DenyAllInBound)."""
-    def priority(rule: azure.NsgRule) -> int:
+    def priority(rule: azure_rules.NsgRule) -> int:
         try:
             return int(rule.priority)
         except (TypeError, ValueError):
@@ -172,7 +173,7 @@ def _first_match(rules: list[azure.NsgRule], port: int, protocol: Any) -> Any:
     for rule in sorted(rules, key=priority):
         if rule.inbound is False:
             continue
-        scopes = {azure.source_peer(source)["scope"] for source in rule.sources}
+        scopes = {azure_rules.source_peer(source)["scope"] for source in rule.sources}
         if not scopes & {"internet", "unknown"}:
             continue
         if "unknown" in scopes or any(is_unknown(value) for value in (

@@ -14,19 +14,20 @@ from typing import Any
 
 from dicomguard.facts import ALL_PORTS, ingress, normalise_protocol, parse_port_spec, peer
 from dicomguard.model import Facts, Origin, Unknown, is_unknown
-from dicomguard.terraform.adapters import gcp
+from dicomguard.terraform.adapters.gcp import context as gcp_context
+from dicomguard.terraform.adapters.gcp import firewalls as gcp_firewalls
 from dicomguard.terraform.adapters.parts import Part, items, referenced_address
 from dicomguard.terraform.adapters.ranges import subtract
 from dicomguard.terraform.evaluated import Configuration, Resource
 
-PLATFORM = gcp.PLATFORM
+PLATFORM = gcp_context.PLATFORM
 EXTERNAL_SCHEMES = {"external", "external_managed"}
 PROXIES = ("google_compute_target_http_proxy", "google_compute_target_https_proxy",
            "google_compute_target_tcp_proxy", "google_compute_target_ssl_proxy",
            "google_compute_region_target_http_proxy", "google_compute_region_target_https_proxy",
            "google_compute_region_target_tcp_proxy")
 
-build_context: Callable[[Configuration], gcp.GcpContext] = gcp.build_context
+build_context: Callable[[Configuration], gcp_context.GcpContext] = gcp_context.build_context
 
 
 def _ports(rule: Part) -> tuple[list[Any], Origin]:
@@ -45,13 +46,13 @@ def _is_proxy(rule: Part, scheme: str, global_rule: bool) -> bool:
     return global_rule or scheme == "external_managed" or target.startswith(PROXIES)
 
 
-def _admitted(ports: list[Any], protocol: Any, context: gcp.GcpContext
+def _admitted(ports: list[Any], protocol: Any, context: gcp_context.GcpContext
               ) -> tuple[list[Any], list[dict[str, Any]], list[str]]:
     """The ports of `ports` that firewalls of the configuration admit from the internet, the
     peers that do, and the firewalls."""
     found = Facts()
     for firewall in context.firewalls.values():
-        gcp.firewall(firewall.resource, context, found)
+        gcp_firewalls.firewall(firewall.resource, context, found)
     admitted: list[Any] = []
     peers: list[dict[str, Any]] = []
     names: list[str] = []
@@ -72,7 +73,7 @@ def _admitted(ports: list[Any], protocol: Any, context: gcp.GcpContext
     return admitted, peers, names
 
 
-def forwarding_rule(resource: Resource, context: gcp.GcpContext, facts: Facts) -> None:
+def forwarding_rule(resource: Resource, context: gcp_context.GcpContext, facts: Facts) -> None:
     rule = Part.of(resource)
     scheme_value = rule.get("load_balancing_scheme", "EXTERNAL")
     scheme = "" if is_unknown(scheme_value) else str(scheme_value).strip().lower()
@@ -109,7 +110,7 @@ def _text(value: Any) -> str:
     return ",".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
-Adapter = Callable[[Resource, gcp.GcpContext, Facts], None]
+Adapter = Callable[[Resource, gcp_context.GcpContext, Facts], None]
 ADAPTERS: dict[str, Adapter] = {
     "google_compute_forwarding_rule": forwarding_rule,
     "google_compute_global_forwarding_rule": forwarding_rule,

@@ -1,26 +1,11 @@
-"""AWS resources as facts, one module per service. Every module of this package that declares
-`ADAPTERS` (resource type -> adapter) is found here: a new resource type is added in its
-service's module, or in a new module, and nothing else is edited."""
+"""AWS resources as facts, one module per service; the adapters of every module are gathered
+here (see gathered.py)."""
 
 from __future__ import annotations
 
-from importlib import import_module
-from pkgutil import iter_modules
-
 from dicomguard.terraform.adapters.aws.context import Adapter, build_context
+from dicomguard.terraform.adapters.gathered import gathered
 
 __all__ = ["ADAPTERS", "build_context"]
 
-
-def _gathered() -> dict[str, Adapter]:
-    adapters: dict[str, Adapter] = {}
-    for found in iter_modules(__path__):
-        declared = getattr(import_module(f"{__name__}.{found.name}"), "ADAPTERS", {})
-        clash = declared.keys() & adapters.keys()
-        if clash:
-            raise ImportError(f"{sorted(clash)} have adapters in two AWS modules")
-        adapters.update(declared)
-    return adapters
-
-
-ADAPTERS = _gathered()
+ADAPTERS: dict[str, Adapter] = gathered(__name__, __path__, "AWS")
