@@ -70,11 +70,6 @@ def evaluate_batch(batch: list[Unit], setup: UnitSetup, engine: Engine) -> UnitR
         add_sections(result.notes, split(clean.notes, found.note_sections))
         clean.notes = []
         encodable.extend(clean)
-    # What the units loaded is garbage now, much of it in reference cycles. One collection per
-    # batch frees it; what survives (parsed files kept for the next unit, compiled policies) is
-    # then frozen, so that the next batch's collection walks only that batch's objects.
-    gc.collect()
-    gc.freeze()
     facts, result.identity_errors = unique_facts(encodable)
     settings = setup.context.settings
     denials = engine.evaluate(setup.policies, policy_input(facts, settings))
@@ -88,6 +83,15 @@ def evaluate_batch(batch: list[Unit], setup: UnitSetup, engine: Engine) -> UnitR
                     for kind in FACT_KINDS for fact in getattr(facts, kind)]
     result.kept_facts = encodable if setup.keep_facts else None
     return result
+
+
+def collect_garbage() -> None:
+    """Free what the last batch's units loaded, much of it in reference cycles, and freeze
+    what survives (parsed files kept for the next unit, compiled policies), so that the next
+    collection walks only the next batch's objects. Called between batches, never after the
+    last one: a whole collection costs a small scan more than the scan itself."""
+    gc.collect()
+    gc.freeze()
 
 
 def split(items: list[Item], starts: list[int]) -> list[list[Item]]:

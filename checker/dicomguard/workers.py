@@ -24,7 +24,13 @@ from dicomguard import units as budgets
 from dicomguard.engines import Engine
 from dicomguard.model import Facts, ScanError
 from dicomguard.plan import Unit, batches
-from dicomguard.unit_scan import UnitResult, UnitSetup, add_sections, evaluate_batch
+from dicomguard.unit_scan import (
+    UnitResult,
+    UnitSetup,
+    add_sections,
+    collect_garbage,
+    evaluate_batch,
+)
 
 # Below this many files a scan runs in one process (measured in docs/decisions.md: a worker
 # costs about 0.3 s to start, which a tree this size does not win back).
@@ -58,7 +64,9 @@ def evaluated_batches(units: list[Unit], setup: UnitSetup, engine: Engine, jobs:
     """Every batch of units (plan.batches) with its result, in unit order."""
     work = batches(units)
     if not in_workers(units, engine):
-        for batch in work:
+        for index, batch in enumerate(work):
+            if index:
+                collect_garbage()
             yield batch, evaluate_batch(batch, setup, engine)
         return
     yield from zip(work, _Pool(min(jobs, len(work)), setup).results(work), strict=True)
@@ -258,6 +266,7 @@ def serve(connection: Any, budget: budgets.Budget, retire_at_mib: float) -> None
             connection.send(("retired", result))
             return
         connection.send(("done", result))
+        collect_garbage()  # while the scan merges the result
 
 
 def resident_mib() -> float:
