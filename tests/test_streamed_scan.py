@@ -60,25 +60,7 @@ def generated_tree(root: Path, sites: int) -> Path:
 
 def whole_tree_report(path: Path) -> dict:
     """The JSON report of the scan that reads the whole tree at once, as before units."""
-    from dicomguard.engines import make_engine
-    from dicomguard.policies import load_policies
-    from dicomguard.report import RenderOptions
-    from dicomguard.report.json_format import render
-    from dicomguard.report.rooted import rooted
-    from dicomguard.scan import run_scan
-    from dicomguard.sources import ScanContext
-
-    policies = load_policies([])
-    relative = os.path.relpath(path, PROJECT)
-    context = ScanContext(roots=[relative], catalogue=policies.catalogue())
-    working = Path.cwd()
-    os.chdir(PROJECT)
-    try:
-        report = run_scan([relative], policies, make_engine("embedded"), context,
-                          whole_modules=True)
-    finally:
-        os.chdir(working)
-    return _comparable(json.loads(render(rooted(report), RenderOptions())))
+    return _comparable(json.loads(_library_json(path, jobs=None)))
 
 
 def cli_report(path: Path, *options: str) -> tuple[int, dict]:
@@ -207,7 +189,9 @@ def test_workers_that_grew_hand_over_to_fresh_ones_and_lose_nothing(
     assert len(set(started)) >= 4  # two workers, then one per batch after their first
 
 
-def _library_json(path: Path, jobs: int) -> str:
+def _library_json(path: Path, jobs: int | None) -> str:
+    """The JSON report of a scan through the library: the whole tree at once without `jobs`,
+    unit by unit with them."""
     from dicomguard.engines import make_engine
     from dicomguard.policies import load_policies
     from dicomguard.report import RenderOptions
@@ -222,7 +206,8 @@ def _library_json(path: Path, jobs: int) -> str:
     working = Path.cwd()
     os.chdir(PROJECT)
     try:
-        report = run_scan([relative], policies, make_engine("embedded"), context, jobs=jobs)
+        report = run_scan([relative], policies, make_engine("embedded"), context,
+                          whole_modules=True, jobs=jobs)
     finally:
         os.chdir(working)
     return render(rooted(report), RenderOptions())
