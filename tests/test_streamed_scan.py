@@ -81,7 +81,8 @@ def trees(shared: Path, tmp_path: Path) -> list[Path]:
 def test_unit_by_unit_report_is_the_whole_tree_report(shared_dir: Path, tmp_path: Path) -> None:
     for tree in trees(shared_dir, tmp_path):
         expected = whole_tree_report(tree)
-        _, streamed = cli_report(tree, "--jobs", "1")
+        # also the trees a scan would read at once for their size
+        streamed = _comparable(json.loads(_library_json(tree, jobs=1, whole_tree_below=0)))
         assert streamed == expected, tree
         assert expected["findings"], tree
 
@@ -189,7 +190,7 @@ def test_workers_that_grew_hand_over_to_fresh_ones_and_lose_nothing(
     assert len(set(started)) >= 4  # two workers, then one per batch after their first
 
 
-def _library_json(path: Path, jobs: int | None) -> str:
+def _library_json(path: Path, jobs: int | None, whole_tree_below: int = 300) -> str:
     """The JSON report of a scan through the library: the whole tree at once without `jobs`,
     unit by unit with them."""
     from dicomguard.engines import make_engine
@@ -207,7 +208,7 @@ def _library_json(path: Path, jobs: int | None) -> str:
     os.chdir(PROJECT)
     try:
         report = run_scan([relative], policies, make_engine("embedded"), context,
-                          whole_modules=True, jobs=jobs)
+                          whole_modules=True, jobs=jobs, whole_tree_below=whole_tree_below)
     finally:
         os.chdir(working)
     return render(rooted(report), RenderOptions())

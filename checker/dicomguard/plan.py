@@ -49,6 +49,9 @@ def plan_units(grouped: dict[str, list[SourceFile]]) -> list[Unit]:
 
 
 FILES_PER_BATCH = 200
+# Below this many files a scan reads its tree at once, in one process: planning units and
+# starting workers cost more than such a scan takes (measured in docs/decisions.md).
+SMALL_SCAN_FILES = 300
 
 
 def batches(units: list[Unit], files_per_batch: int = FILES_PER_BATCH) -> list[list[Unit]]:

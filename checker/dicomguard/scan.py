@@ -14,6 +14,7 @@ from dicomguard.engines import Engine
 from dicomguard.findings import Finding, build_findings
 from dicomguard.identity import identify, project_root
 from dicomguard.model import CollectResult, Facts, ScanError, SourceFile
+from dicomguard.plan import SMALL_SCAN_FILES
 from dicomguard.policies import PolicySet, Rule
 from dicomguard.settings import Settings
 from dicomguard.sourcelines import SourceLines
@@ -122,13 +123,15 @@ def run_scan(
     repo_root: str | None = None,
     jobs: int | None = None,
     keep_facts: bool = True,
+    whole_tree_below: int = SMALL_SCAN_FILES,
 ) -> ScanReport:
     """The whole tree at once, or with `jobs` unit by unit in that many processes (see
-    stream.py); `keep_facts` False leaves the report's facts empty."""
+    stream.py) when it has `whole_tree_below` files or more: a smaller tree is read at once,
+    which costs it less; `keep_facts` False leaves a streamed report's facts empty."""
     started = time.perf_counter()
     discovery = discover(paths, excluded, largest_file_mib, honour_gitignore, whole_modules)
     context.all_files = [source for files in discovery.grouped.values() for source in files]
-    if jobs is not None:
+    if jobs is not None and len(context.all_files) >= whole_tree_below:
         from dicomguard.stream import run_streamed_scan
 
         report: ScanReport = run_streamed_scan(discovery, policies, engine, context, jobs,

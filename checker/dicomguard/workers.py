@@ -23,7 +23,7 @@ from typing import Any
 from dicomguard import units as budgets
 from dicomguard.engines import Engine
 from dicomguard.model import Facts, ScanError
-from dicomguard.plan import Unit, batches
+from dicomguard.plan import SMALL_SCAN_FILES, Unit, batches
 from dicomguard.unit_scan import (
     UnitResult,
     UnitSetup,
@@ -32,9 +32,6 @@ from dicomguard.unit_scan import (
     evaluate_batch,
 )
 
-# Below this many files a scan runs in one process (measured in docs/decisions.md: a worker
-# costs about 0.3 s to start, which a tree this size does not win back).
-SMALL_SCAN_FILES = 300
 POLL_SECONDS = 1.0
 START_METHOD = "spawn"
 MIB = 1024 * 1024
