@@ -48,7 +48,7 @@ def plan_units(grouped: dict[str, list[SourceFile]]) -> list[Unit]:
     return units
 
 
-FILES_PER_BATCH = 200
+FILES_PER_BATCH = 100
 # Below this many files a scan reads its tree at once, in one process: planning units and
 # starting workers cost more than such a scan takes (measured in docs/decisions.md).
 SMALL_SCAN_FILES = 300
