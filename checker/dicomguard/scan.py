@@ -184,11 +184,18 @@ def report_from_facts(
         enabled=None if settings.rules is None else set(settings.rules),
     )
     root = root or Path.cwd()
+    return finished_report(findings, [*collected.errors, *identity_errors, *unicode_errors],
+                           facts, policies, scanned_files, started, root)
+
+
+def finished_report(findings: list[Finding], errors: list[ScanError], facts: Facts,
+                    policies: PolicySet, scanned_files: list[str], started: float, root: Path
+                    ) -> ScanReport:
+    """The report of a scan whose findings are in: suppressions applied, errors sanitised."""
     suppression = finish_findings(findings, root, scanned_files)
     return ScanReport(
         findings=findings,
-        errors=sanitized_errors([*collected.errors, *identity_errors, *unicode_errors,
-                                 *suppression.errors]),
+        errors=sanitized_errors([*errors, *suppression.errors]),
         notes=[*facts.notes, *suppression.notes],
         rules=sorted(policies.rules.values(), key=lambda rule: rule.id),
         files_scanned=len(scanned_files),

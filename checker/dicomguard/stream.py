@@ -6,7 +6,6 @@ the whole tree at once gives: same findings, errors and notes, in the same order
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,8 +106,7 @@ def _directory_of_note(note: dict[str, Any]) -> Path:
 def run_streamed_scan(discovery: Discovery, policies: PolicySet, engine: Engine,
                       context: ScanContext, jobs: int, root: Path, started: float,
                       keep_facts: bool = False, progress: Any = None) -> Any:
-    from dicomguard.scan import ScanReport, finish_findings, unique_facts
-    from dicomguard.surrogates import sanitized_errors
+    from dicomguard.scan import finished_report, unique_facts
     from dicomguard.workers import evaluated_batches
 
     units = plan_units(discovery.grouped)
@@ -129,18 +127,8 @@ def run_streamed_scan(discovery: Discovery, policies: PolicySet, engine: Engine,
     merge.findings.sort(key=report_order)
     findings = [finding for finding, _ in merge.findings]
     scanned_files = [source.path for source in context.all_files]
-    suppression = finish_findings(findings, root, scanned_files)
     file_order = {path: index for index, path in enumerate(scanned_files)}
     errors = [*discovery.errors, *(error for family in FAMILIES
                                    for error in merge.family_errors(family.name, file_order))]
-    return ScanReport(
-        findings=findings,
-        errors=sanitized_errors([*errors, *merge.identity_errors, *merge.unicode_errors,
-                                 *suppression.errors]),
-        notes=[*facts.notes, *suppression.notes],
-        rules=sorted(policies.rules.values(), key=lambda rule: rule.id),
-        files_scanned=len(scanned_files),
-        duration_seconds=time.perf_counter() - started,
-        facts=facts,
-        root=root,
-    )
+    return finished_report(findings, [*errors, *merge.identity_errors, *merge.unicode_errors],
+                           facts, policies, scanned_files, started, root)
