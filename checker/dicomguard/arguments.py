@@ -60,8 +60,10 @@ def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--skip-rule", action="append", default=[], metavar="ID",
                         help="do not report this rule (repeatable; any letter case)")
     parser.add_argument("--engine", choices=("auto", "embedded", "opa"), default=None,
-                        help="policy engine: embedded (regopy, default when installed), opa "
-                             "(an OPA server with --opa-url, else a local opa binary)")
+                        help="policy engine: embedded (regopy), opa (an OPA server with "
+                             "--opa-url, else a local opa binary), or auto (the default: "
+                             "embedded, and a local opa 1.x when present for inputs of 500 "
+                             "facts or more under the built-in rules, where it is faster)")
     parser.add_argument("--opa-url", metavar="URL",
                         help="OPA server to evaluate with (also DICOMGUARD_OPA_URL)")
     parser.add_argument("--opa-preloaded", action="store_true",

@@ -50,9 +50,9 @@ def usable_cores() -> int:
 
 
 def in_workers(units: list[Unit], engine: Engine) -> bool:
-    from dicomguard.engines.embedded import EmbeddedEngine
-
-    return (len(units) > 1 and isinstance(engine, EmbeddedEngine)
+    """Workers build their own engine by name: one without a name (a server's client) stays in
+    the scan's process."""
+    return (len(units) > 1 and bool(getattr(engine, "worker_name", None))
             and sum(unit.weight for unit in units) >= SMALL_SCAN_FILES)
 
 
@@ -66,7 +66,8 @@ def evaluated_batches(units: list[Unit], setup: UnitSetup, engine: Engine, jobs:
                 collect_garbage()
             yield batch, evaluate_batch(batch, setup, engine)
         return
-    yield from zip(work, _Pool(min(jobs, len(work)), setup).results(work), strict=True)
+    pool = _Pool(min(jobs, len(work)), setup, engine.worker_name)  # type: ignore[attr-defined]
+    yield from zip(work, pool.results(work), strict=True)
 
 
 @dataclass(slots=True)
@@ -86,12 +87,13 @@ class _Worker:
 
 
 class _Pool:
-    def __init__(self, jobs: int, setup: UnitSetup) -> None:
+    def __init__(self, jobs: int, setup: UnitSetup, engine_name: str) -> None:
         import multiprocessing
 
         self.context: Any = multiprocessing.get_context(START_METHOD)
         self.jobs = jobs
         self.setup = setup
+        self.engine_name = engine_name
         self.overdue = 2 * budgets.BUDGET.seconds + 30  # the in-worker budget failed to stop it
         self.pending: deque[_Task] = deque()
         self.finished: dict[int, UnitResult] = {}
@@ -118,8 +120,9 @@ class _Pool:
         parent, child = self.context.Pipe()
         # The setup goes through the connection, not the start: spawn writes its arguments to a
         # pipe the scan itself keeps open, and would wait forever on a worker that died starting.
-        process = self.context.Process(target=serve, args=(child, budgets.BUDGET, RETIRE_AT_MIB),
-                                       daemon=True, name="dicomguard-worker")
+        arguments = (child, budgets.BUDGET, RETIRE_AT_MIB, self.engine_name)
+        process = self.context.Process(target=serve, args=arguments, daemon=True,
+                                       name="dicomguard-worker")
         process.start()
         child.close()
         worker = _Worker(process, parent)
@@ -239,7 +242,8 @@ def joined(results: list[UnitResult]) -> UnitResult:
     return total
 
 
-def serve(connection: Any, budget: budgets.Budget, retire_at_mib: float) -> None:
+def serve(connection: Any, budget: budgets.Budget, retire_at_mib: float,
+          engine_name: str = "embedded") -> None:
     """A worker: evaluates the batches it is sent until it is sent None, or until it has
     grown past `retire_at_mib` and hands over to a fresh worker."""
     import signal
@@ -248,7 +252,7 @@ def serve(connection: Any, budget: budgets.Budget, retire_at_mib: float) -> None
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the scan's process stops its workers
     budgets.BUDGET = budget
-    engine = make_engine("embedded")
+    engine = make_engine(engine_name)
     setup: UnitSetup = connection.recv()
     while True:
         batch = connection.recv()

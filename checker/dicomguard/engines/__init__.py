@@ -54,7 +54,8 @@ def make_engine(name: str, **options: Any) -> Engine:
     """The engine a user asked for; heavy clients are imported only when chosen.
 
     `auto` is an OPA server when a URL is configured, else the embedded engine when regopy
-    imports, else a local opa binary.
+    imports, joined by a local opa binary when there is one (engines/auto.py), else a local
+    opa binary alone.
     """
     opa_url = options.get("opa_url")
     if name == "embedded":
@@ -65,16 +66,22 @@ def make_engine(name: str, **options: Any) -> Engine:
         return _opa_engine(**options)
     if name == "auto":
         from dicomguard.engines.embedded import EmbeddedEngine
+        from dicomguard.engines.opa_local import find_opa_binary
 
+        binary = find_opa_binary()
         try:
-            return EmbeddedEngine()
+            embedded = EmbeddedEngine()
         except EngineError:
-            from dicomguard.engines.opa_local import LocalOpaEngine, find_opa_binary
+            from dicomguard.engines.opa_local import LocalOpaEngine
 
-            binary = find_opa_binary()
             if binary is None:
                 raise EngineError(NO_ENGINE_MESSAGE) from None
             return LocalOpaEngine(binary)
+        if binary is None:
+            return embedded
+        from dicomguard.engines.auto import AutoEngine
+
+        return AutoEngine(embedded, binary)
     raise EngineError(f"unknown engine {name!r}")
 
 

@@ -61,6 +61,7 @@ class LocalOpaEngine:
                 "--engine opa without --opa-url needs the opa binary: put it on PATH or set "
                 f"{BINARY_VARIABLE} (https://www.openpolicyagent.org/docs/#running-opa)")
         self.binary = found
+        self._capabilities: dict[str, Any] | None = None
 
     def evaluate(self, policies: PolicySet, facts_input: dict[str, Any]) -> dict[str, list[Any]]:
         from dicomguard.bundle import bundle_files, module_names, write_directory
@@ -91,11 +92,13 @@ class LocalOpaEngine:
 
     def capabilities(self) -> dict[str, Any]:
         """This binary's own capabilities less the built-ins that reach the network or the
-        environment (see engines/sandbox.py)."""
-        completed = self._run(["capabilities", "--current"])
-        if completed.returncode != 0:
-            raise EngineError(self._failure(completed, "capabilities"))
-        return restricted_capabilities(completed.stdout)
+        environment (see engines/sandbox.py), asked once per engine."""
+        if self._capabilities is None:
+            completed = self._run(["capabilities", "--current"])
+            if completed.returncode != 0:
+                raise EngineError(self._failure(completed, "capabilities"))
+            self._capabilities = restricted_capabilities(completed.stdout)
+        return self._capabilities
 
     def _run(self, arguments: list[str]) -> subprocess.CompletedProcess[str]:
         try:
