@@ -108,6 +108,7 @@ def _run_scan(args: argparse.Namespace) -> tuple[ScanReport, Settings]:
         settings.engine.name, opa_url=settings.engine.opa_url,
         opa_preloaded=settings.engine.opa_preloaded, opa_token_env=settings.engine.opa_token_env,
         opa_ca_bundle=settings.engine.opa_ca_bundle, opa_timeout=settings.engine.opa_timeout,
+        scanned_paths=list(args.paths),
     )
     context = ScanContext(
         roots=list(args.paths), catalogue=catalogue, settings=settings,

@@ -129,3 +129,21 @@ def test_workers_choose_as_the_scan_would(tmp_path: Path, recording_opa: tuple[s
     assert evaluations(log) == 1
     assert auto == scan(target, opa, "--engine", "embedded", "--jobs", "2")
     assert len(auto[1]["findings"]) == OPA_FROM_FACTS + 100 + 300
+
+
+def test_an_opa_inside_the_scanned_repository_is_never_run(tmp_path: Path,
+                                                            opa_binary: str) -> None:
+    """A hostile repository ships its own `opa`; PATH reaches it relatively (`.`, `bin`) and
+    absolutely (a tool that put the repository's bin/ on PATH)."""
+    need(importlib.util.find_spec("regopy") is not None, "regopy is not installed")
+    target = groups(tmp_path, OPA_FROM_FACTS + 100)
+    marker = tmp_path / "ran"
+    for directory in (target, target / "bin"):
+        directory.mkdir(exist_ok=True)
+        executable(directory / "opa", f'#!/bin/sh\ntouch "{marker}"\nexec "{opa_binary}" "$@"\n')
+    for path in (".", "bin", str(target / "bin")):
+        result = run_cli("scan", "--format", "json", ".", cwd=target,
+                         env={"DICOMGUARD_OPA_BINARY": "", "PATH": path + ":/usr/bin:/bin"})
+        assert result.returncode == 1, result.stderr
+        assert len(json.loads(result.stdout)["findings"]) == OPA_FROM_FACTS + 100
+        assert not marker.exists(), f"the repository's opa ran through PATH={path}"

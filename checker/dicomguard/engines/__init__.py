@@ -64,11 +64,16 @@ def make_engine(name: str, **options: Any) -> Engine:
         return EmbeddedEngine()
     if name == "opa" or (name == "auto" and opa_url):
         return _opa_engine(**options)
-    if name == "auto":
+    if name.startswith("auto:"):  # a worker's copy of the scan's automatic engine
+        from dicomguard.engines.auto import AutoEngine
         from dicomguard.engines.embedded import EmbeddedEngine
-        from dicomguard.engines.opa_local import find_opa_binary
 
-        binary = find_opa_binary()
+        return AutoEngine(EmbeddedEngine(), name.removeprefix("auto:"))
+    if name == "auto":
+        from dicomguard.engines.auto import trusted_opa_binary
+        from dicomguard.engines.embedded import EmbeddedEngine
+
+        binary = trusted_opa_binary(list(options.get("scanned_paths") or []))
         try:
             embedded = EmbeddedEngine()
         except EngineError:
@@ -86,6 +91,7 @@ def make_engine(name: str, **options: Any) -> Engine:
 
 
 def _opa_engine(opa_url: str | None = None, opa_preloaded: bool = False,
+                scanned_paths: list[str] | None = None,
                 opa_token_env: str | None = None, opa_ca_bundle: str | None = None,
                 opa_timeout: float | None = None) -> Engine:
     if not opa_url:

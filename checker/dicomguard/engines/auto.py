@@ -12,6 +12,8 @@ every call stays embedded.
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +36,29 @@ def only_builtin(policies: PolicySet) -> bool:
     return all(Path(path).resolve().is_relative_to(shipped) for path in policies.modules)
 
 
+def trusted_opa_binary(scanned: list[str]) -> str | None:
+    """The opa that `auto` may run unasked: $DICOMGUARD_OPA_BINARY as the operator set it, else
+    `opa` found through the absolute entries of PATH, and never a file inside the scanned
+    paths or the working directory (a repository's own `opa`, reached through `.` or a
+    `bin/` that a tool put on PATH, would run code from the repository)."""
+    from dicomguard.engines.opa_local import BINARY_VARIABLE
+
+    configured = os.environ.get(BINARY_VARIABLE)
+    if configured:
+        return configured
+    absolute = os.pathsep.join(entry for entry in os.environ.get("PATH", "").split(os.pathsep)
+                               if os.path.isabs(entry))
+    found = shutil.which("opa", path=absolute)
+    if found is None:
+        return None
+    real = Path(found).resolve()
+    untrusted = [Path(path).resolve() for path in [*scanned, os.getcwd()]]
+    if any(real == root or real.is_relative_to(root) for root in untrusted):
+        return None
+    return found
+
+
 class AutoEngine:
-    worker_name = "auto"  # how a worker process builds the same engine
 
     def __init__(self, embedded: Engine, opa_binary: str) -> None:
         self.embedded = embedded
@@ -43,6 +66,11 @@ class AutoEngine:
         self._opa: Engine | None = None
         self._opa_refused = False
         self._proven: tuple[PolicySet, bool] | None = None
+
+    @property
+    def worker_name(self) -> str:
+        """How a worker process builds the same engine (engines.make_engine)."""
+        return f"auto:{self.opa_binary}"
 
     def evaluate(self, policies: PolicySet, facts_input: dict[str, Any]) -> dict[str, list[Any]]:
         if fact_count(facts_input) >= OPA_FROM_FACTS and self._proven_for(policies):
