@@ -37,7 +37,7 @@ deny[concat("#", [fact.id, format_int(index, 10)])] := finding if {
 		"confidence": confidence(listener),
 		"message": concat("", [
 			lib.label(fact), " (", fact.product, ") carries ", upper(listener.protocol),
-			" on port ", port_text(listener), " without TLS", reach_text(listener.reach),
+			" on ", port_text(listener), " without TLS", reach_text(listener.reach),
 			lib.via(fact),
 		]),
 	}
@@ -59,7 +59,7 @@ ports(listener) := {"ports": [listener.port]} if is_number(listener.port)
 
 ports(listener) := {} if not is_number(listener.port)
 
-port_text(listener) := format_int(listener.port, 10) if is_number(listener.port)
+port_text(listener) := concat("", ["port ", format_int(listener.port, 10)]) if is_number(listener.port)
 
 port_text(listener) := "an unknown port" if not is_number(listener.port)
 

@@ -222,3 +222,15 @@ def test_an_orthanc_configuration_mounted_into_an_image_built_on_orthanc_is_judg
     unauthenticated = [(finding["file"].rsplit("/", 1)[-1], finding["line"])
                        for finding in report["findings"] if finding["rule_id"] == "DG301"]
     assert ("orthanc.json", 3) in unauthenticated
+
+
+def test_a_listener_whose_port_cannot_be_known_is_worded_as_such(tmp_path):
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  pacs:\n    image: orthancteam/orthanc:25.1.0\n"
+        "    volumes:\n      - ./config:/etc/orthanc\n")
+    code, report = scan_json(str(tmp_path))
+    messages = [finding["message"] for finding in report["findings"]
+                if finding["rule_id"] == "DG401"]
+    assert messages and all("carries" in message and " on an unknown port without TLS" in message
+                            for message in messages), messages
+    assert (code, report["errors"]) == (0, [])  # unresolved only: the gate passes
