@@ -107,7 +107,42 @@ def configs_to_secrets(tree: Tree) -> Variant:
     return Variant(files)
 
 
+ORTHANCTEAM_IMAGES = ("orthancteam/orthanc", "osimis/orthanc")
+
+
+def configs_to_default_secrets(tree: Tree) -> Variant:
+    """An orthancteam Orthanc's one configuration file bind-mounted into /etc/orthanc given as
+    a compose secret named *.json with no target: the image reads /run/secrets/*.json too."""
+    files = dict(tree)
+    for name, documents in _documents(tree).items():
+        services = _services(documents)
+        if services is None:
+            continue
+        secrets: dict[str, Any] = {}
+        for service in services.values():
+            if not isinstance(service, dict) or \
+                    not str(service.get("image", "")).startswith(ORTHANCTEAM_IMAGES):
+                continue
+            volumes = service.get("volumes")
+            mounts = [_config_mount(volume, posixpath.dirname(name), tree)
+                      for volume in volumes] if isinstance(volumes, list) else []
+            if sum(mount is not None for mount in mounts) != 1 or "secrets" in service:
+                continue
+            index = next(index for index, mount in enumerate(mounts) if mount is not None)
+            secret = f"mm-config-{len(secrets) + 1}.json"
+            secrets[secret] = {"file": mounts[index][0]}
+            service["secrets"] = [secret]
+            del volumes[index]
+        if secrets:
+            documents[0].setdefault("secrets", {}).update(secrets)
+            files[name] = _dump(documents, False)
+    if files == tree:
+        raise NotApplicable
+    return Variant(files)
+
+
 TRANSFORMATIONS = {
     "compose-ports-to-override": ports_to_override,
     "compose-configs-to-secrets": configs_to_secrets,
+    "compose-configs-to-default-secrets": configs_to_default_secrets,
 }
