@@ -41,8 +41,13 @@ deny[concat("#", [fact.id, format_int(index, 10)])] := finding if {
 			lib.via(fact),
 		]),
 	}
-	finding := object.union(base, ports(listener))
+	finding := object.union(object.union(base, ports(listener)), tls_origin(listener))
 }
+
+# The line that decides the encryption (SslEnabled, DicomTlsEnabled), when the adapter knows it.
+tls_origin(listener) := {"origin": listener.tls_origin} if listener.tls_origin
+
+tls_origin(listener) := {} if not listener.tls_origin
 
 severity("internet") := "high"
 
