@@ -37,12 +37,17 @@ deny[concat("#", [fact.id, format_int(index, 10)])] := finding if {
 		"confidence": confidence(listener),
 		"message": concat("", [
 			lib.label(fact), " (", fact.product, ") carries ", upper(listener.protocol),
-			" on port ", port_text(listener), " without TLS", reach_text(listener.reach),
+			" on ", port_text(listener), " without TLS", reach_text(listener.reach),
 			lib.via(fact),
 		]),
 	}
-	finding := object.union(base, ports(listener))
+	finding := object.union(object.union(base, ports(listener)), tls_origin(listener))
 }
+
+# The line that decides the encryption (SslEnabled, DicomTlsEnabled), when the adapter knows it.
+tls_origin(listener) := {"origin": listener.tls_origin} if listener.tls_origin
+
+tls_origin(listener) := {} if not listener.tls_origin
 
 severity("internet") := "high"
 
@@ -59,7 +64,7 @@ ports(listener) := {"ports": [listener.port]} if is_number(listener.port)
 
 ports(listener) := {} if not is_number(listener.port)
 
-port_text(listener) := format_int(listener.port, 10) if is_number(listener.port)
+port_text(listener) := concat("", ["port ", format_int(listener.port, 10)]) if is_number(listener.port)
 
 port_text(listener) := "an unknown port" if not is_number(listener.port)
 

@@ -76,3 +76,17 @@ test_the_index_database_without_tls_across_the_network if {
 	finding.ports == [5432]
 	finding.severity == "medium"
 }
+
+test_the_finding_points_at_the_tls_setting_when_known if {
+	setting := {"file": "orthanc.json", "line": 4, "end_line": 4, "address": "services.orthanc"}
+	listener := object.union(plain_http("internet"), {"tls_origin": setting})
+	findings := unencrypted_transport.deny with input as {"services": [orthanc([listener])]}
+	some finding in findings
+	finding.origin == setting
+}
+
+test_without_a_tls_setting_the_finding_names_no_origin if {
+	findings := unencrypted_transport.deny with input as {"services": [orthanc([plain_http("internet")])]}
+	some finding in findings
+	not finding.origin
+}

@@ -210,16 +210,21 @@ def widest_reach(reaches: Iterable[str]) -> str:
 
 
 def listener(port: Any, protocol: str, *, tls: Any, reach: str, name: str = "",
-             anonymous: Iterable[str] = ()) -> dict[str, Any]:
+             anonymous: Iterable[str] = (), tls_origin: Origin | None = None
+             ) -> dict[str, Any]:
     """A port a service answers on, whether its traffic is encrypted, who can reach it, and
-    the operations (e.g. DICOM C-STORE) anyone who reaches it may perform unidentified."""
+    the operations (e.g. DICOM C-STORE) anyone who reaches it may perform unidentified.
+    tls_origin: where its encryption is decided, when that is not where the service is."""
     number: int | None
     try:
         number = None if port is None or is_unknown(port) else int(port)
     except (TypeError, ValueError):
         number = None
-    return {"port": number, "protocol": protocol, "tls": tristate(tls), "reach": reach,
-            "name": name, "anonymous": sorted(anonymous)}
+    found: dict[str, Any] = {"port": number, "protocol": protocol, "tls": tristate(tls),
+                             "reach": reach, "name": name, "anonymous": sorted(anonymous)}
+    if tls_origin is not None:
+        found["tls_origin"] = tls_origin.to_json()
+    return found
 
 
 def service(

@@ -103,7 +103,9 @@ def _finding(rule: Rule, entry: Any, facts_by_id: dict[str, dict[str, Any]],
     if not isinstance(entry, dict):
         entry = {"message": str(entry)}
     fact = facts_by_id.get(str(entry.get("fact", "")), {})
-    origin = fact.get("origin", {})
+    # A rule may point at the part of the fact it judges (a listener's TLS setting).
+    origin = entry.get("origin") if isinstance(entry.get("origin"), dict) \
+        else fact.get("origin", {})
     severity = overrides.get(rule.id) or entry.get("severity") or rule.severity
     if severity not in SEVERITY_RANK:
         severity = rule.severity

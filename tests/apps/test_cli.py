@@ -30,7 +30,8 @@ def test_insecure_compose_example_fails_with_each_problem_at_its_line():
         ("DG301", "docker-compose.yml", 32),   # dcm4chee-arc without -secure
         ("DG301", "docker-compose.yml", 38),   # JDWP published
         ("DG303", "orthanc.json", 6),          # weak users in the mounted config
-        ("DG401", "orthanc.json", 6),          # HTTP without TLS
+        ("DG401", "orthanc.json", 10),         # HTTP without TLS: SslEnabled
+        ("DG401", "orthanc.json", 11),         # DICOM without TLS: DicomTlsEnabled
     }
     assert expected <= found
     assert all(finding["confidence"] == "confirmed" for finding in report["findings"])
@@ -222,3 +223,34 @@ def test_an_orthanc_configuration_mounted_into_an_image_built_on_orthanc_is_judg
     unauthenticated = [(finding["file"].rsplit("/", 1)[-1], finding["line"])
                        for finding in report["findings"] if finding["rule_id"] == "DG301"]
     assert ("orthanc.json", 3) in unauthenticated
+
+
+def test_a_listener_whose_port_cannot_be_known_is_worded_as_such(tmp_path):
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  pacs:\n    image: orthancteam/orthanc:25.1.0\n"
+        "    volumes:\n      - ./config:/etc/orthanc\n")
+    code, report = scan_json(str(tmp_path))
+    messages = [finding["message"] for finding in report["findings"]
+                if finding["rule_id"] == "DG401"]
+    assert messages and all("carries" in message and " on an unknown port without TLS" in message
+                            for message in messages), messages
+    assert (code, report["errors"]) == (0, [])  # unresolved only: the gate passes
+
+
+def test_clear_text_is_reported_at_the_setting_that_turns_tls_off(tmp_path):
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  pacs:\n    image: orthancteam/orthanc:25.1.0\n"
+        "    ports:\n      - 8042:8042\n      - 4242:4242\n"
+        "    volumes:\n      - ./orthanc.json:/etc/orthanc/orthanc.json\n")
+    (tmp_path / "orthanc.json").write_text(
+        '{\n  "AuthenticationEnabled": false,\n  "DicomAlwaysAllowStore": true,\n'
+        '  "SslEnabled": false,\n  "DicomTlsEnabled": false\n}\n')
+    code, report = scan_json(str(tmp_path))
+    found = {(finding["rule_id"], finding["file"].rsplit("/", 1)[-1], finding["line"])
+             for finding in report["findings"]}
+    assert {("DG301", "orthanc.json", 2),   # authentication off
+            ("DG304", "orthanc.json", 3),   # C-STORE from anyone
+            ("DG401", "orthanc.json", 4),   # HTTP: SslEnabled
+            ("DG401", "orthanc.json", 5),   # DICOM: DicomTlsEnabled
+            } <= found, found
+    assert (code, report["errors"]) == (1, [])

@@ -421,3 +421,33 @@ def test_an_override_tag_replaces_the_base_ports_and_environment_merges_by_name(
             """})
     code, found, errors = findings(tmp_path)
     assert (code, found, errors) == (0, [], [])
+
+
+def test_the_orthancteam_image_reads_json_secrets_without_being_told(tmp_path):
+    write(tmp_path, {
+        "docker-compose.yml": """\
+            services:
+              pacs:
+                image: orthancteam/orthanc:25.9.0
+                secrets:
+                  - orthanc.json
+                  - db-password
+                ports:
+                  - 8042:8042
+            secrets:
+              orthanc.json:
+                file: orthanc.json
+              db-password:
+                external: true
+            """,
+        "orthanc.json": STRONG_USERS})
+    code, found, errors = findings(tmp_path)
+    assert errors == []
+    # The image merges /run/secrets/*.json: no default account, and the external password
+    # secret (not JSON) is no configuration.
+    assert [rule for rule in found if rule[0] in {"DG301", "DG303"}] == []
+    (tmp_path / "orthanc.json").write_text('{\n  "AuthenticationEnabled": false\n}\n')
+    code, found, errors = findings(tmp_path)
+    assert ("DG301", "orthanc.json", 2) in found
+    assert "DG303" not in {rule for rule, _, _ in found}
+    assert code == 1

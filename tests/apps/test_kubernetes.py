@@ -421,3 +421,26 @@ def test_an_istio_gateway_whose_service_is_internal_reaches_the_network(context)
     _, services = scan(DEPLOYMENT + service("type: ClusterIP") + ISTIO + gateway_service,
                        context)
     assert services["dicom"]["reach"] == "network"
+
+
+def test_a_config_map_mounted_in_run_secrets_configures_the_orthancteam_image(tmp_path):
+    from tests.conftest import scan_json
+
+    (tmp_path / "orthanc.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pacs-config\ndata:\n"
+        "  orthanc.json: |\n"
+        '    {\n      "AuthenticationEnabled": true,\n'
+        '      "RegisteredUsers": {"radiology": "orthanc"}\n    }\n'
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: pacs\nspec:\n"
+        "  template:\n    spec:\n      containers:\n        - name: orthanc\n"
+        "          image: osimis/orthanc:23.11.1\n"
+        "          volumeMounts:\n            - name: config\n"
+        "              mountPath: /run/secrets/orthanc.json\n              subPath: orthanc.json\n"
+        "      volumes:\n        - name: config\n"
+        "          configMap:\n            name: pacs-config\n")
+    code, report = scan_json(str(tmp_path))
+    weak = [(finding["line"], finding["message"]) for finding in report["findings"]
+            if finding["rule_id"] == "DG303"]
+    # The user the ConfigMap registers, at its line; not the image's default account.
+    assert len(weak) == 1 and weak[0][0] == 9 and "'radiology'" in weak[0][1], weak
+    assert (code, report["errors"]) == (1, [])

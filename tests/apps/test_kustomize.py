@@ -117,3 +117,19 @@ def test_kustomizations_that_build_on_each_other_for_ever_are_an_error(tmp_path)
     assert report["errors"]
     assert all("a cycle?" in error["message"] and error["file"].endswith("kustomization.yaml")
                for error in report["errors"])
+
+
+def test_patch_written_inline_under_patches_strategic_merge_is_applied(tmp_path):
+    shutil.copytree(INSECURE / "base", tmp_path / "base")
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources:\n  - base\n"
+        "patchesStrategicMerge:\n"
+        "  - |-\n"
+        "    apiVersion: v1\n    kind: Service\n    metadata:\n      name: orthanc\n"
+        "    spec:\n      type: LoadBalancer\n")
+    code, report = scan_json(str(tmp_path))
+    assert report["errors"] == []
+    exposed = {(finding["file"].rsplit("/", 1)[-1], finding["line"])
+               for finding in report["findings"] if finding["rule_id"] == "DG101"}
+    assert exposed == {("service.yaml", 10), ("service.yaml", 13)}  # made public by the patch
+    assert code == 1

@@ -99,9 +99,9 @@ def test_authorization_plugin_decides_access(context):
 def test_tls_settings_reach_the_listeners(context):
     facts = standalone(context, RemoteAccessAllowed=True, SslEnabled=True, DicomTlsEnabled=False,
                        HttpPort=8443, DicomPort=11112)
-    assert facts["http"]["listeners"][0] | {"anonymous": None} == {
+    assert facts["http"]["listeners"][0] | {"anonymous": None, "tls_origin": None} == {
         "port": 8443, "protocol": "http", "tls": True, "reach": "network",
-        "name": "Orthanc HTTP", "anonymous": None}
+        "name": "Orthanc HTTP", "anonymous": None, "tls_origin": None}
     assert facts["dicom"]["listeners"][0]["tls"] is False
     assert facts["dicom"]["listeners"][0]["port"] == 11112
 

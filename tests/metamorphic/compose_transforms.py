@@ -4,6 +4,7 @@ what is deployed, and so every finding, stays the same."""
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -76,9 +77,10 @@ def _config_mount(volume: Any, directory: str, tree: Tree) -> tuple[str, str] | 
     return source, target
 
 
-def configs_to_secrets(tree: Tree) -> Variant:
-    """Orthanc configuration files bind-mounted into /etc/orthanc given as compose secrets
-    with the same target instead."""
+def _into_secrets(tree: Tree, move: Callable[[dict[str, Any], str, dict[str, Any]], None]
+                  ) -> Variant:
+    """Each compose file's services passed to move(service, directory, secrets), which turns
+    some of their mounts into entries it adds to secrets; the files where it did, rewritten."""
     files = dict(tree)
     for name, documents in _documents(tree).items():
         services = _services(documents)
@@ -86,19 +88,8 @@ def configs_to_secrets(tree: Tree) -> Variant:
             continue
         secrets: dict[str, Any] = {}
         for service in services.values():
-            volumes = service.get("volumes") if isinstance(service, dict) else None
-            if not isinstance(volumes, list):
-                continue
-            kept = []
-            for volume in volumes:
-                mount = _config_mount(volume, posixpath.dirname(name), tree)
-                if mount is None:
-                    kept.append(volume)
-                    continue
-                secret = f"mm-config-{len(secrets) + 1}"
-                secrets[secret] = {"file": mount[0]}
-                service.setdefault("secrets", []).append({"source": secret, "target": mount[1]})
-            service["volumes"] = kept
+            if isinstance(service, dict) and isinstance(service.get("volumes"), list):
+                move(service, posixpath.dirname(name), secrets)
         if secrets:
             documents[0].setdefault("secrets", {}).update(secrets)
             files[name] = _dump(documents, False)
@@ -107,7 +98,49 @@ def configs_to_secrets(tree: Tree) -> Variant:
     return Variant(files)
 
 
+def configs_to_secrets(tree: Tree) -> Variant:
+    """Orthanc configuration files bind-mounted into /etc/orthanc given as compose secrets
+    with the same target instead."""
+    def move(service: dict[str, Any], directory: str, secrets: dict[str, Any]) -> None:
+        kept = []
+        for volume in service["volumes"]:
+            mount = _config_mount(volume, directory, tree)
+            if mount is None:
+                kept.append(volume)
+                continue
+            secret = f"mm-config-{len(secrets) + 1}"
+            secrets[secret] = {"file": mount[0]}
+            service.setdefault("secrets", []).append({"source": secret, "target": mount[1]})
+        service["volumes"] = kept
+
+    return _into_secrets(tree, move)
+
+
+ORTHANCTEAM_IMAGES = ("orthancteam/orthanc", "osimis/orthanc")
+
+
+def configs_to_default_secrets(tree: Tree) -> Variant:
+    """An orthancteam Orthanc's one configuration file bind-mounted into /etc/orthanc given as
+    a compose secret named *.json with no target: the image reads /run/secrets/*.json too."""
+    def move(service: dict[str, Any], directory: str, secrets: dict[str, Any]) -> None:
+        if not str(service.get("image", "")).startswith(ORTHANCTEAM_IMAGES) or \
+                "secrets" in service:
+            return
+        mounts = [_config_mount(volume, directory, tree) for volume in service["volumes"]]
+        found = [(index, mount) for index, mount in enumerate(mounts) if mount is not None]
+        if len(found) != 1:
+            return
+        index, (source, _) = found[0]
+        secret = f"mm-config-{len(secrets) + 1}.json"
+        secrets[secret] = {"file": source}
+        service["secrets"] = [secret]
+        del service["volumes"][index]
+
+    return _into_secrets(tree, move)
+
+
 TRANSFORMATIONS = {
     "compose-ports-to-override": ports_to_override,
     "compose-configs-to-secrets": configs_to_secrets,
+    "compose-configs-to-default-secrets": configs_to_default_secrets,
 }

@@ -8,6 +8,7 @@ from tests.metamorphic import (
     compose_transforms,
     firewall_transforms,
     json_transforms,
+    kustomize_transforms,
     nginx_transforms,
     terraform_transforms,
     yaml_transforms,
@@ -23,4 +24,5 @@ TRANSFORMATIONS: dict[str, Transformation] = {
     **firewall_transforms.TRANSFORMATIONS,
     **compose_transforms.TRANSFORMATIONS,
     **nginx_transforms.TRANSFORMATIONS,
+    **kustomize_transforms.TRANSFORMATIONS,
 }

@@ -11,8 +11,10 @@ from typing import Any
 
 from dicomguard.apps.containers import Container, facts_for_container, ports_of_catalogue
 from dicomguard.apps.located import STRUCTURE_ERRORS, Located, dig
+from dicomguard.apps.placed_files import read_by_orthanc
 from dicomguard.facts import ingress, peer, source_scope, widest_reach
 from dicomguard.knowledge.clouds import INTERNAL_LOAD_BALANCER
+from dicomguard.knowledge.images import orthanc_config_dirs
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, Unknown
 
 WORKLOAD_POD_SPEC = {
@@ -25,7 +27,6 @@ NODE_PORT_PATH = "a NodePort listens on every node's addresses; whether those fa
                  "internet is decided outside the manifest"
 HOST_PORT_PATH = "a hostPort or hostNetwork pod listens on its node's addresses; whether " \
                  "those face the internet is decided outside the manifest"
-ORTHANC_CONFIG_DIR = "/etc/orthanc"
 
 
 @dataclass(slots=True)
@@ -274,8 +275,8 @@ def _stores(resources: list[Resource]) -> dict[tuple[str, str, str], Resource]:
 def _mounted_orthanc(pod: dict[str, Any], container: dict[str, Any], resource: Resource,
                      stores: dict[tuple[str, str, str], Resource], file: str
                      ) -> tuple[list[tuple[Located, str]], list[str], list[ScanError]]:
-    """Orthanc configs from ConfigMaps (of this file or one beside it) mounted into
-    /etc/orthanc."""
+    """Orthanc configs from ConfigMaps (of this file or one beside it) mounted where the
+    container's image reads its configuration."""
     from dicomguard.apps import jsonc
 
     volumes = {volume.get("name"): volume for volume in pod.get("volumes") or []
@@ -287,7 +288,7 @@ def _mounted_orthanc(pod: dict[str, Any], container: dict[str, Any], resource: R
         if not isinstance(mount, dict):
             continue
         target = str(mount.get("mountPath", ""))
-        if not target.startswith(ORTHANC_CONFIG_DIR):
+        if not read_by_orthanc(target, list(orthanc_config_dirs(container.get("image")))):
             continue
         volume = volumes.get(mount.get("name")) or {}
         config_map = stores.get(("ConfigMap", resource.namespace,

@@ -135,8 +135,10 @@ def _patches(spec: dict[str, Any], document: Located, directory: Path, context: 
     from dicomguard import yamlpositions
 
     found: list[tuple[Located, dict[str, Any]]] = []
-    for path in _strings(spec.get("patchesStrategicMerge")):
-        found += [(patch, {}) for patch in context.documents(directory / path, kustomization)]
+    for index, entry in enumerate(_strings(spec.get("patchesStrategicMerge"))):
+        written = _inline_patch(entry, document.line("patchesStrategicMerge", index))
+        found += [(patch, {}) for patch in
+                  written or context.documents(directory / entry, kustomization)]
     for index, entry in enumerate(spec.get("patches") or []):
         if not isinstance(entry, dict):
             continue
@@ -156,6 +158,17 @@ def _patches(spec: dict[str, Any], document: Located, directory: Path, context: 
                 context.notes.append((str(kustomization), f"patch {index + 1} is a JSON 6902 "
                                       "patch: not applied"))
     return found
+
+
+def _inline_patch(entry: str, offset: int) -> list[Located]:
+    """The patch an entry of `patchesStrategicMerge` writes out in place (kustomize reads an
+    entry as a resource before taking it for a file name); [] for a file name."""
+    from dicomguard import yamlpositions
+
+    if "\n" not in entry and not entry.lstrip().startswith("{"):
+        return []
+    return [document.shifted(offset) for document in yamlpositions.load_all(entry)
+            if isinstance(document.value, dict)]
 
 
 def _matches(resource: dict[str, Any], patch: dict[str, Any], target: dict[str, Any]) -> bool:

@@ -286,7 +286,8 @@ def orthanc_facts(
             reach=reach,
             authentication=access.authentication,
             listeners=[listener(http_port, "http", tls=tls, reach=transport(http_port, reach),
-                                name="Orthanc HTTP")],
+                                name="Orthanc HTTP",
+                                tls_origin=_setting_origin(config, "SslEnabled", origin))],
             tls=tls,
             weak_credentials=access.weak,
             detail="; ".join(access.notes),
@@ -349,11 +350,20 @@ def _dicom_fact(config: OrthancConfig, origin: Origin, platform: str,
         reach=reach,
         authentication=authentication,
         listeners=[listener(port, "dicom", tls=tls, reach=transport(port, reach),
-                            name="Orthanc DICOM", anonymous=anonymous)],
+                            name="Orthanc DICOM", anonymous=anonymous,
+                            tls_origin=_setting_origin(config, "DicomTlsEnabled", origin))],
         tls=tls,
         detail="; ".join(detail),
         suffix="dicom",
     )
+
+
+def _setting_origin(config: OrthancConfig, key: str, origin: Origin) -> Origin | None:
+    """Where a setting is written, when it is written (an image's default is not)."""
+    setting = config.settings.get(key)
+    if setting is None or setting.source.startswith("default of image"):
+        return None
+    return _origin_at(setting.file, setting.line, origin)
 
 
 def _origin_at(file: str, line: int, origin: Origin) -> Origin:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from dicomguard.apps.located import Located
-from dicomguard.knowledge.images import orthanc_family
+from dicomguard.knowledge.images import orthanc_config_dirs, orthanc_family
 from dicomguard.model import InputError, ScanError, is_unknown
 from dicomguard.regular_files import read_regular_text
 
@@ -101,22 +101,33 @@ def secret_and_config_files(service: dict[str, Any], project: dict[str, Any], ba
 
 def orthanc_config_paths(image: Any, command: Any) -> list[str]:
     """Where Orthanc looks for its configuration: the paths a `command:` gives an image whose
-    entry point is Orthanc itself (the jodogne images), else /etc/orthanc."""
+    entry point is Orthanc itself (the jodogne images), else the image's own directories."""
     if command is None or is_unknown(command) or not isinstance(image, str) or \
             orthanc_family(image) != "jodogne":
-        return [ORTHANC_CONFIG_DIR]
+        return list(orthanc_config_dirs(image))
     words = command.split() if isinstance(command, str) else command
     paths = [word for word in words if isinstance(word, str) and word.startswith("/")]
     return [posixpath.normpath(path) for path in paths] or [ORTHANC_CONFIG_DIR]
 
 
-def _read_by_orthanc(container_path: str, config_paths: list[str]) -> bool:
-    """Whether Orthanc reads what lies at container_path (a file, or a directory's JSON)."""
+def read_by_orthanc(container_path: str, config_paths: list[str]) -> bool:
+    """Whether Orthanc reads what lies at container_path (a file, or a directory's JSON).
+    Beside /etc/orthanc, only JSON files count: /run/secrets also holds passwords."""
     path = posixpath.normpath(container_path)
     for config in config_paths:
-        if path == config or path.startswith(config.rstrip("/") + "/"):
+        if path == config:
             return True
+        if path.startswith(config.rstrip("/") + "/"):
+            return config == ORTHANC_CONFIG_DIR or path.endswith(".json")
     return False
+
+
+def _config_rank(item: PlacedFile, config_paths: list[str]) -> int:
+    """Files are merged in the order of their directories (later ones win)."""
+    path = posixpath.normpath(item.container_path)
+    return next((index for index, config in enumerate(config_paths)
+                 if path == config or path.startswith(config.rstrip("/") + "/")),
+                len(config_paths))
 
 
 def orthanc_config_files(placed: list[PlacedFile], config_paths: list[str],
@@ -127,8 +138,8 @@ def orthanc_config_files(placed: list[PlacedFile], config_paths: list[str],
     from dicomguard.discover import display_path
 
     found = OrthancConfigFiles([], [], [])
-    for item in placed:
-        if not _read_by_orthanc(item.container_path, config_paths):
+    for item in sorted(placed, key=lambda item: _config_rank(item, config_paths)):
+        if not read_by_orthanc(item.container_path, config_paths):
             continue
         if item.host is None or not within_roots(item.host, roots) or not item.host.exists():
             found.unreadable.append(f"{item.what} placed at {item.container_path}")

@@ -24,6 +24,11 @@ def relocated(found: CollectResult, rendered_name: str, positions: dict[int, Pos
     used: set[str] = set()
     for kind in FACT_KINDS:
         for fact in getattr(found.facts, kind):
+            for listener in fact.get("listeners") or []:
+                nested = listener.get("tls_origin")
+                if isinstance(nested, dict) and nested.get("file") == rendered_name:
+                    file, line = place(nested["line"])
+                    nested.update(file=file, line=line, end_line=line)
             origin = fact["origin"]
             if origin["file"] != rendered_name:
                 continue

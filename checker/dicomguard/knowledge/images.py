@@ -84,6 +84,20 @@ def orthanc_family(image: str) -> str | None:
     return ORTHANC_IMAGES.get(repository_of(image))
 
 
+# Where an Orthanc image reads its configuration when its command line names none: the
+# jodogne images run Orthanc on /etc/orthanc; the orthancteam images merge /etc/orthanc/*.json,
+# then /run/secrets/*.json (docker/orthanc/generateConfiguration.py of orthanc-builder).
+ORTHANC_CONFIG_DIRS = {"jodogne": ("/etc/orthanc",),
+                       "orthancteam": ("/etc/orthanc", "/run/secrets")}
+
+
+def orthanc_config_dirs(image: object) -> tuple[str, ...]:
+    """The directories an image's Orthanc reads its JSON configuration from by default
+    (/etc/orthanc for an image dicomguard does not know)."""
+    family = orthanc_family(image) if isinstance(image, str) else None
+    return ORTHANC_CONFIG_DIRS.get(family or "jodogne", ORTHANC_CONFIG_DIRS["jodogne"])
+
+
 def product(image: str) -> str | None:
     """The product an image runs, a key of LISTENING_PORTS or 'slapd' / 'keycloak'."""
     if orthanc_family(image) is not None:
