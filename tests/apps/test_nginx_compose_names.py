@@ -173,3 +173,14 @@ def test_the_template_example_names_the_alias_and_the_published_port():
 def test_the_secure_template_example_passes():
     code, report = scan_json(str(EXAMPLES / "compose" / "proxy-template-secure"))
     assert (code, report["findings"], report["errors"]) == (0, [], [])
+
+
+def test_a_request_path_variable_after_the_host_still_names_the_backend(tmp_path):
+    write(tmp_path, {"compose.yaml": PROXY.format(ports="80:80", proxy_extra="",
+                                                  orthanc_extra="", top=""),
+                     "pacs.conf": CONF.format(host="orthanc").replace(
+                         "http://orthanc:8042/", "http://orthanc:8042$request_uri")})
+    code, report = scan_json(str(tmp_path))
+    assert [(item["rule_id"], item["confidence"]) for item in report["findings"]
+            if item["rule_id"] == "DG301"] == [("DG301", "confirmed")]
+    assert report["notes"] == []
