@@ -180,7 +180,7 @@ def test_a_request_path_variable_after_the_host_still_names_the_backend(tmp_path
                                                   orthanc_extra="", top=""),
                      "pacs.conf": CONF.format(host="orthanc").replace(
                          "http://orthanc:8042/", "http://orthanc:8042$request_uri")})
-    code, report = scan_json(str(tmp_path))
+    _, report = scan_json(str(tmp_path))
     assert [(item["rule_id"], item["confidence"]) for item in report["findings"]
             if item["rule_id"] == "DG301"] == [("DG301", "confirmed")]
     assert report["notes"] == []
