@@ -251,9 +251,21 @@ def test_an_include_cycle_is_an_error_naming_the_file_read_again(tmp_path):
         report["errors"][0]["message"]
 
 
-def test_a_backend_named_by_a_variable_is_a_note(tmp_path):
+def test_a_backend_named_by_a_variable_stays_unresolved_over_what_the_proxy_reaches(tmp_path):
     conf = OPEN_LOCATION.replace("http://orthanc:8042/", "http://$backend")
     code, report = scan_json(str(project(tmp_path, conf)))
+    assert code == 0
+    assert {(item["rule_id"], item["confidence"]) for item in report["findings"]} == {
+        ("DG301", "unresolved"), ("DG401", "unresolved")}
+    assert "$backend depends on a variable; may be orthanc" in report["findings"][0]["message"]
+
+
+def test_a_backend_named_by_a_variable_with_no_image_service_behind_it_is_a_note(tmp_path):
+    conf = OPEN_LOCATION.replace("http://orthanc:8042/", "http://$backend")
+    directory = project(tmp_path, conf)
+    compose = (directory / "compose.yaml").read_text()
+    (directory / "compose.yaml").write_text(compose.split("  orthanc:")[0])
+    code, report = scan_json(str(directory))
     assert (code, report["findings"]) == (0, [])
     assert any("$backend" in item["message"] for item in report["notes"])
 

@@ -135,7 +135,37 @@ def to_upstream(tree: Tree) -> Variant:
     return Variant(changed(tree, files))
 
 
+def _with_container_name(text: str, service: str, name: str) -> str | None:
+    """A compose file's text with `container_name: name` added to service; None when the file
+    does not define the service in block style, or already names containers."""
+    header = re.search(rf"^(?P<indent> +){re.escape(service)}:[ \t]*\n(?P<inner> +)\S",
+                       text, re.MULTILINE)
+    if "container_name" in text or header is None or \
+            len(header.group("inner")) <= len(header.group("indent")):
+        return None
+    at = header.start("inner")
+    return f"{text[:at]}{header.group('inner')}container_name: {name}\n{text[at:]}"
+
+
+def to_container_name(tree: Tree) -> Variant:
+    """Each backend a proxy_pass names by its compose service is given a container_name, and
+    the proxy_pass names it by that instead: Docker's DNS answers to both."""
+    files = dict(tree)
+    for name in _configurations(tree):
+        for host in {match.group("host") for match in _PROXY_PASS.finditer(tree[name])}:
+            moved = f"moved-{host}"
+            for compose in [item for item in files if item.endswith((".yml", ".yaml"))]:
+                named = _with_container_name(files[compose], host, moved)
+                if named is not None and "services:" in files[compose]:
+                    files[compose] = named
+                    files[name] = re.sub(rf"proxy_pass\s+http://{re.escape(host)}:",
+                                         f"proxy_pass http://{moved}:", files[name])
+                    break
+    return Variant(changed(tree, files))
+
+
 TRANSFORMATIONS = {
+    "nginx-backend-to-container-name": to_container_name,
     "nginx-reorder": reorder,
     "nginx-split-locations": split_locations,
     "nginx-to-upstream": to_upstream,

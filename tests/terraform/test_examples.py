@@ -17,6 +17,7 @@ TERRAFORM = EXAMPLES / "terraform"
     ("rules-from-variables-insecure", {"exposed-dicom-port"}),
     ("azure-paths-insecure", {"exposed-dicom-port"}),
     ("gcp-paths-insecure", {"exposed-dicom-port"}),
+    ("gcp-backends-insecure", {"exposed-dicom-port"}),
 ])
 def test_insecure_example_fails_with_every_category(example, categories):
     code, report = scan_json(str(TERRAFORM / example))
@@ -29,7 +30,7 @@ def test_insecure_example_fails_with_every_category(example, categories):
 
 @pytest.mark.parametrize("example", ["secure-pacs", "azure-secure-pacs", "gcp-secure-pacs",
                                      "rules-from-variables-secure", "azure-paths-secure",
-                                     "gcp-paths-secure"])
+                                     "gcp-paths-secure", "gcp-backends-secure"])
 def test_secure_example_scans_clean(example):
     code, report = scan_json("--strict", str(TERRAFORM / example))
     assert report["findings"] == [] and report["errors"] == []

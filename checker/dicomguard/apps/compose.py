@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from dicomguard.apps.compose_merge import ServiceDefinition
+from dicomguard.apps.compose_names import service_names
 from dicomguard.apps.compose_project import ProjectService, load_project
 from dicomguard.apps.containers import Container, PublishedPort, facts_for_container
 from dicomguard.apps.dockerfile import built_image
@@ -295,7 +296,7 @@ def _container(project_service: ProjectService, variables: dict[str, str], roots
         ports=_ports(definition, variables), host_network=service.get("network_mode") == "host",
         orthanc_files=configs.files, unreadable_configs=configs.unreadable,
         image_line=image_line, image_file=image_file, unknown_environment=unknown_environment,
-        placed=placed)
+        placed=placed, network_names=service_names(name, service))
     return container, configs.errors, built.notes if built else []
 
 

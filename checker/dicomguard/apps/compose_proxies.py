@@ -1,24 +1,110 @@
 """nginx services of a compose project in front of its other services: the configuration each
 nginx container runs with (mounted, or copied by its Dockerfile), and a fact for every hop
 from the proxy's published ports to an image service the project runs. A `proxy_pass` names a
-backend by its compose service name, as containers on the project's network reach it."""
+backend as Docker's embedded DNS answers on the networks the proxy shares with it (service
+name, network alias, container_name, hostname, or an alias of the proxy's links); a name no
+container answers to may still be any image service the proxy reaches, so it stays unresolved."""
 
 from __future__ import annotations
 
+import ipaddress
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
+from dicomguard.apps.compose_names import ServiceNames
 from dicomguard.apps.containers import Container, ports_of_catalogue
 from dicomguard.apps.nginx_placed import placed_config
+from dicomguard.apps.nginx_routes import Route
 from dicomguard.apps.proxy_hops import Backend, hop_facts, proxy_routes
 from dicomguard.knowledge.images import runs_nginx
 from dicomguard.model import CollectResult
 
 SERVICE_PREFIX = "services."
+# Names that never mean another container of the project.
+OWN_HOST = frozenset({"localhost", "host.docker.internal", "gateway.docker.internal"})
 
 
-def _service_name(container: Container) -> str:
-    return container.origin.address.removeprefix(SERVICE_PREFIX)
+def _names(container: Container) -> ServiceNames:
+    if isinstance(container.network_names, ServiceNames):
+        return container.network_names
+    return ServiceNames(container.origin.address.removeprefix(SERVICE_PREFIX), None)
+
+
+def _backends(proxy: Container, containers: list[Container],
+              services: list[list[dict[str, Any]]]) -> tuple[dict[str, Backend], Backend]:
+    """The backends the proxy reaches, by every name it may use for them, and every service
+    it reaches at all (for a name no container answers to)."""
+    own = _names(proxy)
+    named: dict[str, Backend] = {}
+    reachable = Backend("", [])
+    for container, found in zip(containers, services, strict=True):
+        names = _names(container)
+        if not names.shares_a_network(own):
+            continue
+        reachable.services.extend(found)
+        for name in sorted(names.every_name() | set(own.links)):
+            if names.answers_to(name, own):
+                named.setdefault(name, Backend(name, [])).services.extend(found)
+    known = set(own.links).union(*(_names(container).every_name() for container in containers))
+    for name in known - set(named):
+        named[name] = Backend(name, [], reachable=False)
+    return named, reachable
+
+
+def _unnamed(host: str) -> bool:
+    """A host that could be a container's name: not an address, not the proxy's own host."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return host.lower() not in OWN_HOST
+    return False
+
+
+def _guessed(found_routes: list[Route], named: dict[str, Backend], reachable: Backend
+             ) -> dict[str, Backend]:
+    """named, with a backend for every host no container answers to: the image services the
+    proxy reaches, any of which it may be."""
+    backends = dict(named)
+    for route in found_routes:
+        for host, _ in route.backends:
+            if host not in backends and _unnamed(host):
+                why = f"{host} depends on a variable" if "$" in host else \
+                    f"no service of the project answers to {host!r}"
+                backends[host] = Backend(host, reachable.services, why)
+    return backends
+
+
+def _variable_target(route: Route, reachable: Backend) -> Route | None:
+    """An http route whose backend depends on a variable, aimed at every port an image
+    service the proxy reaches serves over http (or the port written after the variable)."""
+    if route.stream or route.backends or not any("variable" in item for item in route.unknown):
+        return None
+    address = route.target.split("://", 1)[-1].partition("/")[0]
+    host, _, written = address.rpartition(":") if ":" in address else (address, "", "")
+    ports = [int(written)] if written.isdigit() else sorted({
+        item["port"] for fact in reachable.services
+        if fact.get("kind", "image_service") == "image_service"
+        for item in fact["listeners"] if item["protocol"] == "http"})
+    if not ports:
+        return None
+    return replace(route, backends=[(host, port) for port in ports])
+
+
+def _routes(container: Container, roots: list[str], reachable: Backend,
+            result: CollectResult) -> list[Route]:
+    """The proxy's routes, a backend named by a variable aimed at what it may reach; the
+    note that such a backend is not judged is kept only where it is not."""
+    found = CollectResult()
+    load = partial(placed_config, container.placed, roots, container.environment)
+    found_routes = proxy_routes(container, load, found)
+    aimed = {id(route): _variable_target(route, reachable) for route in found_routes}
+    judged = {(route.proxy_pass.file, route.proxy_pass.line) for route in found_routes
+              if aimed[id(route)] is not None}
+    result.errors.extend(found.errors)
+    result.facts.notes.extend(item for item in found.facts.notes
+                              if (item["origin"]["file"], item["origin"]["line"]) not in judged)
+    return [aimed[id(route)] or route for route in found_routes]
 
 
 def proxy_facts(containers: list[Container], services: list[list[dict[str, Any]]],
@@ -26,16 +112,14 @@ def proxy_facts(containers: list[Container], services: list[list[dict[str, Any]]
     """Hop facts of every nginx container; services[i] are the service facts of
     containers[i]. A configuration with bad syntax is an error naming its file and line."""
     result = CollectResult()
-    backends = {_service_name(container): Backend(_service_name(container), found)
-                for container, found in zip(containers, services, strict=True)}
     catalogue_ports = ports_of_catalogue(catalogue)
     for container in containers:
         if not isinstance(container.image, str) or not runs_nginx(container.image):
             continue
-        found_routes = proxy_routes(container, partial(placed_config, container.placed, roots),
-                                    result)
-        ingress_facts, service_facts = hop_facts(container, found_routes, backends,
-                                                 catalogue_ports)
+        named, reachable = _backends(container, containers, services)
+        found_routes = _routes(container, roots, reachable, result)
+        ingress_facts, service_facts = hop_facts(
+            container, found_routes, _guessed(found_routes, named, reachable), catalogue_ports)
         result.facts.ingress.extend(ingress_facts)
         result.facts.services.extend(service_facts)
     return result

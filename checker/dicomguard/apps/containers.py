@@ -78,6 +78,8 @@ class Container:
     # Files placed in the container (mounts, configs, Dockerfile copies): an nginx image's
     # configuration is read from them.
     placed: list[Any] = field(default_factory=list)
+    # Compose: the names other containers reach it by, network by network (ServiceNames).
+    network_names: Any = None
 
     def image_origin(self) -> Origin:
         line = self.image_line or self.origin.line

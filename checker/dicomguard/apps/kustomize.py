@@ -50,6 +50,8 @@ class Build:
     notes: list[tuple[str, str]] = field(default_factory=list)  # (file, message)
     next_line: int = 0
     built: int = 0
+    # (kind, current name) -> the names a resource had before a namePrefix / nameSuffix
+    former: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
     def read(self, path: Path, mentioned_in: Path) -> tuple[str, int]:
         """The text of a file of the build and the line offset it is placed at."""
@@ -115,7 +117,8 @@ def build(kustomization: Path, context: Build, depth: int = 0) -> list[Located]:
             resources += context.documents(target, kustomization)
     resources += _generated(spec, document, directory, context, kustomization)
     for patch in _patches(spec, document, directory, context, kustomization):
-        resources = [_patched(resource, patch) for resource in resources]
+        resources = [_patched(resource, patch, context.former) for resource in resources]
+    _transformed(resources, spec, document, context)
     for key in ("components", "patchesJson6902", "replacements"):
         if spec.get(key):
             context.notes.append((str(kustomization), f"{key} not applied: the resources are "
@@ -171,18 +174,52 @@ def _inline_patch(entry: str, offset: int) -> list[Located]:
             if isinstance(document.value, dict)]
 
 
-def _matches(resource: dict[str, Any], patch: dict[str, Any], target: dict[str, Any]) -> bool:
+def _matches(resource: dict[str, Any], patch: dict[str, Any], target: dict[str, Any],
+             former: dict[tuple[str, str], set[str]]) -> bool:
+    """Whether a patch applies to resource, named as it is now or as a base named it."""
     kind = target.get("kind") or patch.get("kind")
     name = target.get("name") or dig(patch, "metadata", "name")
-    return (kind is None or resource.get("kind") == kind) and \
-        (name is None or dig(resource, "metadata", "name") == name)
+    current = dig(resource, "metadata", "name")
+    return (kind is None or resource.get("kind") == kind) and (
+        name is None or current == name
+        or name in former.get((str(resource.get("kind")), str(current)), set()))
 
 
-def _patched(resource: Located, patch: tuple[Located, dict[str, Any]]) -> Located:
+def _patched(resource: Located, patch: tuple[Located, dict[str, Any]],
+             former: dict[tuple[str, str], set[str]]) -> Located:
     document, target = patch
-    if not _matches(resource.value, document.value, target):
+    if not _matches(resource.value, document.value, target, former):
         return resource
-    return merged(resource, document)
+    result = merged(resource, document)
+    name = dig(resource.value, "metadata", "name")
+    if isinstance(result.value.get("metadata"), dict) and name is not None:
+        result.value["metadata"]["name"] = name  # a patch naming the base's name renames nothing
+    return result
+
+
+def _transformed(resources: list[Located], spec: dict[str, Any], document: Located,
+                 context: Build) -> None:
+    """This level's namePrefix / nameSuffix, labels and images, applied in place."""
+    from dicomguard.apps import kustomize_transformers as transformers
+
+    prefix, suffix = spec.get("namePrefix"), spec.get("nameSuffix")
+    transformers.renamed(resources, prefix if isinstance(prefix, str) else "",
+                         suffix if isinstance(suffix, str) else "", context.former)
+    common = spec.get("commonLabels")
+    if isinstance(common, dict):
+        transformers.labelled(resources, {str(key): str(value) for key, value in
+                                          common.items()}, selectors=True, templates=True)
+    for entry in spec.get("labels") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("pairs"), dict):
+            selectors = entry.get("includeSelectors") is True
+            transformers.labelled(
+                resources, {str(key): str(value) for key, value in entry["pairs"].items()},
+                selectors=selectors,
+                templates=selectors or entry.get("includeTemplates") is True)
+    images = spec.get("images")
+    if isinstance(images, list):
+        transformers.with_images(resources, images,
+                                 lambda index: document.line("images", index))
 
 
 def _generated(spec: dict[str, Any], document: Located, directory: Path, context: Build,
@@ -278,6 +315,7 @@ def collect_kustomization(source: SourceFile, context: Any) -> CollectResult:
         result.facts.notes.append(note(Origin(display_path(Path(file)), 1, 1), message))
     moved = relocated(found, rendered_name, state.positions,
                       Position(Path(source.path), 1), result.errors,
-                      unit=f"kustomization={display_path(Path(source.path).parent)}")
+                      unit=f"kustomization={display_path(Path(source.path).parent)}",
+                      builder=Path(source.path).absolute().parent)
     result.facts.extend(moved.facts)
     return result

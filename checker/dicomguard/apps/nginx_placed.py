@@ -12,9 +12,10 @@ import fnmatch
 import posixpath
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from dicomguard.apps.nginx import ConfigError, Directive, Included, parse
+from dicomguard.apps.nginx_templates import rendered_template
 from dicomguard.apps.placed_files import PlacedFile, within_roots
 from dicomguard.regular_files import read_regular_text
 
@@ -70,11 +71,14 @@ def resolve_mounted(pattern: str, mounts: Iterable[tuple[str, str, T]],
 
 
 class PlacedResolver:
-    """Resolves include patterns (container paths) to placed files of the scanned tree."""
+    """Resolves include patterns (container paths) to placed files of the scanned tree; a
+    template is read as the image renders it with the container's environment."""
 
-    def __init__(self, placed: list[PlacedFile], roots: list[str]) -> None:
+    def __init__(self, placed: list[PlacedFile], roots: list[str],
+                 environment: dict[str, Any] | None = None) -> None:
         self.placed = _rendered(placed)
         self.roots = roots
+        self.environment = environment or {}
 
     def __call__(self, pattern: str, including: Path) -> Included:
         return resolve_mounted(pattern, ((item.container_path, item.what, item.host)
@@ -86,19 +90,26 @@ class PlacedResolver:
         if host is None or not within_roots(host, self.roots) or not host.exists():
             return False
         hosts = sorted(host.glob(below)) if below else [host]
-        found.files.extend((path, display_path(path)) for path in hosts
-                           if path.is_file() and within_roots(path, self.roots))
+        for path in hosts:
+            if not path.is_file() or not within_roots(path, self.roots):
+                continue
+            if path.name.endswith(TEMPLATE_SUFFIX):
+                text = rendered_template(read_regular_text(path), self.environment)
+                found.texts.append((display_path(path), text, 0))
+            else:
+                found.files.append((path, display_path(path)))
         return True
 
 
-def placed_config(placed: list[PlacedFile], roots: list[str]
+def placed_config(placed: list[PlacedFile], roots: list[str],
+                  environment: dict[str, Any] | None = None
                   ) -> tuple[list[Directive], list[tuple[str, int, str]]] | None:
     """The configuration nginx runs with, and notes on what was not read; None when nothing
     of it is placed from the scanned tree (the image's defaults proxy nothing). Raises
     ConfigError for bad syntax in any of its files."""
     from dicomguard.discover import display_path
 
-    resolver = PlacedResolver(placed, roots)
+    resolver = PlacedResolver(placed, roots, environment)
     main = [item for item in resolver.placed if posixpath.normpath(item.container_path) == MAIN]
     if main:
         host = main[-1].host

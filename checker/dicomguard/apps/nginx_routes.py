@@ -19,6 +19,8 @@ HTTP_DEFAULT_PORT = 80
 _TARGET = re.compile(r"^(?:(?P<scheme>[a-z]+)://)?(?P<host>\[[^\]]+\]|[^/:]+)(?::(?P<port>\d+))?",
                      re.IGNORECASE)
 ACCESS_RULES = frozenset({"allow", "deny"})
+# Variables whose value starts with "/" or "?": written after the host, they are its path.
+_URI_VARIABLE = re.compile(r"\$\{?(?:request_uri|uri|document_uri|is_args)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,9 +178,17 @@ def _upstreams(context: Directive | list[Directive]) -> dict[str, list[tuple[str
     return found
 
 
+def _without_uri_variables(target: str) -> str:
+    """target without a trailing variable that only carries the request's path or query
+    (`http://authelia$request_uri`): the host before it is what nginx connects to."""
+    match = _URI_VARIABLE.search(target)
+    return target[:match.start()] if match and "$" not in target[:match.start()] else target
+
+
 def _backends(target: str, upstreams: dict[str, list[tuple[str, int | None]]], stream: bool
               ) -> tuple[list[tuple[str, int]], list[str]]:
     """(host, port) pairs a proxy_pass reaches, and why some cannot be known."""
+    target = _without_uri_variables(target)
     if "$" in target:
         return [], [f"proxy_pass {target} depends on a variable"]
     match = _TARGET.match(target)

@@ -27,10 +27,15 @@ class Backend:
 
     name: str
     services: list[dict[str, Any]]
+    # Non-empty: no container answers to the name, and why these services may be behind it.
+    guessed: str = ""
+    reachable: bool = True  # False: the proxy shares no network with it
 
 
 def _setting_text(fact: dict[str, Any]) -> str:
     """The backend's deciding setting as written, for the path."""
+    if fact.get("guessed"):
+        return f"{fact['guessed']}; may be {fact['name']}"
     if fact["authentication"] is True:
         return "authenticates"
     if fact["authentication"] is None:
@@ -47,10 +52,31 @@ def _setting_text(fact: dict[str, Any]) -> str:
 
 
 def _serving(backend: Backend, port: int, protocols: set[str]) -> list[dict[str, Any]]:
-    return [fact for fact in backend.services
-            if fact.get("kind", "image_service") == "image_service"
-            and any(item["port"] == port and item["protocol"] in protocols
-                    for item in fact["listeners"])]
+    found = [fact for fact in backend.services
+             if fact.get("kind", "image_service") == "image_service"
+             and any(item["port"] == port and item["protocol"] in protocols
+                     for item in fact["listeners"])]
+    if not backend.guessed:
+        return found
+    # What may be behind a name no container answers to is only possibly reached.
+    return [{**fact, "guessed": backend.guessed, "name": _service_of(fact),
+             "authentication": True if fact["authentication"] is True else None,
+             "weak_credentials": []}
+            for fact in found]
+
+
+def _service_of(fact: dict[str, Any]) -> str:
+    return str(fact["origin"].get("address", "")).removeprefix("services.") or "a backend"
+
+
+def _port_text(proxy: Container, port: int) -> str:
+    """A listen port, with the host port the outside uses when it is published as another."""
+    published = sorted({str(item.host_ports[0]) if item.host_ports[0] == item.host_ports[1]
+                        else f"{item.host_ports[0]}-{item.host_ports[1]}"
+                        for item in proxy.ports
+                        if item.container_port == port and item.host_port_chosen
+                        and not is_unknown(item.host_ports) and item.host_ports != [port, port]})
+    return f"{port} (published {', '.join(published)})" if published else str(port)
 
 
 def _reaches(proxy: Container, route: Route) -> list[tuple[Any, str]]:
@@ -88,8 +114,9 @@ def http_hops(proxy: Container, route: Route, backends: dict[str, Backend]
     if not reached or not served:
         return []
     reach = widest_reach(found for _, found in reached)
-    ports = ",".join(str(listen.port) for listen, _ in reached)
+    ports = ",".join(_port_text(proxy, listen.port) for listen, _ in reached)
     protected = route.protected
+    only_guessed = all(fact.get("guessed") for _, _, fact in served)
     behind = _weakest([fact["authentication"] for _, _, fact in served])
     authentication = True if protected is True else (
         protected if is_unknown(protected) and behind is not True else behind)
@@ -102,11 +129,14 @@ def http_hops(proxy: Container, route: Route, backends: dict[str, Backend]
         _origin(proxy, route), platform="nginx",
         product=" / ".join(dict.fromkeys(fact["product"] for _, _, fact in served)),
         reach=reach, authentication=authentication,
-        listeners=[listener(listen.port, "http", tls=listen.ssl, reach=found,
+        listeners=[listener(listen.port, "http", tls=True if listen.ssl else (
+                                None if only_guessed else False), reach=found,
                             name=f"nginx {listen.port}") for listen, found in reached],
         tls=all(listen.ssl for listen, _ in reached), weak_credentials=weak,
         detail=f"the proxy: {route.protection}", path=path, suffix="proxy",
-        unknown=route.unknown)]
+        unknown=[*route.unknown, *dict.fromkeys(
+            f"{fact['guessed']}; it may be {fact['name']}" for _, _, fact in served
+            if fact.get("guessed") and fact["authentication"] is not True)])]
 
 
 def stream_hops(proxy: Container, route: Route, backends: dict[str, Backend],
@@ -116,6 +146,8 @@ def stream_hops(proxy: Container, route: Route, backends: dict[str, Backend],
     for listen, reach in _reaches(proxy, route):
         for host, port in route.backends:
             backend = backends.get(host)
+            if backend is not None and not backend.reachable:
+                continue
             carried = port in catalogue_ports or bool(
                 backend and _serving(backend, port, {"dicom"}))
             if not carried and listen.port not in catalogue_ports:
@@ -131,7 +163,8 @@ def stream_hops(proxy: Container, route: Route, backends: dict[str, Backend],
                 _origin(proxy, route, f"stream :{listen.port} -> {host}:{port}"),
                 platform="nginx", mechanism="nginx stream proxy",
                 protocol="udp" if listen.udp else "tcp", ports=ports, peers=peers,
-                path=f"{reach} -> {_name(proxy)}:{listen.port} (stream) -> {host}:{port}",
+                path=f"{reach} -> {_name(proxy)}:{_port_text(proxy, listen.port)} (stream) -> "
+                     f"{host}:{port}",
                 suffix=f"proxy:{listen.port}:{host}:{port}"))
     return facts
 

@@ -16,6 +16,8 @@ from dicomguard.facts import ALL_PORTS, ingress, normalise_protocol, parse_port_
 from dicomguard.model import Facts, Origin, Unknown, is_unknown
 from dicomguard.terraform.adapters.gcp import context as gcp_context
 from dicomguard.terraform.adapters.gcp import firewalls as gcp_firewalls
+from dicomguard.terraform.adapters.gcp.backends import Backend, Group, backends_of
+from dicomguard.terraform.adapters.gcp.rules import Firewall
 from dicomguard.terraform.adapters.parts import Part, items, referenced_address
 from dicomguard.terraform.adapters.ranges import subtract
 from dicomguard.terraform.evaluated import Configuration, Resource
@@ -46,13 +48,32 @@ def _is_proxy(rule: Part, scheme: str, global_rule: bool) -> bool:
     return global_rule or scheme == "external_managed" or target.startswith(PROXIES)
 
 
-def _admitted(ports: list[Any], protocol: Any, context: gcp_context.GcpContext
-              ) -> tuple[list[Any], list[dict[str, Any]], list[str]]:
-    """The ports of `ports` that firewalls of the configuration admit from the internet, the
-    peers that do, and the firewalls."""
+def _identity(value: Any) -> str:
+    return referenced_address(value) or str(value)
+
+
+def _applies(firewall: Firewall, groups: list[Group]) -> bool:
+    """Whether a firewall applies to the instances of groups: it targets every instance, or
+    one of their network tags or service accounts. Instances not known: it may apply."""
+    if firewall.any_target or not groups or any(
+            group.tags is None or group.accounts is None for group in groups):
+        return True
+    tags = {tag for group in groups for tag in group.tags or ()}
+    accounts = {account for group in groups for account in group.accounts or ()}
+    rule = firewall.part
+    return bool({_identity(tag) for tag in items(rule.get("target_tags"))} & tags or
+                {_identity(account) for account in items(rule.get("target_service_accounts"))}
+                & accounts)
+
+
+def _admitted(ports: list[Any], protocol: Any, context: gcp_context.GcpContext,
+              groups: list[Group]) -> tuple[list[Any], list[dict[str, Any]], list[str]]:
+    """The ports of `ports` that firewalls of the configuration applying to the instances of
+    groups admit from the internet, the peers that do, and the firewalls."""
     found = Facts()
     for firewall in context.firewalls.values():
-        gcp_firewalls.firewall(firewall.resource, context, found)
+        if _applies(firewall, groups):
+            gcp_firewalls.firewall(firewall.resource, context, found)
     admitted: list[Any] = []
     peers: list[dict[str, Any]] = []
     names: list[str] = []
@@ -84,22 +105,43 @@ def forwarding_rule(resource: Resource, context: gcp_context.GcpContext, facts: 
         protocol = "all" if str(protocol).upper() == "L3_DEFAULT" else normalise_protocol(protocol)
     ports, where = _ports(rule)
     backend = rule.get("backend_service", rule.get("target"))
+    behind = backends_of(rule, context.routes)
+    route = _route(behind)
     path = (f"internet -> {resource.address}:{_text(rule.get('port_range', rule.get('ports')))}"
-            f" -> {_text(backend)}")
+            f" -> {route or _text(backend)}")
     peers = [peer("internet", tag=True)]
     if is_unknown(scheme_value):
         peers = [peer(Unknown("the forwarding rule's load balancing scheme is not known"))]
     elif not _is_proxy(rule, scheme, resource.type == "google_compute_global_forwarding_rule"):
         unknown = [span for span in ports if is_unknown(span)]
         admitted, peers, firewalls = _admitted(
-            list(ALL_PORTS) if unknown else ports, protocol, context)
+            list(ALL_PORTS) if unknown else ports, protocol, context,
+            [group for found in behind for group in found.groups])
         if not admitted:
             return  # GCP's implied rule denies what no firewall admits
         ports = unknown or admitted
         path += f" (passthrough, admitted by {', '.join(firewalls)})"
+    else:
+        # A proxy carries its frontend port to the port the backend service's port_name names.
+        ports = [*ports, *(span for span in (
+            parse_port_spec(port) for found in behind for port in found.ports
+            if not is_unknown(port)) if span not in ports)]
     facts.ingress.append(ingress(where, platform=PLATFORM,
                                  mechanism="external forwarding rule", protocol=protocol,
                                  ports=ports, peers=peers, path=path))
+
+
+def _route(behind: list[Backend]) -> str:
+    """`backend service X (port_name dicom = 11112) -> group Y` for each backend service
+    whose groups are in the configuration."""
+    def port(found: Backend) -> str:
+        named = "/".join(dict.fromkeys(_text(port) for port in found.ports))
+        return named or "not named by its groups"
+
+    return ", ".join(
+        f"backend service {found.address} (port_name {found.port_name} = {port(found)})"
+        f" -> group {', '.join(group.address for group in found.groups)}"
+        for found in behind if found.groups)
 
 
 def _text(value: Any) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dicomguard.model import Facts, is_unknown
+from dicomguard.terraform.adapters.gcp.backends import build_backends
 from dicomguard.terraform.adapters.gcp.rules import Firewall, firewall_rule
 from dicomguard.terraform.adapters.parts import referenced_address
 from dicomguard.terraform.evaluated import Configuration, Resource
@@ -21,6 +22,8 @@ class GcpContext:
     prevented_buckets: dict[str, Any] = field(default_factory=dict)  # address or name -> state
     firewalls: dict[str, Firewall] = field(default_factory=dict)
     iam_policies: dict[str, Resource] = field(default_factory=dict)
+    # Target proxies, URL maps, backend services, instance groups and templates, by address.
+    routes: dict[str, Resource] = field(default_factory=dict)
 
     def prevention(self, bucket: Any) -> Any:
         key = referenced_address(bucket) or (bucket if isinstance(bucket, str) else "")
@@ -40,6 +43,7 @@ def build_context(configuration: Configuration) -> GcpContext:
         rule = firewall_rule(resource)
         if rule is not None:
             context.firewalls[resource.address] = rule
+    context.routes = build_backends(configuration)
     for resource in configuration.resources:
         if resource.type == "google_iam_policy":
             context.iam_policies[resource.address] = resource
