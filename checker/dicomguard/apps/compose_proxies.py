@@ -38,4 +38,9 @@ def proxy_facts(containers: list[Container], services: list[list[dict[str, Any]]
                                                  catalogue_ports)
         result.facts.ingress.extend(ingress_facts)
         result.facts.services.extend(service_facts)
+    from dicomguard.apps.traefik_compose import traefik_facts
+
+    traefik = traefik_facts(containers, backends, roots, catalogue_ports)
+    result.facts.extend(traefik.facts)
+    result.errors.extend(traefik.errors)
     return result
