@@ -78,17 +78,21 @@ def _flag_value(text: str) -> Any:
     return True if text == "" else text
 
 
-def from_flags(arguments: Iterable[tuple[Any, str, int]]) -> Flat:
-    """`--entrypoints.web.address=:80` (or `--name value`) command arguments as settings; a
-    bare `--name` is true."""
+def from_flags(arguments: Iterable[tuple[Any, ...]]) -> Flat:
+    """`--entrypoints.web.address=:80` (or `--name value`) command arguments (argument, file,
+    line[, as written before interpolation]) as settings; a bare `--name` is true."""
     found: Flat = {}
     items = list(arguments)
     index = 0
     while index < len(items):
-        argument, file, line = items[index]
+        argument, file, line = items[index][:3]
         index += 1
         if is_unknown(argument):
-            found[("unknown", str(index))] = Setting(argument, file, line)
+            # the flag's name as written, its value a variable with no value
+            written = str(items[index - 1][3]) if len(items[index - 1]) > 3 else ""
+            name = written.lstrip("-").partition("=")[0]
+            if written.startswith("-") and "$" not in name:
+                found[_key(name.split("."))] = Setting(argument, file, line)
             continue
         text = str(argument)
         if not text.startswith("-"):
@@ -113,10 +117,11 @@ def from_environment(environment: dict[str, Any], lines: dict[str, int], file: s
     return found
 
 
-def command_arguments(command: Any, file: str, line: int,
-                      lines: dict[int, int] | None = None) -> list[tuple[Any, str, int]]:
+def command_arguments(command: Any, file: str, line: int, lines: dict[int, int] | None = None,
+                      written: dict[int, Any] | None = None) -> list[tuple[Any, ...]]:
     """A compose or Kubernetes command (a list, or one string split as a shell would) as
-    (argument, file, line); lines gives the line of each list entry."""
+    (argument, file, line, as written); lines gives the line of each list entry, written its
+    text before interpolation."""
     if is_unknown(command):
         return [(command, file, line)]
     if isinstance(command, str):
@@ -125,7 +130,8 @@ def command_arguments(command: Any, file: str, line: int,
         except ValueError:
             return [(Unknown(f"command {command!r} cannot be split"), file, line)]
     if isinstance(command, list):
-        return [(item, file, (lines or {}).get(index, line)) for index, item in enumerate(command)]
+        return [(item, file, (lines or {}).get(index, line),
+                 (written or {}).get(index, item)) for index, item in enumerate(command)]
     return []
 
 

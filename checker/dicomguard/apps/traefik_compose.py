@@ -26,10 +26,12 @@ from dicomguard.apps.traefik import (
     names,
     read_config,
     setting,
+    settings_list,
     subtree,
 )
 from dicomguard.apps.traefik_routes import (
     PLATFORM,
+    EntryPoint,
     Router,
     entry_points,
     middlewares_of,
@@ -52,8 +54,10 @@ def labels_of(raw: Any, definition: Any, file: str) -> list[tuple[str, Any, str,
     if isinstance(raw, dict):
         items = [(str(key), value) for key, value in raw.items()]
     elif isinstance(raw, list):
-        items = [(str(item).partition("=")[0], str(item).partition("=")[2])
-                 for item in raw if not is_unknown(item)]
+        written = definition.value.get("labels")
+        items = [(str(_written(item, written, index)).partition("=")[0],
+                  item if is_unknown(item) else str(item).partition("=")[2])
+                 for index, item in enumerate(raw)]
     else:
         return []
     found = []
@@ -63,14 +67,24 @@ def labels_of(raw: Any, definition: Any, file: str) -> list[tuple[str, Any, str,
     return found
 
 
+def _written(item: Any, raw: Any, index: int) -> Any:
+    """A list entry as written before interpolation, when interpolation lost it."""
+    if is_unknown(item) and isinstance(raw, list) and index < len(raw):
+        return raw[index]
+    return item
+
+
 def command_of(command: Any, definition: Any, file: str, line: int
-               ) -> list[tuple[Any, str, int]]:
-    """A compose service's command as (argument, file, line)."""
+               ) -> list[tuple[Any, ...]]:
+    """A compose service's command as (argument, file, line, as written)."""
     at_file, at_line = definition.line("command") or (file, line)
+    raw = definition.value.get("command")
+    if not isinstance(command, list):
+        return command_arguments(command, at_file, at_line)
     lines = {index: where[1] for index in range(len(command))
-             if (where := definition.line("command", index))} \
-        if isinstance(command, list) else {}
-    return command_arguments(command, at_file, at_line, lines)
+             if (where := definition.line("command", index))}
+    return command_arguments(command, at_file, at_line, lines, {
+        index: _written(item, raw, index) for index, item in enumerate(command)})
 
 
 @dataclass(slots=True)
@@ -248,6 +262,12 @@ def _unlabelled_port(owner: str, backends: dict[str, Backend], router: Router
     return [(owner, port) for port in ports], [reason]
 
 
+def _named_entry_points(provided: list[Provided]) -> list[str]:
+    return [str(item.value).lower() for provider in provided for section in ("http", "tcp")
+            for router in names(provider.flat, section, "routers")
+            for item in settings_list(provider.flat, section, "routers", router, "entrypoints")]
+
+
 def traefik_facts(containers: list[Container], backends: dict[str, Backend], roots: list[str],
                   catalogue_ports: set[int]) -> CollectResult:
     """Hop facts of every Traefik container of a compose project."""
@@ -263,8 +283,8 @@ def traefik_facts(containers: list[Container], backends: dict[str, Backend], roo
         routes: list[Route] = []
         points = entry_points(static.flat)
         if static.unknown:
-            for point in points.values():
-                point.port = Unknown(static.unknown[0])
+            points = {name: EntryPoint(name, Unknown(static.unknown[0]), None)
+                      for name in [*points, *_named_entry_points(provided)]}
         published = sorted({port.container_port for port in container.ports
                             if isinstance(port.container_port, int)})
         for section in ("http", "tcp"):
