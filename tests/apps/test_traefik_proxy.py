@@ -262,3 +262,11 @@ def test_labels_as_a_list_or_a_mapping_and_in_any_order_give_one_verdict(tmp_pat
     reordered = found(project(tmp_path / "reordered", list(reversed(ROUTER))))[1]
     assert [item[0] for item in as_list] == [item[0] for item in as_map] == \
         [item[0] for item in reordered] == ["DG301"]
+
+
+def test_a_service_port_without_a_value_is_taken_as_any_port_the_backend_serves(tmp_path):
+    labels = [label.replace("port=8042", "port=${ORTHANC_HTTP_PORT}") for label in ROUTER]
+    _, findings, report = found(project(tmp_path, labels))
+    assert [item[:3] for item in findings] == [("DG301", "compose.yaml", 17)]
+    assert any("port of service pacs is not known" in reason
+               for reason in report["findings"][0]["unknown"])

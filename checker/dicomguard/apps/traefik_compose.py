@@ -245,18 +245,24 @@ def _backends(router: Router, provided: Provided, every: list[Provided],
         try:
             known.append((host, int(port)))
         except (TypeError, ValueError):
-            unknown.append(f"the port of service {service} ({port}) is not a number")
+            if owner is None:
+                unknown.append(f"the port of service {service} ({port}) is not a number")
+                continue
+            # whichever port it is, it is one the backend serves
+            known += _unlabelled_port(owner, backends, router)[0]
+            unknown.append(f"the port of service {service} is not known")
     return known, unknown
 
 
 def _unlabelled_port(owner: str, backends: dict[str, Backend], router: Router
                      ) -> tuple[list[tuple[str, int]], list[str]]:
     """A container with no service label: Traefik forwards to the port its image exposes,
-    taken here as any HTTP port the backend serves."""
+    taken here as any port the backend serves (HTTP for an HTTP router, DICOM for TCP)."""
     backend = backends.get(owner)
+    protocol = "dicom" if router.tcp else "http"
     ports = sorted({item["port"] for fact in (backend.services if backend else [])
                     for item in fact["listeners"]
-                    if item["protocol"] == "http" and item["port"] is not None})
+                    if item["protocol"] == protocol and item["port"] is not None})
     reason = (f"router {router.name}: no loadbalancer.server.port label, so the port is the "
               "one the image exposes")
     return [(owner, port) for port in ports], [reason]
