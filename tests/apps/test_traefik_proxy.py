@@ -270,3 +270,22 @@ def test_a_service_port_without_a_value_is_taken_as_any_port_the_backend_serves(
     assert [item[:3] for item in findings] == [("DG301", "compose.yaml", 17)]
     assert any("port of service pacs is not known" in reason
                for reason in report["findings"][0]["unknown"])
+
+
+def test_a_rule_whose_host_is_a_variable_without_a_value_is_shown_as_written(tmp_path):
+    labels = [label.replace("`pacs.example.org`", "`${PACS_HOST}`") for label in ROUTER]
+    _, findings, report = found(project(tmp_path, labels))
+    assert [item[:3] for item in findings] == [("DG301", "compose.yaml", 17)]
+    assert "internet -> traefik:443 Host(${PACS_HOST}) -> orthanc:8042" in \
+        hop_messages(report)[0]
+
+
+def test_the_dashboard_of_traefik_itself_is_no_backend(tmp_path):
+    directory = project(tmp_path, ROUTER)
+    compose = (directory / "compose.yaml").read_text()
+    (directory / "compose.yaml").write_text(compose.replace(
+        "  orthanc:\n", "    labels:\n      - traefik.http.routers.api.service=api@internal\n"
+                        "  orthanc:\n", 1))
+    _, report = scan_json(str(directory))
+    assert [note for note in report.get("notes", []) if "api@internal" in note["message"]] == []
+    assert [item["rule_id"] for item in report["findings"]] == ["DG301"]

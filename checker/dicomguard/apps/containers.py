@@ -78,10 +78,10 @@ class Container:
     # Files placed in the container (mounts, configs, Dockerfile copies): an nginx image's
     # configuration is read from them.
     placed: list[Any] = field(default_factory=list)
-    # Labels as (key, value, file, line) and command arguments as (argument, file, line, as
-    # written): a Traefik container reads its routes from the one, its entry points from the
-    # other.
-    labels: list[tuple[str, Any, str, int]] = field(default_factory=list)
+    # Labels as (key, value, file, line, as written) and command arguments as (argument,
+    # file, line, as written): a Traefik container reads its routes from the one, its entry
+    # points from the other.
+    labels: list[tuple[Any, ...]] = field(default_factory=list)
     command: list[tuple[Any, ...]] = field(default_factory=list)
 
     def image_origin(self) -> Origin:

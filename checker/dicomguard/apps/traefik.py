@@ -36,6 +36,7 @@ class Setting:
     value: Any
     file: str
     line: int
+    written: Any = None  # the text before interpolation, for messages when value is Unknown
 
 
 Flat = dict[Path, Setting]
@@ -63,14 +64,16 @@ def flatten(value: Any, file: str, line_of: Any, path: Path = ()) -> Flat:
     return found
 
 
-def from_labels(labels: Iterable[tuple[str, Any, str, int]]) -> Flat:
-    """`traefik.http.routers.pacs.rule=...` labels (key, value, file, line) as settings."""
+def from_labels(labels: Iterable[tuple[Any, ...]]) -> Flat:
+    """`traefik.http.routers.pacs.rule=...` labels (key, value, file, line[, as written]) as
+    settings."""
     found: Flat = {}
-    for key, value, file, line in labels:
+    for key, value, file, line, *written in labels:
         if not key.lower().startswith(LABEL_PREFIX):
             continue
         path = _key(key[len(LABEL_PREFIX):].split("."))
-        found[path] = Setting("" if value is None else value, file, line)
+        found[path] = Setting("" if value is None else value, file, line,
+                              written[0] if written else None)
     return found
 
 

@@ -49,21 +49,24 @@ CONFIG_SUFFIXES = (".yml", ".yaml", ".toml")
 SERVICE_PREFIX = "services."
 
 
-def labels_of(raw: Any, definition: Any, file: str) -> list[tuple[str, Any, str, int]]:
-    """A compose service's labels, list or mapping, as (key, value, file, line)."""
+def labels_of(raw: Any, definition: Any, file: str) -> list[tuple[Any, ...]]:
+    """A compose service's labels, list or mapping, as (key, value, file, line, as written
+    before interpolation)."""
+    written = definition.value.get("labels")
     if isinstance(raw, dict):
-        items = [(str(key), value) for key, value in raw.items()]
+        items = [(str(key), value, written.get(key) if isinstance(written, dict) else None)
+                 for key, value in raw.items()]
     elif isinstance(raw, list):
-        written = definition.value.get("labels")
-        items = [(str(_written(item, written, index)).partition("=")[0],
-                  item if is_unknown(item) else str(item).partition("=")[2])
-                 for index, item in enumerate(raw)]
+        items = []
+        for index, item in enumerate(raw):
+            key, _, text = str(_written(item, written, index)).partition("=")
+            items.append((key, item if is_unknown(item) else str(item).partition("=")[2], text))
     else:
         return []
     found = []
-    for key, value in items:
+    for key, value, text in items:
         at_file, at_line = definition.line("labels", key) or (file, 0)
-        found.append((key, value, at_file, at_line))
+        found.append((key, value, at_file, at_line, text))
     return found
 
 
@@ -237,6 +240,8 @@ def _backends(router: Router, provided: Provided, every: list[Provided],
         holder = next((item for item in every if item.provider == provider
                        and service in names(item.flat, section, "services")), None)
         if holder is None:
+            if provider == "internal":  # Traefik's own dashboard and API
+                return [], []
             return [], [f"service {router.service} is not defined in the scanned configuration"]
         flat, owner = holder.flat, holder.owner
     servers, unknown = servers_of(flat, section, service, owner)

@@ -210,7 +210,7 @@ def routers_of(flat: Flat, provider: str, section: str) -> list[Router]:
             flat, section, "routers", name, "tls")) is not False
         found.append(Router(
             qualified(name, provider), section == "tcp",
-            "" if rule is None else _rule_text(rule.value),
+            "" if rule is None else _rule_text(rule),
             [str(item.value).lower() for item in points] if points else None,
             [qualified(str(item.value), provider) for item in settings_list(
                 flat, section, "routers", name, "middlewares")],
@@ -219,8 +219,12 @@ def routers_of(flat: Flat, provider: str, section: str) -> list[Router]:
     return found
 
 
-def _rule_text(value: Any) -> str:
-    return value.reason if is_unknown(value) else " ".join(str(value).replace("`", "").split())
+def _rule_text(rule: Setting) -> str:
+    """A rule for messages, backquotes dropped; as written when a variable has no value."""
+    value = rule.written if is_unknown(rule.value) and rule.written else rule.value
+    if is_unknown(value):
+        return f"(rule unknown: {value.reason})"
+    return " ".join(str(value).replace("`", "").split())
 
 
 def servers_of(flat: Flat, section: str, name: str, owner: str | None
