@@ -10,6 +10,7 @@ from tests.metamorphic import (
     json_transforms,
     nginx_transforms,
     terraform_transforms,
+    traefik_transforms,
     yaml_transforms,
 )
 from tests.metamorphic.tree import Tree, Variant
@@ -23,4 +24,5 @@ TRANSFORMATIONS: dict[str, Transformation] = {
     **firewall_transforms.TRANSFORMATIONS,
     **compose_transforms.TRANSFORMATIONS,
     **nginx_transforms.TRANSFORMATIONS,
+    **traefik_transforms.TRANSFORMATIONS,
 }
