@@ -175,7 +175,7 @@ def _toml_lines(text: str) -> dict[Path, int]:
     for number, raw in enumerate(text.splitlines(), start=1):
         header = _TABLE.match(raw)
         if header:
-            path = tuple(_toml_keys(header.group(2)))
+            path: Path = tuple(_toml_keys(header.group(2)))
             if header.group(1) == "[[":
                 arrays[path] = arrays.get(path, -1) + 1
                 path = (*path, arrays[path])

@@ -53,11 +53,11 @@ def labels_of(raw: Any, definition: Any, file: str) -> list[tuple[Any, ...]]:
     """A compose service's labels, list or mapping, as (key, value, file, line, as written
     before interpolation)."""
     written = definition.value.get("labels")
+    items: list[tuple[str, Any, Any]] = []
     if isinstance(raw, dict):
         items = [(str(key), value, written.get(key) if isinstance(written, dict) else None)
                  for key, value in raw.items()]
     elif isinstance(raw, list):
-        items = []
         for index, item in enumerate(raw):
             key, _, text = str(_written(item, written, index)).partition("=")
             items.append((key, item if is_unknown(item) else str(item).partition("=")[2], text))
@@ -233,8 +233,8 @@ def _backends(router: Router, provided: Provided, every: list[Provided],
             return [], [f"router {router.name} names no service"]
         if not own:
             return _unlabelled_port(provided.owner, backends, router)
-        service, owner = own[0], provided.owner
-        flat = provided.flat
+        service, flat = own[0], provided.flat
+        owner: str | None = provided.owner
     else:
         service, _, provider = router.service.partition("@")
         holder = next((item for item in every if item.provider == provider
