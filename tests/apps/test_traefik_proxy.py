@@ -289,3 +289,14 @@ def test_the_dashboard_of_traefik_itself_is_no_backend(tmp_path):
     _, report = scan_json(str(directory))
     assert [note for note in report.get("notes", []) if "api@internal" in note["message"]] == []
     assert [item["rule_id"] for item in report["findings"]] == ["DG301"]
+
+
+def test_labels_for_a_traefik_outside_the_project_leave_the_reach_unknown(tmp_path):
+    directory = project(tmp_path, ROUTER)
+    compose = (directory / "compose.yaml").read_text()
+    (directory / "compose.yaml").write_text(compose.replace("image: traefik:v3.2",
+                                                            "image: nginx:1.27"))
+    _, findings, report = found(directory)
+    assert findings == [("DG301", "compose.yaml", 17, "unresolved")]
+    assert "unknown -> traefik (outside the project):443 Host(pacs.example.org)" in \
+        hop_messages(report)[0]

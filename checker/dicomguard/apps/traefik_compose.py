@@ -279,46 +279,75 @@ def _named_entry_points(provided: list[Provided]) -> list[str]:
             for item in settings_list(provider.flat, section, "routers", router, "entrypoints")]
 
 
+CONVENTIONAL_PORTS = {"web": 80, "http": 80, "websecure": 443, "https": 443}
+OUTSIDE = "Traefik runs outside this compose project: who reaches its entry points is not known"
+
+
 def traefik_facts(containers: list[Container], backends: dict[str, Backend], roots: list[str],
                   catalogue_ports: set[int]) -> CollectResult:
-    """Hop facts of every Traefik container of a compose project."""
+    """Hop facts of every Traefik container of a compose project; of a Traefik outside it
+    when services carry Traefik labels and none runs in the project."""
     result = CollectResult()
-    for container in containers:
-        if not isinstance(container.image, str) or not runs_traefik(container.image):
-            continue
+    proxies = [container for container in containers
+               if isinstance(container.image, str) and runs_traefik(container.image)]
+    for container in proxies:
         static = _static(container, roots, result)
         file_flat, unknown = _file_provider(static.flat, container, roots, result)
         provided = [*_docker(containers, static.flat, static.unknown),
                     Provided(file_flat, "file")]
-        unknown = static.unknown + unknown
-        routes: list[Route] = []
         points = entry_points(static.flat)
         if static.unknown:
             points = {name: EntryPoint(name, Unknown(static.unknown[0]), None)
                       for name in [*points, *_named_entry_points(provided)]}
-        published = sorted({port.container_port for port in container.ports
-                            if isinstance(port.container_port, int)})
-        for section in ("http", "tcp"):
-            middlewares = {}
-            for item in provided:
-                middlewares.update(middlewares_of(item.flat, item.provider, section))
-            for item in provided:
-                found = routers_of(item.flat, item.provider, section)
-                default = _default_router(item) if section == "http" else None
-                for router in found + ([default] if default else []):
-                    servers, reasons = _backends(router, item, provided, backends)
-                    routes += router_routes(router, points, servers, unknown + reasons,
-                                            middlewares, file_flat, published)
-        _notes(container, routes, result)
-        ingress_facts, service_facts = hop_facts(container, routes, backends, catalogue_ports)
-        result.facts.ingress.extend(ingress_facts)
-        result.facts.services.extend(service_facts)
+        _hops(container, provided, points, static.unknown + unknown, backends,
+              catalogue_ports, result)
+    labelled = [item for item in _docker(containers, {}, [OUTSIDE])
+                if names(item.flat, "http", "routers") or names(item.flat, "tcp", "routers")]
+    if not proxies and labelled:
+        first = next(container for container in containers
+                     if _service_name(container) == labelled[0].owner)
+        outside = Container(image="traefik", environment={}, platform="compose",
+                            origin=Origin(first.origin.file, first.origin.line,
+                                          first.origin.line, "traefik (outside the project)"),
+                            unpublished_reach="unknown")
+        points = {name: EntryPoint(name, CONVENTIONAL_PORTS.get(name, Unknown(OUTSIDE)), None)
+                  for name in [*_named_entry_points(labelled), *CONVENTIONAL_PORTS]}
+        _hops(outside, labelled, points, [OUTSIDE], backends, catalogue_ports, result)
     return result
+
+
+def _hops(proxy: Container, provided: list[Provided], points: dict[str, EntryPoint],
+          unknown: list[str], backends: dict[str, Backend], catalogue_ports: set[int],
+          result: CollectResult) -> None:
+    file_flat = next((item.flat for item in provided if item.provider == "file"), {})
+    published = sorted({port.container_port for port in proxy.ports
+                        if isinstance(port.container_port, int)})
+    routes: list[Route] = []
+    for section in ("http", "tcp"):
+        middlewares = {}
+        for item in provided:
+            middlewares.update(middlewares_of(item.flat, item.provider, section))
+        for item in provided:
+            found = routers_of(item.flat, item.provider, section)
+            default = _default_router(item) if section == "http" else None
+            for router in found + ([default] if default else []):
+                servers, reasons = _backends(router, item, provided, backends)
+                routes += router_routes(router, points, servers, unknown + reasons,
+                                        middlewares, file_flat, published)
+    _notes(proxy, routes, result)
+    ingress_facts, service_facts = hop_facts(proxy, routes, backends, catalogue_ports)
+    result.facts.ingress.extend(ingress_facts)
+    result.facts.services.extend(service_facts)
 
 
 def _notes(container: Container, routes: list[Route], result: CollectResult) -> None:
     for route in routes:
-        if route.unknown and not route.backends:
+        if not route.listens and route.backends:
+            at = route.at
+            result.facts.notes.append(note(
+                Origin(at.file, at.line, at.line, container.origin.address),
+                f"{PLATFORM} {route.where}: {'; '.join(route.unknown)}: not judged"))
+        elif route.unknown and not route.backends:
             at = route.at
             result.facts.notes.append(note(
                 Origin(at.file, at.line, at.line, container.origin.address),
