@@ -52,9 +52,13 @@ def test_the_insecure_traefik_example_names_the_way_in_at_the_route():
     assert relay["ports"] == [4242, 11112]
 
 
-def test_the_secure_traefik_example_passes():
-    code, report = scan_json(str(EXAMPLES / "kubernetes" / "traefik-secure"))
+def test_the_secure_traefik_example_passes(tmp_path):
+    code, report, facts = scanned(tmp_path, (EXAMPLES / "kubernetes" / "traefik-secure" /
+                                             "orthanc.yaml").read_text())
     assert (code, report["findings"], report["errors"]) == (0, [], [])
+    # the web route is public and asks for a password; DICOM only reaches the hospital network
+    assert sorted((fact["path"].split(" ->")[0], fact.get("authentication"))
+                  for fact in facts) == [("internet", True), ("network", None)]
 
 
 @pytest.mark.parametrize("middleware", [

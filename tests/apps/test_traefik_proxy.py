@@ -86,9 +86,17 @@ def test_the_insecure_traefik_example_names_the_way_in_at_the_router():
     assert "internet -> traefik:11112 (TCP HostSNI(*)) -> orthanc:4242" in relayed[0]["message"]
 
 
-def test_the_secure_traefik_example_passes():
-    code, report = scan_json(str(EXAMPLES / "compose" / "traefik-secure"))
+def test_the_secure_traefik_example_passes(tmp_path):
+    example = EXAMPLES / "compose" / "traefik-secure"
+    code, report = scan_json(str(example))
     assert (code, report["findings"], report["errors"]) == (0, [], [])
+    # Orthanc is reached from the internet through Traefik, which asks for the password
+    dumped = tmp_path / "facts.json"
+    run_cli("scan", "--dump-facts", str(dumped), str(example))
+    assert [(fact["reach"], fact["authentication"], fact["detail"])
+            for fact in json.loads(dumped.read_text())["services"]
+            if fact["platform"] == "traefik"] == [
+        ("internet", True, "the proxy: basicAuth middleware pacs-auth@file")]
 
 
 def test_a_router_without_a_middleware_exposes_the_backend(tmp_path):
@@ -128,6 +136,8 @@ def test_a_chain_and_an_entry_point_middleware_count_as_the_router_own(tmp_path)
         flags=["--entrypoints.websecure.http.middlewares=auth@docker"])
     for directory in (chained, entry):
         assert found(directory)[:2] == (0, [])
+        assert [(fact["reach"], fact["authentication"]) for fact in hops(directory)] == [
+            ("internet", True)]
 
 
 @pytest.mark.parametrize("weak", [
