@@ -194,8 +194,9 @@ def read_toml(text: str, file: str) -> Flat:
         value = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         match = re.search(r"line (\d+)", str(error))
-        raise InputError(f"not valid TOML: {error}",
-                         int(match.group(1)) if match else None) from error
+        line = int(match.group(1)) if match else (
+            len(text.splitlines()) or 1 if "end of document" in str(error) else None)
+        raise InputError(f"not valid TOML: {error}", line) from error
     lines = _toml_lines(text)
 
     def line_of(path: Path) -> int:
