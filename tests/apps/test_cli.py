@@ -96,7 +96,8 @@ def test_facts_of_every_application_kind_match_the_schema(tmp_path):
     assert result.returncode == 1, result.stderr
     document = json.loads(dump.read_text())
     jsonschema.validate(document, schema)
-    assert {fact["platform"] for fact in document["services"]} == {"compose", "kubernetes"}
+    assert {fact["platform"] for fact in document["services"]} == {"compose", "kubernetes",
+                                                                    "traefik"}
 
 
 def test_compose_override_publishes_what_the_base_file_describes(tmp_path):

@@ -11,6 +11,7 @@ from tests.metamorphic import (
     kustomize_transforms,
     nginx_transforms,
     terraform_transforms,
+    traefik_transforms,
     yaml_transforms,
 )
 from tests.metamorphic.tree import Tree, Variant
@@ -25,4 +26,5 @@ TRANSFORMATIONS: dict[str, Transformation] = {
     **compose_transforms.TRANSFORMATIONS,
     **nginx_transforms.TRANSFORMATIONS,
     **kustomize_transforms.TRANSFORMATIONS,
+    **traefik_transforms.TRANSFORMATIONS,
 }

@@ -297,6 +297,11 @@ def _container(project_service: ProjectService, variables: dict[str, str], roots
         orthanc_files=configs.files, unreadable_configs=configs.unreadable,
         image_line=image_line, image_file=image_file, unknown_environment=unknown_environment,
         placed=placed, network_names=service_names(name, service))
+    from dicomguard.apps.traefik_compose import command_of, labels_of
+
+    container.labels = labels_of(service.get("labels"), definition, project_service.file)
+    container.command = command_of(command, definition, project_service.file,
+                                   project_service.line)
     return container, configs.errors, built.notes if built else []
 
 

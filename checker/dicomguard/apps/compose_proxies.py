@@ -122,4 +122,11 @@ def proxy_facts(containers: list[Container], services: list[list[dict[str, Any]]
             container, found_routes, _guessed(found_routes, named, reachable), catalogue_ports)
         result.facts.ingress.extend(ingress_facts)
         result.facts.services.extend(service_facts)
+    from dicomguard.apps.traefik_compose import traefik_facts
+
+    by_service = {_names(container).service: Backend(_names(container).service, found)
+                  for container, found in zip(containers, services, strict=True)}
+    traefik = traefik_facts(containers, by_service, roots, catalogue_ports)
+    result.facts.extend(traefik.facts)
+    result.errors.extend(traefik.errors)
     return result

@@ -80,6 +80,11 @@ class Container:
     placed: list[Any] = field(default_factory=list)
     # Compose: the names other containers reach it by, network by network (ServiceNames).
     network_names: Any = None
+    # Labels as (key, value, file, line, as written) and command arguments as (argument,
+    # file, line, as written): a Traefik container reads its routes from the one, its entry
+    # points from the other.
+    labels: list[tuple[Any, ...]] = field(default_factory=list)
+    command: list[tuple[Any, ...]] = field(default_factory=list)
 
     def image_origin(self) -> Origin:
         line = self.image_line or self.origin.line

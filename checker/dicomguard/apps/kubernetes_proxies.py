@@ -10,7 +10,7 @@ reached from further away than that (a LoadBalancer, an Ingress, a NodePort)."""
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -128,7 +128,7 @@ def _targets(route: Route, services: dict[tuple[str, str], Any], running: list[R
              namespace: str) -> tuple[Route, dict[str, Backend]]:
     """The route with each Service port replaced by the container port it reaches, and the
     containers behind it by host name."""
-    from dicomguard.apps.kubernetes import _selects
+    from dicomguard.apps.kubernetes import _selects, _target_ports
 
     backends: dict[str, Backend] = {}
     reached: list[tuple[str, int]] = []
@@ -136,20 +136,16 @@ def _targets(route: Route, services: dict[tuple[str, str], Any], running: list[R
         service = services.get(_service_of(host, namespace))
         if service is None:
             continue
-        for entry in dig(service.body, "spec", "ports") or []:
-            if not isinstance(entry, dict) or entry.get("port") != port:
-                continue
-            target = entry.get("targetPort", port)
-            if not isinstance(target, int):
-                continue
-            reached.append((host, target))
-            facts = [fact for item in running
-                     if _selects(service, item.labels, item.resource.namespace)
-                     for fact in item.services]
-            backends[host] = Backend(host, facts)
-    return Route(route.stream, route.listens, route.location, route.target, reached,
-                 route.protected, route.protection, route.at, route.proxy_pass, route.unknown,
-                 route.allowed), backends
+        selected = [item for item in running
+                    if _selects(service, item.labels, item.resource.namespace)]
+        # a targetPort given by name is the port of that name in each selected container
+        targets = {target for item in selected
+                   for target in _target_ports(service, item.spec, {port})}
+        reached += [(host, target) for target in sorted(targets)]
+        if targets:
+            backends[host] = Backend(host, [fact for item in selected
+                                            for fact in item.services])
+    return replace(route, backends=reached), backends
 
 
 def proxy_facts(running: list[Running], resources: list[Any],
@@ -166,14 +162,25 @@ def proxy_facts(running: list[Running], resources: list[Any],
             continue
         load = partial(_configuration, _mounted(item, stores), file)
         for route in proxy_routes(item.container, load, result):
-            targeted, backends = _targets(route, services, running, item.resource.namespace)
-            ingress_facts, service_facts = hop_facts(item.container, [targeted], backends,
-                                                     catalogue_ports)
-            result.facts.ingress.extend(fact for fact in ingress_facts
-                                        if fact["peers"] and not _inside(fact))
-            result.facts.services.extend(fact for fact in service_facts
-                                         if fact["reach"] != "network")
+            add_hops(item.container, route, services, running, item.resource.namespace,
+                     catalogue_ports, result)
+    from dicomguard.apps.traefik_kubernetes import traefik_facts
+
+    traefik_facts(running, resources, services, file, catalogue_ports, result)
     return result
+
+
+def add_hops(proxy: Container, route: Route, services: dict[tuple[str, str], Any],
+             running: list[Running], namespace: str, catalogue_ports: set[int],
+             result: CollectResult) -> None:
+    """The hop facts of a route whose backends are (Service host, Service port), for a
+    proxy reached from further away than the cluster network."""
+    targeted, backends = _targets(route, services, running, namespace)
+    ingress_facts, service_facts = hop_facts(proxy, [targeted], backends, catalogue_ports)
+    result.facts.ingress.extend(fact for fact in ingress_facts
+                                if fact["peers"] and not _inside(fact))
+    result.facts.services.extend(fact for fact in service_facts
+                                 if fact["reach"] != "network")
 
 
 def _inside(fact: dict[str, Any]) -> bool:

@@ -46,6 +46,8 @@ class Route:
     proxy_pass: Directive
     unknown: list[str] = field(default_factory=list)
     allowed: list[str] | None = None  # the only sources let in, when an allow-list decides
+    platform: str = "nginx"  # the proxy that routes: nginx, traefik...
+    where: str = ""  # how the proxy names the route ("" : its location, else its server)
 
 
 def _listens(server: Directive, stream: bool) -> list[Listen]:

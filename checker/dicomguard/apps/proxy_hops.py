@@ -90,13 +90,14 @@ def _reaches(proxy: Container, route: Route) -> list[tuple[Any, str]]:
 
 
 def _origin(proxy: Container, route: Route, where: str = "") -> Origin:
-    where = where or (f"location {route.location}" if route.location else "server")
+    where = where or route.where or (
+        f"location {route.location}" if route.location else "server")
     return Origin(route.at.file, route.at.line, route.at.end_line or route.at.line,
                   f"{proxy.origin.address} {where}", proxy.origin.file)
 
 
-def _name(proxy: Container) -> str:
-    return proxy.origin.address.rpartition(".")[2] or "nginx"
+def _name(proxy: Container, route: Route) -> str:
+    return proxy.origin.address.rpartition(".")[2] or route.platform
 
 
 def _weakest(values: list[Any]) -> Any:
@@ -123,15 +124,15 @@ def http_hops(proxy: Container, route: Route, backends: dict[str, Backend]
     weak = [] if protected is True else list({
         (item["user"], item["reason"]): item for _, _, fact in served
         for item in fact["weak_credentials"]}.values())
-    path = (f"{reach} -> {_name(proxy)}:{ports} {route.location or '/'} -> " + ", ".join(
+    path = (f"{reach} -> {_name(proxy, route)}:{ports} {route.location or '/'} -> " + ", ".join(
         f"{host}:{port} ({_setting_text(fact)})" for host, port, fact in served))
     return [service(
-        _origin(proxy, route), platform="nginx",
+        _origin(proxy, route), platform=route.platform,
         product=" / ".join(dict.fromkeys(fact["product"] for _, _, fact in served)),
         reach=reach, authentication=authentication,
-        listeners=[listener(listen.port, "http", tls=True if listen.ssl else (
+        listeners=[listener(listen.port, "http", tls=listen.ssl if listen.ssl is not False else (
                                 None if only_guessed else False), reach=found,
-                            name=f"nginx {listen.port}") for listen, found in reached],
+                            name=f"{route.platform} {listen.port}") for listen, found in reached],
         tls=all(listen.ssl for listen, _ in reached), weak_credentials=weak,
         detail=f"the proxy: {route.protection}", path=path, suffix="proxy",
         unknown=[*route.unknown, *dict.fromkeys(
@@ -155,16 +156,16 @@ def stream_hops(proxy: Container, route: Route, backends: dict[str, Backend],
             peers = [peer(source) for source in route.allowed] if route.allowed is not None \
                 else [peer("0.0.0.0/0")] if reach == "internet" else (
                     [peer("the proxy's network", tag=True)] if reach == "network"
-                    else [peer(Unknown(f"who reaches {_name(proxy)}:{listen.port} is not "
+                    else [peer(Unknown(f"who reaches {_name(proxy, route)}:{listen.port} is not "
                                        "known"))])
             ports = [[listen.port, listen.port]] + (
                 [[port, port]] if carried and port != listen.port else [])
             facts.append(ingress(
                 _origin(proxy, route, f"stream :{listen.port} -> {host}:{port}"),
-                platform="nginx", mechanism="nginx stream proxy",
+                platform=route.platform, mechanism=f"{route.platform} stream proxy",
                 protocol="udp" if listen.udp else "tcp", ports=ports, peers=peers,
-                path=f"{reach} -> {_name(proxy)}:{_port_text(proxy, listen.port)} (stream) -> "
-                     f"{host}:{port}",
+                path=f"{reach} -> {_name(proxy, route)}:{_port_text(proxy, listen.port)} "
+                     f"({route.location or 'stream'}) -> {host}:{port}",
                 suffix=f"proxy:{listen.port}:{host}:{port}"))
     return facts
 

@@ -39,6 +39,8 @@ OHIF_IMAGES = frozenset({"ohif/viewer", "ohif/app"})
 # /etc/nginx/nginx.conf, which includes /etc/nginx/conf.d/*.conf).
 NGINX_IMAGES = frozenset({"nginx", "nginxinc/nginx-unprivileged", "bitnami/nginx",
                           "openresty/openresty"})
+# Images that run Traefik (the official image, and the copy k3s mirrors).
+TRAEFIK_IMAGES = frozenset({"traefik", "rancher/mirrored-library-traefik"})
 # The Docker official images whose entrypoint reads MYSQL_* (and MARIADB_*) variables and
 # creates root@'%' by default (MYSQL_ROOT_HOST); other MySQL images read other variables.
 MYSQL_IMAGES = frozenset({"mysql", "mariadb"})
@@ -127,6 +129,10 @@ def runs_nginx(image: str) -> bool:
     """Images whose web server is nginx reading /etc/nginx: nginx's own, and the OHIF viewer
     images, built on nginx."""
     return product(image) in {"nginx", "ohif"}
+
+
+def runs_traefik(image: str) -> bool:
+    return repository_of(image) in TRAEFIK_IMAGES
 
 
 def runs_wildfly(image: str) -> bool:
