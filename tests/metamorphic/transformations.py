@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tests.metamorphic import (
+    caddy_transforms,
     compose_transforms,
     firewall_transforms,
     json_transforms,
@@ -23,4 +24,5 @@ TRANSFORMATIONS: dict[str, Transformation] = {
     **firewall_transforms.TRANSFORMATIONS,
     **compose_transforms.TRANSFORMATIONS,
     **nginx_transforms.TRANSFORMATIONS,
+    **caddy_transforms.TRANSFORMATIONS,
 }

@@ -1,13 +1,16 @@
-"""nginx services of a compose project in front of its other services: the configuration each
-nginx container runs with (mounted, or copied by its Dockerfile), and a fact for every hop
-from the proxy's published ports to an image service the project runs. A `proxy_pass` names a
-backend by its compose service name, as containers on the project's network reach it."""
+"""nginx and Caddy services of a compose project in front of its other services: the
+configuration each container runs with (mounted, or copied by its Dockerfile), and a fact for
+every hop from the proxy's published ports to an image service the project runs. A `proxy_pass`
+(a `reverse_proxy`) names a backend by its compose service name, as containers on the
+project's network reach it."""
 
 from __future__ import annotations
 
 from functools import partial
 from typing import Any
 
+from dicomguard.apps.caddy_proxies import PLATFORM as CADDY
+from dicomguard.apps.caddy_proxies import compose_caddy_routes, is_caddy
 from dicomguard.apps.containers import Container, ports_of_catalogue
 from dicomguard.apps.nginx_placed import placed_config
 from dicomguard.apps.proxy_hops import Backend, hop_facts, proxy_routes
@@ -30,12 +33,16 @@ def proxy_facts(containers: list[Container], services: list[list[dict[str, Any]]
                 for container, found in zip(containers, services, strict=True)}
     catalogue_ports = ports_of_catalogue(catalogue)
     for container in containers:
-        if not isinstance(container.image, str) or not runs_nginx(container.image):
+        platform = "nginx"
+        if is_caddy(container):
+            platform, found_routes = CADDY, compose_caddy_routes(container, roots, result)
+        elif isinstance(container.image, str) and runs_nginx(container.image):
+            found_routes = proxy_routes(container, partial(placed_config, container.placed,
+                                                           roots), result)
+        else:
             continue
-        found_routes = proxy_routes(container, partial(placed_config, container.placed, roots),
-                                    result)
         ingress_facts, service_facts = hop_facts(container, found_routes, backends,
-                                                 catalogue_ports)
+                                                 catalogue_ports, platform)
         result.facts.ingress.extend(ingress_facts)
         result.facts.services.extend(service_facts)
     return result

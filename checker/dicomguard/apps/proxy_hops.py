@@ -78,10 +78,11 @@ def _weakest(values: list[Any]) -> Any:
     return False if False in values else (None if None in values else True)
 
 
-def http_hops(proxy: Container, route: Route, backends: dict[str, Backend]
-              ) -> list[dict[str, Any]]:
+def http_hops(proxy: Container, route: Route, backends: dict[str, Backend],
+              platform: str = "nginx") -> list[dict[str, Any]]:
     """The image services behind an http location (every server of an upstream), reached
-    with the proxy's reach: one fact, as weak as the weakest of them."""
+    with the proxy's reach: one fact, as weak as the weakest of them. Another proxy than nginx
+    names the route by its own words (a Caddy site and path) rather than a location."""
     reached = _reaches(proxy, route)
     served = [(host, port, fact) for host, port in route.backends if host in backends
               for fact in _serving(backends[host], port, {"http"})]
@@ -99,11 +100,11 @@ def http_hops(proxy: Container, route: Route, backends: dict[str, Backend]
     path = (f"{reach} -> {_name(proxy)}:{ports} {route.location or '/'} -> " + ", ".join(
         f"{host}:{port} ({_setting_text(fact)})" for host, port, fact in served))
     return [service(
-        _origin(proxy, route), platform="nginx",
+        _origin(proxy, route, "" if platform == "nginx" else route.location), platform=platform,
         product=" / ".join(dict.fromkeys(fact["product"] for _, _, fact in served)),
         reach=reach, authentication=authentication,
         listeners=[listener(listen.port, "http", tls=listen.ssl, reach=found,
-                            name=f"nginx {listen.port}") for listen, found in reached],
+                            name=f"{platform} {listen.port}") for listen, found in reached],
         tls=all(listen.ssl for listen, _ in reached), weak_credentials=weak,
         detail=f"the proxy: {route.protection}", path=path, suffix="proxy",
         unknown=route.unknown)]
@@ -137,7 +138,8 @@ def stream_hops(proxy: Container, route: Route, backends: dict[str, Backend],
 
 
 def hop_facts(proxy: Container, routes: list[Route], backends: dict[str, Backend],
-              catalogue_ports: set[int]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+              catalogue_ports: set[int], platform: str = "nginx"
+              ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(ingress facts, service facts) of every hop through one proxy; ids kept unique when one
     configuration file reaches the same line twice."""
     ingress_facts: list[dict[str, Any]] = []
@@ -146,7 +148,7 @@ def hop_facts(proxy: Container, routes: list[Route], backends: dict[str, Backend
         if route.stream:
             ingress_facts.extend(stream_hops(proxy, route, backends, catalogue_ports))
         else:
-            service_facts.extend(http_hops(proxy, route, backends))
+            service_facts.extend(http_hops(proxy, route, backends, platform))
     return _unique(ingress_facts), _unique(service_facts)
 
 
@@ -154,25 +156,28 @@ def _unique(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list({fact["id"]: fact for fact in facts}.values())
 
 
-def proxy_routes(proxy: Container, load: Callable[[], Configuration | None],
-                 result: CollectResult) -> list[Route]:
-    """The routes of the configuration load() reads for proxy; its syntax errors, the includes
+def proxy_routes(proxy: Container, load: Callable[[], tuple[Any, list[tuple[str, int, str]]]
+                                                  | None],
+                 result: CollectResult, read: Callable[[Any], list[Route]] = routes,
+                 product: str = "nginx") -> list[Route]:
+    """The routes read() finds in the configuration load() reads for proxy (nginx's
+    directives by default, or another proxy's configuration); its syntax errors, the includes
     it could not read and the backends it cannot name go to result."""
     address = proxy.origin.address
     try:
         config = load()
     except ConfigError as error:
         result.errors.append(ScanError(error.file, error.line,
-                                       f"nginx configuration of {address}: {error.message}"))
+                                       f"{product} configuration of {address}: {error.message}"))
         return []
     if config is None:
         return []
-    directives, notes = config
+    parsed, notes = config
     for file, line, message in notes:
         at = line or proxy.origin.line
         result.facts.notes.append(note(Origin(file or proxy.origin.file, at, at, address),
                                        message))
-    found = routes(directives)
+    found = read(parsed) if parsed is not None else []
     for route in found:
         if route.unknown and not route.backends:
             at = route.proxy_pass.line
