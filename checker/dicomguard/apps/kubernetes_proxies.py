@@ -1,8 +1,8 @@
 """nginx and Caddy pods of a Kubernetes file in front of its Services: the configuration a
 ConfigMap of the same file mounts into /etc/nginx or /etc/caddy (whole, by `items`, or one key
-by `subPath`), and a fact for every hop from the reach the pod's Services and Ingresses give it to an image service a
-Service of the file selects. A `proxy_pass` names a Service (`orthanc`, `orthanc.pacs`,
-`orthanc.pacs.svc.cluster.local`) and one of its ports.
+by `subPath`), and a fact for every hop from the reach the pod's Services and Ingresses give it
+to an image service a Service of the file selects. A `proxy_pass` names a Service (`orthanc`,
+`orthanc.pacs`, `orthanc.pacs.svc.cluster.local`) and one of its ports.
 
 Inside the cluster every pod reaches every other: a hop is only reported when the proxy is
 reached from further away than that (a LoadBalancer, an Ingress, a NodePort)."""
