@@ -201,6 +201,19 @@ def test_placeholders_are_filled_from_the_container_environment(tmp_path):
         "caddy:443 pacs.example.org /* -> orthanc:8042 (ORTHANC__AUTHENTICATION_ENABLED"]
 
 
+def test_an_address_from_an_unset_variable_leaves_only_the_encryption_unresolved(tmp_path):
+    # Published on 80 and 443, the site is reached whatever its address: no authentication
+    # is a fact; whether Caddy serves it with TLS depends on the address.
+    caddyfile = "{$DOMAIN} {\n    reverse_proxy {env.BACKEND}\n}\n"
+    environment = "    environment:\n      BACKEND: orthanc:8042\n"
+    _, report = scan_json(str(project(tmp_path, caddyfile, environment=environment)))
+    hop = [(item["rule_id"], item["confidence"]) for item in report["findings"]
+           if item["file"].endswith("Caddyfile")]
+    assert set(hop) == {("DG301", "confirmed"), ("DG401", "unresolved")}
+    assert all("site address {$DOMAIN} is not known" in item["unknown"]
+               for item in report["findings"] if item["file"].endswith("Caddyfile"))
+
+
 def test_an_upstream_from_an_unset_variable_is_a_note(tmp_path):
     caddyfile = ":80 {\n    reverse_proxy {$BACKEND}\n}\n"
     code, report = scan_json(str(project(tmp_path, caddyfile)))
@@ -241,6 +254,7 @@ def test_a_caddyfile_copied_by_the_dockerfile_is_read(tmp_path):
     (OPEN_SITE.replace("    }\n}\n", "    }\n"), 4, "'}' missing"),
     (OPEN_SITE.replace("orthanc:8042", '"orthanc:8042'), 3, "unterminated"),
     (OPEN_SITE + "reverse_proxy other:80\n", 6, "outside a site block"),
+    (OPEN_SITE.replace("    }\n}\n", "    }}\n}\n"), 4, "'}}' does not close one"),
 ])
 def test_bad_syntax_is_an_error_at_its_line_and_other_files_are_still_scanned(
         tmp_path, broken, line, message):

@@ -101,8 +101,8 @@ def _listens(site: Site, settings: _Settings) -> tuple[list[Listen], list[str]]:
     for written in site.addresses:
         if "{" in written:
             unknown.append(f"site address {written} is not known")
-            found.extend([Listen(settings.http_port, None, False),
-                          Listen(settings.https_port, None, True)])
+            found.extend([Listen(settings.http_port, None, None),
+                          Listen(settings.https_port, None, None)])
             continue
         match = _ADDRESS.match(written)
         if match is None:

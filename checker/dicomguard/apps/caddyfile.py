@@ -18,7 +18,9 @@ from dicomguard.model import is_unknown
 
 MOST_IMPORTS = 20  # a deeper chain of imports is taken for a cycle
 MOST_FILES = 500
-_ENV = re.compile(r"\{\$([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}")
+# {$VAR} and {$VAR:default}, filled when the Caddyfile is read; {env.VAR}, filled at run time
+# from the same environment.
+_ENV = re.compile(r"\{(?:\$|env\.)([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}")
 _ARGUMENT = re.compile(r"\{args(?:\[(\d+)\]|\.(\d+))\}")
 _ALL_ARGUMENTS = {"{args[:]}", "{args.*}"}
 _HEREDOC = re.compile(r"<<([A-Za-z0-9_-]+)\n")
@@ -123,7 +125,7 @@ class _Parser:
             if value is None and match.group(2) is not None:
                 return match.group(2)
             return match.group(0)  # not known: kept, and judged as unknown where it matters
-        return _ENV.sub(replace, text) if "{$" in text else text
+        return _ENV.sub(replace, text) if "{$" in text or "{env." in text else text
 
     def parse_text(self, text: str, file: str, key: str) -> list[Directive]:
         if self.files_read >= MOST_FILES:
@@ -166,6 +168,12 @@ class _Parser:
                     tokens, index + 1, file, nested=True)
             found.append(directive)
         if nested:
+            stuck = next((token for token in tokens if not token.quoted and
+                          token.text.endswith("}") and "{" not in token.text
+                          and token.text != "}"), None)
+            if stuck is not None:
+                raise ConfigError(f"a block is not closed: '{stuck.text}' does not close one "
+                                  "(a '}' must be a word of its own)", file, stuck.line)
             raise ConfigError("a block is not closed: '}' missing at the end of the file",
                               file, tokens[-1].line if tokens else 1)
         return found, index, tokens[-1].line if tokens else 1

@@ -25,7 +25,7 @@ ACCESS_RULES = frozenset({"allow", "deny"})
 class Listen:
     port: int
     address: str | None  # None: every address
-    ssl: bool
+    ssl: bool | None  # None: not known (a Caddy site address from an unset variable)
     udp: bool = False
 
 

@@ -105,7 +105,7 @@ def http_hops(proxy: Container, route: Route, backends: dict[str, Backend],
         reach=reach, authentication=authentication,
         listeners=[listener(listen.port, "http", tls=listen.ssl, reach=found,
                             name=f"{platform} {listen.port}") for listen, found in reached],
-        tls=all(listen.ssl for listen, _ in reached), weak_credentials=weak,
+        tls=_weakest([listen.ssl for listen, _ in reached]), weak_credentials=weak,
         detail=f"the proxy: {route.protection}", path=path, suffix="proxy",
         unknown=route.unknown)]
 
