@@ -220,6 +220,30 @@ def test_an_address_from_an_unset_variable_leaves_only_the_encryption_unresolved
                for item in report["findings"] if item["file"].endswith("Caddyfile"))
 
 
+def test_upstreams_in_the_block_form_are_followed(tmp_path):
+    caddyfile = """\
+        # "quoted # text" and a comment are not directives
+        pacs.example.org {
+            header X-Note "not # a comment"
+            reverse_proxy /dicom-web/* {
+                to http://orthanc:8042 \\
+                   second:8042
+                lb_policy first
+            }
+        }
+        """
+    directory = project(tmp_path, caddyfile)
+    with (directory / "compose.yaml").open("a") as compose:
+        compose.write("  second:\n    image: orthancteam/orthanc:24.12.1\n")
+    _, report = scan_json(str(directory))
+    hop = [item["message"] for item in report["findings"] if item["rule_id"] == "DG301"
+           and item["file"].endswith("Caddyfile")]
+    assert len(hop) == 1
+    assert hop[0].endswith("caddy:443 pacs.example.org /dicom-web/* -> orthanc:8042 "
+                           '(ORTHANC__AUTHENTICATION_ENABLED: "false"), second:8042 '
+                           "(authenticates)")
+
+
 def test_an_upstream_from_an_unset_variable_is_a_note(tmp_path):
     caddyfile = ":80 {\n    reverse_proxy {$BACKEND}\n}\n"
     code, report = scan_json(str(project(tmp_path, caddyfile)))
