@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dicomguard.apps.caddy_matchers import (
-    Condition,
     Matcher,
     describe,
     is_matcher_token,
@@ -279,6 +278,3 @@ def routes(config: Caddyfile) -> list[Route]:
         listens, unknown = _listens(site, settings)
         _walk(site.directives, False, _Ahead(), site, named, (listens, unknown), found)
     return found
-
-
-__all__ = ["Condition", "routes"]
