@@ -58,6 +58,12 @@ def _seed_directory(target_name: str) -> Path:
         for index, path in enumerate(kinds.get(kind, [])):
             if path.stat().st_size <= LARGEST_INPUT_BYTES:
                 shutil.copyfile(path, directory / f"{kind}-{index}")
+    roots = [PROJECT / "examples", _shared() / "corpus"]
+    for pattern in TARGETS[target_name].seed_names:
+        named = sorted(path for root in roots if root.is_dir() for path in root.rglob(pattern))
+        for index, path in enumerate(named):
+            if path.is_file() and path.stat().st_size <= LARGEST_INPUT_BYTES:
+                shutil.copyfile(path, directory / f"named-{index}-{path.name}")
     return directory
 
 

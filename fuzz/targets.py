@@ -29,6 +29,12 @@ class Target:
     kind: str
     file_name: str  # where the input is written, relative to the scratch root
     seed_kinds: tuple[str, ...] = ()  # kinds whose example and corpus files seed it
+    # A file read only through another (a Caddyfile a compose service mounts): the files
+    # written beside it once, the one the collector is given, and names whose example and
+    # corpus files seed it.
+    beside: tuple[tuple[str, str], ...] = ()
+    scanned: str = ""
+    seed_names: tuple[str, ...] = ()
 
     def seeds(self) -> tuple[str, ...]:
         return self.seed_kinds or (self.kind,)
@@ -50,6 +56,12 @@ TARGETS = {target.name: target for target in (
     Target("compose", "apps", "compose", "docker-compose.yml"),
     Target("kubernetes", "apps", "kubernetes", "deployment.yaml"),
     Target("orthanc-json", "apps", "orthanc-json", "orthanc.json"),
+    Target("caddyfile", "apps", "compose", "Caddyfile", beside=(("docker-compose.yml", (
+        "services:\n  caddy:\n    image: caddy:2\n    ports: [\"80:80\", \"443:443\"]\n"
+        "    environment:\n      DOMAIN: pacs.example.org\n    volumes:\n"
+        "      - ./Caddyfile:/etc/caddy/Caddyfile:ro\n      - ./:/etc/caddy/sites:ro\n"
+        "  orthanc:\n    image: orthancteam/orthanc:24.12.1\n")),),
+           scanned="docker-compose.yml", seed_names=("Caddyfile", "*.caddyfile")),
     Target("ansible-playbook", "ansible", "playbook", "site.yml"),
     Target("ansible-inventory", "ansible", "inventory", "inventory/hosts"),
     Target("ansible-vars", "ansible", "vars", "group_vars/all.yml"),
@@ -69,10 +81,13 @@ def make_runner(target: Target) -> Callable[[bytes], None]:
     scratch = Path(tempfile.mkdtemp(prefix=f"dicomguard-fuzz-{target.name}-"))
     path = scratch / target.file_name
     path.parent.mkdir(parents=True, exist_ok=True)
+    for name, text in target.beside:
+        (scratch / name).write_text(text, encoding="utf-8")
+    scanned = scratch / (target.scanned or target.file_name)
 
     def run(data: bytes) -> None:
         path.write_bytes(data)
-        source = SourceFile(str(path), target.kind, str(scratch))
+        source = SourceFile(str(scanned), target.kind, str(scratch))
         context = ScanContext(roots=[str(scratch)], catalogue=catalogue, all_files=[source])
         result = collect([source], context)
         internal = [error for error in result.errors if "internal error" in error.message]

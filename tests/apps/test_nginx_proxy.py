@@ -211,9 +211,10 @@ def test_an_include_outside_the_scanned_tree_leaves_the_verdict_unresolved(tmp_p
     assert any("/opt/auth/snippet.conf" in reason for reason in hop[0]["unknown"])
 
 
-def test_bad_syntax_is_an_error_at_its_line_and_other_files_are_still_scanned(tmp_path):
-    directory = project(tmp_path, OPEN_LOCATION.replace("}\n}\n", "}\n"))
-    write(tmp_path, {"other/docker-compose.yml": """\
+def scan_beside_an_exposed_orthanc(directory: Path) -> tuple[int, list[tuple[str, int]], dict]:
+    """Scan directory with another project in it that publishes Orthanc's DICOM port:
+    (exit code, errors as (file name, line), report). The other project is still reported."""
+    write(directory, {"other/docker-compose.yml": """\
         services:
           orthanc:
             image: orthancteam/orthanc:24.12.1
@@ -221,12 +222,17 @@ def test_bad_syntax_is_an_error_at_its_line_and_other_files_are_still_scanned(tm
               - "104:4242"
         """})
     code, report = scan_json(str(directory))
-    assert code == 2
-    assert [(Path(error["file"]).name, error["line"]) for error in report["errors"]] == [
-        ("pacs.conf", 5)]
-    assert "'}' missing" in report["errors"][0]["message"]
     assert any(item["file"].endswith("other/docker-compose.yml")
                for item in report["findings"])
+    return code, [(Path(error["file"]).name, error["line"])
+                  for error in report["errors"]], report
+
+
+def test_bad_syntax_is_an_error_at_its_line_and_other_files_are_still_scanned(tmp_path):
+    code, errors, report = scan_beside_an_exposed_orthanc(
+        project(tmp_path, OPEN_LOCATION.replace("}\n}\n", "}\n")))
+    assert (code, errors) == (2, [("pacs.conf", 5)])
+    assert "'}' missing" in report["errors"][0]["message"]
 
 
 def test_an_unterminated_string_names_its_line(tmp_path):

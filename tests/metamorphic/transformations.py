@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tests.metamorphic import (
+    caddy_transforms,
     compose_transforms,
     firewall_transforms,
     json_transforms,
@@ -27,4 +28,5 @@ TRANSFORMATIONS: dict[str, Transformation] = {
     **nginx_transforms.TRANSFORMATIONS,
     **kustomize_transforms.TRANSFORMATIONS,
     **traefik_transforms.TRANSFORMATIONS,
+    **caddy_transforms.TRANSFORMATIONS,
 }

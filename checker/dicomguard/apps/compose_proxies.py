@@ -1,9 +1,10 @@
-"""nginx services of a compose project in front of its other services: the configuration each
-nginx container runs with (mounted, or copied by its Dockerfile), and a fact for every hop
-from the proxy's published ports to an image service the project runs. A `proxy_pass` names a
-backend as Docker's embedded DNS answers on the networks the proxy shares with it (service
-name, network alias, container_name, hostname, or an alias of the proxy's links); a name no
-container answers to may still be any image service the proxy reaches, so it stays unresolved."""
+"""nginx and Caddy services of a compose project in front of its other services: the
+configuration each container runs with (mounted, or copied by its Dockerfile), and a fact for
+every hop from the proxy's published ports to an image service the project runs. A `proxy_pass`
+(a `reverse_proxy`) names a backend as Docker's embedded DNS answers on the networks the proxy
+shares with it (service name, network alias, container_name, hostname, or an alias of the
+proxy's links); a name no container answers to may still be any image service the proxy
+reaches, so it stays unresolved."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
+from dicomguard.apps.caddy_proxies import compose_caddy_routes, is_caddy
 from dicomguard.apps.compose_names import ServiceNames
 from dicomguard.apps.containers import Container, ports_of_catalogue
 from dicomguard.apps.nginx_placed import placed_config
@@ -109,15 +111,19 @@ def _routes(container: Container, roots: list[str], reachable: Backend,
 
 def proxy_facts(containers: list[Container], services: list[list[dict[str, Any]]],
                 roots: list[str], catalogue: list[dict[str, Any]]) -> CollectResult:
-    """Hop facts of every nginx container; services[i] are the service facts of
+    """Hop facts of every nginx and Caddy container; services[i] are the service facts of
     containers[i]. A configuration with bad syntax is an error naming its file and line."""
     result = CollectResult()
     catalogue_ports = ports_of_catalogue(catalogue)
     for container in containers:
-        if not isinstance(container.image, str) or not runs_nginx(container.image):
+        caddy = is_caddy(container)
+        if not caddy and not (isinstance(container.image, str) and runs_nginx(container.image)):
             continue
         named, reachable = _backends(container, containers, services)
-        found_routes = _routes(container, roots, reachable, result)
+        if caddy:
+            found_routes = compose_caddy_routes(container, roots, result)
+        else:
+            found_routes = _routes(container, roots, reachable, result)
         ingress_facts, service_facts = hop_facts(
             container, found_routes, _guessed(found_routes, named, reachable), catalogue_ports)
         result.facts.ingress.extend(ingress_facts)

@@ -1,8 +1,8 @@
-"""nginx pods of a Kubernetes file in front of its Services: the configuration a ConfigMap of
-the same file mounts into /etc/nginx (whole, by `items`, or one key by `subPath`), and a fact
-for every hop from the reach the pod's Services and Ingresses give it to an image service a
-Service of the file selects. A `proxy_pass` names a Service (`orthanc`, `orthanc.pacs`,
-`orthanc.pacs.svc.cluster.local`) and one of its ports.
+"""nginx and Caddy pods of a Kubernetes file in front of its Services: the configuration a
+ConfigMap of the same file mounts into /etc/nginx or /etc/caddy (whole, by `items`, or one key
+by `subPath`), and a fact for every hop from the reach the pod's Services and Ingresses give it
+to an image service a Service of the file selects. A `proxy_pass` names a Service (`orthanc`,
+`orthanc.pacs`, `orthanc.pacs.svc.cluster.local`) and one of its ports.
 
 Inside the cluster every pod reaches every other: a hop is only reported when the proxy is
 reached from further away than that (a LoadBalancer, an Ingress, a NodePort)."""
@@ -15,6 +15,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from dicomguard.apps.caddy_placed import PREFIX as CADDY_PREFIX
+from dicomguard.apps.caddy_placed import Placed
+from dicomguard.apps.caddy_proxies import caddy_routes, is_caddy
 from dicomguard.apps.containers import Container, ports_of_catalogue
 from dicomguard.apps.located import dig
 from dicomguard.apps.nginx import Included, parse
@@ -49,13 +52,14 @@ class MountedText:
     offset: int = 0
 
 
-def _mounted(running: Running, stores: dict[tuple[str, str, str], Any]) -> list[MountedText]:
+def _mounted(running: Running, stores: dict[tuple[str, str, str], Any], prefix: str = PREFIX
+             ) -> list[MountedText]:
     volumes = {volume.get("name"): volume for volume in running.pod.get("volumes") or []
                if isinstance(volume, dict)}
     found: list[MountedText] = []
     for mount in running.spec.get("volumeMounts") or []:
         if not isinstance(mount, dict) or not str(mount.get("mountPath", "")).startswith(
-                PREFIX):
+                prefix):
             continue
         target = posixpath.normpath(str(mount["mountPath"]))
         volume = volumes.get(mount.get("name")) or {}
@@ -151,17 +155,22 @@ def _targets(route: Route, services: dict[tuple[str, str], Any], running: list[R
 def proxy_facts(running: list[Running], resources: list[Any],
                 stores: dict[tuple[str, str, str], Any], file: str,
                 catalogue: list[dict[str, Any]]) -> CollectResult:
-    """Hop facts of every nginx container of one file."""
+    """Hop facts of every nginx and Caddy container of one file."""
     result = CollectResult()
     services = {(item.namespace, item.name): item for item in resources
                 if item.kind == "Service"}
     catalogue_ports = ports_of_catalogue(catalogue)
     for item in running:
         image = item.container.image
-        if not isinstance(image, str) or not runs_nginx(image):
+        if is_caddy(item.container):
+            found = caddy_routes(item.container, _caddy_placed(
+                _mounted(item, stores, CADDY_PREFIX), file), [], result)
+        elif isinstance(image, str) and runs_nginx(image):
+            load = partial(_configuration, _mounted(item, stores), file)
+            found = proxy_routes(item.container, load, result)
+        else:
             continue
-        load = partial(_configuration, _mounted(item, stores), file)
-        for route in proxy_routes(item.container, load, result):
+        for route in found:
             add_hops(item.container, route, services, running, item.resource.namespace,
                      catalogue_ports, result)
     from dicomguard.apps.traefik_kubernetes import traefik_facts
@@ -181,6 +190,11 @@ def add_hops(proxy: Container, route: Route, services: dict[tuple[str, str], Any
                                 if fact["peers"] and not _inside(fact))
     result.facts.services.extend(fact for fact in service_facts
                                  if fact["reach"] != "network")
+
+
+def _caddy_placed(mounted: list[MountedText], file: str) -> list[Placed]:
+    return [Placed(item.path, item.what, text=item.text, shown=file, offset=item.offset)
+            if item.text is not None else Placed(item.path, item.what) for item in mounted]
 
 
 def _inside(fact: dict[str, Any]) -> bool:

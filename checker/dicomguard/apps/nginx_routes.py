@@ -27,7 +27,7 @@ _URI_VARIABLE = re.compile(r"\$\{?(?:request_uri|uri|document_uri|is_args)\b")
 class Listen:
     port: int
     address: str | None  # None: every address
-    ssl: bool
+    ssl: bool | None  # None: not known (a Caddy site address from an unset variable)
     udp: bool = False
 
 

@@ -133,7 +133,7 @@ def http_hops(proxy: Container, route: Route, backends: dict[str, Backend]
         listeners=[listener(listen.port, "http", tls=listen.ssl if listen.ssl is not False else (
                                 None if only_guessed else False), reach=found,
                             name=f"{route.platform} {listen.port}") for listen, found in reached],
-        tls=all(listen.ssl for listen, _ in reached), weak_credentials=weak,
+        tls=_weakest([listen.ssl for listen, _ in reached]), weak_credentials=weak,
         detail=f"the proxy: {route.protection}", path=path, suffix="proxy",
         unknown=[*route.unknown, *dict.fromkeys(
             f"{fact['guessed']}; it may be {fact['name']}" for _, _, fact in served
@@ -188,25 +188,28 @@ def _unique(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list({fact["id"]: fact for fact in facts}.values())
 
 
-def proxy_routes(proxy: Container, load: Callable[[], Configuration | None],
-                 result: CollectResult) -> list[Route]:
-    """The routes of the configuration load() reads for proxy; its syntax errors, the includes
+def proxy_routes(proxy: Container, load: Callable[[], tuple[Any, list[tuple[str, int, str]]]
+                                                  | None],
+                 result: CollectResult, read: Callable[[Any], list[Route]] = routes,
+                 product: str = "nginx") -> list[Route]:
+    """The routes read() finds in the configuration load() reads for proxy (nginx's
+    directives by default, or another proxy's configuration); its syntax errors, the includes
     it could not read and the backends it cannot name go to result."""
     address = proxy.origin.address
     try:
         config = load()
     except ConfigError as error:
         result.errors.append(ScanError(error.file, error.line,
-                                       f"nginx configuration of {address}: {error.message}"))
+                                       f"{product} configuration of {address}: {error.message}"))
         return []
     if config is None:
         return []
-    directives, notes = config
+    parsed, notes = config
     for file, line, message in notes:
         at = line or proxy.origin.line
         result.facts.notes.append(note(Origin(file or proxy.origin.file, at, at, address),
                                        message))
-    found = routes(directives)
+    found = read(parsed) if parsed is not None else []
     for route in found:
         if route.unknown and not route.backends:
             at = route.proxy_pass.line

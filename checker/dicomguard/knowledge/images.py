@@ -41,6 +41,9 @@ NGINX_IMAGES = frozenset({"nginx", "nginxinc/nginx-unprivileged", "bitnami/nginx
                           "openresty/openresty"})
 # Images that run Traefik (the official image, and the copy k3s mirrors).
 TRAEFIK_IMAGES = frozenset({"traefik", "rancher/mirrored-library-traefik"})
+# Images that run Caddy 2 on /etc/caddy/Caddyfile (the official image's command). Caddy 1
+# images (abiosoft/caddy) read another grammar and are not among them.
+CADDY_IMAGES = frozenset({"caddy"})
 # The Docker official images whose entrypoint reads MYSQL_* (and MARIADB_*) variables and
 # creates root@'%' by default (MYSQL_ROOT_HOST); other MySQL images read other variables.
 MYSQL_IMAGES = frozenset({"mysql", "mariadb"})
@@ -110,6 +113,8 @@ def product(image: str) -> str | None:
         return "ohif"
     if repository in NGINX_IMAGES:
         return "nginx"
+    if repository in CADDY_IMAGES:
+        return "caddy"
     if repository in DCM4CHE_TOOLS_IMAGES:
         return "dcm4che-tools"
     if repository in MYSQL_IMAGES:
@@ -133,6 +138,11 @@ def runs_nginx(image: str) -> bool:
 
 def runs_traefik(image: str) -> bool:
     return repository_of(image) in TRAEFIK_IMAGES
+
+
+def runs_caddy(image: str) -> bool:
+    """Images whose web server is Caddy 2 reading /etc/caddy/Caddyfile."""
+    return product(image) == "caddy"
 
 
 def runs_wildfly(image: str) -> bool:
