@@ -166,3 +166,11 @@ def test_a_host_firewall_narrows_an_orthanc_listening_everywhere(tmp_path):
     _, opened = scan_json(str(tmp_path / "open"))
     assert [item["severity"] for item in opened["findings"] if item["rule_id"] == "DG301"] \
         == ["critical"]
+
+
+def test_two_projects_naming_the_same_host_are_judged_apart(tmp_path):
+    shutil.copytree(SECURE, tmp_path / "b-secure")
+    shutil.copytree(INSECURE, tmp_path / "a-insecure")
+    _, report = scan_json(str(tmp_path))
+    assert [(item["rule_id"], item["file"].endswith(f"a-insecure/{SITE}"))
+            for item in report["findings"]] == [("DG301", True)]

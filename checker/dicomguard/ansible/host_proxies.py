@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from dicomguard.ansible.evaluate import TaskRun
-from dicomguard.ansible.host_reach import HostFirewalls
+from dicomguard.ansible.host_reach import HostFirewalls, HostKey, host_key
 from dicomguard.apps.containers import Container, PublishedPort, bind_reach
 from dicomguard.apps.nginx import Directive, Included, parse
-from dicomguard.apps.nginx_routes import Route
+from dicomguard.apps.nginx_routes import Route, is_loopback
 from dicomguard.apps.proxy_hops import Backend, http_hops, proxy_routes
 from dicomguard.facts import fact_id, widest_reach
 from dicomguard.model import CollectResult, Origin, is_unknown
@@ -36,7 +36,6 @@ HOST_MAIN = ("http {\n  include /etc/nginx/conf.d/*.conf;\n"
 PACKAGE_FILES = frozenset({"mime.types", "fastcgi_params", "fastcgi.conf", "proxy_params",
                            "scgi_params", "uwsgi_params", "koi-utf", "koi-win", "win-utf",
                            "snakeoil.conf", "options-ssl-nginx.conf"})
-LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "ip6-localhost"})
 BACKEND_NAME = "orthanc"
 
 
@@ -65,15 +64,16 @@ class HostProxies:
 
     def __init__(self, firewalls: HostFirewalls) -> None:
         self.firewalls = firewalls
-        self.hosts: dict[str, _Host] = {}
+        self.hosts: dict[HostKey, _Host] = {}
 
     def nginx(self, run: TaskRun, dest: str, text: str, shown: str) -> None:
         path = posixpath.normpath(dest)
-        self.hosts.setdefault(run.host, _Host()).configs[path] = _Deployed(path, shown, text, run)
+        deployed = _Deployed(path, shown, text, run)
+        self.hosts.setdefault(host_key(run), _Host()).configs[path] = deployed
 
     def orthanc(self, run: TaskRun, services: list[dict[str, Any]]) -> None:
         """Orthanc running on the host itself: its ports are the host's."""
-        self.hosts.setdefault(run.host, _Host()).services.append((services, {}))
+        self.hosts.setdefault(host_key(run), _Host()).services.append((services, {}))
 
     def container(self, run: TaskRun, services: list[dict[str, Any]],
                   ports: list[PublishedPort], host_network: bool) -> None:
@@ -87,20 +87,21 @@ class HostProxies:
             for offset in range(min(high - low + 1, 64)):
                 mapping[low + offset] = int(published.container_port) + offset
         if host_network or mapping:
-            self.hosts.setdefault(run.host, _Host()).services.append(
+            self.hosts.setdefault(host_key(run), _Host()).services.append(
                 (services, {} if host_network else mapping))
 
     def narrow(self, run: TaskRun, fact: dict[str, Any]) -> None:
         """A service listening on every interface of the host reaches whom the host firewall
         lets in, when the play configures one."""
-        if not self.firewalls.known(run.host) or fact.get("reach") != "network":
+        host = host_key(run)
+        if not self.firewalls.known(host) or fact.get("reach") != "network":
             return
         for item in fact["listeners"]:
             if isinstance(item["port"], int) and item["reach"] == "network":
-                item["reach"] = self.firewalls.reach(run.host, item["port"])
+                item["reach"] = self.firewalls.reach(host, item["port"])
         ports = [item["port"] for item in fact["listeners"] if isinstance(item["port"], int)]
         if ports:
-            fact["reach"] = widest_reach(self.firewalls.reach(run.host, port) for port in ports)
+            fact["reach"] = widest_reach(self.firewalls.reach(host, port) for port in ports)
 
     def facts(self, result: CollectResult) -> list[tuple[dict[str, Any], TaskRun]]:
         """(service fact, the task that deployed its nginx configuration) of every hop from a
@@ -112,7 +113,7 @@ class HostProxies:
                 found.extend(self._host_facts(host, deployed, result))
         return found
 
-    def _host_facts(self, host: str, deployed: _Host, result: CollectResult
+    def _host_facts(self, host: HostKey, deployed: _Host, result: CollectResult
                     ) -> list[tuple[dict[str, Any], TaskRun]]:
         main = deployed.configs.get(MAIN)
         first = main or next(iter(deployed.configs.values()))
@@ -136,7 +137,7 @@ class HostProxies:
                 continue
             for fact in http_hops(proxy, route, backends):
                 run = _deploying_run(deployed, route)
-                _name_host(fact, run, host)
+                _name_host(fact, run, host[1])
                 found.append((fact, run))
         return found
 
@@ -147,7 +148,7 @@ class HostProxies:
             for fact in facts:
                 services.append(_on_host_ports(fact, mapping) if mapping else fact)
         names = {host for route in found_routes for host, _ in route.backends
-                 if host.lower() in LOOPBACK or host.startswith("127.")}
+                 if is_loopback(host)}
         return {name: Backend(BACKEND_NAME, services) for name in names}
 
 

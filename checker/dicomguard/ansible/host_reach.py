@@ -64,21 +64,30 @@ def _denies_by_default(run: TaskRun) -> bool:
             and not is_unknown(policy) and str(policy).upper() in {"DROP", "REJECT"})
 
 
+HostKey = tuple[str, str]
+
+
+def host_key(run: TaskRun) -> HostKey:
+    """A managed host: the inventory host ("" without one) of the plays of one directory (one
+    project; two projects may name the same host)."""
+    return (str(run.playbook_dir or ""), run.host)
+
+
 @dataclass(slots=True)
 class HostFirewalls:
-    """The firewall of every host the plays configure, by inventory host ("" without one)."""
+    """The firewall of every host the plays configure."""
 
-    hosts: dict[str, HostFirewall] = field(default_factory=dict)
+    hosts: dict[HostKey, HostFirewall] = field(default_factory=dict)
 
     def record(self, run: TaskRun, ingress: list[dict[str, Any]]) -> None:
         if run.module not in FIREWALL_MODULES:
             return
-        firewall = self.hosts.setdefault(run.host, HostFirewall())
+        firewall = self.hosts.setdefault(host_key(run), HostFirewall())
         firewall.openings.extend(ingress)
         firewall.denies_by_default = firewall.denies_by_default or _denies_by_default(run)
 
-    def known(self, host: str) -> bool:
+    def known(self, host: HostKey) -> bool:
         return host in self.hosts
 
-    def reach(self, host: str, port: int) -> str:
+    def reach(self, host: HostKey, port: int) -> str:
         return self.hosts.get(host, HostFirewall()).reach(port)
