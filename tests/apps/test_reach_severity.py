@@ -73,3 +73,27 @@ def test_junit_and_text_name_the_severity(tmp_path):
     assert "MEDIUM  DG301" in text
     junit = run_cli("scan", "--format", "junit", str(tmp_path)).stdout
     assert "MEDIUM DG301" in junit
+
+
+def test_compose_neighbours_reach_a_service_published_on_the_loopback_only(tmp_path):
+    alone = _compose(tmp_path, '"127.0.0.1:8042:8042"')
+    _, report = scan_json(str(alone))
+    assert _unauthenticated(report) == []
+    with (tmp_path / "compose.yaml").open("a") as compose:
+        compose.write("  viewer:\n    image: ohif/app:v3.8.0\n")
+    _, report = scan_json(str(tmp_path))
+    [finding] = _unauthenticated(report)
+    assert finding["severity"] == "medium"
+    assert "reachable from other machines or containers on its network" in finding["message"]
+    # The neighbours' traffic stays on the host's bridge: not a transport finding.
+    assert [item for item in report["findings"] if item["rule_id"] == "DG401"] == []
+    # On a network of its own, no other container reaches it: host-only again.
+    apart = tmp_path / "apart"
+    apart.mkdir()
+    _compose(apart, '"127.0.0.1:8042:8042"')
+    with (apart / "compose.yaml").open("a") as compose:
+        compose.write("    networks: [archive]\n"
+                      "  viewer:\n    image: ohif/app:v3.8.0\n    networks: [front]\n"
+                      "networks:\n  archive: {}\n  front: {}\n")
+    _, report = scan_json(str(apart))
+    assert _unauthenticated(report) == []

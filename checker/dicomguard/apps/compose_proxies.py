@@ -5,6 +5,7 @@ backend by its compose service name, as containers on the project's network reac
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -34,7 +35,10 @@ def proxy_facts(containers: list[Container], services: list[list[dict[str, Any]]
             continue
         found_routes = proxy_routes(container, partial(placed_config, container.placed, roots),
                                     result)
-        ingress_facts, service_facts = hop_facts(container, found_routes, backends,
+        # The project's other containers reach the backends directly: a hop is what the
+        # proxy publishes.
+        published_only = replace(container, neighbours_reach="local")
+        ingress_facts, service_facts = hop_facts(published_only, found_routes, backends,
                                                  catalogue_ports)
         result.facts.ingress.extend(ingress_facts)
         result.facts.services.extend(service_facts)

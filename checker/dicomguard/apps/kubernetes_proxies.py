@@ -19,7 +19,7 @@ from dicomguard.apps.containers import Container, ports_of_catalogue
 from dicomguard.apps.located import dig
 from dicomguard.apps.nginx import Included, parse
 from dicomguard.apps.nginx_placed import CONF_D, IMAGE_MAIN, MAIN, PREFIX, resolve_mounted
-from dicomguard.apps.nginx_routes import Route
+from dicomguard.apps.nginx_routes import Route, is_loopback
 from dicomguard.apps.proxy_hops import Backend, Configuration, hop_facts, proxy_routes
 from dicomguard.knowledge.images import runs_nginx
 from dicomguard.model import CollectResult
@@ -125,14 +125,22 @@ def _service_of(host: str, namespace: str) -> tuple[str, str]:
 
 
 def _targets(route: Route, services: dict[tuple[str, str], Any], running: list[Running],
-             namespace: str) -> tuple[Route, dict[str, Backend]]:
+             proxy: Running) -> tuple[Route, dict[str, Backend]]:
     """The route with each Service port replaced by the container port it reaches, and the
-    containers behind it by host name."""
+    containers behind it by host name; the loopback reaches the other containers of the
+    proxy's own pod."""
     from dicomguard.apps.kubernetes import _selects
 
+    namespace = proxy.resource.namespace
     backends: dict[str, Backend] = {}
     reached: list[tuple[str, int]] = []
     for host, port in route.backends:
+        if is_loopback(host):
+            reached.append((host, port))
+            backends[host] = Backend(host, [fact for item in running
+                                            if item.pod is proxy.pod and item is not proxy
+                                            for fact in item.services])
+            continue
         service = services.get(_service_of(host, namespace))
         if service is None:
             continue
@@ -166,7 +174,7 @@ def proxy_facts(running: list[Running], resources: list[Any],
             continue
         load = partial(_configuration, _mounted(item, stores), file)
         for route in proxy_routes(item.container, load, result):
-            targeted, backends = _targets(route, services, running, item.resource.namespace)
+            targeted, backends = _targets(route, services, running, item)
             ingress_facts, service_facts = hop_facts(item.container, [targeted], backends,
                                                      catalogue_ports)
             result.facts.ingress.extend(fact for fact in ingress_facts
