@@ -4,7 +4,8 @@
 #   A DICOM listener that other machines can reach accepts C-STORE from any calling AE title,
 #   not only from the modalities it declares. Anyone who reaches the port can fill the disk or
 #   plant forged studies under real patients' names; AE titles are not authentication, so
-#   checking the called AE title alone does not stop it.
+#   checking the called AE title alone does not stop it. On the internet it is high, with an
+#   unknown reach medium, on a private network (where modalities send this way) low.
 # custom:
 #   id: DG304
 #   severity: medium
@@ -30,30 +31,18 @@ deny[concat("#", [fact.id, format_int(index, 10)])] := finding if {
 	finding := {
 		"fact": fact.id,
 		"ports": [listener.port | is_number(listener.port)],
-		"severity": severity(listener.reach),
+		"severity": lib.reach_severity("high", listener.reach),
 		"confidence": confidence(listener.reach),
 		"message": concat("", [
 			lib.label(fact), " (", fact.product, ") accepts images from any calling AE title",
-			reach_text(listener.reach), detail_text(fact),
+			lib.reach_text(listener.reach), detail_text(fact),
 		]),
 	}
 }
 
-severity("internet") := "high"
-
-severity("network") := "medium"
-
-severity("unknown") := "medium"
-
 confidence("unknown") := "unresolved"
 
 confidence(reach) := "confirmed" if reach != "unknown"
-
-reach_text("internet") := " on the internet"
-
-reach_text("network") := " on the network"
-
-reach_text("unknown") := " (reachability unknown)"
 
 detail_text(fact) := concat("", [" (", fact.detail, ")"]) if fact.detail != ""
 

@@ -20,10 +20,10 @@ test_store_from_anyone_on_the_network if {
 	findings := open_dicom_store.deny with input as {"services": [dicom_server("network", ["C-STORE"])]}
 	count(findings) == 1
 	some finding in findings
-	finding.severity == "medium"
+	finding.severity == "low"
 	finding.confidence == "confirmed"
 	finding.ports == [4242]
-	contains(finding.message, "accepts images from any calling AE title on the network")
+	contains(finding.message, "accepts images from any calling AE title, reachable from other machines or containers on its network")
 }
 
 test_store_from_anyone_on_the_internet_is_high if {

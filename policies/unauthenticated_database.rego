@@ -6,7 +6,7 @@
 #   record, POSTGRES_HOST_AUTH_METHOD=trust, an empty MySQL / MariaDB root password, or a
 #   `password` record that sends the password in clear text. Anyone who reaches the port can
 #   read and change every study's metadata. The further it reaches, the worse: the internet
-#   is critical, a private network medium.
+#   is critical, an unknown reach high, a private network medium.
 # custom:
 #   id: DG306
 #   severity: high
@@ -31,19 +31,13 @@ deny[fact.id] := finding if {
 	fact.authentication != true
 	finding := {
 		"fact": fact.id,
-		"severity": severity(fact.reach),
+		"severity": lib.reach_severity("critical", fact.reach),
 		"confidence": confidence(fact),
 		"message": concat("", [
-			lib.label(fact), " (", fact.product, "): ", detail(fact), reach_text(fact.reach),
+			lib.label(fact), " (", fact.product, "): ", detail(fact), lib.reach_text(fact.reach),
 		]),
 	}
 }
-
-severity("internet") := "critical"
-
-severity("unknown") := "high"
-
-severity("network") := "medium"
 
 confidence(fact) := "confirmed" if {
 	fact.authentication == false
@@ -54,9 +48,3 @@ confidence(fact) := "confirmed" if {
 detail(fact) := fact.detail if fact.detail != ""
 
 detail(fact) := "accepts connections without a password" if fact.detail == ""
-
-reach_text("internet") := ", reachable from the internet"
-
-reach_text("network") := ", reachable from other machines or containers on its network"
-
-reach_text("unknown") := " (reachability unknown)"

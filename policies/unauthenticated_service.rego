@@ -1,8 +1,11 @@
 # METADATA
 # title: Image service reachable without authentication
 # description: >-
-#   A PACS, DICOMweb or image viewer that can be reached from other machines answers without
-#   asking who is calling. Anyone who can reach it can query, download and often delete studies.
+#   A PACS, DICOMweb or image viewer that other machines or containers can reach answers
+#   without asking who is calling. Anyone who can reach it can query, download and often delete
+#   studies. The further it reaches, the worse: the internet is critical, an unknown reach
+#   high, other machines or containers of its network medium. A service only its own host
+#   reaches (bound to 127.0.0.1 behind an authenticating proxy) is not reported.
 # custom:
 #   id: DG301
 #   severity: critical
@@ -26,10 +29,11 @@ deny[fact.id] := finding if {
 	fact.authentication != true
 	finding := {
 		"fact": fact.id,
+		"severity": lib.reach_severity("critical", fact.reach),
 		"confidence": confidence(fact),
 		"message": concat("", [
 			lib.label(fact), " (", fact.product, ") serves images without authentication",
-			reach_text(fact), lib.via(fact),
+			lib.reach_text(fact.reach), lib.via(fact),
 		]),
 	}
 }
@@ -38,9 +42,3 @@ confidence(fact) := "confirmed" if {
 	fact.authentication == false
 	fact.reach != "unknown"
 } else := "unresolved"
-
-reach_text(fact) := " to the internet" if fact.reach == "internet"
-
-reach_text(fact) := " to the network" if fact.reach == "network"
-
-reach_text(fact) := " (reachability unknown)" if fact.reach == "unknown"

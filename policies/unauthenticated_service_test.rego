@@ -46,5 +46,18 @@ test_a_service_behind_a_proxy_names_the_way_in if {
 	hop := object.union(orthanc("internet", false), {"path": "internet -> proxy:80 /orthanc/ -> orthanc:8042"})
 	findings := unauthenticated_service.deny with input as {"services": [hop]}
 	some finding in findings
-	endswith(finding.message, "to the internet: internet -> proxy:80 /orthanc/ -> orthanc:8042")
+	endswith(finding.message, "reachable from the internet: internet -> proxy:80 /orthanc/ -> orthanc:8042")
+}
+
+test_severity_follows_the_reach if {
+	severities := {reach: finding.severity |
+		some reach in ["internet", "unknown", "network"]
+		some finding in unauthenticated_service.deny with input as {"services": [orthanc(reach, false)]}
+	}
+	severities == {"internet": "critical", "unknown": "high", "network": "medium"}
+}
+
+test_the_reach_is_in_the_message if {
+	some finding in unauthenticated_service.deny with input as {"services": [orthanc("network", false)]}
+	contains(finding.message, "reachable from other machines or containers on its network")
 }

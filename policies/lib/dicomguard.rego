@@ -105,3 +105,26 @@ peer_text(peer) := peer.cidr if {
 via(fact) := concat("", [": ", fact.path]) if object.get(fact, "path", "") != ""
 
 via(fact) := "" if object.get(fact, "path", "") == ""
+
+# Severities, worst first.
+severity_scale := ["critical", "high", "medium", "low"]
+
+# How many steps below its worst severity a finding drops with the reach of the service it
+# is about: a service anyone on the internet reaches gets the worst, one whose reach cannot be
+# known one step less, one only other machines or containers of its network reach two. A
+# service only its own host reaches ("local") is not reached by anyone else: no finding.
+reach_steps := {"internet": 0, "unknown": 1, "network": 2}
+
+# The severity of a finding about a service with this reach, for a rule whose worst case
+# (the internet) is worst. Rules that weigh reach all read it here.
+reach_severity(worst, reach) := severity_scale[min({count(severity_scale) - 1, rank + reach_steps[reach]})] if {
+	some rank, name in severity_scale
+	name == worst
+}
+
+# The reach of a service, for messages.
+reach_text("internet") := ", reachable from the internet"
+
+reach_text("network") := ", reachable from other machines or containers on its network"
+
+reach_text("unknown") := " (reachability unknown)"

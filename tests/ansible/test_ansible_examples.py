@@ -15,7 +15,7 @@ from tests.conftest import EXAMPLES, need
 COLLECTIONS = ("ansible.posix", "community.general", "community.docker", "amazon.aws")
 
 
-@pytest.mark.parametrize("variant", ["insecure", "secure"])
+@pytest.mark.parametrize("variant", ["insecure", "secure", "nginx-insecure", "nginx-secure"])
 def test_the_example_passes_ansible_syntax_check(variant: str, tmp_path: Path) -> None:
     playbook_command = Path(sys.executable).parent / "ansible-playbook"
     need(playbook_command.exists(), "ansible-core is not installed (the test extra has it)")

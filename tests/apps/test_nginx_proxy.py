@@ -32,8 +32,19 @@ def project(tmp_path: Path, conf: str, *, ports: str = '"80:80"',
     return tmp_path
 
 
+def through_the_proxy(directory: Path) -> tuple[int, dict]:
+    """Scan, leaving out the backend's own finding: every container of the project reaches
+    the Orthanc without authentication directly, which is medium (test_reach_severity.py);
+    these tests are about the way in through the proxy. The exit code is the gate's at high."""
+    code, report = scan_json("--fail-on", "high", str(directory))
+    report["findings"] = [item for item in report["findings"] if not (
+        item["rule_id"] == "DG301" and item["severity"] == "medium"
+        and " -> " not in item["message"])]
+    return code, report
+
+
 def found(directory: Path) -> tuple[int, list[tuple[str, str, int]], dict]:
-    code, report = scan_json(str(directory))
+    code, report = through_the_proxy(directory)
     return code, sorted((item["rule_id"], Path(item["file"]).name, item["line"])
                         for item in report["findings"]), report
 
@@ -59,8 +70,12 @@ server {
 def test_the_insecure_proxy_example_names_the_way_in_at_the_line_to_change():
     code, report = scan_json(str(EXAMPLES / "compose" / "proxy-insecure"))
     assert (code, report["errors"]) == (1, [])
-    hop = [item for item in report["findings"] if item["rule_id"] == "DG301"]
-    assert [(Path(item["file"]).name, item["line"]) for item in hop] == [("orthanc.conf", 5)]
+    unauthenticated = [item for item in report["findings"] if item["rule_id"] == "DG301"]
+    # The way in from the internet, and Orthanc itself, which the other containers reach.
+    assert sorted((Path(item["file"]).name, item["line"], item["severity"])
+                  for item in unauthenticated) == [("compose.yaml", 17, "medium"),
+                                                   ("orthanc.conf", 5, "critical")]
+    hop = [item for item in unauthenticated if item["file"].endswith("orthanc.conf")]
     assert ("internet -> proxy:80 /orthanc/ -> orthanc:8042 "
             '(ORTHANC__AUTHENTICATION_ENABLED: "false")') in hop[0]["message"]
     clear_text = [item["message"] for item in report["findings"] if item["rule_id"] == "DG401"]
@@ -147,7 +162,7 @@ def test_every_server_of_an_upstream_is_one_hop_as_weak_as_the_weakest(tmp_path)
     directory = project(tmp_path, conf, extra={})
     with (directory / "compose.yaml").open("a") as compose:
         compose.write("  second:\n    image: orthancteam/orthanc:24.12.1\n")
-    _, report = scan_json(str(directory))
+    _, report = through_the_proxy(directory)
     hop = [item["message"] for item in report["findings"] if item["rule_id"] == "DG301"]
     assert len(hop) == 1
     assert hop[0].endswith('-> orthanc:8042 (ORTHANC__AUTHENTICATION_ENABLED: "false"), '
@@ -205,7 +220,7 @@ def test_an_included_file_of_the_scanned_tree_is_read_where_it_is_included(tmp_p
 def test_an_include_outside_the_scanned_tree_leaves_the_verdict_unresolved(tmp_path):
     conf = OPEN_LOCATION.replace("proxy_pass", "include /opt/auth/snippet.conf;\n        "
                                                "proxy_pass")
-    _, report = scan_json(str(project(tmp_path, conf)))
+    _, report = through_the_proxy(project(tmp_path, conf))
     hop = [item for item in report["findings"] if item["rule_id"] == "DG301"]
     assert [item["confidence"] for item in hop] == ["unresolved"]
     assert any("/opt/auth/snippet.conf" in reason for reason in hop[0]["unknown"])
@@ -259,7 +274,7 @@ def test_an_include_cycle_is_an_error_naming_the_file_read_again(tmp_path):
 
 def test_a_backend_named_by_a_variable_stays_unresolved_over_what_the_proxy_reaches(tmp_path):
     conf = OPEN_LOCATION.replace("http://orthanc:8042/", "http://$backend")
-    code, report = scan_json(str(project(tmp_path, conf)))
+    code, report = through_the_proxy(project(tmp_path, conf))
     assert code == 0
     assert {(item["rule_id"], item["confidence"]) for item in report["findings"]} == {
         ("DG301", "unresolved"), ("DG401", "unresolved")}
@@ -271,7 +286,7 @@ def test_a_backend_named_by_a_variable_with_no_image_service_behind_it_is_a_note
     directory = project(tmp_path, conf)
     compose = (directory / "compose.yaml").read_text()
     (directory / "compose.yaml").write_text(compose.split("  orthanc:")[0])
-    code, report = scan_json(str(directory))
+    code, report = through_the_proxy(directory)
     assert (code, report["findings"]) == (0, [])
     assert any("$backend" in item["message"] for item in report["notes"])
 
@@ -393,3 +408,73 @@ def test_the_ohif_viewer_image_runs_nginx_with_the_configuration_mounted_into_it
                                                             "image: ohif/app:v3.9.2"))
     _, findings, _ = found(directory)
     assert ("DG301", "pacs.conf", 3) in findings
+
+
+SIDECAR = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: proxy-conf
+data:
+  pacs.conf: |
+    server {
+        listen 80;
+        location /orthanc/ {
+            PROTECTION
+            proxy_pass http://127.0.0.1:8042/;
+        }
+    }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: pacs
+spec:
+  selector:
+    matchLabels: {app: pacs}
+  template:
+    metadata:
+      labels: {app: pacs}
+    spec:
+      containers:
+        - name: nginx
+          image: nginx:1.27
+          volumeMounts:
+            - name: conf
+              mountPath: /etc/nginx/conf.d
+        - name: orthanc
+          image: orthancteam/orthanc:24.12.1
+          env:
+            - name: ORTHANC__REMOTE_ACCESS_ALLOWED
+              value: "false"
+            - name: ORTHANC__AUTHENTICATION_ENABLED
+              value: "false"
+      volumes:
+        - name: conf
+          configMap:
+            name: proxy-conf
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: pacs
+spec:
+  type: LoadBalancer
+  selector: {app: pacs}
+  ports:
+    - port: 80
+"""
+
+
+def test_a_sidecar_proxy_reaches_orthanc_on_the_pod_s_loopback(tmp_path):
+    (tmp_path / "open").mkdir()
+    (tmp_path / "open" / "pacs.yaml").write_text(SIDECAR.replace("PROTECTION", "# none"))
+    _, report = scan_json(str(tmp_path / "open"))
+    hop = [item for item in report["findings"] if item["rule_id"] == "DG301"]
+    assert [(item["line"], item["severity"]) for item in hop] == [(9, "critical")]
+    assert "internet -> nginx:80 /orthanc/ -> 127.0.0.1:8042" in hop[0]["message"]
+    (tmp_path / "closed").mkdir()
+    (tmp_path / "closed" / "pacs.yaml").write_text(SIDECAR.replace(
+        "PROTECTION", 'auth_basic "PACS";\n            auth_basic_user_file /etc/nginx/htpasswd;'))
+    _, report = scan_json(str(tmp_path / "closed"))
+    assert [item for item in report["findings"] if item["rule_id"] == "DG301"] == []

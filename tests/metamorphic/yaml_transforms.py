@@ -149,7 +149,10 @@ def reverse_ports(tree: Tree) -> Variant:
     return Variant(_rewrite(tree, rewrite, flow=None))
 
 
-UNRELATED_SERVICE = {"image": "busybox:1.36", "command": ["sleep", "infinity"]}
+# Without a network: a service on the project's network would reach the others, which is
+# not unrelated.
+UNRELATED_SERVICE = {"image": "busybox:1.36", "command": ["sleep", "infinity"],
+                     "network_mode": "none"}
 UNRELATED_DOCUMENT = {"apiVersion": "v1", "kind": "ConfigMap",
                       "metadata": {"name": "mm-unrelated"}, "data": {"note": "unrelated"}}
 UNRELATED_TASK = {"name": "mm unrelated note", "ansible.builtin.debug": {"msg": "unrelated"}}

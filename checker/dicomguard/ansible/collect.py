@@ -43,6 +43,7 @@ def collect(files: list[SourceFile], context: ScanContext) -> CollectResult:
         variants.ran(run)
         zones.record(run)
         produced = adapt(run, services, catalogue_ports)
+        deployer.firewall(run, produced.ingress)
         for kind in FACT_KINDS:
             for fact in getattr(produced, kind):
                 variants.add(kind, fact, run)

@@ -19,6 +19,8 @@ from typing import Any
 from dicomguard.ansible.detect import is_role_payload
 from dicomguard.ansible.documents import Documents, find_file
 from dicomguard.ansible.evaluate import TaskRun
+from dicomguard.ansible.host_proxies import HostProxies, is_nginx_config
+from dicomguard.ansible.host_reach import HostFirewalls
 from dicomguard.ansible.modules import published_ports
 from dicomguard.ansible.templating import render_file
 from dicomguard.discover import display_path
@@ -100,6 +102,8 @@ class Deployer:
         # them: (template, kind, fact, task)
         self._pending: list[tuple[str, str, dict[str, Any], TaskRun]] = []
         self._claimed: set[Path] | None = None  # files other families read themselves
+        self.firewalls = HostFirewalls()  # what each host's firewall tasks let in
+        self.proxies = HostProxies(self.firewalls)  # nginx and Orthanc on each host
 
     def handle(self, run: TaskRun) -> None:
         if run.module in {"template", "copy"}:
@@ -122,6 +126,9 @@ class Deployer:
                 return
             text = content if isinstance(content, str) else json.dumps(content, indent=2)
             offset = self._content_offset(run)
+            if isinstance(dest, str) and is_nginx_config(dest):
+                self.proxies.nginx(run, dest, "\n" * offset + text, run.origin.file)
+                return
             self._analyse(run, text, dest, Path(str(dest)), run.origin.file, offset)
             return
         src = run.args.get("src")
@@ -142,6 +149,12 @@ class Deployer:
             if self._kind_of(Path(str(dest)), raw) is not None:
                 self._note(run, f"{display_path(path)} deployed to {dest} cannot be rendered: "
                                 f"{deployed.reason}")
+            elif isinstance(dest, str) and is_nginx_config(dest):
+                self._note(run, f"{display_path(path)} deployed to {dest} cannot be rendered: "
+                                f"{deployed.reason}; its proxies are not known")
+            return
+        if isinstance(dest, str) and is_nginx_config(dest):
+            self.proxies.nginx(run, dest, deployed, display_path(path))
             return
         self._analyse(run, deployed, dest, Path(str(dest)), display_path(path), 0)
 
@@ -217,12 +230,22 @@ class Deployer:
         except InputError:
             return  # analyse_text has reported it
 
+    def firewall(self, run: TaskRun, ingress: list[dict[str, Any]]) -> None:
+        """What a firewall task lets in to its host."""
+        self.firewalls.record(run, ingress)
+
     def finish(self) -> None:
-        """Deployed Orthanc configs no container mounts are judged on their own."""
+        """Deployed Orthanc configs no container mounts are judged on their own, with what the
+        host's firewall lets in, and through the nginx the play puts in front of them."""
         for file, kind, fact, run in self._pending:
             if file not in self.consumed:
+                if kind == "services":
+                    self.proxies.narrow(run, fact)
+                    self.proxies.orthanc(run, [fact])
                 self.keep(kind, fact, run)
         self._pending.clear()
+        for fact, run in self.proxies.facts(self.result):
+            self.keep("services", fact, run)
 
     def _adopt(self, run: TaskRun, analysed: CollectResult, renamed: tuple[str, str],
                keep: tuple[str, ...], at_task: bool) -> None:
@@ -285,6 +308,7 @@ class Deployer:
         found = containers.facts_for_container(container, self.context.catalogue)
         self._adopt(run, found, (run.origin.file, run.origin.file),
                     ("storage", "services", "grants"), at_task=False)
+        self.proxies.container(run, found.facts.services, ports, container.host_network)
 
     def _inline_compose(self, run: TaskRun) -> None:
         """A compose project given inline (`definition:`); a `project_src` in the scanned tree is

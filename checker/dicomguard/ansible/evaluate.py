@@ -61,6 +61,7 @@ class TaskRun:
     search: list[Path]  # where `template`/`copy` look for their src, in order
     arg_lines: dict[str, int] = field(default_factory=dict)  # line of each argument's key
     host: str = ""  # the inventory host the task was evaluated for ("" without inventory)
+    playbook_dir: Path | None = None  # the directory of the playbook that runs it, if any
 
 
 @dataclass(slots=True)
@@ -490,7 +491,7 @@ class Runner:
                 module=name, args=args, origin=self._origin(task, where, module, suffix),
                 notes=list(where.notes), variables=variables, task_dir=where.file.parent,
                 search=self._search_path(where), arg_lines=_arg_lines(task, module),
-                host=where.host))
+                host=where.host, playbook_dir=where.playbook_dir))
 
     def _assign(self, target: dict[str, Any], values: dict[str, Any], where: Where,
                 variables: Variables) -> None:

@@ -352,15 +352,18 @@ def compose_containers(located: Located, file: str, roots: list[str],
 
 def _database_context(container: Container, service: dict[str, Any], services: dict[str, Any],
                       name: str, base: Path, roots: list[str], errors: list[ScanError]) -> None:
-    """An index database is reached by the other services of its networks, and may read a
-    pg_hba.conf and settings the project mounts and passes on its command line."""
+    """A container is reached by the other services of its networks; an index database may
+    read a pg_hba.conf and settings the project mounts and passes on its command line."""
     from dicomguard.apps import compose_databases
     from dicomguard.knowledge.images import product
 
+    shared = compose_databases.shares_a_network(services, name)
+    if shared:
+        container.neighbours_reach = "network"
     image = container.image
     if not isinstance(image, str) or product(image) not in {"postgres", "mysql"}:
         return
-    if compose_databases.shares_a_network(services, name):
+    if shared:
         container.unpublished_reach = "network"
     if product(image) == "postgres":
         settings, hba, found_errors = compose_databases.postgres_files(service, base, roots)

@@ -124,15 +124,20 @@ def proxy_facts(containers: list[Container], services: list[list[dict[str, Any]]
             found_routes = compose_caddy_routes(container, roots, result)
         else:
             found_routes = _routes(container, roots, reachable, result)
+        # The project's other containers reach the backends directly: a hop is what the
+        # proxy publishes.
+        published_only = replace(container, neighbours_reach="local")
         ingress_facts, service_facts = hop_facts(
-            container, found_routes, _guessed(found_routes, named, reachable), catalogue_ports)
+            published_only, found_routes, _guessed(found_routes, named, reachable),
+            catalogue_ports)
         result.facts.ingress.extend(ingress_facts)
         result.facts.services.extend(service_facts)
     from dicomguard.apps.traefik_compose import traefik_facts
 
     by_service = {_names(container).service: Backend(_names(container).service, found)
                   for container, found in zip(containers, services, strict=True)}
-    traefik = traefik_facts(containers, by_service, roots, catalogue_ports)
+    proxies = [replace(container, neighbours_reach="local") for container in containers]
+    traefik = traefik_facts(proxies, by_service, roots, catalogue_ports)
     result.facts.extend(traefik.facts)
     result.errors.extend(traefik.errors)
     return result

@@ -61,6 +61,9 @@ class Container:
     # Reach of container ports made reachable some other way (a Kubernetes Service).
     port_reach: dict[int, str] = field(default_factory=dict)
     unpublished_reach: str = "local"  # who reaches a port nothing publishes
+    # Other containers of the networks it joins (a compose project's): they may connect to
+    # any port, but their traffic stays on the host's bridge.
+    neighbours_reach: str = "local"
     orthanc_files: list[tuple[Located, str]] = field(default_factory=list)
     unreadable_configs: list[str] = field(default_factory=list)
     image_line: int = 0  # where the image is named, for what the image itself brings
@@ -127,8 +130,13 @@ def _bind_peer(host_ip: Any) -> dict[str, Any]:
 
 
 def reach_of(container: Container, port: Any, listens_everywhere: bool) -> str:
+    """Who can connect to a port the container listens on."""
     if not listens_everywhere:
         return "local"
+    return widest_reach([_published_reach(container, port), container.neighbours_reach])
+
+
+def _published_reach(container: Container, port: Any) -> str:
     if container.host_network:
         return "internet"
     if is_unknown(port) or port is None:
@@ -142,7 +150,10 @@ def reach_of(container: Container, port: Any, listens_everywhere: bool) -> str:
 
 
 def transport_reach(container: Container, port: Any, reach: str) -> str:
-    """Who can read a listener's unencrypted traffic."""
+    """Who can read a listener's unencrypted traffic: not the neighbours on the host's bridge,
+    nor what only reaches it through a TLS-terminating proxy."""
+    if reach != "local" and container.neighbours_reach != "local":
+        reach = _published_reach(container, port)
     if reach == "internet" and port in container.tls_fronted:
         return "network"
     return reach
@@ -384,7 +395,8 @@ def _jdwp(container: Container, image: str) -> list[dict[str, Any]]:
         ports.add(images.WILDFLY_DEBUG_PORT)
     facts = []
     for port in sorted(ports):
-        reach = reach_of(container, port, True)
+        # Whether WildFly's debug port listens is an assumption: judged by what publishes it.
+        reach = _published_reach(container, port)
         if reach == "local":
             continue
         facts.append(service(

@@ -22,7 +22,7 @@ from dicomguard.apps.containers import Container, ports_of_catalogue
 from dicomguard.apps.located import dig
 from dicomguard.apps.nginx import Included, parse
 from dicomguard.apps.nginx_placed import CONF_D, IMAGE_MAIN, MAIN, PREFIX, resolve_mounted
-from dicomguard.apps.nginx_routes import Route
+from dicomguard.apps.nginx_routes import Route, is_loopback
 from dicomguard.apps.proxy_hops import Backend, Configuration, hop_facts, proxy_routes
 from dicomguard.knowledge.images import runs_nginx
 from dicomguard.model import CollectResult
@@ -129,14 +129,21 @@ def _service_of(host: str, namespace: str) -> tuple[str, str]:
 
 
 def _targets(route: Route, services: dict[tuple[str, str], Any], running: list[Running],
-             namespace: str) -> tuple[Route, dict[str, Backend]]:
+             namespace: str, proxy: Running | None) -> tuple[Route, dict[str, Backend]]:
     """The route with each Service port replaced by the container port it reaches, and the
-    containers behind it by host name."""
+    containers behind it by host name; the loopback reaches the other containers of the
+    proxy's own pod (when the proxy is one of the file's containers)."""
     from dicomguard.apps.kubernetes import _selects, _target_ports
 
     backends: dict[str, Backend] = {}
     reached: list[tuple[str, int]] = []
     for host, port in route.backends:
+        if is_loopback(host) and proxy is not None:
+            reached.append((host, port))
+            backends[host] = Backend(host, [fact for item in running
+                                            if item.pod is proxy.pod and item is not proxy
+                                            for fact in item.services])
+            continue
         service = services.get(_service_of(host, namespace))
         if service is None:
             continue
@@ -172,7 +179,7 @@ def proxy_facts(running: list[Running], resources: list[Any],
             continue
         for route in found:
             add_hops(item.container, route, services, running, item.resource.namespace,
-                     catalogue_ports, result)
+                     catalogue_ports, result, item)
     from dicomguard.apps.traefik_kubernetes import traefik_facts
 
     traefik_facts(running, resources, services, file, catalogue_ports, result)
@@ -181,10 +188,11 @@ def proxy_facts(running: list[Running], resources: list[Any],
 
 def add_hops(proxy: Container, route: Route, services: dict[tuple[str, str], Any],
              running: list[Running], namespace: str, catalogue_ports: set[int],
-             result: CollectResult) -> None:
-    """The hop facts of a route whose backends are (Service host, Service port), for a
-    proxy reached from further away than the cluster network."""
-    targeted, backends = _targets(route, services, running, namespace)
+             result: CollectResult, proxy_running: Running | None = None) -> None:
+    """The hop facts of a route whose backends are (Service host, Service port), or the
+    loopback of the proxy's own pod, for a proxy reached from further away than the cluster
+    network."""
+    targeted, backends = _targets(route, services, running, namespace, proxy_running)
     ingress_facts, service_facts = hop_facts(proxy, [targeted], backends, catalogue_ports)
     result.facts.ingress.extend(fact for fact in ingress_facts
                                 if fact["peers"] and not _inside(fact))

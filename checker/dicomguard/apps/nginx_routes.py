@@ -70,12 +70,17 @@ def _listens(server: Directive, stream: bool) -> list[Listen]:
     return found
 
 
+def is_loopback(host: str) -> bool:
+    """Whether an address or host name is the host's (or container's, or pod's) own."""
+    return host.strip("[]").lower() in {"localhost", "::1", "ip6-localhost"} or \
+        host.startswith("127.")
+
+
 def listen_reaches_out(listen: Listen) -> bool:
     """Whether a listen address accepts connections from outside the host (or container)."""
     if listen.address in (None, "*", "0.0.0.0", "::"):
         return True
-    return listen.address not in {"localhost", "127.0.0.1", "::1"} and not str(
-        listen.address).startswith("127.")
+    return not is_loopback(str(listen.address))
 
 
 def _latest(chain: tuple[Directive, ...], name: str) -> Directive | None:

@@ -125,7 +125,7 @@ def http_hops(proxy: Container, route: Route, backends: dict[str, Backend]
         (item["user"], item["reason"]): item for _, _, fact in served
         for item in fact["weak_credentials"]}.values())
     path = (f"{reach} -> {_name(proxy, route)}:{ports} {route.location or '/'} -> " + ", ".join(
-        f"{host}:{port} ({_setting_text(fact)})" for host, port, fact in served))
+        f"{backends[host].name}:{port} ({_setting_text(fact)})" for host, port, fact in served))
     return [service(
         _origin(proxy, route), platform=route.platform,
         product=" / ".join(dict.fromkeys(fact["product"] for _, _, fact in served)),
