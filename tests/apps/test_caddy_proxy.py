@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.apps.proxied import through_the_proxy
 from tests.apps.test_compose_paths import write
 from tests.apps.test_nginx_proxy import (
     KUBERNETES,
@@ -18,7 +19,7 @@ from tests.apps.test_nginx_proxy import (
     hops,
     scan_beside_an_exposed_orthanc,
 )
-from tests.conftest import EXAMPLES, scan_json
+from tests.conftest import EXAMPLES
 
 OPEN_SITE = """\
 pacs.example.org {
@@ -48,7 +49,7 @@ def dg301(findings: list[tuple[str, str, int]]) -> list[tuple[str, int]]:
 
 
 def test_the_insecure_caddy_example_names_the_way_in_at_the_line_to_change():
-    code, report = scan_json(str(EXAMPLES / "compose" / "caddy-insecure"))
+    code, report = through_the_proxy(EXAMPLES / "compose" / "caddy-insecure")
     assert (code, report["errors"]) == (1, [])
     assert [(item["rule_id"], Path(item["file"]).name, item["line"])
             for item in report["findings"]] == [("DG301", "Caddyfile", 10)]
@@ -58,7 +59,7 @@ def test_the_insecure_caddy_example_names_the_way_in_at_the_line_to_change():
 
 
 def test_the_secure_caddy_example_passes(tmp_path):
-    code, report = scan_json(str(EXAMPLES / "compose" / "caddy-secure"))
+    code, report = through_the_proxy(EXAMPLES / "compose" / "caddy-secure")
     assert (code, report["findings"], report["errors"]) == (0, [], [])
     shutil.copytree(EXAMPLES / "compose" / "caddy-secure", tmp_path / "example")
     assert sorted(fact["detail"].split(" (")[0] for fact in hops(tmp_path / "example")) == [
@@ -192,7 +193,7 @@ def test_authentication_in_an_imported_snippet_or_file_protects(tmp_path):
 
 def test_an_import_outside_the_scanned_tree_leaves_the_verdict_unresolved(tmp_path):
     caddyfile = OPEN_SITE.replace("    handle", "    import /opt/auth/*.caddy\n    handle")
-    _, report = scan_json(str(project(tmp_path, caddyfile)))
+    _, report = through_the_proxy(project(tmp_path, caddyfile))
     hop = [item for item in report["findings"] if item["rule_id"] == "DG301"]
     assert [item["confidence"] for item in hop] == ["unresolved"]
     assert any("/opt/auth/*.caddy" in reason for reason in hop[0]["unknown"])
@@ -201,7 +202,7 @@ def test_an_import_outside_the_scanned_tree_leaves_the_verdict_unresolved(tmp_pa
 def test_placeholders_are_filled_from_the_container_environment(tmp_path):
     caddyfile = "{$DOMAIN} {\n    reverse_proxy {$BACKEND:orthanc:8042}\n}\n"
     environment = "    environment:\n      DOMAIN: pacs.example.org\n"
-    _, report = scan_json(str(project(tmp_path, caddyfile, environment=environment)))
+    _, report = through_the_proxy(project(tmp_path, caddyfile, environment=environment))
     assert [item["message"].rpartition(": ")[0].rpartition("internet -> ")[2]
             for item in report["findings"] if item["rule_id"] == "DG301"] == [
         "caddy:443 pacs.example.org /* -> orthanc:8042 (ORTHANC__AUTHENTICATION_ENABLED"]
@@ -212,7 +213,7 @@ def test_an_address_from_an_unset_variable_leaves_only_the_encryption_unresolved
     # is a fact; whether Caddy serves it with TLS depends on the address.
     caddyfile = "{$DOMAIN} {\n    reverse_proxy {env.BACKEND}\n}\n"
     environment = "    environment:\n      BACKEND: orthanc:8042\n"
-    _, report = scan_json(str(project(tmp_path, caddyfile, environment=environment)))
+    _, report = through_the_proxy(project(tmp_path, caddyfile, environment=environment))
     hop = [(item["rule_id"], item["confidence"]) for item in report["findings"]
            if item["file"].endswith("Caddyfile")]
     assert set(hop) == {("DG301", "confirmed"), ("DG401", "unresolved")}
@@ -235,7 +236,7 @@ def test_upstreams_in_the_block_form_are_followed(tmp_path):
     directory = project(tmp_path, caddyfile)
     with (directory / "compose.yaml").open("a") as compose:
         compose.write("  second:\n    image: orthancteam/orthanc:24.12.1\n")
-    _, report = scan_json(str(directory))
+    _, report = through_the_proxy(directory)
     hop = [item["message"] for item in report["findings"] if item["rule_id"] == "DG301"
            and item["file"].endswith("Caddyfile")]
     assert len(hop) == 1
@@ -246,7 +247,7 @@ def test_upstreams_in_the_block_form_are_followed(tmp_path):
 
 def test_an_upstream_from_an_unset_variable_is_a_note(tmp_path):
     caddyfile = ":80 {\n    reverse_proxy {$BACKEND}\n}\n"
-    code, report = scan_json(str(project(tmp_path, caddyfile)))
+    code, report = through_the_proxy(project(tmp_path, caddyfile))
     assert (code, report["findings"]) == (0, [])
     assert any("{$BACKEND}" in item["message"] for item in report["notes"])
 
@@ -295,7 +296,7 @@ def test_bad_syntax_is_an_error_at_its_line_and_other_files_are_still_scanned(
 
 def test_a_snippet_that_imports_itself_is_an_error(tmp_path):
     caddyfile = "(loop) {\n    import loop\n}\n:80 {\n    import loop\n}\n"
-    code, report = scan_json(str(project(tmp_path, caddyfile)))
+    code, report = through_the_proxy(project(tmp_path, caddyfile))
     assert code == 2
     assert "too deeply" in report["errors"][0]["message"]
 
@@ -321,7 +322,7 @@ CADDY_KUBERNETES = KUBERNETES.replace("""\
 
 def test_a_configmap_mounted_into_a_caddy_pod_gives_the_backend_its_reach(tmp_path):
     (tmp_path / "pacs.yaml").write_text(CADDY_KUBERNETES)
-    _, report = scan_json(str(tmp_path))
+    _, report = through_the_proxy(tmp_path)
     assert report["errors"] == []
     hop = [(item["line"], item["message"]) for item in report["findings"]
            if item["rule_id"] == "DG301" and "/orthanc/*" in item["resource"]]

@@ -99,7 +99,7 @@ def test_an_overlay_resource_naming_what_the_base_built_joins_it(tmp_path):
     assert report["errors"] == []
     assert ("DG101", "ingress.yaml") in {(item["rule_id"], Path(item["file"]).name)
                                          for item in report["findings"]}
-    assert [item["message"].endswith("without authentication to the internet")
+    assert [item["message"].endswith("without authentication, reachable from the internet")
             for item in report["findings"] if item["rule_id"] == "DG301"] == [True]
 
 
@@ -116,7 +116,7 @@ def test_labels_added_to_pod_templates_join_a_service_that_selects_them(tmp_path
     code, report = scan_json(str(tmp_path / "deploy"))
     assert report["errors"] == []
     assert code == 1
-    assert [item["message"].endswith("without authentication to the internet")
+    assert [item["message"].endswith("without authentication, reachable from the internet")
             for item in report["findings"] if item["rule_id"] == "DG301"] == [True]
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.apps.proxied import through_the_proxy
 from tests.apps.test_compose_paths import write
-from tests.conftest import EXAMPLES, scan_json
+from tests.conftest import EXAMPLES
 
 PROXY = """\
 services:
@@ -44,7 +45,7 @@ def scan(tmp_path: Path, host: str, *, ports: str = "80:80", proxy_extra: str = 
     write(tmp_path, {"compose.yaml": PROXY.format(ports=ports, proxy_extra=proxy_extra,
                                                   orthanc_extra=orthanc_extra, top=top),
                      "pacs.conf": CONF.format(host=host), **(extra or {})})
-    code, report = scan_json(str(tmp_path))
+    code, report = through_the_proxy(tmp_path)
     assert report["errors"] == []
     hops = [(item["rule_id"], Path(item["file"]).name, item["line"], item["confidence"])
             for item in report["findings"] if item["rule_id"] == "DG301"]
@@ -128,7 +129,7 @@ def template_project(tmp_path: Path, environment: str, extra: dict[str, str] | N
                               "./templates:/etc/nginx/templates:ro")
     write(tmp_path, {"compose.yaml": compose, "templates/pacs.conf.template": TEMPLATE,
                      **(extra or {})})
-    code, report = scan_json(str(tmp_path))
+    code, report = through_the_proxy(tmp_path)
     assert report["errors"] == []
     return code, [(item["rule_id"], Path(item["file"]).name, item["line"], item["confidence"])
                   for item in report["findings"] if item["rule_id"] == "DG301"], \
@@ -160,7 +161,7 @@ def test_a_template_variable_without_a_known_value_stays_unresolved(tmp_path):
 
 
 def test_the_template_example_names_the_alias_and_the_published_port():
-    code, report = scan_json(str(EXAMPLES / "compose" / "proxy-template-insecure"))
+    code, report = through_the_proxy(EXAMPLES / "compose" / "proxy-template-insecure")
     assert (code, report["errors"]) == (1, [])
     hop = [item for item in report["findings"] if item["rule_id"] == "DG301"]
     assert [(Path(item["file"]).name, item["line"]) for item in hop] == [
@@ -171,7 +172,7 @@ def test_the_template_example_names_the_alias_and_the_published_port():
 
 
 def test_the_secure_template_example_passes():
-    code, report = scan_json(str(EXAMPLES / "compose" / "proxy-template-secure"))
+    code, report = through_the_proxy(EXAMPLES / "compose" / "proxy-template-secure")
     assert (code, report["findings"], report["errors"]) == (0, [], [])
 
 
@@ -180,7 +181,7 @@ def test_a_request_path_variable_after_the_host_still_names_the_backend(tmp_path
                                                   orthanc_extra="", top=""),
                      "pacs.conf": CONF.format(host="orthanc").replace(
                          "http://orthanc:8042/", "http://orthanc:8042$request_uri")})
-    _, report = scan_json(str(tmp_path))
+    _, report = through_the_proxy(tmp_path)
     assert [(item["rule_id"], item["confidence"]) for item in report["findings"]
             if item["rule_id"] == "DG301"] == [("DG301", "confirmed")]
     assert report["notes"] == []

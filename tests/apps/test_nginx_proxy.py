@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.apps.proxied import through_the_proxy
 from tests.apps.test_compose_paths import write
 from tests.conftest import EXAMPLES, run_cli, scan_json
 
@@ -30,17 +31,6 @@ def project(tmp_path: Path, conf: str, *, ports: str = '"80:80"',
     write(tmp_path, {"compose.yaml": compose, "pacs.conf": textwrap.dedent(conf),
                      **(extra or {})})
     return tmp_path
-
-
-def through_the_proxy(directory: Path) -> tuple[int, dict]:
-    """Scan, leaving out the backend's own finding: every container of the project reaches
-    the Orthanc without authentication directly, which is medium (test_reach_severity.py);
-    these tests are about the way in through the proxy. The exit code is the gate's at high."""
-    code, report = scan_json("--fail-on", "high", str(directory))
-    report["findings"] = [item for item in report["findings"] if not (
-        item["rule_id"] == "DG301" and item["severity"] == "medium"
-        and " -> " not in item["message"])]
-    return code, report
 
 
 def found(directory: Path) -> tuple[int, list[tuple[str, str, int]], dict]:

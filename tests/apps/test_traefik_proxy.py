@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.apps.proxied import through_the_proxy
 from tests.apps.test_compose_paths import write
-from tests.conftest import EXAMPLES, run_cli, scan_json
+from tests.conftest import EXAMPLES, run_cli
 
 TRAEFIK = """\
 services:
@@ -57,7 +58,7 @@ def project(tmp_path: Path, labels: list[str] | dict[str, str] = tuple(ROUTER), 
 
 
 def found(directory: Path) -> tuple[int, list[tuple[str, str, int, str]], dict]:
-    code, report = scan_json(str(directory))
+    code, report = through_the_proxy(directory)
     return code, sorted((item["rule_id"], Path(item["file"]).name, item["line"],
                          item["confidence"]) for item in report["findings"]), report
 
@@ -74,7 +75,7 @@ def hops(directory: Path) -> list[dict]:
 
 
 def test_the_insecure_traefik_example_names_the_way_in_at_the_router():
-    code, report = scan_json(str(EXAMPLES / "compose" / "traefik-insecure"))
+    code, report = through_the_proxy(EXAMPLES / "compose" / "traefik-insecure")
     assert (code, report["errors"]) == (1, [])
     (hop,) = [item for item in report["findings"] if item["rule_id"] == "DG301"]
     assert (Path(hop["file"]).name, hop["line"]) == ("compose.yaml", 26)
@@ -88,7 +89,7 @@ def test_the_insecure_traefik_example_names_the_way_in_at_the_router():
 
 def test_the_secure_traefik_example_passes(tmp_path):
     example = EXAMPLES / "compose" / "traefik-secure"
-    code, report = scan_json(str(example))
+    code, report = through_the_proxy(example)
     assert (code, report["findings"], report["errors"]) == (0, [], [])
     # Orthanc is reached from the internet through Traefik, which asks for the password
     dumped = tmp_path / "facts.json"
@@ -259,7 +260,7 @@ def test_bad_yaml_in_a_dynamic_file_is_an_error_at_its_line_and_the_rest_is_scan
     directory = project(tmp_path, ROUTER, flags=["--providers.file.filename=/dynamic.yml"],
                         volumes=["./dynamic.yml:/dynamic.yml:ro"],
                         extra={"dynamic.yml": "http:\n  routers:\n    pacs: [unclosed\n"})
-    code, report = scan_json(str(directory))
+    code, report = through_the_proxy(directory)
     assert code == 2
     assert [(Path(error["file"]).name, error["line"]) for error in report["errors"]] == [
         ("dynamic.yml", 4)]
@@ -296,7 +297,7 @@ def test_the_dashboard_of_traefik_itself_is_no_backend(tmp_path):
     (directory / "compose.yaml").write_text(compose.replace(
         "  orthanc:\n", "    labels:\n      - traefik.http.routers.api.service=api@internal\n"
                         "  orthanc:\n", 1))
-    _, report = scan_json(str(directory))
+    _, report = through_the_proxy(directory)
     assert [note for note in report.get("notes", []) if "api@internal" in note["message"]] == []
     assert [item["rule_id"] for item in report["findings"]] == ["DG301"]
 
