@@ -448,7 +448,7 @@ class Runner:
 
     def _run_items(self, task: dict[Any, Any], module: str, task_scope: Scope, where: Where,
                    state: HostState) -> None:
-        for item_scope, item_notes, suffix in self._loop(task, task_scope, module):
+        for item_scope, item_notes, suffix in self._loop(task, task_scope, module, where):
             verdict = self._when(task, item_scope)
             if verdict is False:
                 continue
@@ -535,14 +535,18 @@ class Runner:
             return
         self.task_file(path, scope, replace(where, file=path, depth=where.depth + 1), state)
 
-    def _loop(self, task: dict[Any, Any], scope: Scope, module: str
+    def _loop(self, task: dict[Any, Any], scope: Scope, module: str, where: Where
               ) -> list[tuple[Scope, tuple[str, ...], str]]:
         loop_key = next((key for key in task if key == "loop" or key.startswith("with_")), None)
         if loop_key is None:
             return [(scope, (), "")]
         control = task.get("loop_control") or {}
         loop_var = control.get("loop_var", "item") if isinstance(control, dict) else "item"
-        items = loop_items(loop_key, task[loop_key], self._variables(scope))
+        if loop_key == "with_fileglob":
+            items = fileglob_items(template(task[loop_key], self._variables(scope)),
+                                   self._search_path(where), self.documents)
+        else:
+            items = loop_items(loop_key, task[loop_key], self._variables(scope))
         if is_unknown(items):
             unknown_item = {loop_var: items}
             return [(scope.with_layer(level.LOOP_VARIABLE, unknown_item),
@@ -713,6 +717,32 @@ def free_form(text: str) -> dict[str, Any]:
     return args
 
 
+def fileglob_items(patterns: Any, search: list[Path], documents: Documents
+                   ) -> list[Any] | Unknown:
+    """`with_fileglob`: the files of the scanned tree each pattern matches, looked up as
+    Ansible looks them up (in the first `files/` directory of the search path, then the others,
+    that holds the pattern's directory), in name order. A pattern outside the tree, or a file
+    it matches outside the tree, is not known."""
+    if is_unknown(patterns):
+        return patterns
+    found: list[Any] = []
+    for pattern in patterns if isinstance(patterns, list) else [patterns]:
+        if not isinstance(pattern, str) or Path(pattern).is_absolute():
+            return Unknown(f"with_fileglob {pattern!r} looks outside the scanned tree")
+        folder = str(Path(pattern).parent)
+        bases = [d for d in search if d.name == "files"] + [d for d in search if d.name != "files"]
+        base = next((d for d in bases if (d / folder).is_dir()), None)
+        if base is None:
+            continue
+        for match in sorted(base.glob(pattern)):
+            if not documents.inside(match):
+                return Unknown(f"with_fileglob {pattern!r} matches {match.name} outside the "
+                               "scanned tree")
+            if match.is_file():
+                found.append(str(match))
+    return found
+
+
 def loop_items(kind: str, value: Any, variables: Variables) -> list[Any] | Unknown:
     items = template(value, variables)
     if is_unknown(items):
@@ -729,7 +759,7 @@ def loop_items(kind: str, value: Any, variables: Variables) -> list[Any] | Unkno
             return loop_of(kind, items)
         except LoopError as error:
             return Unknown(str(error))
-    if kind in {"with_fileglob", "with_first_found", "with_random_choice", "with_lines"}:
+    if kind in {"with_first_found", "with_random_choice", "with_lines"}:
         return Unknown(f"{kind} loops depend on the controller's files or run time and are "
                        "not evaluated")
     if isinstance(items, str):
