@@ -40,13 +40,14 @@ MIB = 1024 * 1024
 LARGEST_FILE_MIB = 32.0
 
 
-def display_path(path: Path) -> str:
-    """A path as users see it: relative to the working directory when inside it."""
+def display_path(path: Path, cwd: Path | None = None) -> str:
+    """A path as users see it: relative to the working directory (`cwd` when the caller knows
+    it) when inside it."""
     if not path.is_absolute():  # already relative to the working directory
         return str(path)
     absolute = path.absolute()
     try:
-        return str(absolute.relative_to(Path.cwd()))
+        return str(absolute.relative_to(cwd or Path.cwd()))
     except ValueError:
         return str(absolute)
 
@@ -82,6 +83,7 @@ class _Walk:
         self.largest_file_mib = largest_file_mib
         self.inside = [Path(root).resolve() for root in roots]
         self.seen: set[str] = set()  # real paths
+        self.cwd = Path.cwd()
         self.whole_modules = whole_modules
 
     def contains(self, target: Path) -> bool:
@@ -129,29 +131,49 @@ class _Walk:
     def files(self, root: Path) -> Iterator[tuple[Path, str]]:
         """Regular files under root in a stable order, each with its real path; links and
         special files are dealt with here and not yielded."""
-        def cannot_list(error: OSError) -> None:
-            self.found.error(error.filename, f"cannot read directory: {error.strerror}")
-
         self.rules = IgnoreRules(root, self.excluded)
         # The walk follows no link, so a directory's real path is its parent's and its name.
         real = {str(root): os.path.realpath(root)}
-        for directory, subdirectories, names in os.walk(root, onerror=cannot_list):
+        for directory, subdirectories, entries in self.listings(str(root)):
             here = Path(directory)
+            names = [entry.name for entry in entries]
             if self.honour_gitignore and GITIGNORE in names:
                 self.load_gitignore(here)
             if here != root and _is_virtualenv(here, names):
                 self.found.note(here, "a Python virtualenv; not scanned")
                 subdirectories[:] = []
                 continue
-            subdirectories[:] = [name for name in sorted(subdirectories)
-                                 if self.walked_into(here / name)]
+            subdirectories[:] = [entry for entry in subdirectories
+                                 if self.walked_into(here / entry.name, entry.is_symlink())]
             resolved = real.pop(directory)
-            real.update((os.path.join(directory, name), os.path.join(resolved, name))
-                        for name in subdirectories)
-            for name in sorted(names):
-                path = here / name
-                if not self.rules.skips(path, is_directory=False) and self.regular(path):
-                    yield path, os.path.join(resolved, name)
+            real.update((entry.path, os.path.join(resolved, entry.name))
+                        for entry in subdirectories)
+            for entry in entries:
+                path = here / entry.name
+                if not self.rules.skips(path, is_directory=False) and (
+                        _is_regular(entry) or self.regular(path)):
+                    yield path, os.path.join(resolved, entry.name)
+
+    def listings(self, top: str) -> Iterator[tuple[str, list[os.DirEntry[str]],
+                                                    list[os.DirEntry[str]]]]:
+        """As os.walk(top) without following links, top-down and sorted by name: each directory
+        with the entries of its subdirectories (the caller may narrow them to prune the walk)
+        and of everything else in it. Entries carry the kind the listing gave, so a regular file
+        costs no lstat."""
+        pending = [top]
+        while pending:
+            directory = pending.pop()
+            try:
+                with os.scandir(directory) as listing:
+                    entries = sorted(listing, key=lambda entry: entry.name)
+            except OSError as error:
+                self.found.error(error.filename or directory,
+                                 f"cannot read directory: {error.strerror}")
+                continue
+            subdirectories = [entry for entry in entries if _is_directory(entry)]
+            others = [entry for entry in entries if not _is_directory(entry)]
+            yield directory, subdirectories, others
+            pending.extend(entry.path for entry in reversed(subdirectories))
 
     def load_gitignore(self, directory: Path) -> None:
         """The .gitignore of a directory in the scanned tree; a link is not followed."""
@@ -167,10 +189,10 @@ class _Walk:
             reason = error.strerror if isinstance(error, OSError) else str(error)
             self.found.error(path, f"cannot read: {reason}")
 
-    def walked_into(self, directory: Path) -> bool:
+    def walked_into(self, directory: Path, is_link: bool) -> bool:
         if self.rules.skips(directory, is_directory=True) or _skipped_directory(directory):
             return False
-        if directory.is_symlink():
+        if is_link:
             if not self.contains(directory.resolve()):
                 self.found.note(directory, "symbolic link to a directory outside the scanned "
                                            "tree; not followed")
@@ -209,17 +231,19 @@ class _Walk:
         claimed = self.classify(path)
         if claimed:
             family, kind = claimed
-            self.found.grouped[family.name].append(SourceFile(display_path(path), kind, root_text))
+            shown = display_path(path, self.cwd)
+            self.found.grouped[family.name].append(SourceFile(shown, kind, root_text))
 
     def classify(self, path: Path) -> tuple[Family, str] | None:
         """The family and kind of a regular file. Only the first 4 KiB are read, also of a file
         over the size limit, which is an error when a family would read it."""
         try:
-            too_large = path.stat().st_size > self.largest_file_mib * MIB
+            status = os.stat(path)
+            too_large = status.st_size > self.largest_file_mib * MIB
             if too_large and self.named(path):
                 self.too_large(path)
                 return None
-            head = read_head(path, HEAD_BYTES)
+            head = read_head(path, HEAD_BYTES, status.st_mode)
         except OSError as error:
             self.found.error(path, f"cannot read: {error.strerror}")
             return None
@@ -240,6 +264,21 @@ class _Walk:
     def too_large(self, path: Path) -> None:
         self.found.error(path, f"larger than the {self.largest_file_mib:g} MiB limit; not "
                                "read (raise it with --max-file-size or max_file_size)")
+
+
+def _is_directory(entry: os.DirEntry[str]) -> bool:
+    """A directory, or a link to one, as os.walk sorts them."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _is_regular(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 def _skipped_directory(directory: Path) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from dicomguard.policies import PolicySet, Rule
@@ -36,7 +36,10 @@ class Finding:
 
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Every field is a scalar or a list of scalars: copied one level deep, as asdict would
+        # copy them, at a fraction of its cost.
+        data = {name: list(value) if isinstance(value, list) else value
+                for name in _FIELD_NAMES for value in (getattr(self, name),)}
         if self.ports is None:
             del data["ports"]
         if self.baseline is None:
@@ -51,6 +54,9 @@ class Finding:
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.file, self.line, -self.rank, self.rule_id, self.message)
+
+
+_FIELD_NAMES = tuple(item.name for item in fields(Finding))
 
 
 def build_findings(

@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from dicomguard.real_paths import real_directory, real_path
+
 _POSITION = re.compile(r"\b(rule|item) \d+\b")
 _FILE_AND_LINE = re.compile(r"(\S+?):\d+\b")
 
@@ -62,7 +64,7 @@ def relative_path(file: str, root: Path) -> str:
     """`file` relative to `root` in POSIX form; as given (POSIX) when outside it."""
     if not file:
         return ""
-    resolved = Path(file).resolve()
+    resolved = Path(real_path(file))
     if resolved.is_relative_to(root):
         return resolved.relative_to(root).as_posix()
     return Path(file).as_posix()
@@ -74,7 +76,7 @@ def reported_path(file: str, root: Path) -> str:
     if not file:
         return ""
     given = Path(file).absolute()
-    resolved = given.parent.resolve() / given.name  # a symbolic link is shown where it lies
+    resolved = Path(real_directory(str(given.parent))) / given.name  # a link is shown where it lies
     if resolved.is_relative_to(root):
         return resolved.relative_to(root).as_posix()
     return resolved.as_posix()

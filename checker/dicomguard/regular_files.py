@@ -52,6 +52,17 @@ def read_regular_text(path: str | Path) -> str:
         return text.read()
 
 
-def read_head(path: str | Path, size: int) -> bytes:
-    with open_regular(path) as handle:
-        return handle.read(size)
+def read_head(path: str | Path, size: int, mode: int | None = None) -> bytes:
+    """The first `size` bytes of a regular file; `mode` is its os.stat mode when the caller has
+    it. Read without a buffered file object: discovery reads the head of every file."""
+    mode = os.stat(path).st_mode if mode is None else mode
+    if not stat.S_ISREG(mode):
+        raise NotRegularFile(mode)
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):  # replaced between stat and open
+            raise NotRegularFile(mode)
+        return os.read(descriptor, size)
+    finally:
+        os.close(descriptor)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dicomguard import __version__
+from dicomguard import __version__, real_paths
 from dicomguard.discover import LARGEST_FILE_MIB, discover
 from dicomguard.engines import Engine
 from dicomguard.findings import Finding, build_findings
@@ -129,6 +129,7 @@ def run_scan(
     stream.py) when it has `whole_tree_below` files or more: a smaller tree is read at once,
     which costs it less; `keep_facts` False leaves a streamed report's facts empty."""
     started = time.perf_counter()
+    real_paths.forget()
     discovery = discover(paths, excluded, largest_file_mib, honour_gitignore, whole_modules)
     context.all_files = [source for files in discovery.grouped.values() for source in files]
     if jobs is not None and len(context.all_files) >= whole_tree_below:

@@ -16,6 +16,7 @@ from dicomguard.findings import Finding, report_order
 from dicomguard.model import Facts, ScanError
 from dicomguard.plan import plan_units
 from dicomguard.policies import PolicySet
+from dicomguard.real_paths import real_directory
 from dicomguard.sources import FAMILIES, ScanContext
 from dicomguard.unit_scan import UnitResult, UnitSetup, add_sections, evaluate_batch
 
@@ -100,7 +101,7 @@ def _note_key(note: dict[str, Any]) -> tuple[Any, ...]:
 
 def _directory_of_note(note: dict[str, Any]) -> Path:
     file = str((note.get("origin") or {}).get("file", ""))
-    return Path(os.path.dirname(file)).absolute().resolve()
+    return Path(real_directory(os.path.dirname(file)))
 
 
 def run_streamed_scan(discovery: Discovery, policies: PolicySet, engine: Engine,

@@ -35,14 +35,18 @@ def classify(path: Path, head: str) -> str | None:
         return UFW_FILES[name]
     if name == "ufw" and path.parent.name == "default" and "DEFAULT_INPUT_POLICY" in head:
         return "ufw-default"
-    if IPTABLES_TABLE.search(head) and (IPTABLES_LINE.search(head) or name in IPTABLES_NAMES):
+    # Each pattern needs a word most files lack: looked for first, as this runs on every file.
+    if "*" in head and IPTABLES_TABLE.search(head) and (
+            IPTABLES_LINE.search(head) or name in IPTABLES_NAMES):
         return "ip6tables" if _is_ipv6(name, head) else "iptables"
-    if NFT_JSON.match(head):
+    if '"nftables"' in head and NFT_JSON.match(head):
         return "nftables-json"
-    if (name.endswith(".nft") or name == "nftables.conf" or head.startswith("#!/usr/sbin/nft")
+    if ("chain" in head or "flush ruleset" in head or "hook" in head) and (
+            name.endswith(".nft") or name == "nftables.conf" or head.startswith("#!/usr/sbin/nft")
             or NFT_TABLE.search(head)) and NFT_CHAIN.search(head):
         return "nftables"
-    if UFW_STATUS.search(head) and ("Action" in head or "inactive" in head):
+    if "Status: " in head and UFW_STATUS.search(head) and ("Action" in head
+                                                           or "inactive" in head):
         return "ufw-status"
     return _firewalld(path, head)
 
@@ -66,11 +70,11 @@ def _is_ipv6(name: str, head: str) -> bool:
 
 
 def _firewalld(path: Path, head: str) -> str | None:
-    in_firewalld = "firewalld" in path.parts
     if path.name == "firewalld.conf" and "DefaultZone" in head:
         return "firewalld-conf"
     if path.suffix != ".xml":
         return None
+    in_firewalld = "firewalld" in path.parts
     if FIREWALLD_ZONE.search(head) and (in_firewalld or FIREWALLD_ZONE_HINT.search(head)):
         return "firewalld-zone"
     if in_firewalld and path.parent.name == "services" and "<service" in head:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from dicomguard.model import SourceFile
+from dicomguard.real_paths import real_directory
 from dicomguard.regular_files import read_regular_text
 from dicomguard.terraform.configuration import (
     MODULE_KINDS,
@@ -53,7 +54,7 @@ class _Tree:
         parent = os.path.dirname(source.path)
         directory = self.resolved.get(parent)
         if directory is None:
-            directory = self.resolved[parent] = Path(parent).absolute().resolve()
+            directory = self.resolved[parent] = Path(real_directory(parent))
         return directory
 
 
