@@ -14,6 +14,12 @@ build(workdir: Path) -> list[str] (the paths to scan); generated trees are built
 bench/out/. A scenario may also give OPTIONS (more scan options) and run_in(workdir) (the
 directory the scan runs in, as a hook runs at the repository root). Every run is a fresh
 process, as in a pre-commit hook or a CI job.
+
+The scans run with their bytecode cached, as an installed package runs: PYTHONDONTWRITEBYTECODE
+is removed from their environment, and the first run of each scenario (not counted) writes it.
+`--installed` measures what a user gets from `pip install .`: this checkout installed (not
+editable) into a fresh virtualenv, bench/out/venv, with nothing else in it; otherwise the scans
+run with this interpreter and whatever its environment holds.
 """
 
 from __future__ import annotations
@@ -72,22 +78,42 @@ def _tree_rss_kib(pid: int) -> int:
     return total
 
 
-def run_once(paths: list[str], extra: list[str], cwd: Path | None = None) -> Sample:
-    """One scan (exit code 2 is expected where a scenario holds input that Terraform itself
-    would reject, as the corpus does)."""
-    command = [sys.executable, "-m", "dicomguard", "scan", *paths, "--format", "json",
+SCAN_ENVIRONMENT = {name: value for name, value in os.environ.items()
+                    if name != "PYTHONDONTWRITEBYTECODE"}
+
+
+def run_once(paths: list[str], extra: list[str], cwd: Path | None = None,
+             python: str = sys.executable) -> Sample:
+    """One scan by `python`'s dicomguard (exit code 2 is expected where a scenario holds input
+    that Terraform itself would reject, as the corpus does)."""
+    command = [python, "-m", "dicomguard", "scan", *paths, "--format", "json",
                "-o", os.devnull, *extra]
     sample, stderr = measure(command, cwd)
-    if sample.code not in (0, 1, 2) or "internal error" in stderr:
+    if sample.code not in (0, 1, 2) or "internal error" in stderr or "Traceback" in stderr \
+            or "No module named" in stderr:
         raise SystemExit(f"scan failed ({sample.code}): {' '.join(command)}\n{stderr}")
     return sample
+
+
+def installed_python() -> str:
+    """The interpreter of bench/out/venv, with this checkout freshly installed into it."""
+    venv = OUT / "venv"
+    python = venv / "bin" / "python"
+    quiet = {"stdout": subprocess.DEVNULL, "env": SCAN_ENVIRONMENT, "check": True}
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], **quiet)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", str(HERE.parent)], **quiet)
+    else:
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "--force-reinstall",
+                        "--no-deps", str(HERE.parent)], **quiet)
+    return str(python)
 
 
 def measure(command: list[str], cwd: Path | None = None) -> tuple[Sample, str]:
     """Run a command: its Sample and standard error."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               cwd=cwd)
+                               cwd=cwd, env=SCAN_ENVIRONMENT)
     peak = [0]
     done = threading.Event()
 
@@ -114,6 +140,8 @@ def main() -> int:
     parser.add_argument("--list", action="store_true", help="list scenarios and exit")
     parser.add_argument("--engine", default=None, help="pass --engine to the scan")
     parser.add_argument("--jobs", default=None, help="pass --jobs to the scan")
+    parser.add_argument("--installed", action="store_true",
+                        help="scan with this checkout installed into a fresh virtualenv")
     args = parser.parse_args()
     scenarios = load_scenarios()
     if args.list:
@@ -126,6 +154,8 @@ def main() -> int:
     extra = ["--engine", args.engine] if args.engine else []
     extra += ["--jobs", args.jobs] if args.jobs else []
     OUT.mkdir(exist_ok=True)
+    python = installed_python() if args.installed else sys.executable
+    print(f"dicomguard run by {python}, bytecode cached")
     print(f"load average {os.getloadavg()[0]:.1f}; medians of {args.runs} runs; peak RSS: of "
           "the largest process / of the scan and its workers together")
     print(f"{'scenario':<24} {'files':>6} {'wall s':>8} {'min s':>7} {'CPU s':>7} "
@@ -143,8 +173,8 @@ def main() -> int:
         files = sum(1 if (cwd or Path()).joinpath(p).is_file()
                     else sum(1 for f in (cwd or Path()).joinpath(p).rglob("*") if f.is_file())
                     for p in paths)
-        run_once(paths, options, cwd)  # warm the file cache
-        samples = [run_once(paths, options, cwd) for _ in range(args.runs)]
+        run_once(paths, options, cwd, python)  # warm the file cache and write the bytecode
+        samples = [run_once(paths, options, cwd, python) for _ in range(args.runs)]
         walls = [sample.wall for sample in samples]
         print(f"{name:<24} {files:>6} {statistics.median(walls):>8.2f} {min(walls):>7.2f} "
               f"{statistics.median(sample.cpu for sample in samples):>7.2f} "
