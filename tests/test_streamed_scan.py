@@ -137,6 +137,30 @@ def _workers(pid: int) -> list[int]:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_of_a_stopped_scan_end_without_a_traceback(tmp_path: Path) -> None:
+    """A CI job cancelled mid-scan stops the scan's process: its workers find their pipe closed
+    and end quietly, not with a Python traceback in the job's log."""
+    tree = generated_tree(tmp_path / "generated", 600)
+    log = tmp_path / "stderr.txt"
+    with log.open("w") as stderr:
+        scan = subprocess.Popen(
+            [sys.executable, "-m", "dicomguard", "scan", str(tree), "--format", "json", "-o",
+             str(tmp_path / "report.json"), "--jobs", "2"], cwd=PROJECT,
+            stdout=subprocess.DEVNULL, stderr=stderr)
+    deadline = time.monotonic() + 300
+    while len(workers := _workers(scan.pid)) < 2 and scan.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert workers, "the scan ended before its workers started"
+    time.sleep(0.5)  # at work
+    scan.kill()
+    scan.wait()
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "Traceback" not in log.read_text(), log.read_text()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_workers_that_die_lose_no_finding_silently(tmp_path: Path) -> None:
     """A worker that dies has its batch read again in halves by a new worker; a unit on which a
     worker dies is an input error naming its file. Every unit is reported either way."""

@@ -253,6 +253,11 @@ def serve(connection: Any, budget: budgets.Budget, retire_at_mib: float,
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the scan's process stops its workers
     budgets.BUDGET = budget
     engine = make_engine(engine_name)
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError, EOFError):
+        _serve(connection, retire_at_mib, engine)  # suppressed: the scan's process is gone
+
+
+def _serve(connection: Any, retire_at_mib: float, engine: Engine) -> None:
     setup: UnitSetup = connection.recv()
     while True:
         batch = connection.recv()
