@@ -129,13 +129,16 @@ def test_a_broken_user_policy_exits_2_with_its_file(cli, tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def _on_a_terminal(args: list[str], env: dict[str, str]) -> str:
-    """Run the command with its output on a pseudo-terminal, as in an interactive shell."""
+def _on_a_terminal(args: list[str], env: dict[str, str], stream: str = "stdout") -> str:
+    """Run the command with its standard output (or error) on a pseudo-terminal, as in an
+    interactive shell."""
     controller, terminal = pty.openpty()
     environment = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
     environment.update(env)
-    process = subprocess.Popen([sys.executable, "-m", "dicomguard", *args], stdout=terminal,
-                               stderr=subprocess.DEVNULL, env=environment)
+    other = subprocess.DEVNULL
+    process = subprocess.Popen([sys.executable, "-m", "dicomguard", *args],
+                               stdout=terminal if stream == "stdout" else other,
+                               stderr=terminal if stream == "stderr" else other, env=environment)
     os.close(terminal)
     chunks = []
     while True:
@@ -156,6 +159,17 @@ def test_colour_on_a_terminal_unless_no_color(tmp_path):
     assert "\033[" in _on_a_terminal(args, {})
     assert "\033[" not in _on_a_terminal(args, {"NO_COLOR": "1"})
     assert "\033[" not in _on_a_terminal([*args, "--no-color"], {})
+
+
+def test_a_large_scan_at_a_terminal_shows_how_many_units_are_done(tmp_path):
+    for index in range(320):
+        site = tmp_path / f"site-{index:03d}"
+        site.mkdir()
+        (site / "main.tf").write_text('resource "aws_s3_bucket" "images" {\n  bucket = "x"\n}\n')
+    shown = _on_a_terminal(["scan", str(tmp_path), "--jobs", "2"], {}, stream="stderr")
+    assert "finding files" in shown
+    assert "read and evaluated 320 of 320 units" in shown
+    assert "Traceback" not in shown
 
 
 def test_no_colour_when_piped(tmp_path):

@@ -130,6 +130,8 @@ def run_scan(
     which costs it less; `keep_facts` False leaves a streamed report's facts empty."""
     started = time.perf_counter()
     real_paths.forget()
+    if progress:
+        progress("finding files")
     discovery = discover(paths, excluded, largest_file_mib, honour_gitignore, whole_modules)
     context.all_files = [source for files in discovery.grouped.values() for source in files]
     if jobs is not None and len(context.all_files) >= whole_tree_below:

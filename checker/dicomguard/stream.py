@@ -115,8 +115,12 @@ def run_streamed_scan(discovery: Discovery, policies: PolicySet, engine: Engine,
         progress(f"reading and evaluating {len(units)} unit(s)")
     merge = _Merge(keep_facts)
     setup = UnitSetup(policies, context, keep_facts)
+    evaluated = 0
     for batch, result in evaluated_batches(units, setup, engine, jobs):
         merge.add(batch[0].family, result)
+        evaluated += len(batch)
+        if progress:
+            progress(f"read and evaluated {evaluated} of {len(units)} units")
     if not units:  # rules that deny without facts still speak
         merge.add("", evaluate_batch([], setup, engine))
     facts = Facts()
