@@ -9,6 +9,7 @@ its chain, an Ansible loop item's index), and the ports exposed, or else the mes
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -64,10 +65,8 @@ def relative_path(file: str, root: Path) -> str:
     """`file` relative to `root` in POSIX form; as given (POSIX) when outside it."""
     if not file:
         return ""
-    resolved = Path(real_path(file))
-    if resolved.is_relative_to(root):
-        return resolved.relative_to(root).as_posix()
-    return Path(file).as_posix()
+    inside = _inside(real_path(file), root)
+    return inside if inside is not None else Path(file).as_posix()
 
 
 def reported_path(file: str, root: Path) -> str:
@@ -75,11 +74,22 @@ def reported_path(file: str, root: Path) -> str:
     reads the same from any working directory."""
     if not file:
         return ""
-    given = Path(file).absolute()
-    resolved = Path(real_directory(str(given.parent))) / given.name  # a link is shown where it lies
-    if resolved.is_relative_to(root):
-        return resolved.relative_to(root).as_posix()
-    return resolved.as_posix()
+    directory, name = os.path.split(os.path.join(os.getcwd(), file))
+    resolved = os.path.join(real_directory(directory), name)  # a link is shown where it lies
+    inside = _inside(resolved, root)
+    return inside if inside is not None else Path(resolved).as_posix()
+
+
+def _inside(resolved: str, root: Path) -> str | None:
+    """A real path relative to `root` in POSIX form, or None when it lies outside; strings,
+    not Path objects: a report relates every finding, error and note to its root."""
+    top = str(root)
+    if resolved == top:
+        return "."
+    prefix = top if top.endswith(os.sep) else top + os.sep
+    if not resolved.startswith(prefix):
+        return None
+    return Path(resolved[len(prefix):]).as_posix()
 
 
 def identify(finding: Any, root: Path) -> FindingIdentity:
