@@ -14,8 +14,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from dicomguard.facts import note
 from dicomguard.model import Origin
 
@@ -109,6 +107,8 @@ def load_config(explicit: str | None, paths: list[str]) -> Configuration:
 
 
 def _read(path: Path) -> Any:
+    import yaml
+
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as error:
@@ -136,6 +136,8 @@ def _repository_settings(document: dict[str, Any], path: Path
 
 def _key_lines(path: Path) -> dict[str, int]:
     """Line of each top-level key, for notes that point at it."""
+    import yaml
+
     node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
     if not isinstance(node, yaml.MappingNode):
         return {}

@@ -9,8 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from dicomguard.policy_metadata import metadata_block, stored_metadata
 from dicomguard.severity import SEVERITIES
 
 RULES_PACKAGE = "dicomguard.rules"
@@ -18,7 +17,6 @@ CATEGORIES = ("exposed-dicom-port", "unencrypted-storage", "missing-authenticati
               "unencrypted-transport")
 
 _PACKAGE_LINE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
-_METADATA_START = re.compile(r"^#\s*METADATA\s*$")
 
 
 class PolicyError(Exception):
@@ -82,21 +80,19 @@ def builtin_policy_dir() -> Path:
 
 def parse_metadata(source: str, path: str) -> dict[str, Any] | None:
     """The YAML of the first `# METADATA` comment block, as OPA reads it."""
-    lines = source.splitlines()
-    for index, line in enumerate(lines):
-        if not _METADATA_START.match(line.strip()):
-            continue
-        block: list[str] = []
-        for following in lines[index + 1:]:
-            if not following.startswith("#"):
-                break
-            block.append(following[2:] if following.startswith("# ") else following[1:])
-        try:
-            loaded = yaml.safe_load("\n".join(block))
-        except yaml.YAMLError as error:
-            raise PolicyError(f"{path}: METADATA is not valid YAML: {error}") from error
-        return loaded if isinstance(loaded, dict) else None
-    return None
+    block = metadata_block(source)
+    if block is None:
+        return None
+    stored = stored_metadata(block)
+    if stored is not None:
+        return stored
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(block)
+    except yaml.YAMLError as error:
+        raise PolicyError(f"{path}: METADATA is not valid YAML: {error}") from error
+    return loaded if isinstance(loaded, dict) else None
 
 
 def rule_from_module(source: str, path: str) -> Rule | None:
