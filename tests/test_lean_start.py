@@ -27,10 +27,11 @@ with open(listing, "w") as handle:
 """
 
 NOT_FOR_TERRAFORM = (
-    "yaml", "pathspec",
+    "yaml", "pathspec", "dicomguard.workers",
     "dicomguard.firewall.detect", "dicomguard.firewall.collect",
     "dicomguard.apps.detect", "dicomguard.apps.collect",
     "dicomguard.ansible.detect", "dicomguard.ansible.collect",
+    "dicomguard.terraform.adapters.azure", "dicomguard.terraform.adapters.gcp",
 )
 
 

@@ -56,13 +56,13 @@ class PolicySet:
     def rule_ids(self, given: list[str], source: str) -> list[str]:
         """Each given id as the rules spell it; an unknown id is an error naming `source`
         (an option or a configuration key), with the closest known id."""
-        from difflib import get_close_matches
-
         known = sorted(rule.id for rule in self.rules.values())
         resolved = []
         for rule_id in given:
             rule = self.rule_by_id(str(rule_id))
             if rule is None:
+                from difflib import get_close_matches
+
                 close = get_close_matches(str(rule_id).upper(), known, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 raise PolicyError(f"{source}: unknown rule {rule_id!r}{hint}; known rules: "
