@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from dicomguard.facts import note
 from dicomguard.model import Origin
+from dicomguard.shipped import shipped_text
 
 CONFIG_NAMES = (".dicomguard.yaml", ".dicomguard.yml")
 
@@ -70,7 +70,7 @@ def _resolves_inside(config: Path, paths: list[str]) -> bool:
 
 
 def schema() -> dict[str, Any]:
-    text = resources.files("dicomguard").joinpath("schemas/config.schema.json").read_text()
+    text = shipped_text("schemas/config.schema.json")
     document: dict[str, Any] = json.loads(text)
     return document
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from importlib import resources
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +75,8 @@ class PolicySet:
 
 
 def builtin_policy_dir() -> Path:
-    return Path(str(resources.files("dicomguard.builtin_policies")))
+    package = import_module("dicomguard.builtin_policies")
+    return Path(str(package.__file__)).parent
 
 
 def parse_metadata(source: str, path: str) -> dict[str, Any] | None:

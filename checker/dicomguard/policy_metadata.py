@@ -15,8 +15,9 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from functools import cache
-from importlib import resources
 from typing import Any
+
+from dicomguard.shipped import shipped_text
 
 INDEX = "data/policy_metadata.json"
 
@@ -44,7 +45,7 @@ def block_key(block: str) -> str:
 
 @cache
 def _index() -> dict[str, dict[str, Any]]:
-    text = resources.files("dicomguard").joinpath(INDEX).read_text("utf-8")
+    text = shipped_text(INDEX)
     entries: dict[str, dict[str, Any]] = json.loads(text)["blocks"]
     return entries
 
