@@ -2,15 +2,14 @@
 
 OPA reads the YAML of a module's first `# METADATA` comment block. Reading YAML costs a scan more
 than the rest of loading the policies, so the blocks of the built-in rules are also shipped read,
-as JSON in data/policy_metadata.json, keyed by the SHA-256 of the block's text: only a block
-with exactly that text gets the stored value, so a user's policy or an edited built-in one is
-always read as YAML. tools/policy_metadata_index.py writes the file; a test keeps it current.
+as JSON in data/policy_metadata.json, keyed by the block's whole text: only a block with exactly
+that text gets the stored value, so a user's policy or an edited built-in one is always read as
+YAML. tools/policy_metadata_index.py writes the file; a test keeps it current.
 """
 
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -39,10 +38,6 @@ def metadata_block(source: str) -> str | None:
     return None
 
 
-def block_key(block: str) -> str:
-    return hashlib.sha256(block.encode("utf-8")).hexdigest()
-
-
 @cache
 def _index() -> dict[str, dict[str, Any]]:
     text = shipped_text(INDEX)
@@ -52,7 +47,7 @@ def _index() -> dict[str, dict[str, Any]]:
 
 def stored_metadata(block: str) -> dict[str, Any] | None:
     """The stored reading of a built-in rule's block; None for any other block."""
-    stored = _index().get(block_key(block))
+    stored = _index().get(block)
     return copy.deepcopy(stored) if stored is not None else None
 
 
@@ -63,7 +58,7 @@ def index_document(blocks: Iterable[str], read: Callable[[str], Any]) -> dict[st
     for block in blocks:
         value = read(block)
         if isinstance(value, dict) and _survives_json(value):
-            entries[block_key(block)] = value
+            entries[block] = value
     return {"blocks": dict(sorted(entries.items()))}
 
 
