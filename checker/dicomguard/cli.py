@@ -128,7 +128,7 @@ def _run_scan(args: argparse.Namespace) -> tuple[ScanReport, Settings]:
 
 
 def _jobs(args: argparse.Namespace) -> int:
-    from dicomguard.workers import usable_cores
+    from dicomguard.cores import usable_cores
 
     return args.jobs or usable_cores()
 

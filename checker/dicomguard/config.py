@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from dicomguard.facts import note
 from dicomguard.model import Origin
+from dicomguard.shipped import shipped_text
 
 CONFIG_NAMES = (".dicomguard.yaml", ".dicomguard.yml")
 
@@ -72,7 +70,7 @@ def _resolves_inside(config: Path, paths: list[str]) -> bool:
 
 
 def schema() -> dict[str, Any]:
-    text = resources.files("dicomguard").joinpath("schemas/config.schema.json").read_text()
+    text = shipped_text("schemas/config.schema.json")
     document: dict[str, Any] = json.loads(text)
     return document
 
@@ -109,6 +107,8 @@ def load_config(explicit: str | None, paths: list[str]) -> Configuration:
 
 
 def _read(path: Path) -> Any:
+    import yaml
+
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as error:
@@ -136,6 +136,8 @@ def _repository_settings(document: dict[str, Any], path: Path
 
 def _key_lines(path: Path) -> dict[str, int]:
     """Line of each top-level key, for notes that point at it."""
+    import yaml
+
     node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
     if not isinstance(node, yaml.MappingNode):
         return {}

@@ -44,6 +44,8 @@ def _exclude_patterns(configured: list[str], given: list[str], config_name: str)
     from dicomguard.ignore_rules import PatternError, compile_patterns
 
     for patterns, where in ((configured, f"{config_name}: exclude"), (given, "--exclude")):
+        if not patterns:
+            continue
         try:
             compile_patterns(patterns)
         except PatternError as error:

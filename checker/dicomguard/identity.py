@@ -8,7 +8,6 @@ its chain, an Ansible loop item's index), and the ports exposed, or else the mes
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import asdict, dataclass
@@ -30,6 +29,8 @@ class FindingIdentity:
 
     @property
     def fingerprint(self) -> str:
+        import hashlib  # only a scan with findings needs it
+
         joined = "\0".join((self.rule_id, self.file, self.resource, self.detail))
         return hashlib.sha256(joined.encode("utf-8")).hexdigest()
 

@@ -7,8 +7,10 @@ Only .gitignore files inside the scanned tree are read, as data; git is never ru
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pathspec import GitIgnoreSpec
+if TYPE_CHECKING:  # pathspec is imported only by a scan that has patterns to match
+    from pathspec import GitIgnoreSpec
 
 GITIGNORE = ".gitignore"
 LARGEST_GITIGNORE_BYTES = 1024 * 1024
@@ -25,6 +27,8 @@ class PatternError(ValueError):
 
 def compile_patterns(lines: list[str]) -> GitIgnoreSpec:
     """The patterns as one gitignore spec; a PatternError naming the first invalid one."""
+    from pathspec import GitIgnoreSpec
+
     try:
         return GitIgnoreSpec.from_lines(lines)
     except ValueError:

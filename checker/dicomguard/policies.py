@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from importlib import resources
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from dicomguard.policy_metadata import metadata_block, stored_metadata
 from dicomguard.severity import SEVERITIES
 
 RULES_PACKAGE = "dicomguard.rules"
@@ -18,7 +17,6 @@ CATEGORIES = ("exposed-dicom-port", "unencrypted-storage", "missing-authenticati
               "unencrypted-transport")
 
 _PACKAGE_LINE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
-_METADATA_START = re.compile(r"^#\s*METADATA\s*$")
 
 
 class PolicyError(Exception):
@@ -58,13 +56,13 @@ class PolicySet:
     def rule_ids(self, given: list[str], source: str) -> list[str]:
         """Each given id as the rules spell it; an unknown id is an error naming `source`
         (an option or a configuration key), with the closest known id."""
-        from difflib import get_close_matches
-
         known = sorted(rule.id for rule in self.rules.values())
         resolved = []
         for rule_id in given:
             rule = self.rule_by_id(str(rule_id))
             if rule is None:
+                from difflib import get_close_matches
+
                 close = get_close_matches(str(rule_id).upper(), known, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 raise PolicyError(f"{source}: unknown rule {rule_id!r}{hint}; known rules: "
@@ -77,26 +75,25 @@ class PolicySet:
 
 
 def builtin_policy_dir() -> Path:
-    return Path(str(resources.files("dicomguard.builtin_policies")))
+    package = import_module("dicomguard.builtin_policies")
+    return Path(str(package.__file__)).parent
 
 
 def parse_metadata(source: str, path: str) -> dict[str, Any] | None:
     """The YAML of the first `# METADATA` comment block, as OPA reads it."""
-    lines = source.splitlines()
-    for index, line in enumerate(lines):
-        if not _METADATA_START.match(line.strip()):
-            continue
-        block: list[str] = []
-        for following in lines[index + 1:]:
-            if not following.startswith("#"):
-                break
-            block.append(following[2:] if following.startswith("# ") else following[1:])
-        try:
-            loaded = yaml.safe_load("\n".join(block))
-        except yaml.YAMLError as error:
-            raise PolicyError(f"{path}: METADATA is not valid YAML: {error}") from error
-        return loaded if isinstance(loaded, dict) else None
-    return None
+    block = metadata_block(source)
+    if block is None:
+        return None
+    stored = stored_metadata(block)
+    if stored is not None:
+        return stored
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(block)
+    except yaml.YAMLError as error:
+        raise PolicyError(f"{path}: METADATA is not valid YAML: {error}") from error
+    return loaded if isinstance(loaded, dict) else None
 
 
 def rule_from_module(source: str, path: str) -> Rule | None:

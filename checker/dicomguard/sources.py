@@ -7,23 +7,22 @@ A family (the `SourceFamily` protocol) has a name and
   that cannot be read, or holds binary content, is an input error);
 - `collect(files, context) -> CollectResult`, run once per scan with every file of the family,
   which parses, evaluates and adapts them to facts.
-The first family in FAMILIES whose classify claims a file owns it. Detection is imported with
-this module; a collector, and the parsers behind it, only when its family has files.
+The first family in FAMILIES whose classify claims a file owns it. A family's detect module is
+imported when a file first reaches it, and its collector, with the parsers behind it, only when
+the family has files: a scan of Terraform files alone loads nothing of the other families.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import import_module
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from dicomguard.ansible import detect as ansible_detect
-from dicomguard.apps import detect as apps_detect
-from dicomguard.firewall import detect as firewall_detect
 from dicomguard.model import CollectResult, SourceFile
 from dicomguard.settings import Settings
-from dicomguard.terraform import detect as terraform_detect
 
 Collect = Callable[[list[SourceFile], "ScanContext"], CollectResult]
 
@@ -47,15 +46,15 @@ class SourceFamily(Detector, Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Family:
-    """A family whose detect module is loaded with it and whose collector on first use."""
+    """A family whose detect module and collector are loaded on first use."""
 
     name: str
-    detector: Detector
+    detect_module: str
     load_collector: Callable[[], Collect]
 
     @property
-    def detect_module(self) -> str:
-        return self.detector.__name__
+    def detector(self) -> Detector:
+        return _detector(self.detect_module)
 
     def classify(self, path: Path, head: str) -> str | None:
         return self.detector.classify(path, head)
@@ -65,6 +64,11 @@ class Family:
 
     def collect(self, files: list[SourceFile], context: ScanContext) -> CollectResult:
         return self.load_collector()(files, context)
+
+
+@cache
+def _detector(module: str) -> Detector:
+    return cast(Detector, import_module(module))
 
 
 def _terraform() -> Collect:
@@ -92,10 +96,10 @@ def _ansible() -> Collect:
 
 
 FAMILIES: tuple[Family, ...] = (
-    Family("terraform", terraform_detect, _terraform),
-    Family("firewall", firewall_detect, _firewall),
-    Family("apps", apps_detect, _apps),
-    Family("ansible", ansible_detect, _ansible),
+    Family("terraform", "dicomguard.terraform.detect", _terraform),
+    Family("firewall", "dicomguard.firewall.detect", _firewall),
+    Family("apps", "dicomguard.apps.detect", _apps),
+    Family("ansible", "dicomguard.ansible.detect", _ansible),
 )
 
 

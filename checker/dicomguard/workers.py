@@ -41,14 +41,6 @@ MIB = 1024 * 1024
 RETIRE_AT_MIB = 120
 
 
-def usable_cores() -> int:
-    """The cores this process may run on (its affinity, as containers and taskset set it)."""
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
 def in_workers(units: list[Unit], engine: Engine) -> bool:
     """Workers build their own engine by name: one without a name (a server's client) stays in
     the scan's process."""

@@ -6,6 +6,9 @@ from typing import Any, Protocol
 
 from dicomguard.policies import PolicySet
 
+# The opa binary the operator chose, for the opa engine and for `auto`.
+BINARY_VARIABLE = "DICOMGUARD_OPA_BINARY"
+
 
 class EngineError(Exception):
     """The engine could not evaluate the policies; the scan fails with exit 2."""

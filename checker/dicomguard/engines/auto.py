@@ -17,7 +17,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from dicomguard.engines import Engine, EngineError
+from dicomguard.engines import BINARY_VARIABLE, Engine, EngineError
 from dicomguard.policies import PolicySet, builtin_policy_dir
 
 # Facts in one input from which a local OPA evaluates faster than the embedded engine.
@@ -41,8 +41,6 @@ def trusted_opa_binary(scanned: list[str]) -> str | None:
     `opa` found through the absolute entries of PATH, and never a file inside the scanned
     paths or the working directory (a repository's own `opa`, reached through `.` or a
     `bin/` that a tool put on PATH, would run code from the repository)."""
-    from dicomguard.engines.opa_local import BINARY_VARIABLE
-
     configured = os.environ.get(BINARY_VARIABLE)
     if configured:
         return configured

@@ -12,11 +12,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from dicomguard.engines import EngineError, deny_sets
+from dicomguard.engines import BINARY_VARIABLE, EngineError, deny_sets
 from dicomguard.engines.sandbox import refuse_forbidden_calls, restricted_capabilities
 from dicomguard.policies import RULES_PACKAGE, PolicySet
 
-BINARY_VARIABLE = "DICOMGUARD_OPA_BINARY"
 EVAL_TIMEOUT_SECONDS = 120
 _VERSION_LINE = re.compile(r"^Version:\s*v?(\d+)\.(\d+)", re.MULTILINE)
 

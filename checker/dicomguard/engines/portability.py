@@ -11,7 +11,8 @@ import json
 import re
 from collections.abc import Callable
 from functools import cache
-from importlib import resources
+
+from dicomguard.shipped import shipped_text
 
 # Strings and comments are matched first so that a call inside them is never counted.
 _TOKENS = re.compile(
@@ -25,7 +26,7 @@ _TOKENS = re.compile(
 @cache
 def opa_builtins() -> frozenset[str]:
     """Every built-in function of the pinned OPA release (data/opa_builtins.json)."""
-    text = resources.files("dicomguard").joinpath("data/opa_builtins.json").read_text()
+    text = shipped_text("data/opa_builtins.json")
     return frozenset(json.loads(text)["builtins"])
 
 

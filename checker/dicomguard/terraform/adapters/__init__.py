@@ -6,6 +6,7 @@ provider may have several modules (its paths in front of hosts live beside its r
 
 from __future__ import annotations
 
+from functools import cache
 from importlib import import_module
 from typing import Any
 
@@ -21,20 +22,24 @@ def adapt(configuration: Configuration) -> tuple[Facts, list[ScanError]]:
     setting or a bucket declared in one root says nothing about another root's resources."""
     facts = Facts()
     errors: list[ScanError] = []
-    prefixes = {provider: [import_module(f"dicomguard.terraform.adapters.{name}")
-                           for name in names] for provider, names in PROVIDERS.items()}
     for root in configuration.per_root():
-        _adapt_root(root, prefixes, facts, errors)
+        _adapt_root(root, facts, errors)
     return facts, errors
 
 
-def _adapt_root(configuration: Configuration, prefixes: dict[str, list[Any]], facts: Facts,
-                errors: list[ScanError]) -> None:
+@cache
+def _provider_modules(provider: str) -> list[Any]:
+    """A provider's adapter modules, imported when a resource of the provider is first met."""
+    return [import_module(f"dicomguard.terraform.adapters.{name}")
+            for name in PROVIDERS.get(provider, ())]
+
+
+def _adapt_root(configuration: Configuration, facts: Facts, errors: list[ScanError]) -> None:
     contexts: dict[Any, Any] = {}
     for resource in configuration.resources:
         if resource.mode != "managed":
             continue
-        for module in prefixes.get(_provider_of(resource.type), []):
+        for module in _provider_modules(_provider_of(resource.type)):
             if resource.type in module.ADAPTERS:
                 _adapt_resource(configuration, resource, module, contexts, facts, errors)
 
