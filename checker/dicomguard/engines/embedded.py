@@ -16,6 +16,7 @@ from dicomguard.policies import RULES_PACKAGE, PolicySet
 
 
 def _import_regopy() -> Any:
+    _processor_known_without_a_child_process()
     try:
         import regopy
     except ImportError as error:  # pragma: no cover - depends on the platform's wheels
@@ -24,6 +25,16 @@ def _import_regopy() -> Any:
             "install OPA and use --engine opa"
         ) from error
     return regopy
+
+
+def _processor_known_without_a_child_process() -> None:
+    """regopy picks its library by `platform.uname()[0]`; indexing that tuple makes Python
+    learn the processor too, by running `uname -p` in a child process (8 to 11 ms of every
+    scan). The machine name, which the kernel gives without one, stands in for it."""
+    import platform
+
+    uname = platform.uname()
+    uname.__dict__.setdefault("processor", os.uname().machine if hasattr(os, "uname") else "")
 
 
 @contextmanager
