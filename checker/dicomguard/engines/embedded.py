@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from dicomguard.engines import EngineError, deny_sets
+from dicomguard.engines.prebuilt import shipped_plan
 from dicomguard.engines.regopy_input import build_input
 from dicomguard.policies import RULES_PACKAGE, PolicySet
 
@@ -65,9 +66,10 @@ def _check(output: Any, what: str, printed: str) -> Any:
 class EmbeddedEngine:
     worker_name = "embedded"  # how a worker process builds the same engine
 
-    def __init__(self) -> None:
+    def __init__(self, prebuilt: bool = True) -> None:
         self._regopy = _import_regopy()
         self._compiled: tuple[PolicySet, Any, Any] | None = None
+        self.prebuilt = prebuilt  # use the shipped plan of the built-in policies when it fits
 
     def interpreter(self, policies: PolicySet) -> Any:
         from dicomguard.engines.portability import unsupported_calls
@@ -117,8 +119,11 @@ class EmbeddedEngine:
         """Deny sets of every rule. The interpreter, with the policies compiled, is kept for
         the next call with the same policies (a scan evaluates its units one call each)."""
         if self._compiled is None or self._compiled[0] is not policies:
-            interpreter = self.interpreter(policies)
-            plan = self.compiled(interpreter, f"data.{RULES_PACKAGE}")
-            self._compiled = (policies, interpreter, plan)
+            query = f"data.{RULES_PACKAGE}"
+            shipped = shipped_plan(self._regopy, policies, query) if self.prebuilt else None
+            if shipped is None:
+                interpreter = self.interpreter(policies)
+                shipped = interpreter, self.compiled(interpreter, query)
+            self._compiled = (policies, *shipped)
         _, interpreter, plan = self._compiled
         return deny_sets(self.query(interpreter, plan, facts_input))
