@@ -34,7 +34,10 @@ def has_surrogate(value: Any) -> bool:
 
 def check_decoded(value: Any, text: str, line_offset: int = 0) -> None:
     """InputError, with the line of the first surrogate escape in `text`, when the value
-    decoded from it holds a lone surrogate."""
+    decoded from it holds a lone surrogate. JSON decodes one only from a surrogate escape, so
+    a text without one (nor a raw surrogate) needs no walk through the value."""
+    if not _ESCAPE.search(text) and not _SURROGATE.search(text):
+        return
     if has_surrogate(value):
         found = _ESCAPE.search(text)
         line = text.count("\n", 0, found.start()) + 1 if found else 1

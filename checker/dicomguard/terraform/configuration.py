@@ -17,7 +17,7 @@ from dicomguard.regular_files import read_regular_text
 from dicomguard.sources import ScanContext
 from dicomguard.terraform import parsed_files
 from dicomguard.terraform.evaluated import Configuration, Resource
-from dicomguard.terraform.files import FileAccess
+from dicomguard.terraform.files import Confinement, FileAccess
 from dicomguard.terraform.instance import ModuleInstance, ModuleSource, Session
 from dicomguard.terraform.syntax import SyntaxBlock
 from dicomguard.terraform.variables import root_inputs
@@ -50,12 +50,14 @@ def _load(files: list[SourceFile], context: ScanContext) -> Configuration:
     parsed: dict[Path, list[tuple[SourceFile, SyntaxBlock]]] = {}
     variable_files: dict[Path, list[SourceFile]] = {}
     directories: dict[str, Path] = {}
+    planned = context.terraform_unit.directories if context.terraform_unit is not None else {}
     overridden = {os.path.dirname(source.path) for source in files if _is_override(source.path)}
     for source in files:
         parent = os.path.dirname(source.path)
         directory = directories.get(parent)
         if directory is None:
-            directory = directories[parent] = Path(parent).absolute().resolve()
+            directory = directories[parent] = (planned.get(parent)
+                                               or Path(parent).absolute().resolve())
         if source.kind in VARIABLE_KINDS:
             variable_files.setdefault(directory, []).append(source)
         elif source.kind == "plan":
@@ -72,12 +74,12 @@ def _load(files: list[SourceFile], context: ScanContext) -> Configuration:
     variants = {directory: _module_variants(directory, bodies, configuration.notes)
                 for directory, bodies in sorted(parsed.items())}
     modules = {directory: found[0] for directory, found in variants.items()}
-    confinement = _confinement_roots(context.roots)
+    confinement = Confinement(context.roots)
     calls = _local_calls(modules)
     cyclic = _cyclic_calls(calls)
     configuration.errors.extend(_cycle_errors(calls, cyclic, modules))
     configuration.sections.modules_formed = (len(configuration.errors), len(configuration.notes))
-    loader = _ModuleResolver(modules, confinement, {id(block) for block in cyclic})
+    loader = _ModuleResolver(modules, {id(block) for block in cyclic})
     session = Session(loader.resolve, lambda root: FileAccess(root, confinement),
                       configuration.errors, configuration.notes)
     loader.session = session
@@ -141,7 +143,7 @@ def _load_plan(source: SourceFile, configuration: Configuration) -> None:
 
 
 def _is_override(path: str) -> bool:
-    name = Path(path).name
+    name = os.path.basename(path)
     stem = name.removesuffix(".json").removesuffix(".tf")
     return stem == "override" or stem.endswith("_override")
 
@@ -235,14 +237,6 @@ def _add_block(module: ModuleSource, block: SyntaxBlock) -> None:
         module.data.append(block)
     elif block.type == "module" and len(labels) == 1:
         module.calls.append(block)
-
-
-def _confinement_roots(roots: list[str]) -> list[Path]:
-    confined = []
-    for root in roots:
-        path = Path(root).absolute().resolve()
-        confined.append(path if path.is_dir() else path.parent)
-    return confined
 
 
 def literal_source(block: SyntaxBlock) -> str | None:
@@ -374,10 +368,8 @@ class _ModuleResolver:
     """Finds the module a `module` block calls: a local directory, or a copy downloaded by
     terraform init (.terraform/modules/modules.json). Never downloads anything."""
 
-    def __init__(self, modules: dict[Path, ModuleSource], confinement: list[Path],
-                 cyclic: set[int]) -> None:
+    def __init__(self, modules: dict[Path, ModuleSource], cyclic: set[int]) -> None:
         self.modules = modules
-        self.confinement = confinement
         self.cyclic = cyclic  # ids of module blocks that close a cycle: never followed
         self.session: Session | None = None
         self._manifests: dict[Path, dict[str, str]] = {}

@@ -63,14 +63,32 @@ def glob_pattern(glob: str) -> str:
     return "".join(out)
 
 
+class Confinement:
+    """The scanned roots' real directories, which files may be read from. Resolved when a
+    file is first read: most configurations read none."""
+
+    def __init__(self, roots: list[str]) -> None:
+        self.roots = roots
+        self._directories: list[Path] | None = None
+
+    def directories(self) -> list[Path]:
+        if self._directories is None:
+            self._directories = []
+            for root in self.roots:
+                path = Path(root).absolute().resolve()
+                self._directories.append(path if path.is_dir() else path.parent)
+        return self._directories
+
+
 class FileAccess:
-    def __init__(self, base: Path, allowed: list[Path]) -> None:
+    def __init__(self, base: Path, confinement: Confinement) -> None:
         self.base = base
-        self.allowed = allowed
+        self.confinement = confinement
 
     def _confined(self, path: str) -> Path | None:
         resolved = (self.base / path).resolve()
-        if any(resolved == root or root in resolved.parents for root in self.allowed):
+        allowed = self.confinement.directories()
+        if any(resolved == root or root in resolved.parents for root in allowed):
             return resolved
         return None
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from tree_sitter import Node
 
 QUOTED_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+TEMPLATE_HOLES = frozenset({"template_interpolation", "template_directive"})
 
 
 @lru_cache(maxsize=1)
@@ -169,7 +170,9 @@ class _Compiler:
         for child in body.children:
             kind = child.type
             if kind == "attribute":
-                children = _code(child.children)  # name, "=", expression
+                children = child.children  # name, "=", expression, and any comments
+                if len(children) != 3:
+                    children = _code(children)
                 name = self.text(children[0])
                 block.attributes[name] = SyntaxAttribute(
                     name, self.expression(children[-1]), self.line(child), self.end_line(child))
@@ -203,7 +206,10 @@ class _Compiler:
     def expression(self, node: Any) -> Ast:
         if node.type != "expression":
             return self.term(node)
-        children = _code(node.children)
+        children = node.children
+        if len(children) == 1:  # a term alone, the usual case
+            return self.term(children[0])
+        children = _code(children)
         first = children[0]
         if first.type == "(":
             value = self.expression(children[1])
@@ -292,6 +298,8 @@ class _Compiler:
 
     def literal_value(self, node: Any) -> Ast:
         kind = node.type
+        if kind == "string_lit":
+            return self.template(node)
         if kind == "numeric_lit":
             return literal(number(self.text(node)))
         if kind == "bool_lit":
@@ -375,7 +383,28 @@ class _Compiler:
     # Templates
 
     def template(self, node: Any) -> Ast:
+        plain = self.plain_quoted_text(node)
+        if plain is not None:
+            return literal(plain)
         return _template_ast(self.template_parts(node))
+
+    def plain_quoted_text(self, node: Any) -> str | None:
+        """The text of a quoted string without interpolations or directives (most strings),
+        read without building template parts; None for any other template."""
+        if self.cut:
+            return None
+        if node.type == "string_lit":  # `"`, its text, `"`: never a hole
+            start, end = node.start_byte + 1, node.end_byte - 1
+        else:
+            children = node.children
+            if len(children) > 3 or children[0].type != "quoted_template_start" \
+                    or (len(children) == 3 and children[1].type != "template_literal"):
+                return None
+            start, end = children[0].end_byte, children[-1].start_byte
+        try:
+            return _decode_quoted(self.source[start:end].decode("utf-8"))
+        except InputError as error:
+            raise InputError(error.message, error.line or self.line(node)) from None
 
     def template_parts(self, node: Any) -> list[Any]:
         children = node.children
@@ -438,8 +467,7 @@ class _Compiler:
               strip_last: bool) -> list[Any]:
         """Literal text and holes between start and end; holes are the interpolation and
         directive nodes among `nodes`."""
-        holes = [node for node in nodes
-                 if node.type in {"template_interpolation", "template_directive"}]
+        holes = [node for node in nodes if node.type in TEMPLATE_HOLES]
         parts: list[Any] = []
         position = start
         strip_next = strip_first

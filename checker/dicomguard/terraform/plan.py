@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from operator import methodcaller
 from typing import Any
 
 from dicomguard.model import InputError, ScanError, SourceFile
@@ -90,7 +91,7 @@ class _LineFinder:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.newlines = [match.start() for match in re.finditer("\n", text)]
+        self.newlines = list(map(re.Match.start, re.finditer("\n", text)))
         self.addresses = _first_offsets(_ADDRESS_KEY.finditer(text))
         self.strings: dict[str, int] | None = None  # built when an address is not a key
 
@@ -106,16 +107,18 @@ class _LineFinder:
         return bisect.bisect_right(self.newlines, offset) + 1
 
 
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-_ADDRESS_KEY = re.compile(r'"address":("(?:[^"\\]|\\.)*")')
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_ADDRESS_KEY = re.compile(r'"address":("[^"\\]*(?:\\.[^"\\]*)*")')
 
 
 def _first_offsets(matches: Iterator[re.Match[str]]) -> dict[str, int]:
     """Each matched string (the last group) at the offset of its first match."""
-    found: dict[str, int] = {}
-    for match in matches:
-        found.setdefault(match.group(match.lastindex or 0), match.start())
-    return found
+    found = list(matches)
+    if not found:
+        return {}
+    strings = map(methodcaller("group", found[0].lastindex or 0), reversed(found))
+    # read backwards, so that the first match of a string is the one kept
+    return dict(zip(strings, map(re.Match.start, reversed(found)), strict=True))
 
 
 def _walk(module: dict[str, Any], plan: _Plan, resources: list[Resource]) -> None:
