@@ -54,11 +54,21 @@ class _Ticker:
 _running: list[_Ticker] = []
 
 
+class _Statm:
+    """/proc/self/statm, opened once per process: a unit's budget reads it when the unit starts
+    and at every tick, and Terraform starts one for every resource it adapts."""
+
+    owner = 0  # the process that opened it
+    descriptor = -1
+
+
 def _resident_bytes() -> int:
     """The process's resident memory (Linux); 0 where it cannot be read."""
     try:
-        with open("/proc/self/statm", "rb") as statm:
-            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        if _Statm.owner != os.getpid():
+            _Statm.descriptor = os.open("/proc/self/statm", os.O_RDONLY)
+            _Statm.owner = os.getpid()
+        return int(os.pread(_Statm.descriptor, 64, 0).split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0
 
