@@ -21,6 +21,30 @@ SHARED = Path(os.environ.get("DICOMGUARD_SHARED", PROJECT.parent / "shared"))
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+def library_report(path: Path, engine: object = None, **scan_options: object) -> str:
+    """The JSON report of a scan of `path` through the library (the embedded engine unless
+    another is given), run from the project root as the command line would be."""
+    from dicomguard.engines import make_engine
+    from dicomguard.policies import load_policies
+    from dicomguard.report import RenderOptions
+    from dicomguard.report.json_format import render
+    from dicomguard.report.rooted import rooted
+    from dicomguard.scan import run_scan
+    from dicomguard.sources import ScanContext
+
+    policies = load_policies([])
+    relative = os.path.relpath(path, PROJECT)
+    context = ScanContext(roots=[relative], catalogue=policies.catalogue())
+    working = Path.cwd()
+    os.chdir(PROJECT)
+    try:
+        report = run_scan([relative], policies, engine or make_engine("embedded"), context,
+                          whole_modules=True, **scan_options)  # type: ignore[arg-type]
+    finally:
+        os.chdir(working)
+    return render(rooted(report), RenderOptions())
+
+
 def need(condition: bool, reason: str) -> None:
     """Skip a test whose prerequisite is missing on a developer machine; fail it in CI, where
     .ci/run installs every prerequisite."""

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, PROJECT, run_cli
+from tests.conftest import EXAMPLES, PROJECT, library_report, run_cli
 
 EXPOSED_ROOT = """\
 module "archive" {{
@@ -217,22 +217,4 @@ def test_workers_that_grew_hand_over_to_fresh_ones_and_lose_nothing(
 def _library_json(path: Path, jobs: int | None, whole_tree_below: int = 300) -> str:
     """The JSON report of a scan through the library: the whole tree at once without `jobs`,
     unit by unit with them."""
-    from dicomguard.engines import make_engine
-    from dicomguard.policies import load_policies
-    from dicomguard.report import RenderOptions
-    from dicomguard.report.json_format import render
-    from dicomguard.report.rooted import rooted
-    from dicomguard.scan import run_scan
-    from dicomguard.sources import ScanContext
-
-    policies = load_policies([])
-    relative = os.path.relpath(path, PROJECT)
-    context = ScanContext(roots=[relative], catalogue=policies.catalogue())
-    working = Path.cwd()
-    os.chdir(PROJECT)
-    try:
-        report = run_scan([relative], policies, make_engine("embedded"), context,
-                          whole_modules=True, jobs=jobs, whole_tree_below=whole_tree_below)
-    finally:
-        os.chdir(working)
-    return render(rooted(report), RenderOptions())
+    return library_report(path, jobs=jobs, whole_tree_below=whole_tree_below)

@@ -28,10 +28,11 @@ def kind_of(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
-def open_regular(path: str | Path) -> BinaryIO:
-    """Open a regular file for reading (following symbolic links); anything else raises
-    NotRegularFile without having been opened."""
-    mode = os.stat(path).st_mode
+def _regular_descriptor(path: str | Path, mode: int | None = None) -> int:
+    """A descriptor open for reading on a regular file (links followed); anything else raises
+    NotRegularFile without having been opened. `mode` is the file's os.stat mode when the caller
+    has it."""
+    mode = os.stat(path).st_mode if mode is None else mode
     if not stat.S_ISREG(mode):
         raise NotRegularFile(mode)
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
@@ -39,6 +40,17 @@ def open_regular(path: str | Path) -> BinaryIO:
         mode = os.fstat(descriptor).st_mode
         if not stat.S_ISREG(mode):  # replaced between stat and open
             raise NotRegularFile(mode)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor
+
+
+def open_regular(path: str | Path) -> BinaryIO:
+    """Open a regular file for reading (following symbolic links); anything else raises
+    NotRegularFile without having been opened."""
+    descriptor = _regular_descriptor(path)
+    try:
         os.set_blocking(descriptor, True)
         return os.fdopen(descriptor, "rb")
     except BaseException:
@@ -55,14 +67,8 @@ def read_regular_text(path: str | Path) -> str:
 def read_head(path: str | Path, size: int, mode: int | None = None) -> bytes:
     """The first `size` bytes of a regular file; `mode` is its os.stat mode when the caller has
     it. Read without a buffered file object: discovery reads the head of every file."""
-    mode = os.stat(path).st_mode if mode is None else mode
-    if not stat.S_ISREG(mode):
-        raise NotRegularFile(mode)
-    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    descriptor = _regular_descriptor(path, mode)
     try:
-        mode = os.fstat(descriptor).st_mode
-        if not stat.S_ISREG(mode):  # replaced between stat and open
-            raise NotRegularFile(mode)
         return os.read(descriptor, size)
     finally:
         os.close(descriptor)

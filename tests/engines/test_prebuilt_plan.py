@@ -5,7 +5,6 @@ then with the findings the compiled policies give."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import regopy
@@ -13,13 +12,8 @@ import regopy
 from dicomguard.engines.embedded import EmbeddedEngine
 from dicomguard.engines.prebuilt import COMPILED_FROM, compiled_from, shipped_plan
 from dicomguard.policies import RULES_PACKAGE, load_policies
-from dicomguard.report import RenderOptions
-from dicomguard.report.json_format import render
-from dicomguard.report.rooted import rooted
-from dicomguard.scan import run_scan
 from dicomguard.shipped import shipped_text
-from dicomguard.sources import ScanContext
-from tests.conftest import EXAMPLES, PROJECT
+from tests.conftest import EXAMPLES, library_report
 
 QUERY = f"data.{RULES_PACKAGE}"
 
@@ -53,16 +47,7 @@ def test_the_shipped_plan_serves_only_the_built_in_policies_it_was_compiled_from
 
 
 def _report(path: Path, engine: EmbeddedEngine) -> str:
-    policies = load_policies([])
-    relative = os.path.relpath(path, PROJECT)
-    context = ScanContext(roots=[relative], catalogue=policies.catalogue())
-    working = Path.cwd()
-    os.chdir(PROJECT)
-    try:
-        report = run_scan([relative], policies, engine, context, whole_modules=True)
-    finally:
-        os.chdir(working)
-    document = json.loads(render(rooted(report), RenderOptions()))
+    document = json.loads(library_report(path, engine))
     document["summary"].pop("duration_seconds", None)
     return json.dumps(document, sort_keys=True)
 
