@@ -170,8 +170,10 @@ class _Walk:
                 self.found.error(error.filename or directory,
                                  f"cannot read directory: {error.strerror}")
                 continue
-            subdirectories = [entry for entry in entries if _is_directory(entry)]
-            others = [entry for entry in entries if not _is_directory(entry)]
+            subdirectories: list[os.DirEntry[str]] = []
+            others: list[os.DirEntry[str]] = []
+            for entry in entries:
+                (subdirectories if _is_directory(entry) else others).append(entry)
             yield directory, subdirectories, others
             pending.extend(entry.path for entry in reversed(subdirectories))
 

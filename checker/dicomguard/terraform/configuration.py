@@ -13,6 +13,7 @@ from typing import Any
 
 from dicomguard.facts import note
 from dicomguard.model import InputError, Origin, ScanError, SourceFile
+from dicomguard.real_paths import real_directory
 from dicomguard.regular_files import read_regular_text
 from dicomguard.sources import ScanContext
 from dicomguard.terraform import parsed_files
@@ -50,14 +51,12 @@ def _load(files: list[SourceFile], context: ScanContext) -> Configuration:
     parsed: dict[Path, list[tuple[SourceFile, SyntaxBlock]]] = {}
     variable_files: dict[Path, list[SourceFile]] = {}
     directories: dict[str, Path] = {}
-    planned = context.terraform_unit.directories if context.terraform_unit is not None else {}
     overridden = {os.path.dirname(source.path) for source in files if _is_override(source.path)}
     for source in files:
         parent = os.path.dirname(source.path)
         directory = directories.get(parent)
         if directory is None:
-            directory = directories[parent] = (planned.get(parent)
-                                               or Path(parent).absolute().resolve())
+            directory = directories[parent] = Path(real_directory(parent))
         if source.kind in VARIABLE_KINDS:
             variable_files.setdefault(directory, []).append(source)
         elif source.kind == "plan":

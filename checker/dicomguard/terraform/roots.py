@@ -39,8 +39,6 @@ class RootPlan:
     roots: frozenset[Path]  # resolved directories this unit evaluates as root modules
     several_roots: bool  # whether the whole tree has more than one root (addresses say which)
     shared: frozenset[Path] = frozenset()  # module directories other units read too
-    # each file's directory as discovered, resolved once here so that no worker resolves it again
-    directories: dict[str, Path] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -90,7 +88,7 @@ def plan_roots(files: list[SourceFile]) -> list[RootPlan]:
                  if directory not in reached for source in sources]
     if unreached:  # downloaded modules no scanned root owns: parsed, never evaluated
         units.append(RootPlan(unreached, frozenset(), several))
-    return _with_directories(_with_shared(units, tree), tree)
+    return _with_shared(units, tree)
 
 
 def _with_shared(units: list[RootPlan], tree: _Tree) -> list[RootPlan]:
@@ -101,13 +99,6 @@ def _with_shared(units: list[RootPlan], tree: _Tree) -> list[RootPlan]:
     shared = frozenset(directory for directory, count in readers.items() if count > 1)
     for unit in units:
         unit.shared = shared
-    return units
-
-
-def _with_directories(units: list[RootPlan], tree: _Tree) -> list[RootPlan]:
-    for unit in units:
-        parents = {os.path.dirname(source.path) for source in unit.files}
-        unit.directories = {parent: tree.resolved[parent] for parent in parents}
     return units
 
 
