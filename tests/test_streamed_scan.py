@@ -218,3 +218,37 @@ def _library_json(path: Path, jobs: int | None, whole_tree_below: int = 300) -> 
     """The JSON report of a scan through the library: the whole tree at once without `jobs`,
     unit by unit with them."""
     return library_report(path, jobs=jobs, whole_tree_below=whole_tree_below)
+
+
+REGEX_ROOT = """\
+locals {
+  service = replace("Orthanc-PACS", "/Orth[a-z]+/", "orthanc")
+  port    = regex("[0-9]+", "dicom-11112")
+}
+
+resource "aws_security_group" "pacs" {
+  name = local.service
+  ingress {
+    from_port   = tonumber(local.port)
+    to_port     = tonumber(local.port)
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+"""
+
+
+def test_regular_expressions_in_workers_are_evaluated(tmp_path: Path) -> None:
+    """Workers load the embedded engine before any file: the RE2 that Terraform's regex
+    functions run on must still work there (loaded after regopy's, it aborted the worker and
+    the unit's finding became an error)."""
+    generated_tree(tmp_path, 310)
+    (tmp_path / "live" / "regex").mkdir()
+    (tmp_path / "live" / "regex" / "main.tf").write_text(REGEX_ROOT)
+    code, report = cli_report(tmp_path, "--jobs", "2", "--engine", "embedded")
+    assert report["errors"] == []
+    exposed = [finding for finding in report["findings"]
+               if finding["file"].endswith("live/regex/main.tf")]
+    assert [finding["rule_id"] for finding in exposed] == ["DG101"]
+    assert "11112" in exposed[0]["message"]
+    assert code == 1

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,6 +18,7 @@ from dicomguard.policies import RULES_PACKAGE, PolicySet
 
 def _import_regopy() -> Any:
     _processor_known_without_a_child_process()
+    _load_re2_first()
     try:
         import regopy
     except ImportError as error:  # pragma: no cover - depends on the platform's wheels
@@ -26,6 +27,15 @@ def _import_regopy() -> Any:
             "install OPA and use --engine opa"
         ) from error
     return regopy
+
+
+def _load_re2_first() -> None:
+    """regopy's library carries its own RE2 and Abseil. Loaded before the RE2 that patterns
+    from scanned files run on, it makes that one abort the process (`free(): invalid pointer`)
+    on its first pattern; loaded after it, both work. So RE2 is loaded first, in the scan and in
+    every worker."""
+    with contextlib.suppress(ImportError):
+        import re2  # noqa: F401
 
 
 def _processor_known_without_a_child_process() -> None:
@@ -42,6 +52,8 @@ def _processor_known_without_a_child_process() -> None:
 def _native_stdout_captured() -> Iterator[list[str]]:
     """rego-cpp prints compile errors to file descriptor 1, which would corrupt a JSON or
     SARIF report on stdout. Capture them to use as the error message instead."""
+    import tempfile  # only a compile that fails needs it
+
     captured: list[str] = []
     sys.stdout.flush()
     saved = os.dup(1)
