@@ -9,11 +9,11 @@ that no finding matches any more is *fixed*: reported, so the file can be pruned
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dicomguard.identity import FindingIdentity, identify, relative_path
+from dicomguard.records import record
 
 VERSION = 1
 DEFAULT_FILE = ".dicomguard-baseline.json"
@@ -24,7 +24,7 @@ class BaselineError(Exception):
     """The baseline file is unreadable or malformed; the message names it: exit 2."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Baseline:
     path: str
     entries: list[FindingIdentity]

@@ -9,12 +9,12 @@ from the command line, the environment, or a --config file outside every scanned
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dicomguard.facts import note
 from dicomguard.model import Origin
+from dicomguard.records import field, record
 from dicomguard.shipped import shipped_text
 
 CONFIG_NAMES = (".dicomguard.yaml", ".dicomguard.yml")
@@ -29,7 +29,7 @@ class ConfigError(Exception):
     """The configuration file is unreadable or invalid; the message names file and key."""
 
 
-@dataclass(slots=True)
+@record
 class Configuration:
     """The settings in force, and report notes on what a repository's configuration set."""
 

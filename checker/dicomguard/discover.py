@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from dicomguard.ignore_rules import (
     read_gitignore,
 )
 from dicomguard.model import Origin, ScanError, SourceFile
+from dicomguard.records import field, record
 from dicomguard.regular_files import kind_of, read_head
 from dicomguard.sources import FAMILIES, Family
 from dicomguard.terraform.detect import named as terraform_named
@@ -52,7 +52,7 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
         return str(absolute)
 
 
-@dataclass(slots=True)
+@record
 class Discovery:
     """The recognised files, grouped by family name, and what could not be read or followed."""
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
 from typing import Any
 
 from dicomguard.policies import PolicySet, Rule
+from dicomguard.records import field, fields, record
 from dicomguard.severity import SEVERITY_RANK
 
 
-@dataclass(slots=True)
+@record
 class Finding:
     rule_id: str
     title: str
@@ -56,7 +56,7 @@ class Finding:
         return (self.file, self.line, -self.rank, self.rule_id, self.message)
 
 
-_FIELD_NAMES = tuple(item.name for item in fields(Finding))
+_FIELD_NAMES = fields(Finding)
 
 
 def build_findings(

@@ -3,9 +3,9 @@ shows a verdict (text, HTML, JUnit, GitHub annotations)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from dicomguard.records import record
 from dicomguard.severity import Severity, at_or_above
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Gate:
     """--fail-on, --strict and --soft-fail; a baseline's findings are marked on the findings."""
 

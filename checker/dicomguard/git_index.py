@@ -12,12 +12,12 @@ import os
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from dicomguard.facts import note
 from dicomguard.model import Origin
+from dicomguard.records import field, record
 
 GIT = ("git", "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false")
 REGULAR_MODES = frozenset({"100644", "100755"})
@@ -49,7 +49,7 @@ def repository_root(start: Path) -> Path:
     return Path(os.fsdecode(output.rstrip(b"\n")))
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class IndexEntry:
     mode: str
     object_id: str
@@ -59,10 +59,10 @@ class IndexEntry:
 def index_entries(repository: Path) -> list[IndexEntry]:
     """Every tracked file as staged (merged entries only: git refuses to commit a conflict)."""
     entries = []
-    for record in _git(repository, "ls-files", "-z", "--cached", "--stage").split(b"\0"):
-        if not record:
+    for line in _git(repository, "ls-files", "-z", "--cached", "--stage").split(b"\0"):
+        if not line:
             continue
-        meta, _, path = record.partition(b"\t")
+        meta, _, path = line.partition(b"\t")
         mode, object_id, stage = meta.decode("ascii").split()
         if stage == "0":
             entries.append(IndexEntry(mode, object_id, os.fsdecode(path)))
@@ -112,7 +112,7 @@ def _blobs(repository: Path, object_ids: list[str]) -> Iterator[bytes]:
 Wanted = Callable[[PurePosixPath, bytes], bool]
 
 
-@dataclass(slots=True)
+@record
 class StagedFiles:
     """The staged content of the files a scan may read, by repository path, and notes."""
 

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from dicomguard.real_paths import real_directory, real_path
+from dicomguard.records import record
 
 _POSITION = re.compile(r"\b(rule|item) \d+\b")
 _FILE_AND_LINE = re.compile(r"(\S+?):\d+\b")
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@record(frozen=True, order=True)
 class FindingIdentity:
     file: str
     rule_id: str
@@ -35,7 +35,8 @@ class FindingIdentity:
         return hashlib.sha256(joined.encode("utf-8")).hexdigest()
 
     def to_json(self) -> dict[str, str]:
-        return {**asdict(self), "fingerprint": self.fingerprint}
+        return {"file": self.file, "rule_id": self.rule_id, "resource": self.resource,
+                "detail": self.detail, "fingerprint": self.fingerprint}
 
 
 def without_positions(text: str) -> str:

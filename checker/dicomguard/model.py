@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from dicomguard.records import field, record
 
 if TYPE_CHECKING:
     from typing_extensions import TypeIs
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
 FACTS_VERSION = 2
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Origin:
     """Where a fact comes from: what a finding points at and what a suppression names."""
 
@@ -37,7 +38,7 @@ class Origin:
                       f"{self.key}/{key}" if self.key else key)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Unknown:
     """A value that cannot be known statically. Never treated as safe."""
 
@@ -51,7 +52,7 @@ def is_unknown(value: Any) -> TypeIs[Unknown]:
     return isinstance(value, Unknown)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class ScanError:
     """Input that could not be read or parsed. Any error makes the scan exit 2."""
 
@@ -76,7 +77,7 @@ class InputError(Exception):
         self.line = line
 
 
-@dataclass(slots=True)
+@record
 class SourceFile:
     """A discovered file and the kind of source it was classified as."""
 
@@ -90,7 +91,7 @@ class SourceFile:
         return read_regular_text(self.path)
 
 
-@dataclass(slots=True)
+@record
 class Facts:
     """The facts document: what policies read. See schemas/facts.schema.json."""
 
@@ -116,7 +117,7 @@ class Facts:
                 "notes": self.notes}
 
 
-@dataclass(slots=True)
+@record
 class CollectResult:
     """What a source collector returns: facts and the errors met on the way."""
 

@@ -5,14 +5,14 @@ evaluates and reports one unit at a time, so that its memory is that of its larg
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from dicomguard.model import SourceFile
+from dicomguard.records import record
 from dicomguard.sources import FAMILIES
 
 
-@dataclass(slots=True)
+@record
 class Unit:
     family: str
     files: list[SourceFile]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 from dicomguard.policy_metadata import metadata_block, stored_metadata
+from dicomguard.records import field, record
 from dicomguard.severity import SEVERITIES
 
 RULES_PACKAGE = "dicomguard.rules"
@@ -23,7 +23,7 @@ class PolicyError(Exception):
     """A policy file that cannot be used; message names the file."""
 
 
-@dataclass(slots=True)
+@record
 class Rule:
     """One policy rule and what users read about it."""
 
@@ -38,7 +38,7 @@ class Rule:
     path: str
 
 
-@dataclass(slots=True)
+@record
 class PolicySet:
     """Every Rego module to load, the rules they define and the data they read."""
 

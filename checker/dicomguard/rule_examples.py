@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -20,13 +19,14 @@ import jsonschema
 
 from dicomguard.model import InputError
 from dicomguard.policies import PolicyError, Rule
+from dicomguard.records import record
 from dicomguard.yamlpositions import load_all
 
 EXAMPLES_SUFFIX = ".examples.yaml"
 VERDICTS = ("bad", "good")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Example:
     """One snippet: the files to scan, and for a bad one what its finding must show."""
 
@@ -35,7 +35,7 @@ class Example:
     expect: dict[str, Any] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class KindExamples:
     kind: str
     label: str
@@ -43,7 +43,7 @@ class KindExamples:
     good: list[Example]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class RuleExamples:
     rule_id: str
     path: Path

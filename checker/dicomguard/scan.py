@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from dicomguard.identity import identify, project_root
 from dicomguard.model import CollectResult, Facts, ScanError, SourceFile
 from dicomguard.plan import SMALL_SCAN_FILES
 from dicomguard.policies import PolicySet, Rule
+from dicomguard.records import field, record
 from dicomguard.settings import Settings
 from dicomguard.sourcelines import SourceLines
 from dicomguard.sources import FAMILIES, Family, ScanContext
@@ -23,7 +23,7 @@ from dicomguard.suppress import SuppressionOutcome, apply_suppressions
 from dicomguard.surrogates import sanitized_errors, sanitized_facts
 
 
-@dataclass(slots=True)
+@record
 class ScanReport:
     """Everything a report format needs."""
 

@@ -8,11 +8,12 @@ OPERATOR_ONLY_KEYS); these types only carry the result.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+from dicomguard.records import field, record
 
-@dataclass(frozen=True, slots=True)
+
+@record(frozen=True)
 class EngineSettings:
     """Which policy engine evaluates, and how to reach an OPA server (operator-only)."""
 
@@ -24,7 +25,7 @@ class EngineSettings:
     opa_timeout: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Settings:
     fail_on: str = "low"  # --fail-on, when given, wins (see gate.Gate)
     extra_ports: list[dict[str, Any]] = field(default_factory=list)  # catalogue additions

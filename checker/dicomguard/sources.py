@@ -15,13 +15,13 @@ the family has files: a scan of Terraform files alone loads nothing of the other
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cache
 from importlib import import_module
 from pathlib import Path
 from typing import Any, Protocol, cast
 
 from dicomguard.model import CollectResult, SourceFile
+from dicomguard.records import field, record
 from dicomguard.settings import Settings
 
 Collect = Callable[[list[SourceFile], "ScanContext"], CollectResult]
@@ -44,7 +44,7 @@ class SourceFamily(Detector, Protocol):
     def collect(self, files: list[SourceFile], context: ScanContext) -> CollectResult: ...
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Family:
     """A family whose detect module and collector are loaded on first use."""
 
@@ -103,7 +103,7 @@ FAMILIES: tuple[Family, ...] = (
 )
 
 
-@dataclass(slots=True)
+@record
 class ScanContext:
     """What every collector may read besides its own files."""
 

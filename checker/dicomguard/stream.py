@@ -6,7 +6,6 @@ the whole tree at once gives: same findings, errors and notes, in the same order
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from dicomguard.model import Facts, ScanError
 from dicomguard.plan import plan_units
 from dicomguard.policies import PolicySet
 from dicomguard.real_paths import real_directory
+from dicomguard.records import field, record
 from dicomguard.sources import FAMILIES, ScanContext
 from dicomguard.unit_scan import UnitResult, UnitSetup, add_sections, evaluate_batch
 
@@ -25,7 +25,7 @@ from dicomguard.unit_scan import UnitResult, UnitSetup, add_sections, evaluate_b
 SHARED_FILES = frozenset({"terraform"})
 
 
-@dataclass(slots=True)
+@record
 class _Merge:
     keep_facts: bool
     findings: list[tuple[Finding, str]] = field(default_factory=list)

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dicomguard.facts import note
 from dicomguard.findings import Finding
 from dicomguard.model import Origin, ScanError
+from dicomguard.records import field, record
 from dicomguard.sourcelines import SourceLines
+
+if TYPE_CHECKING:
+    from datetime import date
 
 MARKER = "dicomguard:ignore"
 _MARKER = re.compile(r"(?:#|//|/\*|<!--)\s*dicomguard:ignore\b(?P<body>.*?)\s*(?:\*/|-->)?\s*$")
@@ -32,7 +34,7 @@ _COMMENT_LINE = re.compile(r"^\s*(?:#|//|/\*|<!--)")
 EXAMPLE = 'dicomguard:ignore DG101 reason="why it is acceptable" until=2027-06-30'
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Suppression:
     rules: frozenset[str]
     reason: str
@@ -47,7 +49,7 @@ class Suppression:
         return self.until is not None and today > self.until
 
 
-@dataclass(slots=True)
+@record
 class SuppressionOutcome:
     """What applying suppressions produced besides marking findings."""
 
@@ -76,6 +78,8 @@ def parse_comment(text: str, file: str, line: int) -> Suppression | ScanError | 
     until = None
     until_match = _UNTIL.search(outside_reason)
     if until_match:
+        from datetime import date
+
         try:
             until = date.fromisoformat(until_match.group("date"))
         except ValueError:
@@ -135,13 +139,18 @@ def _candidate_lines(lines: SourceLines, finding: Finding) -> list[int]:
     return candidates
 
 
+def _today() -> date:
+    from datetime import UTC, datetime  # only a suppression with until= needs the date
+
+    return datetime.now(UTC).date()
+
+
 def apply_suppressions(findings: list[Finding], lines: SourceLines | None = None,
                        today: date | None = None, scanned_files: Iterable[str] = ()
                        ) -> SuppressionOutcome:
     """Mark suppressed findings. Malformed suppressions, in front of a finding or anywhere in
     the scanned files, become errors; expired ones become notes."""
     lines = lines or SourceLines()
-    today = today or datetime.now(UTC).date()
     outcome = SuppressionOutcome()
     reported: set[tuple[str, int, str]] = set()
     for finding in findings:
@@ -156,7 +165,7 @@ def apply_suppressions(findings: list[Finding], lines: SourceLines | None = None
                 continue
             if parsed is None or not parsed.covers(finding.rule_id):
                 continue
-            if parsed.expired(today):
+            if parsed.until is not None and parsed.expired(today := today or _today()):
                 if (finding.file, number, finding.rule_id) not in reported:
                     reported.add((finding.file, number, finding.rule_id))
                     outcome.notes.append(_expiry_note(parsed, finding))

@@ -4,11 +4,9 @@ digest of it, to merge facts that several units produce)."""
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import hashlib
 import json
-from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, TypeVar
 
@@ -17,12 +15,13 @@ from dicomguard.findings import Finding, findings_of_facts
 from dicomguard.model import Facts, ScanError
 from dicomguard.plan import Unit
 from dicomguard.policies import PolicySet
+from dicomguard.records import field, record, replace
 from dicomguard.sources import FAMILIES, Family, ScanContext
 
 Item = TypeVar("Item")
 
 
-@dataclass(slots=True)
+@record
 class UnitSetup:
     """What every unit of a scan is evaluated with."""
 
@@ -31,7 +30,7 @@ class UnitSetup:
     keep_facts: bool = False  # --dump-facts: the report holds every fact
 
 
-@dataclass(slots=True)
+@record
 class FactDigest:
     kind: str
     id: str
@@ -40,7 +39,7 @@ class FactDigest:
     line: int | None
 
 
-@dataclass(slots=True)
+@record
 class UnitResult:
     findings: list[tuple[Finding, str]] = field(default_factory=list)  # with their fact's id
     facts: list[FactDigest] = field(default_factory=list)
@@ -62,7 +61,7 @@ def evaluate_batch(batch: list[Unit], setup: UnitSetup, engine: Engine) -> UnitR
     result = UnitResult()
     encodable = Facts()
     for unit in batch:
-        context = dataclasses.replace(setup.context, terraform_unit=unit.terraform)
+        context = replace(setup.context, terraform_unit=unit.terraform)
         found = collect_family(family_named(unit.family), unit.files, context)
         clean, unicode_errors = sanitized_facts(found.facts)
         result.unicode_errors.extend(unicode_errors)

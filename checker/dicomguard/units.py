@@ -14,11 +14,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from dicomguard.limits import LimitExceeded
 from dicomguard.model import InputError, ScanError
+from dicomguard.records import record
 
 Result = TypeVar("Result")
 
@@ -30,7 +30,7 @@ DEFAULT_UNIT_SECONDS = 120.0
 DEFAULT_UNIT_MEBIBYTES = 2048.0
 
 
-@dataclass(slots=True)
+@record
 class Budget:
     seconds: float = DEFAULT_UNIT_SECONDS
     mebibytes: float = DEFAULT_UNIT_MEBIBYTES
@@ -44,7 +44,7 @@ class _OverBudget(BaseException):
     (they catch Exception) can keep the unit running; unit_budget turns it into an input error."""
 
 
-@dataclass(slots=True)
+@record
 class _Ticker:
     started: float
     resident_at_start: int

@@ -17,13 +17,13 @@ import os
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from dicomguard import units as budgets
 from dicomguard.engines import Engine
 from dicomguard.model import Facts, ScanError
 from dicomguard.plan import SMALL_SCAN_FILES, Unit, batches
+from dicomguard.records import record
 from dicomguard.unit_scan import (
     UnitResult,
     UnitSetup,
@@ -62,7 +62,7 @@ def evaluated_batches(units: list[Unit], setup: UnitSetup, engine: Engine, jobs:
     yield from zip(work, pool.results(work), strict=True)
 
 
-@dataclass(slots=True)
+@record
 class _Task:
     batch: int  # index in the scan's batches
     start: int  # the task's units are the batch's units[start:start + len(units)]
@@ -70,7 +70,7 @@ class _Task:
     whole: bool = True  # the whole batch, not a part of it read again
 
 
-@dataclass(slots=True)
+@record
 class _Worker:
     process: Any
     connection: Any

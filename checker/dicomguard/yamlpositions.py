@@ -11,7 +11,6 @@ tag or a bad merge key is an InputError with its line.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -19,6 +18,7 @@ import yaml
 from dicomguard.apps.located import Located, Path
 from dicomguard.limits import check_yaml_expansion
 from dicomguard.model import InputError
+from dicomguard.records import field, record
 
 _COMPOSER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAP = "tag:yaml.org,2002:map"
@@ -38,7 +38,7 @@ class MarkedList(list):  # type: ignore[type-arg]
     end_line: int = 0
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Dialect:
     """tags: what each special tag of the dialect builds from its node. strict: any other
     tag, and a mapping or a list as a mapping key, is an error; otherwise a tagged value is

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from dicomguard.facts import fact_id
 from dicomguard.facts import tristate as facts_tristate
 from dicomguard.knowledge import firewalld
 from dicomguard.model import CollectResult, Origin, Unknown, is_unknown
+from dicomguard.records import record
 from dicomguard.sources import ScanContext
 
 HEAD = 4096
@@ -36,7 +36,7 @@ ANSIBLE_KINDS = ("playbook", "tasks", "vars", "meta", "inventory", "template")
 FACT_KINDS = ("ingress", "storage", "services", "grants")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Analyser:
     family: str
     detect_module: str

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from dicomguard.ansible.vault import encrypted_files
 from dicomguard.discover import display_path
 from dicomguard.limits import LimitExceeded
 from dicomguard.model import Origin, ScanError, Unknown, is_unknown
+from dicomguard.records import field, record, replace
 from dicomguard.units import unit_budget, unit_error
 from dicomguard.yamlpositions import end_line_of, line_of
 
@@ -48,7 +48,7 @@ HOST_ONLY_PREFIXES = ("ansible_",)
 HOST_ONLY_NAMES = frozenset({"hostvars", "groups", "group_names", "play_hosts", "facts"})
 
 
-@dataclass(slots=True)
+@record
 class TaskRun:
     """One module invocation that may run, with its arguments templated."""
 
@@ -64,7 +64,7 @@ class TaskRun:
     playbook_dir: Path | None = None  # the directory of the playbook that runs it, if any
 
 
-@dataclass(slots=True)
+@record
 class Where:
     """Where tasks being walked come from."""
 
@@ -79,7 +79,7 @@ class Where:
     conditions: tuple[str, ...] = ()  # short "(if ...)" labels findings carry in their name
 
 
-@dataclass(slots=True)
+@record
 class HostState:
     """What tasks write for a host during a play: set_fact, include_vars, register."""
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import fnmatch
 import posixpath
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from dicomguard.apps.nginx_routes import Route, is_loopback
 from dicomguard.apps.proxy_hops import Backend, http_hops, proxy_routes
 from dicomguard.facts import fact_id, widest_reach
 from dicomguard.model import CollectResult, Origin, is_unknown
+from dicomguard.records import field, record
 
 PREFIX = "/etc/nginx"
 MAIN = "/etc/nginx/nginx.conf"
@@ -44,7 +44,7 @@ def is_nginx_config(dest: str) -> bool:
     return any(fnmatch.fnmatchcase(path, pattern) for pattern in CONFIG_PATTERNS)
 
 
-@dataclass(slots=True)
+@record
 class _Deployed:
     dest: str
     shown: str
@@ -52,7 +52,7 @@ class _Deployed:
     run: TaskRun
 
 
-@dataclass(slots=True)
+@record
 class _Host:
     configs: dict[str, _Deployed] = field(default_factory=dict)  # dest -> the last deployed
     # Services of what runs on the host, with the host port of each service port.

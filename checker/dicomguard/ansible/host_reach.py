@@ -6,12 +6,12 @@ play that configures no such firewall says nothing about the port, so its reach 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from dicomguard.ansible.evaluate import TaskRun
 from dicomguard.facts import widest_reach
 from dicomguard.model import is_unknown
+from dicomguard.records import field, record
 
 FIREWALL_MODULES = frozenset({"ufw", "firewalld", "iptables"})
 TCP_PROTOCOLS = frozenset({None, "tcp", "all", "any"})
@@ -19,7 +19,7 @@ SCOPE_REACH = {"internet": "internet", "unknown": "unknown", "public": "network"
                "private": "network"}
 
 
-@dataclass(slots=True)
+@record
 class HostFirewall:
     """What the play's firewall tasks say about one host."""
 
@@ -73,7 +73,7 @@ def host_key(run: TaskRun) -> HostKey:
     return (str(run.playbook_dir or ""), run.host)
 
 
-@dataclass(slots=True)
+@record
 class HostFirewalls:
     """The firewall of every host the plays configure."""
 

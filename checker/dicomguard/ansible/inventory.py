@@ -5,14 +5,14 @@ from __future__ import annotations
 import ast
 import re
 import shlex
-from dataclasses import dataclass, field
 from typing import Any
 
 from dicomguard.ansible.loader import load_yaml
 from dicomguard.model import InputError
+from dicomguard.records import field, record
 
 
-@dataclass(slots=True)
+@record
 class Group:
     name: str
     variables: dict[str, Any] = field(default_factory=dict)
@@ -20,7 +20,7 @@ class Group:
     children: set[str] = field(default_factory=set)
 
 
-@dataclass(slots=True)
+@record
 class Inventory:
     """One inventory source (a directory of inventory files counts as one)."""
 

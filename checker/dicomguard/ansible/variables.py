@@ -29,8 +29,9 @@ known here: they are Unknown.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from dicomguard.records import record
 
 ROLE_DEFAULTS = 1
 INVENTORY_GROUP_ALL = 2
@@ -52,7 +53,7 @@ EXTRA_VARS = 17
 LOOP_VARIABLE = 18
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Scope:
     """Layers of variables, each with its precedence level. Layers are shared, not copied:
     set_fact and include_vars write into the host's layers as tasks run."""

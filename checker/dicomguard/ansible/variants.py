@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from dicomguard.ansible.evaluate import TaskRun
 from dicomguard.facts import fact_id
 from dicomguard.model import Facts, Origin
+from dicomguard.records import field, record
 
 TaskKey = tuple[str, int, str]
 
 
-@dataclass(slots=True)
+@record
 class _Produced:
     kind: str
     fact: dict[str, Any]
@@ -24,7 +24,7 @@ class _Produced:
     hosts: set[str] = field(default_factory=set)
 
 
-@dataclass(slots=True)
+@record
 class FactVariants:
     host_group_sizes: dict[str, int]  # representative host -> hosts sharing its variables
     # completes a fact once every task has run: (kind, fact, hosts that produced it)

@@ -7,10 +7,9 @@ send to some paths.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from dicomguard.apps.nginx import Directive, walk
 from dicomguard.facts import source_scope
+from dicomguard.records import record
 
 # Caddy's `private_ranges` shorthand for remote_ip / client_ip.
 PRIVATE_RANGES = ("192.168.0.0/16", "172.16.0.0/12", "10.0.0.0/8", "127.0.0.1/8", "fd00::/8",
@@ -19,7 +18,7 @@ SOURCE_MATCHERS = frozenset({"remote_ip", "client_ip"})
 EVERY_PATH = ("*", "/*")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Condition:
     """One matcher of a set: kind (path, remote_ip, client_ip, or another Caddy matcher, which
     dicomguard does not evaluate), its values, and whether it is negated by `not`."""

@@ -10,12 +10,12 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from dicomguard.apps.caddyfile import Caddyfile, parse
 from dicomguard.apps.nginx import ConfigError
 from dicomguard.apps.placed_files import PlacedFile, within_roots
+from dicomguard.records import record
 from dicomguard.regular_files import read_regular_text
 
 PREFIX = "/etc/caddy"
@@ -23,7 +23,7 @@ MAIN = "/etc/caddy/Caddyfile"
 _GLOB = "*?["
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Placed:
     """Something at container_path: a host file or directory of the scanned tree, text held
     in another file (a ConfigMap key: shown, its first line's offset there), or (neither)

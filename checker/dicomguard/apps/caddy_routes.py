@@ -20,7 +20,6 @@ serve HTTP.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from dicomguard.apps.caddy_matchers import (
@@ -36,6 +35,7 @@ from dicomguard.apps.caddyfile import Caddyfile, Site
 from dicomguard.apps.nginx import Directive
 from dicomguard.apps.nginx_routes import Listen, Route
 from dicomguard.model import Unknown
+from dicomguard.records import field, record
 
 HTTP_PORT, HTTPS_PORT = 80, 443
 AUTHENTICATION = frozenset({"basicauth", "basic_auth", "forward_auth", "authorize",
@@ -51,7 +51,7 @@ _UPSTREAM = re.compile(r"^(?:(?P<scheme>[a-z0-9+]+)://)?(?P<host>\[[^\]]+\]|[^:/
                        r"(?::(?P<port>[^/]+))?", re.IGNORECASE)
 
 
-@dataclass(slots=True)
+@record
 class _Settings:
     http_port: int = HTTP_PORT
     https_port: int = HTTPS_PORT
@@ -59,7 +59,7 @@ class _Settings:
     bind: list[str] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@record
 class _Ahead:
     """What a request meets before a directive: matchers that lead to it, authentication and
     terminal directives (and earlier exclusive handles) ahead of it."""

@@ -11,10 +11,10 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 
 from dicomguard.apps.nginx import ConfigError, Directive
 from dicomguard.model import is_unknown
+from dicomguard.records import field, record
 
 MOST_IMPORTS = 20  # a deeper chain of imports is taken for a cycle
 MOST_FILES = 500
@@ -26,7 +26,7 @@ _ALL_ARGUMENTS = {"{args[:]}", "{args.*}"}
 _HEREDOC = re.compile(r"<<([A-Za-z0-9_-]+)\n")
 
 
-@dataclass(slots=True)
+@record
 class _Token:
     text: str
     line: int
@@ -34,7 +34,7 @@ class _Token:
     quoted: bool = False
 
 
-@dataclass(slots=True)
+@record
 class Site:
     """A site block: its addresses as written and its directives."""
 
@@ -45,7 +45,7 @@ class Site:
     end_line: int
 
 
-@dataclass(slots=True)
+@record
 class Caddyfile:
     options: list[Directive]  # the global options block
     sites: list[Site]

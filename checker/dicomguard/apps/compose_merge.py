@@ -11,17 +11,17 @@ secret's target, an env_file) keep only the last; a `!reset` tag removes a value
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
 from typing import Any
 
 from dicomguard.apps.located import Located
+from dicomguard.records import field, record
 
 Where = tuple[str, int]  # (file, line)
 REPLACED = frozenset({"command", "entrypoint"})
 BY_NAME = frozenset({"environment", "labels", "annotations", "sysctls"})
 
 
-@dataclass(slots=True)
+@record
 class ServiceDefinition:
     """A service as one or more files define it: its raw (not yet interpolated) settings and
     where each top-level key, list entry and variable was set."""

@@ -5,13 +5,13 @@ the aliases a container's own `links:` give the services it links to."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from dicomguard.apps.compose_databases import networks_of
+from dicomguard.records import field, record
 
 
-@dataclass(slots=True)
+@record
 class ServiceNames:
     """How one service is reached and what it reaches by link."""
 

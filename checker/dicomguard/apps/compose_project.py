@@ -8,7 +8,6 @@ are read; what lies outside it is named, never read.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from dicomguard.apps.compose_merge import ServiceDefinition, definition, merge, 
 from dicomguard.apps.located import Located
 from dicomguard.apps.placed_files import within_roots
 from dicomguard.model import InputError
+from dicomguard.records import field, record
 from dicomguard.regular_files import read_regular_text
 
 # Compose's own order of preference for the files it reads without -f.
@@ -26,7 +26,7 @@ DEFAULT_OVERRIDES = ("compose.override.yml", "compose.override.yaml",
 MOST_EXTENDS = 20  # a longer chain of extends is taken for a cycle
 
 
-@dataclass(slots=True)
+@record
 class ProjectService:
     """A service of the project: its merged definition and where it is first defined."""
 
@@ -40,7 +40,7 @@ class ProjectService:
     definitions: dict[str, Any] = field(default_factory=dict)  # top-level secrets, configs
 
 
-@dataclass(slots=True)
+@record
 class Project:
     services: list[ProjectService] = field(default_factory=list)
     notes: list[tuple[str, int, str]] = field(default_factory=list)  # (file, line, message)

@@ -9,7 +9,6 @@ reaches, so it stays unresolved."""
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -21,6 +20,7 @@ from dicomguard.apps.nginx_routes import Route
 from dicomguard.apps.proxy_hops import Backend, hop_facts, proxy_routes
 from dicomguard.knowledge.images import runs_nginx
 from dicomguard.model import CollectResult
+from dicomguard.records import replace
 
 SERVICE_PREFIX = "services."
 # Names that never mean another container of the project.

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from dicomguard.apps.credentials import weak_credentials
@@ -25,6 +24,7 @@ from dicomguard.facts import ingress, listener, peer, service, widest_reach
 from dicomguard.knowledge import images
 from dicomguard.knowledge.images import DCM4CHEE_LISTENERS, image_parts, product
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, Unknown, is_unknown
+from dicomguard.records import field, record
 
 DOCKER_PATH = ("Docker publishes the port with DNAT rules ahead of the host firewall's INPUT "
                "chain, so ufw and firewalld rules do not restrict it")
@@ -32,7 +32,7 @@ JDWP_OPTION = re.compile(r"(?:-agentlib:jdwp=|-Xrunjdwp:)\S*?address=(?:[\w.*\[\
 DCM4CHEE_WEB_PORTS = (8080, 8443)
 
 
-@dataclass(slots=True)
+@record
 class PublishedPort:
     """A container port made reachable from outside the container."""
 
@@ -45,7 +45,7 @@ class PublishedPort:
     file: str = ""  # the file that publishes it, when not the container's own (an override)
 
 
-@dataclass(slots=True)
+@record
 class Container:
     """One container as an orchestrator describes it."""
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dicomguard.apps.placed_files import PlacedFile, within_roots
 from dicomguard.model import Unknown, is_unknown
+from dicomguard.records import field, record
 from dicomguard.regular_files import read_regular_text
 
 _INSTRUCTION = re.compile(r"^\s*(?P<word>[A-Za-z]+)\s*(?P<rest>.*)$", re.DOTALL)
@@ -24,7 +24,7 @@ _FLAG = re.compile(r"^--(?P<name>[a-z-]+)(?:=(?P<value>\S*))?$")
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@)", re.IGNORECASE)
 
 
-@dataclass(slots=True)
+@record
 class Stage:
     base: Any  # an image reference, an earlier stage's name, or Unknown
     line: int
@@ -34,7 +34,7 @@ class Stage:
     workdir: str = "/"
 
 
-@dataclass(slots=True)
+@record
 class BuiltImage:
     """The image a build produces, where its FROM is, and what it places in the container."""
 

@@ -7,12 +7,12 @@ ingress fact naming the whole path."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from dicomguard.apps.located import dig
 from dicomguard.facts import ingress, peer
 from dicomguard.model import Origin, Unknown
+from dicomguard.records import record
 
 GATEWAY_API_GROUP = "gateway.networking.k8s.io/"
 ISTIO_GROUP = "networking.istio.io/"
@@ -23,7 +23,7 @@ ISTIO_TLS_TERMINATED = frozenset({"SIMPLE", "MUTUAL", "ISTIO_MUTUAL"})
 ISTIO_EDGE_SELECTOR = {"istio": "ingressgateway"}
 
 
-@dataclass(slots=True)
+@record
 class Listener:
     gateway: Any  # kubernetes.Resource
     line_path: tuple[Any, ...]
@@ -33,7 +33,7 @@ class Listener:
     tls_terminated: bool
 
 
-@dataclass(slots=True)
+@record
 class Route:
     """A route's backends (Service name, namespace, port) on the listeners it is bound to."""
 

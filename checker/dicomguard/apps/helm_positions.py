@@ -10,15 +10,16 @@ a `toYaml` block) keeps the last matched line; before any match, the template's 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
+
+from dicomguard.records import record
 
 SOURCE_HEADER = re.compile(r"^# Source: (\S.*)$")
 ACTION = re.compile(r"\{\{.*?\}\}")
 WHITESPACE = re.compile(r"\s+")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Position:
     file: Path
     line: int

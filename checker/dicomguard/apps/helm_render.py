@@ -14,15 +14,16 @@ from __future__ import annotations
 import resource
 import shutil
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
+
+from dicomguard.records import record
 
 RELEASE_NAME = "release-name"  # what `helm template` calls a release it is not told the name of
 LARGEST_OUTPUT_BYTES = 32 * 1024 * 1024
 CLOSED_PROXY = "http://127.0.0.1:9"  # the discard port: nothing answers
 
 
-@dataclass(slots=True)
+@record
 class Rendered:
     """What helm printed: the manifests, or why it failed (exit status and stderr)."""
 

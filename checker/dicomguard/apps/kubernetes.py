@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from dicomguard.apps.containers import Container, facts_for_container, ports_of_catalogue
@@ -16,6 +15,7 @@ from dicomguard.facts import ingress, peer, source_scope, widest_reach
 from dicomguard.knowledge.clouds import INTERNAL_LOAD_BALANCER
 from dicomguard.knowledge.images import orthanc_config_dirs
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, Unknown
+from dicomguard.records import record
 
 WORKLOAD_POD_SPEC = {
     "Deployment": ("spec", "template"), "StatefulSet": ("spec", "template"),
@@ -29,7 +29,7 @@ HOST_PORT_PATH = "a hostPort or hostNetwork pod listens on its node's addresses;
                  "those face the internet is decided outside the manifest"
 
 
-@dataclass(slots=True)
+@record
 class Resource:
     kind: str
     body: dict[str, Any]
@@ -213,7 +213,7 @@ def _key_values(resource: Resource) -> dict[str, Any]:
     return values
 
 
-@dataclass(slots=True)
+@record
 class Environment:
     values: dict[str, Any]
     lines: dict[str, int]
@@ -308,7 +308,7 @@ def _mounted_orthanc(pod: dict[str, Any], container: dict[str, Any], resource: R
     return found, unreadable, errors
 
 
-@dataclass(slots=True)
+@record
 class Exposure:
     """Reach a Service (directly, or as an Ingress backend) gives the pods it selects."""
 

@@ -10,7 +10,6 @@ reached from further away than that (a LoadBalancer, an Ingress, a NodePort)."""
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -26,11 +25,12 @@ from dicomguard.apps.nginx_routes import Route, is_loopback
 from dicomguard.apps.proxy_hops import Backend, Configuration, hop_facts, proxy_routes
 from dicomguard.knowledge.images import runs_nginx
 from dicomguard.model import CollectResult
+from dicomguard.records import record, replace
 
 CLUSTER_SUFFIX = ".svc.cluster.local"
 
 
-@dataclass(slots=True)
+@record
 class Running:
     """A container of a workload, with the service facts of what it serves."""
 
@@ -42,7 +42,7 @@ class Running:
     labels: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class MountedText:
     """A ConfigMap key mounted at path, or (text None) a volume not in the file."""
 

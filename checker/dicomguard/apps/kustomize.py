@@ -11,7 +11,6 @@ generator reads. A kustomization another scanned kustomization uses is read with
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from dicomguard.apps.relocated import relocated
 from dicomguard.apps.strategic_merge import merged
 from dicomguard.facts import note
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, SourceFile
+from dicomguard.records import field, record
 from dicomguard.units import unit_budget, unit_error
 
 DEEPEST = 20
@@ -40,7 +40,7 @@ def kustomization_in(directory: Path) -> Path | None:
                  if (directory / name).is_file()), None)
 
 
-@dataclass(slots=True)
+@record
 class Build:
     """Files laid end to end in one line space, and what could not be followed."""
 

@@ -7,8 +7,9 @@ at the exact key that causes it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+from dicomguard.records import field, record
 
 Path = tuple[Any, ...]
 # What reading a document of a shape its format forbids (a string where a mapping belongs)
@@ -26,7 +27,7 @@ def dig(value: Any, *path: Any) -> Any:
     return value
 
 
-@dataclass(slots=True)
+@record
 class Located:
     value: Any
     lines: dict[Path, int] = field(default_factory=dict)

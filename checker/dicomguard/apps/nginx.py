@@ -6,17 +6,17 @@ finds in the scanned tree (what it cannot find is named, never read).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from dicomguard.model import InputError
+from dicomguard.records import field, record
 
 MOST_INCLUDES = 20  # a deeper chain of includes is taken for a cycle
 MOST_FILES = 500  # files read for one configuration, includes of includes counted
 _SPECIAL = frozenset(";{}")
 
 
-@dataclass(slots=True)
+@record
 class Directive:
     """`name args...;` or `name args... { block }`, where it is written."""
 
@@ -31,7 +31,7 @@ class Directive:
         return [child for child in self.block or [] if child.name == name]
 
 
-@dataclass(slots=True)
+@record
 class Included:
     """What an include resolved to: files as (path, name shown), or why it could not be."""
 
@@ -50,7 +50,7 @@ class ConfigError(InputError):
         self.file = file
 
 
-@dataclass(slots=True)
+@record
 class _Token:
     text: str
     line: int

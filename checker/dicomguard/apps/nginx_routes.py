@@ -8,12 +8,12 @@ else, client certificates), with nginx's inheritance from http to server to loca
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from dicomguard.apps.nginx import Directive
 from dicomguard.facts import source_scope
 from dicomguard.model import Unknown, is_unknown
+from dicomguard.records import field, record
 
 HTTP_DEFAULT_PORT = 80
 _TARGET = re.compile(r"^(?:(?P<scheme>[a-z]+)://)?(?P<host>\[[^\]]+\]|[^/:]+)(?::(?P<port>\d+))?",
@@ -23,7 +23,7 @@ ACCESS_RULES = frozenset({"allow", "deny"})
 _URI_VARIABLE = re.compile(r"\$\{?(?:request_uri|uri|document_uri|is_args)\b")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Listen:
     port: int
     address: str | None  # None: every address
@@ -31,7 +31,7 @@ class Listen:
     udp: bool = False
 
 
-@dataclass(slots=True)
+@record
 class Route:
     """One proxy_pass: where clients come in, what it forwards to, and at which line."""
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from dicomguard.apps.credentials import weak_credentials
@@ -17,6 +16,7 @@ from dicomguard.apps.located import Located
 from dicomguard.facts import listener, service, tristate
 from dicomguard.knowledge.images import image_parts, orthanc_family
 from dicomguard.model import InputError, Origin, Unknown, is_unknown
+from dicomguard.records import field, record
 
 # Since Orthanc 1.5.8 an unset AuthenticationEnabled follows RemoteAccessAllowed; before, it
 # was off.
@@ -39,7 +39,7 @@ ANONYMOUS_RETRIEVAL = (("C-FIND", "DicomAlwaysAllowFind"), ("C-GET", "DicomAlway
 ENV_PREFIX = "ORTHANC__"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Setting:
     value: Any
     file: str
@@ -47,7 +47,7 @@ class Setting:
     source: str  # what a user reads: "orthanc.json", "ORTHANC__SSL_ENABLED", "image default"
 
 
-@dataclass(slots=True)
+@record
 class OrthancConfig:
     """The effective settings, the Orthanc version when known, and what could not be read."""
 
@@ -102,7 +102,7 @@ def _env_value(raw: Any) -> Any:
         return raw
 
 
-@dataclass(slots=True)
+@record
 class EnvironmentSettings:
     settings: dict[str, Setting] = field(default_factory=dict)
     problems: list[InputError] = field(default_factory=list)  # ORTHANC_JSON that is not JSON
@@ -190,7 +190,7 @@ def image_config(image: str, origin: Origin) -> OrthancConfig | None:
     return config
 
 
-@dataclass(slots=True)
+@record
 class Access:
     """Who may use the HTTP server (REST API, DICOMweb, WebDAV)."""
 

@@ -16,10 +16,10 @@ is an input error naming its line: PostgreSQL refuses to load such a file.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
 
 from dicomguard.facts import source_scope
 from dicomguard.model import InputError
+from dicomguard.records import field, record
 
 CONNECTION_TYPES = frozenset({"local", "host", "hostssl", "hostnossl", "hostgssenc",
                               "hostnogssenc"})
@@ -29,7 +29,7 @@ METHODS = frozenset({"trust", "reject", "scram-sha-256", "md5", "password", "gss
 ADDRESS_KEYWORDS = frozenset({"all", "samehost", "samenet"})
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Token:
     text: str
     quoted: bool
@@ -38,7 +38,7 @@ class Token:
         return not self.quoted and self.text.lower() in words
 
 
-@dataclass(slots=True)
+@record
 class HbaRecord:
     """One line of pg_hba.conf: who may connect from where, and how they prove who they are."""
 
@@ -73,7 +73,7 @@ class HbaRecord:
         return source_scope(str(network))
 
 
-@dataclass(slots=True)
+@record
 class HbaFile:
     records: list[HbaRecord] = field(default_factory=list)
     # (line, message) for what the file takes from elsewhere: included files, @file lists.

@@ -9,20 +9,20 @@ built on one). A directory is read for its `*.json` files.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dicomguard.apps.located import Located
 from dicomguard.knowledge.images import orthanc_config_dirs, orthanc_family
 from dicomguard.model import InputError, ScanError, is_unknown
+from dicomguard.records import record
 from dicomguard.regular_files import read_regular_text
 
 ORTHANC_CONFIG_DIR = "/etc/orthanc"
 SECRETS_DIR = "/run/secrets"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class PlacedFile:
     """A host file or directory visible at container_path; host None: not in the scanned tree
     (a named volume, an external secret), described by what."""
@@ -32,7 +32,7 @@ class PlacedFile:
     what: str
 
 
-@dataclass(slots=True)
+@record
 class OrthancConfigFiles:
     files: list[tuple[Located, str]]
     unreadable: list[str]

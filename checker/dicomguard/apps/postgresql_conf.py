@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
 
 from dicomguard.facts import widest_reach
+from dicomguard.records import field, record
 
 _SETTING = re.compile(
     r"^\s*(?P<name>[A-Za-z_][\w.]*)\s*(?:=\s*|\s+)"
@@ -21,13 +21,13 @@ DEFAULT_LISTEN_ADDRESSES = "localhost"
 INCLUDES = frozenset({"include", "include_if_exists", "include_dir"})
 
 
-@dataclass(slots=True)
+@record
 class Setting:
     value: str
     line: int
 
 
-@dataclass(slots=True)
+@record
 class PostgresConf:
     settings: dict[str, Setting] = field(default_factory=dict)
     includes: list[tuple[int, str]] = field(default_factory=list)

@@ -8,7 +8,6 @@ strangers before the backend is asked. Each hop becomes a fact at the line to ch
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from dicomguard.apps.containers import Container, reach_of
@@ -16,12 +15,13 @@ from dicomguard.apps.nginx import ConfigError, Directive
 from dicomguard.apps.nginx_routes import Route, listen_reaches_out, routes
 from dicomguard.facts import ingress, listener, note, peer, service, widest_reach
 from dicomguard.model import CollectResult, Origin, ScanError, Unknown, is_unknown
+from dicomguard.records import record
 from dicomguard.regular_files import read_regular_text
 
 Configuration = tuple[list[Directive], list[tuple[str, int, str]]]
 
 
-@dataclass(slots=True)
+@record
 class Backend:
     """A container a proxy may forward to, with the service facts of what it serves."""
 

@@ -14,12 +14,12 @@ import re
 import shlex
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from dicomguard.model import InputError, Unknown, is_unknown
+from dicomguard.records import record
 
 LABEL_PREFIX = "traefik."
 ENVIRONMENT_PREFIX = "TRAEFIK_"
@@ -29,7 +29,7 @@ NAME_INDEX = 2  # http.routers.<name>...: the one step that keeps its case
 Path = tuple[Any, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Setting:
     """One value as written (a string, a number, a bool, or Unknown) and where."""
 

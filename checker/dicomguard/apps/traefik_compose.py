@@ -7,7 +7,6 @@ into the Traefik container), and a proxy-hop fact for every router to an image s
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +41,7 @@ from dicomguard.apps.traefik_routes import (
 from dicomguard.facts import note
 from dicomguard.knowledge.images import runs_traefik
 from dicomguard.model import CollectResult, InputError, Origin, ScanError, Unknown, is_unknown
+from dicomguard.records import field, record
 from dicomguard.regular_files import read_regular_text
 
 STATIC_FILES = tuple(f"/etc/traefik/traefik.{suffix}" for suffix in ("yml", "yaml", "toml"))
@@ -90,7 +90,7 @@ def command_of(command: Any, definition: Any, file: str, line: int
         index: _written(item, raw, index) for index, item in enumerate(command)})
 
 
-@dataclass(slots=True)
+@record
 class Static:
     flat: Flat
     unknown: list[str] = field(default_factory=list)
@@ -184,7 +184,7 @@ def _service_name(container: Container) -> str:
     return container.origin.address.removeprefix(SERVICE_PREFIX)
 
 
-@dataclass(slots=True)
+@record
 class Provided:
     """One provider's dynamic configuration: the labels of one container (owner), or the
     file provider's files (owner None)."""

@@ -8,7 +8,6 @@ Route an nginx `proxy_pass` does, so the proxy-hop facts are built once for both
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from dicomguard.apps.nginx import Directive
@@ -25,6 +24,7 @@ from dicomguard.apps.traefik import (
 )
 from dicomguard.facts import source_scope
 from dicomguard.model import Unknown, is_unknown
+from dicomguard.records import field, record
 
 PLATFORM = "traefik"
 DEFAULT_ENTRY_POINT = "http"  # what Traefik listens on (:80) when none is configured
@@ -40,7 +40,7 @@ _URL = re.compile(r"^(?:(?P<scheme>[a-z]+)://)?(?P<host>\[[^\]]+\]|[^/:]+)(?::(?
                   re.IGNORECASE)
 
 
-@dataclass(slots=True)
+@record
 class EntryPoint:
     name: str
     port: Any  # int or Unknown
@@ -84,7 +84,7 @@ def entry_points(static: Flat) -> dict[str, EntryPoint]:
                                                      None)}
 
 
-@dataclass(slots=True)
+@record
 class Middleware:
     kind: str  # basicauth, ipallowlist, chain, ... in lower case
     at: Setting
@@ -117,7 +117,7 @@ def middlewares_of(flat: Flat, provider: str, section: str = "http") -> dict[str
     return found
 
 
-@dataclass(slots=True)
+@record
 class Protection:
     protected: Any  # True, False or Unknown
     how: str
@@ -182,7 +182,7 @@ def client_certificate_required(flat: Flat, option: str | None) -> Any:
     return str(kind.value).lower() == VERIFIED_CLIENT_CERTIFICATE
 
 
-@dataclass(slots=True)
+@record
 class Router:
     """A router as a provider defines it; service None: the provider's default."""
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -20,6 +19,7 @@ from urllib.parse import quote, urlsplit
 
 from dicomguard.engines import EngineError, deny_sets
 from dicomguard.policies import RULES_PACKAGE, PolicySet
+from dicomguard.records import record
 
 if TYPE_CHECKING:
     from requests import PreparedRequest, Response
@@ -34,7 +34,7 @@ _REGO_V1_HINT = "dicomguard policies are Rego v1 and need OPA 1.0 or later"
 Result = TypeVar("Result")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class ServerAddress:
     scheme: str
     host: str

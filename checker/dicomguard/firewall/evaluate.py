@@ -8,12 +8,11 @@ instead of guessed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from dicomguard.firewall import addresses
 from dicomguard.firewall.addresses import Span
 from dicomguard.firewall.netfilter import Chain, Probe, Rule, Ruleset, Source, Target
 from dicomguard.limits import spend
+from dicomguard.records import field, record
 
 MAX_DEPTH = 64
 
@@ -28,7 +27,7 @@ class RulesetError(Exception):
         self.line = line
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Flow:
     span: Span
     reasons: tuple[str, ...] = ()
@@ -39,7 +38,7 @@ class Flow:
         return Flow(self.span, (*self.reasons, reason))
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Decision:
     """The rule or chain policy that let a flow through, and the path to it."""
 
@@ -50,7 +49,7 @@ class Decision:
     chain: str = ""
 
 
-@dataclass(slots=True)
+@record
 class Ending:
     verdict: str  # accept | drop | dnat
     flow: Flow
@@ -58,7 +57,7 @@ class Ending:
     target: Target | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Admission:
     """Traffic from `span` that reaches a socket: locally or forwarded after DNAT."""
 
@@ -76,7 +75,7 @@ class Admission:
         return addresses.scope(self.span, self.version)
 
 
-@dataclass(slots=True)
+@record
 class Verdict:
     """What the kernel does with a NEW connection from the internet to one arrival port."""
 

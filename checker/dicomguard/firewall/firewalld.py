@@ -12,7 +12,6 @@ netfilter model, laid out as firewalld's nftables backend does:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from dicomguard.firewall import addresses
@@ -36,6 +35,7 @@ from dicomguard.firewall.netfilter import (
 from dicomguard.knowledge import firewalld as vendor
 from dicomguard.knowledge.firewalld import object_name
 from dicomguard.model import InputError
+from dicomguard.records import field, record
 
 START_TAG = re.compile(r"<([A-Za-z][\w.-]*)")
 DEFAULT_ZONE = re.compile(r"^\s*DefaultZone\s*=\s*(\S+)", re.MULTILINE)
@@ -48,7 +48,7 @@ class FirewalldInputError(InputError):
         self.file = file
 
 
-@dataclass(slots=True)
+@record
 class Zone:
     name: str
     file: str
@@ -241,7 +241,7 @@ def from_files(zones: dict[str, tuple[str, int]], services: dict[str, tuple[str,
     return ruleset
 
 
-@dataclass(slots=True)
+@record
 class _Element:
     """A stand-in for an XML element, for the services of a shipped zone."""
 

@@ -4,7 +4,6 @@ netfilter model."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from dicomguard.facts import parse_port_spec
 from dicomguard.firewall import addresses
@@ -30,6 +29,7 @@ from dicomguard.firewall.netfilter import (
 )
 from dicomguard.knowledge.netdb import numbered
 from dicomguard.model import InputError, is_unknown
+from dicomguard.records import field, record
 
 # Built-in chains a NEW inbound connection traverses: (table, chain) -> (hook, priority).
 BUILTIN_HOOKS = {
@@ -74,7 +74,7 @@ MISSING_FILTER = {
 TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|\S+')
 
 
-@dataclass(slots=True)
+@record
 class Option:
     negated: bool
     name: str

@@ -11,10 +11,10 @@ Matches answer for a probe packet: a NEW connection from an internet address to 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from dicomguard.firewall import addresses
 from dicomguard.firewall.addresses import Span
+from dicomguard.records import field, record
 
 # Interfaces the internet never arrives on: loopback, and the bridges Docker, Podman, libvirt,
 # LXC/LXD and CNI create for local containers and VMs under these names.
@@ -30,7 +30,7 @@ def interface_matches(pattern: str, name: str) -> bool:
     return pattern == name
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Probe:
     """The first packet of a NEW connection from the internet."""
 
@@ -75,7 +75,7 @@ def negate(result: Static, negated: bool) -> Static:
     return result
 
 
-@dataclass(slots=True)
+@record
 class Protocol(Match):
     names: frozenset[str]  # tcp, udp, ...; "all" matches every protocol
     negated: bool = False
@@ -84,7 +84,7 @@ class Protocol(Match):
         return negate("all" in self.names or probe.protocol in self.names, self.negated)
 
 
-@dataclass(slots=True)
+@record
 class Family(Match):
     version: int
 
@@ -92,7 +92,7 @@ class Family(Match):
         return probe.version == self.version
 
 
-@dataclass(slots=True)
+@record
 class DestinationPort(Match):
     ranges: tuple[tuple[int, int], ...]
     negated: bool = False
@@ -105,7 +105,7 @@ class DestinationPort(Match):
         return negate(inside, self.negated)
 
 
-@dataclass(slots=True)
+@record
 class SourcePort(Match):
     """The sender chooses its source port: unless the ranges cover every port, some packets
     match and others do not."""
@@ -124,7 +124,7 @@ class SourcePort(Match):
         return "choice"
 
 
-@dataclass(slots=True)
+@record
 class EitherPort(Match):
     """multiport --ports: the source or the destination port is listed. The sender can always
     pick a listed source port, so only a listed destination port is a certain match."""
@@ -141,7 +141,7 @@ class EitherPort(Match):
         return "choice"
 
 
-@dataclass(slots=True)
+@record
 class Source(Match):
     """Source addresses, per IP version. A version without entries never matches (an `ip saddr`
     match in an inet table does not match IPv6 packets)."""
@@ -155,7 +155,7 @@ class Source(Match):
         return addresses.subtract(addresses.everything(version), span) if self.negated else span
 
 
-@dataclass(slots=True)
+@record
 class Destination(Match):
     """Destination addresses. On the INPUT path the packet is addressed to one of this host's
     addresses, which a rule file does not say; after DNAT the address is known."""
@@ -186,7 +186,7 @@ def _only_local_scope(span: Span, version: int) -> bool:
     return not addresses.subtract(span, local)
 
 
-@dataclass(slots=True)
+@record
 class Interface(Match):
     direction: str  # in | out
     names: tuple[str, ...]
@@ -214,7 +214,7 @@ class Interface(Match):
                 f"{'arrives on' if self.direction == 'in' else 'leaves by'} {names} is not known")
 
 
-@dataclass(slots=True)
+@record
 class ConnState(Match):
     """Connection tracking state; the probe is always NEW."""
 
@@ -226,7 +226,7 @@ class ConnState(Match):
         return negate(inside, self.negated)
 
 
-@dataclass(slots=True)
+@record
 class AddressType(Match):
     direction: str  # src | dst
     types: frozenset[str]
@@ -240,7 +240,7 @@ class AddressType(Match):
         return negate(inside, self.negated)
 
 
-@dataclass(slots=True)
+@record
 class TcpFlags(Match):
     """--syn / --tcp-flags: the first packet of a connection carries SYN only."""
 
@@ -255,7 +255,7 @@ class TcpFlags(Match):
         return negate(present == set(self.set_flags & self.mask), self.negated)
 
 
-@dataclass(slots=True)
+@record
 class Undecidable(Match):
     """A match the checker cannot evaluate statically (-m recent, -m set, limit, geoip...)."""
 
@@ -265,7 +265,7 @@ class Undecidable(Match):
         return self.reason
 
 
-@dataclass(slots=True)
+@record
 class Never(Match):
     """A match no NEW internet TCP/UDP packet satisfies (ICMP types, fragments)."""
 
@@ -285,7 +285,7 @@ DENYING_TARGETS = frozenset({"drop", "reject"})
 SOURCE_NAT_TARGETS = frozenset({"masquerade", "snat"})
 
 
-@dataclass(slots=True)
+@record
 class Target:
     """accept, drop, reject, return, jump, goto, dnat, redirect, continue, vmap, undecidable,
     or taint (the packet goes on, but what it does later can no longer be decided)."""
@@ -300,7 +300,7 @@ class Target:
     text: str = ""
 
 
-@dataclass(slots=True)
+@record
 class Rule:
     file: str
     line: int
@@ -320,7 +320,7 @@ class Rule:
         self.choice = [m for m in self.matches if m.kind == "choice"]
 
 
-@dataclass(slots=True)
+@record
 class Chain:
     name: str
     label: str  # how paths name it: INPUT, "inet filter input"
@@ -336,7 +336,7 @@ class Chain:
     coalesced: list[Rule] | None = None  # rules as evaluate.py walks them, built on first use
 
 
-@dataclass(slots=True)
+@record
 class Ruleset:
     """Base chains by hook, every chain by key, and what each IP version is called."""
 
@@ -352,9 +352,9 @@ class Ruleset:
     # None: inferred from the rule set's own masquerading.
     configured_uplinks: tuple[str, ...] | None = None
     _inferred_uplinks: dict[str, tuple[Chain, Rule]] | None = field(
-        default=None, repr=False, compare=False)
+        default=None, compare=False)
     _bridge_rules: list[tuple[str, dict[int, Span], Chain, Rule]] | None = field(
-        default=None, repr=False, compare=False)
+        default=None, compare=False)
 
     def uplink_rules(self) -> dict[str, tuple[Chain, Rule]]:
         """Interfaces the rule set masquerades or source-NATs through (`-o eth0 -j MASQUERADE`,

@@ -6,8 +6,6 @@ turns those into netfilter-model matches and targets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from dicomguard.firewall import addresses
 from dicomguard.firewall.netfilter import (
     AddressType,
@@ -29,6 +27,7 @@ from dicomguard.firewall.netfilter import (
 )
 from dicomguard.knowledge.netdb import service_port
 from dicomguard.model import InputError
+from dicomguard.records import field, record
 
 # nft selectors of IPv6 extension headers and IPsec headers (netfilter.ExtensionHeader).
 EXTENSION_HEADERS = frozenset({"rt", "frag", "hbh", "dst", "mh", "srh", "ah", "esp", "comp",
@@ -42,7 +41,7 @@ PORT_PROTOCOLS = {"tcp": frozenset({"tcp"}), "udp": frozenset({"udp"}),
                   "dccp": frozenset({"dccp"}), "th": frozenset({"tcp", "udp", "udplite",
                                                                 "sctp", "dccp"})}
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class SetRef:
     name: str
 
@@ -51,13 +50,13 @@ class SetRef:
 Value = str | list["Value"] | tuple[str, str] | SetRef
 
 
-@dataclass(slots=True)
+@record
 class NamedSet:
     elements: list[Value] | None  # None: filled at run time
     line: int = 0
 
 
-@dataclass(slots=True)
+@record
 class TableContext:
     family: str
     name: str

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from dicomguard.firewall.iptables import split_address_port
 from dicomguard.firewall.netfilter import Chain, Match, Rule, Ruleset, Target, Undecidable
@@ -19,6 +18,7 @@ from dicomguard.firewall.nft_common import (
 )
 from dicomguard.limits import check_length
 from dicomguard.model import InputError
+from dicomguard.records import record
 
 TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|\n|[{};,]|[^\s{};,"#]+')
 OPERATORS = frozenset({"==", "!=", "eq", "ne", "<", ">", "<=", ">=", "lt", "gt", "le", "ge"})
@@ -33,7 +33,7 @@ TABLE_BLOCKS = frozenset({"flowtable", "counter", "quota", "ct", "limit", "secma
 LOG_OPTIONS = frozenset({"prefix", "level", "flags", "group", "snaplen", "queue-threshold"})
 
 
-@dataclass(slots=True, eq=False)
+@record(eq=False)
 class Literal:
     """An anonymous set `{ a, b, c }`: elements, each a list of words."""
 

@@ -5,12 +5,12 @@ one fails with INVALID_SERVICE unless the repository defines it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from dicomguard.knowledge.tables import table
+from dicomguard.records import field, record
 
 # (port or "" for a whole protocol, protocol): ("22", "tcp"), ("5900-5903", "tcp"), ("", "gre")
 Port = tuple[str, str]
@@ -80,7 +80,7 @@ def service_ports(elements: list[Any]) -> list[Port]:
     return ports
 
 
-@dataclass(slots=True)
+@record
 class Services:
     """The services a host knows: firewalld's shipped ones, overridden or extended by the ones
     the repository defines (where, for the message)."""

@@ -3,12 +3,12 @@ wrapped for the terminal only when it goes there."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 from pathlib import Path
 from typing import Any, TextIO
 
+from dicomguard.records import replace
 from dicomguard.report import RenderOptions, render
 
 FILE_WIDTH = 100
@@ -48,7 +48,7 @@ def write_reports(report: Any, requests: list[Any], options: RenderOptions, stdo
     stdout_taken = any(request.output is None for request in requests)
     for request in requests:
         if request.output is None:
-            styled = dataclasses.replace(options, color=color_wanted(stdout, no_color),
+            styled = replace(options, color=color_wanted(stdout, no_color),
                                          width=terminal_width())
             stdout.write(render(report, request.format, styled))
             continue

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from dicomguard.identity import reported_path
 from dicomguard.model import ScanError
+from dicomguard.records import replace
 
 
 def _note(note: dict[str, Any], root: Any) -> dict[str, Any]:
@@ -19,9 +19,9 @@ def _note(note: dict[str, Any], root: Any) -> dict[str, Any]:
 def rooted(report: Any) -> Any:
     """A copy of `report` whose findings, errors and notes name files relative to its root."""
     root = report.root
-    return dataclasses.replace(
+    return replace(
         report,
-        findings=[dataclasses.replace(finding, file=reported_path(finding.file, root))
+        findings=[replace(finding, file=reported_path(finding.file, root))
                   for finding in report.findings],
         errors=[ScanError(reported_path(error.file, root), error.line, error.message)
                 for error in report.errors],

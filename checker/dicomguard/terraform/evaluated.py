@@ -8,14 +8,14 @@ None, bool, int, float, str, list, dict, or Unknown (possibly nested inside list
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
 from dicomguard.model import Origin, ScanError, Unknown
+from dicomguard.records import field, record
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Reference(Unknown):
     """An attribute of another resource that only exists after apply (an `.id`, an `.arn`).
     Its value is unknown, but it still tells which resource it points at."""
@@ -24,13 +24,13 @@ class Reference(Unknown):
     attribute: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Computed(Reference):
     """An attribute a plan marks unknown that the configuration does not write: the provider
     fills it in after apply (an EBS volume's `kms_key_id`). It is not a setting of the user's."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class KnownPrefix(Unknown):
     """A string known only up to an interpolation that is not (`arn:aws:iam::${account}:root`):
     unknown, but what it starts with can still rule values out."""
@@ -41,7 +41,7 @@ class KnownPrefix(Unknown):
 _ABSENT = object()
 
 
-@dataclass(slots=True)
+@record
 class Attribute:
     name: str
     value: Any
@@ -49,7 +49,7 @@ class Attribute:
     end_line: int
 
 
-@dataclass(slots=True)
+@record
 class Block:
     type: str
     labels: list[str]
@@ -108,7 +108,7 @@ class Resource:
         return Origin(where.file, where.line, where.end_line, self.address, where.key)
 
 
-@dataclass(slots=True)
+@record
 class LoadSections:
     """How many errors and notes loading had made at each step: errors reading files, then
     errors and notes forming modules (cycles, clashing files), then those evaluating roots."""
@@ -117,7 +117,7 @@ class LoadSections:
     modules_formed: tuple[int, int] = (0, 0)  # errors, notes
 
 
-@dataclass(slots=True)
+@record
 class Configuration:
     resources: list[Resource] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from dicomguard.limits import LimitExceeded, check_instances, evaluation
 from dicomguard.model import InputError, Origin, ScanError, Unknown
+from dicomguard.records import record
 from dicomguard.terraform.evaluated import Attribute, Block, Reference, Resource
 from dicomguard.terraform.expressions import Scope, evaluate, iteration
 from dicomguard.terraform.syntax import SyntaxAttribute, SyntaxBlock
@@ -29,7 +29,7 @@ LIFECYCLE_REFERENCES = frozenset({"ignore_changes", "replace_triggered_by"})
 SINGLE = None  # the instance key of a resource or module without count or for_each
 
 
-@dataclass(slots=True)
+@record
 class ModuleSource:
     """The blocks of one module directory, from all its files."""
 
@@ -434,7 +434,7 @@ def _blocks_sharing_a_line(blocks: list[SyntaxBlock]) -> set[int]:
 _IN_PROGRESS = object()
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class _Failed:
     """A memoised value whose evaluation raised."""
 

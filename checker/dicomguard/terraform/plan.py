@@ -9,11 +9,11 @@ import bisect
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from operator import methodcaller
 from typing import Any
 
 from dicomguard.model import InputError, ScanError, SourceFile
+from dicomguard.records import record
 from dicomguard.surrogates import check_decoded
 from dicomguard.terraform.evaluated import Attribute, Block, Computed, Reference, Resource
 
@@ -76,7 +76,7 @@ def _written(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return found
 
 
-@dataclass(slots=True)
+@record
 class _Plan:
     unknown: dict[str, Any]
     written: dict[str, dict[str, Any]]
@@ -154,7 +154,7 @@ def _marked(value: Any, marks: Any, address: str, name: str) -> Any:
     return value
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class _Where:
     file: str
     line: int

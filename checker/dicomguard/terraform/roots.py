@@ -12,12 +12,12 @@ import json
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dicomguard.model import SourceFile
 from dicomguard.real_paths import real_directory
+from dicomguard.records import field, record
 from dicomguard.regular_files import read_regular_text
 from dicomguard.terraform.configuration import (
     MODULE_KINDS,
@@ -31,7 +31,7 @@ _HEADER = re.compile(r'^[ \t]*([A-Za-z_][\w-]*)(?:[ \t]+(?:"[^"\n]*"|[\w-]+))*[ 
 _SOURCE = re.compile(r'(?:^|\{)[ \t]*source[ \t]*=[ \t]*"((?:[^"\\\n$]|\\.)*)"', re.MULTILINE)
 
 
-@dataclass(slots=True)
+@record
 class RootPlan:
     """What one Terraform unit reads, and which of its directories it evaluates as roots."""
 
@@ -41,7 +41,7 @@ class RootPlan:
     shared: frozenset[Path] = frozenset()  # module directories other units read too
 
 
-@dataclass(slots=True)
+@record
 class _Tree:
     modules: dict[Path, list[SourceFile]] = field(default_factory=dict)
     variables: dict[Path, list[SourceFile]] = field(default_factory=dict)

@@ -7,13 +7,14 @@ front end (hcl.py) and the JSON front end (json_syntax.py) both produce these.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+from dicomguard.records import field, record
 
 Ast = tuple[Any, ...]
 
 
-@dataclass(slots=True)
+@record
 class SyntaxAttribute:
     name: str
     expression: Ast
@@ -21,7 +22,7 @@ class SyntaxAttribute:
     end_line: int
 
 
-@dataclass(slots=True)
+@record
 class SyntaxBlock:
     type: str
     labels: list[str]

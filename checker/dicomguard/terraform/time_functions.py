@@ -5,10 +5,10 @@ after apply."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from dicomguard.records import record
 from dicomguard.terraform.functions import function
 from dicomguard.terraform.values import EvaluationError, to_string
 
@@ -21,7 +21,7 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Timestamp:
     moment: datetime
     utc: bool  # written with Z, so its zone has a name (UTC)

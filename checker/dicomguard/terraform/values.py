@@ -3,11 +3,11 @@ values when read (variables, locals, other resources, module outputs)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from dicomguard.limits import check_number
 from dicomguard.model import Unknown
+from dicomguard.records import record
 
 
 class EvaluationError(Exception):
@@ -22,7 +22,7 @@ class EvaluationError(Exception):
         self.malformed = malformed
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(frozen=True, eq=False)
 class PartlyKnown(Unknown):
     """Text encoded from a structure with unknown leaves (`jsonencode({... Resource =
     "${aws_s3_bucket.x.arn}/*"})`): the text is unknown, but its known parts still decide

@@ -11,11 +11,11 @@ decide (see docs/decisions.md)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from dicomguard.facts import ALL_PORTS, ingress, normalise_protocol, parse_port_spec, peer
 from dicomguard.model import Facts, Unknown, is_unknown
+from dicomguard.records import field, record
 from dicomguard.terraform.adapters.azure import context as azure_context
 from dicomguard.terraform.adapters.azure import rules as azure_rules
 from dicomguard.terraform.adapters.parts import Part, items, referenced_address
@@ -25,7 +25,7 @@ PLATFORM = azure_context.PLATFORM
 INTERNET = "internet"
 
 
-@dataclass(slots=True)
+@record
 class PathContext:
     security: azure_context.AzureContext
     firewall_names: dict[str, str] = field(default_factory=dict)

@@ -4,15 +4,15 @@ objects (`ingress = [{...}]`) mean the same to Terraform, so adapters read both 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from dicomguard.model import Origin, Unknown, is_unknown
+from dicomguard.records import record
 from dicomguard.terraform.evaluated import Block, Computed, Reference, Resource
 from dicomguard.terraform.values import PartlyKnown
 
 
-@dataclass(slots=True)
+@record
 class Part:
     """A resource body, one of its nested blocks, or an object inside an attribute."""
 

@@ -5,11 +5,11 @@ once per configuration, and the signature every AWS adapter has."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from dicomguard.facts import tristate
 from dicomguard.model import Facts, Unknown, is_unknown
+from dicomguard.records import field, record
 from dicomguard.terraform.adapters.aws.rules import (
     GroupRule,
     inline_rules,
@@ -22,7 +22,7 @@ from dicomguard.terraform.evaluated import Configuration, Resource
 PLATFORM = "aws"
 
 
-@dataclass(slots=True)
+@record
 class Declared:
     """The managed resources of one type in the configuration, by address and by the literal
     name other resources may give instead of a reference (a launch template's `name`, a
@@ -52,7 +52,7 @@ class Declared:
         return None if address is None or part is None else (address, part)
 
 
-@dataclass(slots=True)
+@record
 class AwsContext:
     """What one resource's facts depend on elsewhere in the configuration."""
 

@@ -3,11 +3,11 @@ aws_vpc_security_group_ingress_rule. Security groups and load balancers both rea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from dicomguard.facts import ALL_PORTS, normalise_protocol, peer, port_range, tristate
 from dicomguard.model import Unknown, is_unknown
+from dicomguard.records import record
 from dicomguard.terraform.adapters.parts import Part, items, referenced_address
 from dicomguard.terraform.evaluated import Resource
 
@@ -50,7 +50,7 @@ def prefix_list_peers(prefix_lists: dict[str, list[Any]], values: Any) -> list[d
     return peers
 
 
-@dataclass(slots=True)
+@record
 class GroupRule:
     """One ingress rule of a security group, wherever it is written."""
 

@@ -5,10 +5,10 @@ and the signature every Azure adapter has."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from dicomguard.model import Facts
+from dicomguard.records import field, record
 from dicomguard.terraform.adapters.azure.rules import NsgRule, nsg_rule
 from dicomguard.terraform.adapters.parts import Part, referenced_address
 from dicomguard.terraform.evaluated import Configuration, Resource
@@ -16,7 +16,7 @@ from dicomguard.terraform.evaluated import Configuration, Resource
 PLATFORM = "azure"
 
 
-@dataclass(slots=True)
+@record
 class AzureContext:
     rules_by_group: dict[str, list[NsgRule]] = field(default_factory=dict)
     group_names: dict[str, str] = field(default_factory=dict)

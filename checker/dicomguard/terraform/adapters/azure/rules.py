@@ -4,15 +4,15 @@ database firewalls share."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from dicomguard.facts import parse_port_spec, peer
 from dicomguard.model import Unknown, is_unknown
+from dicomguard.records import record
 from dicomguard.terraform.adapters.parts import Part, items
 
 
-@dataclass(slots=True)
+@record
 class NsgRule:
     part: Part
     priority: Any

@@ -5,10 +5,10 @@ group's instances, or a managed group's instance template)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from dicomguard.model import is_unknown
+from dicomguard.records import field, record
 from dicomguard.terraform.adapters.parts import Part, items, referenced_address
 from dicomguard.terraform.evaluated import Configuration, Resource
 
@@ -20,7 +20,7 @@ TEMPLATES = ("google_compute_instance_template", "google_compute_region_instance
 DEFAULT_PORT_NAME = "http"  # the provider's default for port_name
 
 
-@dataclass(slots=True)
+@record
 class Group:
     """An instance group a backend service sends to."""
 
@@ -30,7 +30,7 @@ class Group:
     accounts: set[str] | None
 
 
-@dataclass(slots=True)
+@record
 class Backend:
     """A backend service with the port its port_name resolves to in its groups."""
 

@@ -5,10 +5,10 @@ once per configuration, and the signature every Google Cloud adapter has."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from dicomguard.model import Facts, is_unknown
+from dicomguard.records import field, record
 from dicomguard.terraform.adapters.gcp.backends import build_backends
 from dicomguard.terraform.adapters.gcp.rules import Firewall, firewall_rule
 from dicomguard.terraform.adapters.parts import referenced_address
@@ -17,7 +17,7 @@ from dicomguard.terraform.evaluated import Configuration, Resource
 PLATFORM = "gcp"
 
 
-@dataclass(slots=True)
+@record
 class GcpContext:
     prevented_buckets: dict[str, Any] = field(default_factory=dict)  # address or name -> state
     firewalls: dict[str, Firewall] = field(default_factory=dict)

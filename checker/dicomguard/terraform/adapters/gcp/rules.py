@@ -4,16 +4,16 @@ priority, and the ports an allowed or denied block names."""
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 from typing import Any
 
 from dicomguard.facts import ALL_PORTS, normalise_protocol, parse_port_spec, peer, tristate
 from dicomguard.model import Unknown, is_unknown
+from dicomguard.records import record
 from dicomguard.terraform.adapters.parts import Part, items
 from dicomguard.terraform.evaluated import Resource
 
 
-@dataclass(slots=True)
+@record
 class Firewall:
     """One ingress firewall rule, as the other rules of its network see it."""
 
