@@ -1,5 +1,7 @@
 """A pre-commit scan of a few Terraform files loads only what reading Terraform needs: no YAML
-parser, no gitignore matcher without patterns, nothing of the other families."""
+parser, no gitignore matcher without patterns, nothing of the other families, and neither
+dataclasses nor inspect (records.py builds the value classes; pkgutil's listing of modules
+imports inspect)."""
 
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ NOT_FOR_TERRAFORM = (
     "dicomguard.apps.detect", "dicomguard.apps.collect",
     "dicomguard.ansible.detect", "dicomguard.ansible.collect",
     "dicomguard.terraform.adapters.azure", "dicomguard.terraform.adapters.gcp",
+    "dataclasses", "inspect", "pkgutil",
 )
 
 

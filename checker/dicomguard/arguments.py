@@ -135,20 +135,59 @@ def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
                              "a terminal; FORCE_COLOR forces it)")
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Parser(argparse.ArgumentParser):
+    """A parser whose epilog is written only when its help is: the scan's lists the report
+    formats, read from their modules' files, which a scan does not need."""
+
+    def __init__(self, *args: Any, epilog_of: Callable[[], str] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._epilog_of = epilog_of
+
+    def format_help(self) -> str:
+        if self._epilog_of is not None:
+            self.epilog, self._epilog_of = self._epilog_of(), None
+        return super().format_help()
+
+
+def _scan_epilog() -> str:
     from dicomguard.report import formats_help
 
-    parser = argparse.ArgumentParser(
+    return f"{SCAN_EPILOG}\n{formats_help()}"
+
+
+COMMAND_HELP = {
+    "scan": "scan infrastructure code (the default command)",
+    "baseline": "record today's findings so that only new ones fail the scan",
+    "policies": "list, show, document or bundle the policies",
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line's grammar. Given the command being run, only that command's options
+    are built: the others are only named, as the top-level help lists them."""
+    parser = _Parser(
         prog="dicomguard", description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"dicomguard {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    builders = {"scan": _add_scan_parser, "baseline": _add_baseline_parser,
+                "policies": _add_policies_parser}
+    for name, add in builders.items():
+        if command in (None, name):
+            add(commands)
+        else:
+            commands.add_parser(name, help=COMMAND_HELP[name])
+    return parser
+
+
+def _add_scan_parser(commands: Any) -> None:
     scan = commands.add_parser(
-        "scan", help="scan infrastructure code (the default command)",
+        "scan", help=COMMAND_HELP["scan"],
         description="Scan infrastructure code for exposed DICOM ports, unencrypted storage and "
                     "missing authentication.",
-        epilog=f"{SCAN_EPILOG}\n{formats_help()}",
+        epilog_of=_scan_epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_input_arguments(scan)
@@ -158,8 +197,10 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--changed", action="store_true",
                       help="with --staged: only the units touched by the staged changes")
     _add_report_arguments(scan)
-    _add_baseline_parser(commands)
-    policies = commands.add_parser("policies", help="list, show, document or bundle the policies")
+
+
+def _add_policies_parser(commands: Any) -> None:
+    policies = commands.add_parser("policies", help=COMMAND_HELP["policies"])
     policy_commands = policies.add_subparsers(dest="policies_command", metavar="ACTION")
     listing = policy_commands.add_parser("list", help="id, severity, category, title of each rule")
     listing.add_argument("-p", "--policy", action="append", default=[], metavar="DIR")
@@ -182,14 +223,13 @@ def build_parser() -> argparse.ArgumentParser:
                       help="directory to write the pages to (default: docs/rules)")
     docs.add_argument("-p", "--policy", action="append", default=[], metavar="DIR")
     policies.set_defaults(usage=policies.format_help())
-    return parser
 
 
 def _add_baseline_parser(commands: Any) -> None:
     from dicomguard.baseline import DEFAULT_FILE
 
     baseline = commands.add_parser(
-        "baseline", help="record today's findings so that only new ones fail the scan",
+        "baseline", help=COMMAND_HELP["baseline"],
         description="Record the findings a repository has today in a baseline file; "
                     "`dicomguard scan --baseline FILE` then fails only on findings not in it.",
         epilog=BASELINE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)

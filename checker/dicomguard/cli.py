@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dicomguard.arguments import build_parser
+from dicomguard.arguments import COMMAND_HELP, build_parser
 from dicomguard.gate import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Gate
 
 if TYPE_CHECKING:
@@ -270,10 +270,9 @@ def write_bundle(policies: Any, output: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    if not argv or (argv[0] not in {"scan", "policies", "baseline", "-h", "--help",
-                                    "--version"}):
+    if not argv or (argv[0] not in {*COMMAND_HELP, "-h", "--help", "--version"}):
         argv = ["scan", *argv]
+    parser = build_parser(argv[0] if argv[0] in COMMAND_HELP else None)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_request:

@@ -4,16 +4,15 @@ touches only its module and its test; a format's module is imported when it is f
 
 from __future__ import annotations
 
-import pkgutil
-import textwrap
+import os
 from collections.abc import Callable
-from dataclasses import InitVar, dataclass, field
 from functools import cache
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from dicomguard.gate import Gate
+from dicomguard.records import field, record
 
 if TYPE_CHECKING:
     from dicomguard.scan import ScanReport
@@ -21,7 +20,7 @@ if TYPE_CHECKING:
 DEFAULT_FORMAT = "text"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RenderOptions:
     """How a report is drawn. `fail_on` and `strict` are a shorthand for `gate=Gate(...)`."""
 
@@ -31,13 +30,14 @@ class RenderOptions:
     docs_url: str = ""  # absolute base URL of the rule pages (docs/rules), for SARIF helpUri
     width: int = 100  # text: the column lines are wrapped at
     compact: bool = False  # text: each rule's fix printed once
-    fail_on: InitVar[str | None] = None
-    strict: InitVar[bool | None] = None
+    fail_on: str | None = field(default=None, compare=False)
+    strict: bool | None = field(default=None, compare=False)
 
-    def __post_init__(self, fail_on: str | None, strict: bool | None) -> None:
-        if fail_on is not None or strict is not None:
-            gate = Gate(fail_on or self.gate.fail_on,
-                        self.gate.strict if strict is None else strict, self.gate.soft_fail)
+    def __post_init__(self) -> None:
+        if self.fail_on is not None or self.strict is not None:
+            gate = Gate(self.fail_on or self.gate.fail_on,
+                        self.gate.strict if self.strict is None else self.strict,
+                        self.gate.soft_fail)
             object.__setattr__(self, "gate", gate)
 
 
@@ -50,7 +50,7 @@ class ReportFormat(Protocol):
     def render(self, report: ScanReport, options: RenderOptions) -> str: ...
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Format:
     """The usual ReportFormat: a name and the module's render function."""
 
@@ -58,7 +58,7 @@ class Format:
     render: Callable[[ScanReport, RenderOptions], str]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class _Listed:
     """A format module of this package, imported when the format is first drawn."""
 
@@ -72,8 +72,8 @@ class _Listed:
 @cache
 def registry() -> dict[str, ReportFormat]:
     """Every format in this package by name, the default first, then by name."""
-    names = [module.name.removesuffix("_format") for module in pkgutil.iter_modules(__path__)
-             if module.name.endswith("_format")]
+    names = [name.removesuffix("_format.py") for name in os.listdir(__path__[0])
+             if name.endswith("_format.py")]
     return {name: _Listed(name)
             for name in sorted(names, key=lambda name: (name != DEFAULT_FORMAT, name))}
 
@@ -97,6 +97,8 @@ def _first_sentence(source: Path) -> str:
 
 def formats_help() -> str:
     """The report formats and what each is for, as `dicomguard scan --help` ends."""
+    import textwrap
+
     summaries_by_name = summaries()
     width = max(map(len, summaries_by_name))
     lines = ["report formats (--format):"]
