@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import json
 
-import regopy
-
-from dicomguard.engines.embedded import EmbeddedEngine
+from dicomguard.engines.embedded import EmbeddedEngine, import_regopy
 from dicomguard.engines.prebuilt import COMPILED_FROM, PLAN, compiled_from
 from dicomguard.policies import RULES_PACKAGE, PolicySet, load_policies
 from dicomguard.shipped import PACKAGE_DIRECTORY
 
 
 def write_plan() -> None:
+    regopy = import_regopy()
     policies = load_policies()
     query = f"data.{RULES_PACKAGE}"
     record = compiled_from(policies, query, regopy.__version__)

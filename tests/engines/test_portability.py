@@ -80,9 +80,9 @@ def test_shipped_builtin_list_is_the_pinned_opa(opa_binary: str) -> None:
 
 def test_builtin_policies_call_only_builtins_regopy_implements(opa_binary: str) -> None:
     need(importlib.util.find_spec("regopy") is not None, "regopy is not installed")
-    import regopy
+    from dicomguard.engines.embedded import import_regopy
 
-    interpreter = regopy.Interpreter()
+    interpreter = import_regopy().Interpreter()
     used = builtins_used_by_builtin_policies(opa_binary)
     assert used, "the parser found no built-in calls at all"
     assert sorted(name for name in used if not interpreter.is_builtin(name)) == []

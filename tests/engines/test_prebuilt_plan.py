@@ -7,15 +7,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import regopy
-
-from dicomguard.engines.embedded import EmbeddedEngine
+from dicomguard.engines.embedded import EmbeddedEngine, import_regopy
 from dicomguard.engines.prebuilt import COMPILED_FROM, compiled_from, shipped_plan
 from dicomguard.policies import RULES_PACKAGE, load_policies
 from dicomguard.shipped import shipped_text
 from tests.conftest import EXAMPLES, library_report
 
 QUERY = f"data.{RULES_PACKAGE}"
+regopy = import_regopy()
 
 
 def test_the_shipped_plan_is_compiled_from_the_built_in_policies_as_they_are() -> None:

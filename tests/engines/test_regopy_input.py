@@ -6,9 +6,12 @@ import json
 
 import pytest
 
-regopy = pytest.importorskip("regopy")
+pytest.importorskip("regopy")
 
-from dicomguard.engines.regopy_input import build_input  # noqa: E402
+from dicomguard.engines.embedded import import_regopy
+from dicomguard.engines.regopy_input import build_input
+
+regopy = import_regopy()
 
 AWKWARD = {
     "address": 'module.pacs["eu"].aws_security_group.this[0]',

@@ -16,7 +16,8 @@ from dicomguard.engines.regopy_input import build_input
 from dicomguard.policies import RULES_PACKAGE, PolicySet
 
 
-def _import_regopy() -> Any:
+def import_regopy() -> Any:
+    """regopy, loaded the one way that keeps RE2 working beside it (see _load_re2_first)."""
     _processor_known_without_a_child_process()
     _load_re2_first()
     try:
@@ -79,7 +80,7 @@ class EmbeddedEngine:
     worker_name = "embedded"  # how a worker process builds the same engine
 
     def __init__(self, prebuilt: bool = True) -> None:
-        self._regopy = _import_regopy()
+        self._regopy = import_regopy()
         self._compiled: tuple[PolicySet, Any, Any] | None = None
         self.prebuilt = prebuilt  # use the shipped plan of the built-in policies when it fits
 
