@@ -164,8 +164,8 @@ COMMAND_HELP = {
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The command line's grammar. Given the command being run, only that command's options
-    are built: the others are only named, as the top-level help lists them."""
+    """The command line's grammar; given the command being run, that command alone (the
+    others are parsed only when named, and each parser argparse builds costs a scan time)."""
     parser = _Parser(
         prog="dicomguard", description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -177,8 +177,6 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     for name, add in builders.items():
         if command in (None, name):
             add(commands)
-        else:
-            commands.add_parser(name, help=COMMAND_HELP[name])
     return parser
 
 

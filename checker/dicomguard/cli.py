@@ -143,8 +143,6 @@ def _docs_url(args: argparse.Namespace) -> str:
 
 def command_scan(args: argparse.Namespace) -> int:
     from dicomguard.arguments import report_requests
-    from dicomguard.baseline import apply_baseline
-    from dicomguard.baseline import load as load_baseline
     from dicomguard.report import RenderOptions
     from dicomguard.report.outputs import write_file, write_reports
     from dicomguard.report.text_format import summary_line
@@ -154,9 +152,15 @@ def command_scan(args: argparse.Namespace) -> int:
         requests = report_requests(args.reports)
     except ValueError as error:
         raise UsageError(str(error)) from error
-    baseline = load_baseline(args.baseline) if args.baseline else None
+    baseline = None
+    if args.baseline:
+        from dicomguard.baseline import load as load_baseline
+
+        baseline = load_baseline(args.baseline)
     report, settings = run_configured_scan(args)
     if baseline is not None:
+        from dicomguard.baseline import apply_baseline
+
         apply_baseline(report, baseline, args.paths)
     problems = []
     if args.dump_facts:
