@@ -11,23 +11,28 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-import re2
-
+from dicomguard import native
 from dicomguard.limits import check_string
-
-_OPTIONS = re2.Options()
-_OPTIONS.log_errors = False  # a refused pattern is reported by us, not printed by RE2
 
 
 class PatternError(ValueError):
     """A pattern RE2 does not accept."""
 
 
+@lru_cache(maxsize=1)
+def _options() -> Any:
+    """The options every pattern is compiled with (RE2 keeps referring to them)."""
+    options = native.re2().Options()
+    options.log_errors = False  # a refused pattern is reported by us, not printed by RE2
+    return options
+
+
 @lru_cache(maxsize=1024)
 def compile_pattern(pattern: str, ignorecase: bool = False, multiline: bool = False) -> Any:
+    re2 = native.re2()  # loaded with the first pattern: most scans have none
     flags = ("i" if ignorecase else "") + ("m" if multiline else "")
     try:
-        return re2.compile(f"(?{flags}){pattern}" if flags else pattern, _OPTIONS)
+        return re2.compile(f"(?{flags}){pattern}" if flags else pattern, _options())
     except re2.error as error:
         reason = error.args[0] if error.args else error
         if isinstance(reason, bytes):

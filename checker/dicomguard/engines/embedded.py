@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sys
@@ -17,36 +16,16 @@ from dicomguard.policies import RULES_PACKAGE, PolicySet
 
 
 def import_regopy() -> Any:
-    """regopy, loaded the one way that keeps RE2 working beside it (see _load_re2_first)."""
-    _processor_known_without_a_child_process()
-    _load_re2_first()
+    """regopy, loaded as native.regopy loads it (before RE2, which then shares its allocator)."""
+    from dicomguard.native import regopy
+
     try:
-        import regopy
+        return regopy()
     except ImportError as error:  # pragma: no cover - depends on the platform's wheels
         raise EngineError(
             "the embedded engine needs regopy, which has no wheel for this platform; "
             "install OPA and use --engine opa"
         ) from error
-    return regopy
-
-
-def _load_re2_first() -> None:
-    """regopy's library carries its own RE2 and Abseil. Loaded before the RE2 that patterns
-    from scanned files run on, it makes that one abort the process (`free(): invalid pointer`)
-    on its first pattern; loaded after it, both work. So RE2 is loaded first, in the scan and in
-    every worker."""
-    with contextlib.suppress(ImportError):
-        import re2  # noqa: F401
-
-
-def _processor_known_without_a_child_process() -> None:
-    """regopy picks its library by `platform.uname()[0]`; indexing that tuple makes Python
-    learn the processor too, by running `uname -p` in a child process (8 to 11 ms of every
-    scan). The machine name, which the kernel gives without one, stands in for it."""
-    import platform
-
-    uname = platform.uname()
-    uname.__dict__.setdefault("processor", os.uname().machine if hasattr(os, "uname") else "")
 
 
 @contextmanager
