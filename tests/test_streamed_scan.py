@@ -3,6 +3,7 @@ the whole tree at once gives, whatever the number of workers."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -13,6 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from dicomguard import facts
+from dicomguard.findings import findings_of_facts
+from dicomguard.model import Facts, Origin
+from dicomguard.policies import PolicySet, load_policies
+from dicomguard.stream import _Merge
+from dicomguard.unit_scan import UnitResult, fact_digests
 from tests.conftest import EXAMPLES, PROJECT, library_report, run_cli
 
 EXPOSED_ROOT = """\
@@ -177,8 +184,9 @@ def test_workers_that_die_lose_no_finding_silently(tmp_path: Path) -> None:
         workers = [pid for pid in _workers(scan.pid) if pid not in killed]
         if workers:
             time.sleep(0.2)  # at work, not starting
-            os.kill(workers[0], signal.SIGKILL)
-            killed.add(workers[0])
+            with contextlib.suppress(ProcessLookupError):  # unless it has ended meanwhile
+                os.kill(workers[0], signal.SIGKILL)
+                killed.add(workers[0])
         time.sleep(0.02)
     _, stderr = scan.communicate(timeout=900)
     assert killed, "the scan ended before a worker could be stopped"
@@ -252,3 +260,37 @@ def test_regular_expressions_in_workers_are_evaluated(tmp_path: Path) -> None:
     assert [finding["rule_id"] for finding in exposed] == ["DG101"]
     assert "11112" in exposed[0]["message"]
     assert code == 1
+
+
+def _exposure_result(fact: dict, policies: PolicySet) -> UnitResult:
+    """What a unit that produced `fact` sends: its DG101 finding and the fact's digest."""
+    package = next(name for name, rule in policies.rules.items() if rule.id == "DG101")
+    denials = {package: [{"fact": fact["id"], "message": "DICOM open to the internet"}]}
+    return UnitResult(findings=findings_of_facts(denials, policies, {fact["id"]: fact}),
+                      facts=fact_digests(Facts(ingress=[fact])))
+
+
+def test_a_fact_two_units_produce_alike_is_reported_once_and_a_clash_is_an_error() -> None:
+    """Two roots that read one module may say the same thing about it: once in the report, as
+    a reading of the whole tree says it. Two different facts under one id are both reported,
+    with the internal error that names the clash."""
+    policies = load_policies([])
+    origin = Origin("modules/archive/main.tf", 3, 9, "aws_security_group.dicom")
+    exposed = facts.ingress(origin, platform="aws", mechanism="aws_security_group",
+                            protocol="tcp", ports=[facts.port_range(104)],
+                            peers=[facts.peer("0.0.0.0/0")])
+    merge = _Merge(keep_facts=False)
+    merge.add("terraform", _exposure_result(exposed, policies))
+    merge.add("terraform", _exposure_result(exposed, policies))
+    assert len(merge.findings) == 1
+    assert not merge.identity_errors
+
+    other = facts.ingress(origin, platform="aws", mechanism="aws_security_group",
+                          protocol="tcp", ports=[facts.port_range(11112)],
+                          peers=[facts.peer("0.0.0.0/0")])
+    assert other["id"] == exposed["id"]
+    merge.add("terraform", _exposure_result(other, policies))
+    assert len(merge.findings) == 2
+    assert [(error.file, error.line) for error in merge.identity_errors] == [
+        ("modules/archive/main.tf", 3)]
+    assert "share the id" in merge.identity_errors[0].message

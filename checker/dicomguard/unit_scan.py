@@ -34,6 +34,7 @@ class UnitSetup:
 class FactDigest:
     kind: str
     id: str
+    key: bytes  # a digest of kind and id: what the scan keeps for every fact, with `digest`
     digest: bytes
     file: str
     line: int | None
@@ -55,7 +56,7 @@ def evaluate_batch(batch: list[Unit], setup: UnitSetup, engine: Engine) -> UnitR
     """The units of `batch` (of one family) collected one after the other, their facts
     evaluated in one engine call: a call costs about 0.1 s whatever its size, which a unit of a
     few facts would otherwise pay alone."""
-    from dicomguard.scan import FACT_KINDS, collect_family, policy_input, unique_facts
+    from dicomguard.scan import collect_family, policy_input, unique_facts
     from dicomguard.surrogates import sanitized_facts
 
     result = UnitResult()
@@ -77,9 +78,7 @@ def evaluate_batch(batch: list[Unit], setup: UnitSetup, engine: Engine) -> UnitR
         severity_overrides=settings.severity,
         disabled=set(settings.disabled_rules),
         enabled=None if settings.rules is None else set(settings.rules))
-    result.facts = [FactDigest(kind, fact["id"], _digest(fact), fact["origin"]["file"],
-                               fact["origin"]["line"])
-                    for kind in FACT_KINDS for fact in getattr(facts, kind)]
+    result.facts = fact_digests(facts)
     result.kept_facts = encodable if setup.keep_facts else None
     return result
 
@@ -109,6 +108,19 @@ def family_named(name: str) -> Family:
     return next(family for family in FAMILIES if family.name == name)
 
 
+def fact_digests(facts: Facts) -> list[FactDigest]:
+    from dicomguard.scan import FACT_KINDS
+
+    return [FactDigest(kind, fact["id"], _key(kind, fact["id"]), _digest(fact),
+                       fact["origin"]["file"], fact["origin"]["line"])
+            for kind in FACT_KINDS for fact in getattr(facts, kind)]
+
+
 def _digest(fact: dict[str, Any]) -> bytes:
     text = json.dumps(fact, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _key(kind: str, fact_id: str) -> bytes:
+    text = f"{kind}\0{fact_id}"
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
