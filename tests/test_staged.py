@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -138,3 +140,32 @@ def test_a_baseline_entry_outside_the_changed_units_is_not_called_fixed(repo: Pa
     result = _staged(repo, "--changed", "--baseline", ".dicomguard-baseline.json")
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout)["baseline"]["fixed"] == []
+
+
+def test_large_staged_files_are_never_held_in_memory(repo: Path) -> None:
+    """A repository may hold DICOM studies or archives; the hook reads every staged blob (a
+    family may claim any file by its first bytes), a chunk at a time, and copies the ones a
+    scan may read (here, a file an Ansible role ships) to disk the same way."""
+    size = 160 * 1024 * 1024
+    study = repo / "images" / "study.dcm"
+    study.parent.mkdir()
+    shipped = repo / "roles" / "pacs" / "files" / "viewer.tar"
+    shipped.parent.mkdir(parents=True)
+    chunk = (b"\0" * 128 + b"DICM").ljust(1 << 20, b"\1")
+    for path in (study, shipped):
+        with path.open("wb") as output:
+            for _ in range(size // len(chunk)):
+                output.write(chunk)
+    (repo / "docker-compose.yml").write_text(OPEN_COMPOSE)
+    _git(repo, "add", ".")
+    report = repo.parent / "report.json"
+    with report.open("wb") as output:
+        scan = subprocess.Popen(
+            [sys.executable, "-m", "dicomguard", "scan", "--format", "json", "--staged"],
+            cwd=repo, stdout=output, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(scan.pid, 0)  # the scan's own peak, and its git's
+    peak_mib = usage.ru_maxrss / 1024
+    assert os.waitstatus_to_exitcode(status) == 1
+    assert [finding["rule_id"] for finding in json.loads(report.read_text())["findings"]] == [
+        "DG101"]
+    assert peak_mib < 120, f"peak {peak_mib:.0f} MiB for blobs of {size >> 20} MiB"

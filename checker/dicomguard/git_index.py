@@ -13,7 +13,7 @@ import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from dicomguard.facts import note
 from dicomguard.model import Origin
@@ -77,8 +77,41 @@ def staged_changes(repository: Path) -> list[str]:
     return [os.fsdecode(path) for path in output.split(b"\0") if path]
 
 
-def _blobs(repository: Path, object_ids: list[str]) -> Iterator[bytes]:
-    """The raw content of each blob, in order, from one `git cat-file --batch`."""
+CHUNK_BYTES = 1 << 20
+
+
+class _Blob:
+    """One blob of a `git cat-file --batch` stream: its first bytes, and the rest to copy once
+    or to skip, a chunk at a time, so that no blob is ever held whole in memory."""
+
+    def __init__(self, stream: IO[bytes], size: int, head_bytes: int) -> None:
+        self._stream = stream
+        self.head = stream.read(min(size, head_bytes))
+        self._left = size - len(self.head)
+
+    def chunks(self) -> Iterator[bytes]:
+        while self._left > 0:
+            chunk = self._stream.read(min(CHUNK_BYTES, self._left))
+            if not chunk:
+                raise GitError("git cat-file: the output ended inside an object")
+            self._left -= len(chunk)
+            yield chunk
+
+    def copy_to(self, target: Path) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("wb") as output:
+            output.write(self.head)
+            for chunk in self.chunks():
+                output.write(chunk)
+
+    def skip(self) -> None:
+        for _ in self.chunks():
+            pass
+
+
+def _blobs(repository: Path, object_ids: list[str], head_bytes: int) -> Iterator[_Blob]:
+    """Each blob, in order, from one `git cat-file --batch`; what the caller has not copied of
+    one is skipped before the next is read."""
     process = subprocess.Popen([*GIT, "cat-file", "--batch"], cwd=repository,
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL)
@@ -100,29 +133,32 @@ def _blobs(repository: Path, object_ids: list[str]) -> Iterator[bytes]:
             header = process.stdout.readline().split()
             if len(header) != 3 or header[1] != b"blob":
                 raise GitError(f"git cat-file: cannot read object {object_id}")
-            content = process.stdout.read(int(header[2]))
+            blob = _Blob(process.stdout, int(header[2]), head_bytes)
+            yield blob
+            blob.skip()
             process.stdout.read(1)  # the newline after each object
-            yield content
     finally:
         process.stdout.close()
         process.wait()
         writer.join()
 
 
-Wanted = Callable[[PurePosixPath, bytes], bool]
+Wanted = Callable[[PurePosixPath, bytes], bool]  # a repository path and its first bytes
 
 
 @record
 class StagedFiles:
-    """The staged content of the files a scan may read, by repository path, and notes."""
+    """The files a scan may read, copied from the index: their repository paths, and notes."""
 
-    content: dict[str, bytes] = field(default_factory=dict)
+    paths: list[str] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
 
 
-def read_staged_files(repository: Path, choose: Callable[[list[IndexEntry]], Wanted]
+def copy_staged_files(repository: Path, destination: Path,
+                      choose: Callable[[list[IndexEntry]], Wanted], head_bytes: int
                       ) -> StagedFiles:
-    """The staged content of every regular file that choose(entries) accepts."""
+    """Every regular file that choose(entries) accepts on its path and first `head_bytes`,
+    copied at its staged content to its repository path under destination."""
     staged = StagedFiles()
     regular = []
     entries = index_entries(repository)
@@ -133,16 +169,22 @@ def read_staged_files(repository: Path, choose: Callable[[list[IndexEntry]], Wan
         elif entry.mode == SYMLINK_MODE:
             staged.notes.append(note(Origin(entry.path, 1, 1),
                                      "symbolic link in the index; not followed"))
-    for entry, content in zip(regular, _blobs(repository, [e.object_id for e in regular]),
-                              strict=True):
-        if wanted(PurePosixPath(entry.path), content):
-            staged.content[entry.path] = content
+    blobs = _blobs(repository, [entry.object_id for entry in regular], head_bytes)
+    for entry, blob in zip(regular, blobs, strict=True):
+        path = PurePosixPath(entry.path)
+        if wanted(path, blob.head):
+            blob.copy_to(destination.joinpath(*path.parts))
+            staged.paths.append(entry.path)
     return staged
 
 
-def write_tree(destination: Path, files: dict[str, bytes]) -> None:
-    """Each file at its repository path under destination."""
-    for path, content in files.items():
+def remove_files(destination: Path, paths: list[str]) -> None:
+    """Remove the files at these repository paths under destination, and the directories left
+    empty: the tree is then the one the other files alone would have made."""
+    for path in paths:
         target = destination.joinpath(*PurePosixPath(path).parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
+        target.unlink()
+        parent = target.parent
+        while parent != destination and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent

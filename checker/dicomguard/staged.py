@@ -19,8 +19,15 @@ from dicomguard.apps.detect import HELM_CHART, KUSTOMIZATIONS
 from dicomguard.changed_units import ANSIBLE_DIRECTORIES, Grouped, affected_units
 from dicomguard.config import CONFIG_NAMES
 from dicomguard.discover import HEAD_BYTES
-from dicomguard.git_index import IndexEntry, Wanted, read_staged_files, staged_changes, write_tree
+from dicomguard.git_index import (
+    IndexEntry,
+    Wanted,
+    copy_staged_files,
+    remove_files,
+    staged_changes,
+)
 from dicomguard.model import SourceFile
+from dicomguard.regular_files import read_head
 from dicomguard.sources import FAMILIES
 from dicomguard.terraform import detect as terraform_detect
 
@@ -29,8 +36,8 @@ if TYPE_CHECKING:
     from dicomguard.settings import Settings
 
 
-def _head_text(content: bytes) -> str | None:
-    head = content[:HEAD_BYTES]
+def _head_text(head: bytes) -> str | None:
+    """A file's first HEAD_BYTES as discovery reads them; None for binary content."""
     return None if b"\x00" in head else head.decode("utf-8", "replace")
 
 
@@ -53,23 +60,23 @@ def files_a_scan_reads(entries: list[IndexEntry]) -> Wanted:
                              if terraform_detect.named(Path(entry.path))
                              or PurePosixPath(entry.path).name in READ_WHOLE}
 
-    def wanted(path: PurePosixPath, content: bytes) -> bool:
+    def wanted(path: PurePosixPath, head: bytes) -> bool:
         if _is_context(path, terraform_directories):
             return True
         native = Path(path)
         if any(family.named(native) for family in FAMILIES):
             return True
-        text = _head_text(content)
+        text = _head_text(head)
         return text is not None and any(family.classify(native, text) for family in FAMILIES)
 
     return wanted
 
 
-def _grouped(files: dict[str, bytes]) -> Grouped:
+def _grouped(root: Path, paths: list[str]) -> Grouped:
     """The files as discovery would group them, by the first family that claims each."""
     grouped: Grouped = {family.name: [] for family in FAMILIES}
-    for path, content in files.items():
-        text = _head_text(content)
+    for path in paths:
+        text = _head_text(read_head(root / path, HEAD_BYTES))
         if text is None:
             continue
         for family in FAMILIES:
@@ -80,11 +87,12 @@ def _grouped(files: dict[str, bytes]) -> Grouped:
     return grouped
 
 
-def units_touched(files: dict[str, bytes], changed: list[str]) -> dict[str, bytes]:
-    """The files of the units the changed paths touch, with their context files (see
-    units.py); a file that no unit holds is left out."""
-    affected = affected_units(_grouped(files), changed,
-                              lambda source: files[source.path].decode("utf-8", "replace"))
+def units_touched(root: Path, paths: list[str], changed: list[str]) -> list[str]:
+    """Of the files copied under root, those of the units the changed paths touch, with their
+    context files (see units.py); a file that no unit holds is left out."""
+    affected = affected_units(_grouped(root, paths), changed,
+                              lambda source: (root / source.path).read_bytes().decode(
+                                  "utf-8", "replace"))
     kept = {source.path for sources in affected.values() for source in sources}
     terraform_directories = {PurePosixPath(source.path).parent
                              for source in affected.get("terraform", [])}
@@ -92,10 +100,8 @@ def units_touched(files: dict[str, bytes], changed: list[str]) -> dict[str, byte
                               for source in affected.get("apps", [])
                               if source.kind in {"helm-chart", "kustomization"}}
     ansible = bool(affected.get("ansible"))
-    return {path: content for path, content in files.items()
-            if path in kept or _is_context(PurePosixPath(path), terraform_directories,
-                                           ansible)}
-
+    return [path for path in paths
+            if path in kept or _is_context(PurePosixPath(path), terraform_directories, ansible)]
 
 
 @contextmanager
@@ -115,11 +121,14 @@ def scan_staged(repository: Path, changed: list[str] | None, scan: Scan
                 ) -> tuple[ScanReport, Settings]:
     """Run scan() inside a tree of the staged files of repository. changed: repository paths
     whose units alone are scanned (None: every unit)."""
-    staged = read_staged_files(repository, files_a_scan_reads)
-    files = staged.content if changed is None else units_touched(staged.content, changed)
     with tempfile.TemporaryDirectory(prefix="dicomguard-staged-") as temporary:
         root = Path(temporary)
-        write_tree(root, files)
+        staged = copy_staged_files(repository, root, files_a_scan_reads, HEAD_BYTES)
+        files = staged.paths
+        if changed is not None:
+            files = units_touched(root, staged.paths, changed)
+            kept = set(files)
+            remove_files(root, [path for path in staged.paths if path not in kept])
         with _working_directory(root):
             report, settings = scan()
     report.notes[:0] = staged.notes
