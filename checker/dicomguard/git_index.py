@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, BinaryIO
 
@@ -86,6 +86,7 @@ class _Blob:
 
     def __init__(self, stream: IO[bytes], size: int, head_bytes: int) -> None:
         self._stream = stream
+        self.size = size
         self.head = stream.read(min(size, head_bytes))
         self._left = size - len(self.head)
 
@@ -103,6 +104,12 @@ class _Blob:
             output.write(self.head)
             for chunk in self.chunks():
                 output.write(chunk)
+
+    def stand_in_at(self, target: Path) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("wb") as output:
+            output.write(self.head)
+            output.truncate(self.size)
 
     def skip(self) -> None:
         for _ in self.chunks():
@@ -143,27 +150,24 @@ def _blobs(repository: Path, object_ids: list[str], head_bytes: int) -> Iterator
         writer.join()
 
 
-Wanted = Callable[[PurePosixPath, bytes], bool]  # a repository path and its first bytes
-
-
 @record
 class StagedFiles:
-    """The files a scan may read, copied from the index: their repository paths, and notes."""
+    """The regular files of the index, copied: their repository paths, and notes."""
 
     paths: list[str] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
 
 
-def copy_staged_files(repository: Path, destination: Path,
-                      choose: Callable[[list[IndexEntry]], Wanted], head_bytes: int
-                      ) -> StagedFiles:
-    """Every regular file that choose(entries) accepts on its path and first `head_bytes`,
-    copied at its staged content to its repository path under destination."""
+def copy_staged_files(repository: Path, destination: Path, head_bytes: int,
+                      stand_in_above: int) -> StagedFiles:
+    """Every regular file of the index, at its staged content, copied to its repository path
+    under destination: the commit's tree, as a checkout of it would be. A file larger than
+    `stand_in_above` bytes is a stand-in of its size holding only its first `head_bytes` (a
+    sparse file): every reader refuses a file that large by its size, and discovery classifies
+    it by those bytes."""
     staged = StagedFiles()
     regular = []
-    entries = index_entries(repository)
-    wanted = choose(entries)
-    for entry in entries:
+    for entry in index_entries(repository):
         if entry.mode in REGULAR_MODES:
             regular.append(entry)
         elif entry.mode == SYMLINK_MODE:
@@ -171,10 +175,12 @@ def copy_staged_files(repository: Path, destination: Path,
                                      "symbolic link in the index; not followed"))
     blobs = _blobs(repository, [entry.object_id for entry in regular], head_bytes)
     for entry, blob in zip(regular, blobs, strict=True):
-        path = PurePosixPath(entry.path)
-        if wanted(path, blob.head):
-            blob.copy_to(destination.joinpath(*path.parts))
-            staged.paths.append(entry.path)
+        target = destination.joinpath(*PurePosixPath(entry.path).parts)
+        if blob.size > stand_in_above:
+            blob.stand_in_at(target)
+        else:
+            blob.copy_to(target)
+        staged.paths.append(entry.path)
     return staged
 
 

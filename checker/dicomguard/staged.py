@@ -1,9 +1,9 @@
 """`dicomguard scan --staged`: scan what the commit records, not the work tree.
 
-The index is written to a temporary tree that mirrors the repository (only the files a family
-would read, and what Terraform's `file()` or an Ansible task might read beside them), and the scan
-runs there, so findings name repository paths. With changed paths (given, or `--changed`: those
-staged), only the units they touch are scanned (see units.py).
+The index is written to a temporary tree, the commit as a checkout of it would be, and the scan
+runs there, so findings name repository paths and a compose file finds the configs it mounts.
+With changed paths (given, or `--changed`: those staged), the source files of the units they do
+not touch are left out of that tree, so that only the touched units are scanned (see units.py).
 """
 
 from __future__ import annotations
@@ -15,25 +15,22 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from dicomguard.apps.detect import HELM_CHART, KUSTOMIZATIONS
 from dicomguard.changed_units import ANSIBLE_DIRECTORIES, Grouped, affected_units
 from dicomguard.config import CONFIG_NAMES
 from dicomguard.discover import HEAD_BYTES
-from dicomguard.git_index import (
-    IndexEntry,
-    Wanted,
-    copy_staged_files,
-    remove_files,
-    staged_changes,
-)
+from dicomguard.git_index import copy_staged_files, remove_files, staged_changes
 from dicomguard.model import SourceFile
 from dicomguard.regular_files import read_head
 from dicomguard.sources import FAMILIES
-from dicomguard.terraform import detect as terraform_detect
 
 if TYPE_CHECKING:
     from dicomguard.scan import ScanReport
     from dicomguard.settings import Settings
+
+
+# A staged file larger than this is copied as a stand-in of its size (see copy_staged_files),
+# unless --max-file-size lets the scan read larger files.
+STAND_IN_ABOVE = 256 * 1024 * 1024
 
 
 def _head_text(head: bytes) -> str | None:
@@ -41,35 +38,13 @@ def _head_text(head: bytes) -> str | None:
     return None if b"\x00" in head else head.decode("utf-8", "replace")
 
 
-READ_WHOLE = frozenset({HELM_CHART, *KUSTOMIZATIONS})  # their directories are read whole
-
-
 def _is_context(path: PurePosixPath, terraform_directories: set[PurePosixPath],
-                ansible: bool = True) -> bool:
+                ansible: bool) -> bool:
     """A configuration file, or a file that Terraform's file(), an Ansible task, helm or
     kustomize (in a chart's or kustomization's directory) may read."""
     return (path.name in CONFIG_NAMES
             or (ansible and not ANSIBLE_DIRECTORIES.isdisjoint(path.parts[:-1]))
             or not terraform_directories.isdisjoint(path.parents))
-
-
-def files_a_scan_reads(entries: list[IndexEntry]) -> Wanted:
-    """Which staged files to read: those a family claims by name or by their first 4 KiB,
-    configuration files, and anything inside a Terraform module or an Ansible directory."""
-    terraform_directories = {PurePosixPath(entry.path).parent for entry in entries
-                             if terraform_detect.named(Path(entry.path))
-                             or PurePosixPath(entry.path).name in READ_WHOLE}
-
-    def wanted(path: PurePosixPath, head: bytes) -> bool:
-        if _is_context(path, terraform_directories):
-            return True
-        native = Path(path)
-        if any(family.named(native) for family in FAMILIES):
-            return True
-        text = _head_text(head)
-        return text is not None and any(family.classify(native, text) for family in FAMILIES)
-
-    return wanted
 
 
 def _grouped(root: Path, paths: list[str]) -> Grouped:
@@ -87,10 +62,11 @@ def _grouped(root: Path, paths: list[str]) -> Grouped:
     return grouped
 
 
-def units_touched(root: Path, paths: list[str], changed: list[str]) -> list[str]:
+def units_touched(root: Path, grouped: Grouped, paths: list[str], changed: list[str]
+                  ) -> list[str]:
     """Of the files copied under root, those of the units the changed paths touch, with their
-    context files (see units.py); a file that no unit holds is left out."""
-    affected = affected_units(_grouped(root, paths), changed,
+    context files (see units.py): what a baseline entry must lie in to be called fixed."""
+    affected = affected_units(grouped, changed,
                               lambda source: (root / source.path).read_bytes().decode(
                                   "utf-8", "replace"))
     kept = {source.path for sources in affected.values() for source in sources}
@@ -117,23 +93,25 @@ def _working_directory(directory: Path) -> Iterator[None]:
 Scan = Callable[[], tuple["ScanReport", "Settings"]]
 
 
-def scan_staged(repository: Path, changed: list[str] | None, scan: Scan
-                ) -> tuple[ScanReport, Settings]:
+def scan_staged(repository: Path, changed: list[str] | None, scan: Scan,
+                stand_in_above: int = STAND_IN_ABOVE) -> tuple[ScanReport, Settings]:
     """Run scan() inside a tree of the staged files of repository. changed: repository paths
     whose units alone are scanned (None: every unit)."""
     with tempfile.TemporaryDirectory(prefix="dicomguard-staged-") as temporary:
         root = Path(temporary)
-        staged = copy_staged_files(repository, root, files_a_scan_reads, HEAD_BYTES)
-        files = staged.paths
+        staged = copy_staged_files(repository, root, HEAD_BYTES, stand_in_above)
+        touched = staged.paths
         if changed is not None:
-            files = units_touched(root, staged.paths, changed)
-            kept = set(files)
-            remove_files(root, [path for path in staged.paths if path not in kept])
+            grouped = _grouped(root, staged.paths)
+            touched = units_touched(root, grouped, staged.paths, changed)
+            kept = set(touched)
+            remove_files(root, [source.path for sources in grouped.values()
+                                for source in sources if source.path not in kept])
         with _working_directory(root):
             report, settings = scan()
     report.notes[:0] = staged.notes
     report.root = repository  # the temporary tree is gone; paths in the report are the same
-    report.paths = [str(repository / path) for path in files] if changed is not None \
+    report.paths = [str(repository / path) for path in touched] if changed is not None \
         else [str(repository)]  # what a baseline entry must lie in to be called fixed
     return report, settings
 
