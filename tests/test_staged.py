@@ -202,6 +202,7 @@ def test_the_staged_scan_of_a_commit_is_the_scan_of_its_checkout(tmp_path: Path,
         staged = _staged(repository)
         assert staged.returncode == checkout.returncode, staged.stderr
         assert _report(staged) == _report(checkout), tree
+    assert not list(Path("/dev/shm").glob("dicomguard-staged-*"))  # nothing left behind
 
 
 def test_a_changed_compose_file_is_judged_with_the_configs_it_mounts(tmp_path: Path) -> None:

@@ -29,6 +29,10 @@ class GitError(Exception):
     """git could not answer (not a repository, git missing): a usage error, exit 2."""
 
 
+class TreeTooLarge(Exception):
+    """The staged files take more bytes than the place they are copied to may hold."""
+
+
 def _git(repository: Path, *args: str) -> bytes:
     try:
         result = subprocess.run([*GIT, *args], cwd=repository, capture_output=True, check=False)
@@ -78,6 +82,7 @@ def staged_changes(repository: Path) -> list[str]:
 
 
 CHUNK_BYTES = 1 << 20
+FILE_COST_BYTES = 4096
 
 
 class _Blob:
@@ -98,17 +103,13 @@ class _Blob:
             self._left -= len(chunk)
             yield chunk
 
-    def copy_to(self, target: Path) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("wb") as output:
-            output.write(self.head)
+    def write_to(self, output: BinaryIO, whole: bool) -> None:
+        """The blob, or (not whole) a sparse stand-in of its size holding only its head."""
+        output.write(self.head)
+        if whole:
             for chunk in self.chunks():
                 output.write(chunk)
-
-    def stand_in_at(self, target: Path) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("wb") as output:
-            output.write(self.head)
+        else:
             output.truncate(self.size)
 
     def skip(self) -> None:
@@ -159,13 +160,15 @@ class StagedFiles:
 
 
 def copy_staged_files(repository: Path, destination: Path, head_bytes: int,
-                      stand_in_above: int) -> StagedFiles:
+                      stand_in_above: int, most_bytes: int | None = None) -> StagedFiles:
     """Every regular file of the index, at its staged content, copied to its repository path
     under destination: the commit's tree, as a checkout of it would be. A file larger than
     `stand_in_above` bytes is a stand-in of its size holding only its first `head_bytes` (a
     sparse file): every reader refuses a file that large by its size, and discovery classifies
-    it by those bytes."""
+    it by those bytes. Raises TreeTooLarge past `most_bytes` written (a file counting at least
+    FILE_COST_BYTES, what it takes in tmpfs however small)."""
     staged = StagedFiles()
+    written = 0
     regular = []
     for entry in index_entries(repository):
         if entry.mode in REGULAR_MODES:
@@ -173,13 +176,20 @@ def copy_staged_files(repository: Path, destination: Path, head_bytes: int,
         elif entry.mode == SYMLINK_MODE:
             staged.notes.append(note(Origin(entry.path, 1, 1),
                                      "symbolic link in the index; not followed"))
+    made: set[str] = set()
     blobs = _blobs(repository, [entry.object_id for entry in regular], head_bytes)
     for entry, blob in zip(regular, blobs, strict=True):
-        target = destination.joinpath(*PurePosixPath(entry.path).parts)
-        if blob.size > stand_in_above:
-            blob.stand_in_at(target)
-        else:
-            blob.copy_to(target)
+        whole = blob.size <= stand_in_above
+        written += max(blob.size if whole else len(blob.head), FILE_COST_BYTES)
+        if most_bytes is not None and written > most_bytes:
+            raise TreeTooLarge(f"more than {most_bytes} bytes")
+        target = os.path.join(destination, *PurePosixPath(entry.path).parts)
+        directory = os.path.dirname(target)
+        if directory not in made:
+            os.makedirs(directory, exist_ok=True)
+            made.add(directory)
+        with open(target, "wb") as output:
+            blob.write_to(output, whole)
         staged.paths.append(entry.path)
     return staged
 
@@ -187,10 +197,16 @@ def copy_staged_files(repository: Path, destination: Path, head_bytes: int,
 def remove_files(destination: Path, paths: list[str]) -> None:
     """Remove the files at these repository paths under destination, and the directories left
     empty: the tree is then the one the other files alone would have made."""
+    emptied: set[str] = set()
     for path in paths:
-        target = destination.joinpath(*PurePosixPath(path).parts)
-        target.unlink()
-        parent = target.parent
-        while parent != destination and not any(parent.iterdir()):
-            parent.rmdir()
-            parent = parent.parent
+        target = os.path.join(destination, *PurePosixPath(path).parts)
+        os.unlink(target)
+        emptied.add(os.path.dirname(target))
+    top = os.fspath(destination)
+    for directory in sorted(emptied, key=len, reverse=True):  # the deepest first
+        while directory != top:
+            try:
+                os.rmdir(directory)  # only if empty
+            except OSError:
+                break
+            directory = os.path.dirname(directory)

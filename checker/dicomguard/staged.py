@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING
 from dicomguard.changed_units import ANSIBLE_DIRECTORIES, Grouped, affected_units
 from dicomguard.config import CONFIG_NAMES
 from dicomguard.discover import HEAD_BYTES
-from dicomguard.git_index import copy_staged_files, remove_files, staged_changes
+from dicomguard.git_index import (
+    StagedFiles,
+    TreeTooLarge,
+    copy_staged_files,
+    remove_files,
+    staged_changes,
+)
 from dicomguard.model import SourceFile
 from dicomguard.regular_files import read_head
 from dicomguard.sources import FAMILIES
@@ -31,6 +37,8 @@ if TYPE_CHECKING:
 # A staged file larger than this is copied as a stand-in of its size (see copy_staged_files),
 # unless --max-file-size lets the scan read larger files.
 STAND_IN_ABOVE = 256 * 1024 * 1024
+SHARED_MEMORY = "/dev/shm"
+MEMORY_TREE_BYTES = 64 * 1024 * 1024  # the most a staged tree may take in /dev/shm
 
 
 def _head_text(head: bytes) -> str | None:
@@ -51,7 +59,7 @@ def _grouped(root: Path, paths: list[str]) -> Grouped:
     """The files as discovery would group them, by the first family that claims each."""
     grouped: Grouped = {family.name: [] for family in FAMILIES}
     for path in paths:
-        text = _head_text(read_head(root / path, HEAD_BYTES))
+        text = _head_text(read_head(os.path.join(root, path), HEAD_BYTES))
         if text is None:
             continue
         for family in FAMILIES:
@@ -97,9 +105,7 @@ def scan_staged(repository: Path, changed: list[str] | None, scan: Scan,
                 stand_in_above: int = STAND_IN_ABOVE) -> tuple[ScanReport, Settings]:
     """Run scan() inside a tree of the staged files of repository. changed: repository paths
     whose units alone are scanned (None: every unit)."""
-    with tempfile.TemporaryDirectory(prefix="dicomguard-staged-") as temporary:
-        root = Path(temporary)
-        staged = copy_staged_files(repository, root, HEAD_BYTES, stand_in_above)
+    with _staged_tree(repository, stand_in_above) as (root, staged):
         touched = staged.paths
         if changed is not None:
             grouped = _grouped(root, staged.paths)
@@ -114,6 +120,41 @@ def scan_staged(repository: Path, changed: list[str] | None, scan: Scan,
     report.paths = [str(repository / path) for path in touched] if changed is not None \
         else [str(repository)]  # what a baseline entry must lie in to be called fixed
     return report, settings
+
+
+@contextmanager
+def _staged_tree(repository: Path, stand_in_above: int) -> Iterator[tuple[Path, StagedFiles]]:
+    """A temporary directory holding the staged files, removed afterwards."""
+    *in_memory, on_disk = _tree_locations()
+    for location, most_bytes in in_memory:
+        with tempfile.TemporaryDirectory(prefix="dicomguard-staged-", dir=location) as temporary:
+            try:
+                staged = copy_staged_files(repository, Path(temporary), HEAD_BYTES,
+                                           stand_in_above, most_bytes)
+            except (TreeTooLarge, OSError):
+                continue  # too large for memory, or no room left there
+            yield Path(temporary), staged
+            return
+    with tempfile.TemporaryDirectory(prefix="dicomguard-staged-", dir=on_disk[0]) as temporary:
+        yield Path(temporary), copy_staged_files(repository, Path(temporary), HEAD_BYTES,
+                                                 stand_in_above)
+
+
+def _tree_locations() -> list[tuple[str | None, int | None]]:
+    """Where to write the staged tree, in order, with the most bytes it may take there: in
+    memory (/dev/shm) when the commit is small and TMPDIR does not say otherwise, since a disk
+    creates a file far more slowly than tmpfs; else the temporary directory."""
+    on_disk: tuple[str | None, int | None] = (None, None)
+    if "TMPDIR" in os.environ or not os.path.isdir(SHARED_MEMORY):
+        return [on_disk]
+    try:
+        status = os.statvfs(SHARED_MEMORY)
+    except OSError:
+        return [on_disk]
+    if status.f_bavail * status.f_frsize < 4 * MEMORY_TREE_BYTES \
+            or not os.access(SHARED_MEMORY, os.W_OK):
+        return [on_disk]
+    return [(SHARED_MEMORY, MEMORY_TREE_BYTES), on_disk]
 
 
 def changed_paths(repository: Path, given: list[str], staged: bool) -> list[str]:
