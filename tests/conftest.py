@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -97,6 +98,29 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     full_env = {**inherited, "NO_COLOR": "1", **(env or {})}  # 100 columns unless env says
     return subprocess.run([sys.executable, "-m", "dicomguard", *args], cwd=cwd or PROJECT,
                           env=full_env, capture_output=True, text=True, timeout=timeout)
+
+
+# Runs a command as the only child of a small interpreter, and reports the child's peak resident
+# memory with its output: a child's ru_maxrss starts from the memory of the process that spawned
+# it, so measured from pytest's own (hundreds of MiB late in the suite) it would mean nothing.
+_MEASURED_RUN = """\
+import json, resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+json.dump({"code": done.returncode, "stdout": done.stdout, "stderr": done.stderr,
+           "peak_kib": peak_kib}, sys.stdout)
+"""
+
+
+def measured_cli(*args: str, cwd: Path, timeout: float) -> dict[str, Any]:
+    """The real command line, measured: code, stdout, stderr and peak_kib (of the command or of
+    what it ran, the largest)."""
+    measured = subprocess.run(
+        [sys.executable, "-c", _MEASURED_RUN, sys.executable, "-m", "dicomguard", *args],
+        cwd=cwd, env={**os.environ, "NO_COLOR": "1"}, capture_output=True, text=True,
+        timeout=timeout, check=True)
+    result: dict[str, Any] = json.loads(measured.stdout)
+    return result
 
 
 def scan_json(*args: str, cwd: Path | None = None) -> tuple[int, dict]:

@@ -9,26 +9,15 @@ example."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, run_cli
+from tests.conftest import EXAMPLES, measured_cli, run_cli
 
 HANG_GUARD_SECONDS = 60
 MEMORY_GUARD_MIB = 1024  # a scan of the canaries alone peaks near 100 MiB
-# Runs the scan as its only child and reports the child's peak resident memory with its output.
-MEASURED_RUN = """\
-import json, resource, subprocess, sys
-done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-json.dump({"code": done.returncode, "stdout": done.stdout, "stderr": done.stderr,
-           "peak_kib": peak_kib}, sys.stdout)
-"""
 CANARIES = {  # one insecure example per family, each reported whatever the hostile unit does
     "terraform": "terraform/insecure-pacs",
     "ansible": "ansible/insecure",
@@ -200,12 +189,7 @@ def _tree(root: Path, hostile: dict[str, str] | None) -> None:
 
 
 def _scan(root: Path) -> tuple[int, dict]:
-    measured = subprocess.run(
-        [sys.executable, "-c", MEASURED_RUN, sys.executable, "-m", "dicomguard", "scan",
-         "--format", "json", "."],
-        cwd=root, env={**os.environ, "NO_COLOR": "1"}, capture_output=True, text=True,
-        timeout=HANG_GUARD_SECONDS, check=True)
-    result = json.loads(measured.stdout)
+    result = measured_cli("scan", "--format", "json", ".", cwd=root, timeout=HANG_GUARD_SECONDS)
     assert result["stdout"], result["stderr"]
     assert "Traceback" not in result["stderr"] and "internal error" not in result["stderr"]
     assert result["peak_kib"] < MEMORY_GUARD_MIB * 1024, f"{result['peak_kib']} KiB at peak"

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, need, run_cli
+from tests.conftest import EXAMPLES, measured_cli, need, run_cli
 from tests.conftest import VARIABLE_CIDR_MODULE as SECURITY_GROUP
 
 OPEN_TFVARS = 'dicom_cidr = "0.0.0.0/0"\n'
@@ -158,15 +156,10 @@ def test_large_staged_files_are_never_held_in_memory(repo: Path) -> None:
                 output.write(chunk)
     (repo / "docker-compose.yml").write_text(OPEN_COMPOSE)
     _git(repo, "add", ".")
-    report = repo.parent / "report.json"
-    with report.open("wb") as output:
-        scan = subprocess.Popen(
-            [sys.executable, "-m", "dicomguard", "scan", "--format", "json", "--staged"],
-            cwd=repo, stdout=output, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(scan.pid, 0)  # the scan's own peak, and its git's
-    peak_mib = usage.ru_maxrss / 1024
-    assert os.waitstatus_to_exitcode(status) == 1
-    assert [finding["rule_id"] for finding in json.loads(report.read_text())["findings"]] == [
+    result = measured_cli("scan", "--format", "json", "--staged", cwd=repo, timeout=300)
+    peak_mib = result["peak_kib"] / 1024
+    assert result["code"] == 1, result["stderr"]
+    assert [finding["rule_id"] for finding in json.loads(result["stdout"])["findings"]] == [
         "DG101"]
     assert peak_mib < 120, f"peak {peak_mib:.0f} MiB for blobs of {size >> 20} MiB"
 
