@@ -237,3 +237,17 @@ def test_a_file_above_the_stand_in_size_is_copied_as_its_size_and_first_bytes(
     assert stand_in.read_bytes()[:len(head)] == head
     assert stand_in.stat().st_blocks * 512 < 1 << 20  # sparse: the rest was never written
     assert (copied / "mod" / "sg.tf").read_text() == SECURITY_GROUP
+
+
+def test_a_commit_too_large_for_memory_is_copied_to_disk(repo: Path, tmp_path: Path) -> None:
+    from dicomguard.git_index import TreeTooLarge, copy_staged_files
+
+    (repo / "docs").mkdir()
+    for index in range(40):
+        (repo / "docs" / f"page-{index}.md").write_text("notes\n")
+    _git(repo, "add", ".")
+    with pytest.raises(TreeTooLarge):  # 42 files count as at least 4 KiB each
+        copy_staged_files(repo, tmp_path / "memory", 4096, 1 << 20, most_bytes=100 * 1024)
+    assert not (tmp_path / "memory").exists()  # refused before anything was written
+    staged = copy_staged_files(repo, tmp_path / "disk", 4096, 1 << 20)
+    assert len(staged.paths) == 42

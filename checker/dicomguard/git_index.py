@@ -176,6 +176,8 @@ def copy_staged_files(repository: Path, destination: Path, head_bytes: int,
         elif entry.mode == SYMLINK_MODE:
             staged.notes.append(note(Origin(entry.path, 1, 1),
                                      "symbolic link in the index; not followed"))
+    if most_bytes is not None and len(regular) * FILE_COST_BYTES > most_bytes:
+        raise TreeTooLarge(f"{len(regular)} files")
     made: set[str] = set()
     blobs = _blobs(repository, [entry.object_id for entry in regular], head_bytes)
     for entry, blob in zip(regular, blobs, strict=True):
