@@ -54,7 +54,7 @@ def run_configured_scan(args: argparse.Namespace) -> tuple[ScanReport, Settings]
 def _run_staged_scan(args: argparse.Namespace) -> tuple[ScanReport, Settings]:
     """The scan of git's index: args.paths name changed repository files, not scan roots."""
     from dicomguard.git_index import GitError, repository_root
-    from dicomguard.staged import STAND_IN_ABOVE, changed_paths, scan_staged
+    from dicomguard.staged import changed_paths, scan_staged
 
     try:
         repository = repository_root(Path.cwd())
@@ -63,9 +63,8 @@ def _run_staged_scan(args: argparse.Namespace) -> tuple[ScanReport, Settings]:
                    if given or args.changed else None)
         _make_absolute(args)
         args.paths = ["."]
-        stand_in_above = max(STAND_IN_ABOVE, int((args.max_file_size or 0) * 1024 * 1024))
         report, settings = scan_staged(repository, changed, lambda: _run_scan(args),
-                                       stand_in_above)
+                                       args.max_file_size)
         args.paths = report.paths
         return report, settings
     except GitError as error:

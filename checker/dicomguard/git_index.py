@@ -164,9 +164,9 @@ def copy_staged_files(repository: Path, destination: Path, head_bytes: int,
     """Every regular file of the index, at its staged content, copied to its repository path
     under destination: the commit's tree, as a checkout of it would be. A file larger than
     `stand_in_above` bytes is a stand-in of its size holding only its first `head_bytes` (a
-    sparse file): every reader refuses a file that large by its size, and discovery classifies
-    it by those bytes. Raises TreeTooLarge past `most_bytes` written (a file counting at least
-    FILE_COST_BYTES, what it takes in tmpfs however small)."""
+    sparse file): discovery and Terraform's file() refuse a file that large by its size, and
+    discovery classifies it by those bytes. Raises TreeTooLarge past `most_bytes` written (a
+    file counting at least FILE_COST_BYTES, what it takes in tmpfs however small)."""
     staged = StagedFiles()
     written = 0
     regular = []

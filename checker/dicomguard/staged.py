@@ -102,9 +102,10 @@ Scan = Callable[[], tuple["ScanReport", "Settings"]]
 
 
 def scan_staged(repository: Path, changed: list[str] | None, scan: Scan,
-                stand_in_above: int = STAND_IN_ABOVE) -> tuple[ScanReport, Settings]:
+                largest_file_mib: float | None = None) -> tuple[ScanReport, Settings]:
     """Run scan() inside a tree of the staged files of repository. changed: repository paths
-    whose units alone are scanned (None: every unit)."""
+    whose units alone are scanned (None: every unit). largest_file_mib: --max-file-size."""
+    stand_in_above = max(STAND_IN_ABOVE, int((largest_file_mib or 0) * 1024 * 1024))
     with _staged_tree(repository, stand_in_above) as (root, staged):
         touched = staged.paths
         if changed is not None:
@@ -124,37 +125,35 @@ def scan_staged(repository: Path, changed: list[str] | None, scan: Scan,
 
 @contextmanager
 def _staged_tree(repository: Path, stand_in_above: int) -> Iterator[tuple[Path, StagedFiles]]:
-    """A temporary directory holding the staged files, removed afterwards."""
-    *in_memory, on_disk = _tree_locations()
-    for location, most_bytes in in_memory:
-        with tempfile.TemporaryDirectory(prefix="dicomguard-staged-", dir=location) as temporary:
+    """A temporary directory holding the staged files, removed afterwards: in memory
+    (/dev/shm) when the commit fits there, since a disk creates a file far more slowly than
+    tmpfs; else in the temporary directory."""
+    if _memory_tree_allowed():
+        with tempfile.TemporaryDirectory(prefix="dicomguard-staged-",
+                                         dir=SHARED_MEMORY) as temporary:
             try:
                 staged = copy_staged_files(repository, Path(temporary), HEAD_BYTES,
-                                           stand_in_above, most_bytes)
+                                           stand_in_above, MEMORY_TREE_BYTES)
             except (TreeTooLarge, OSError):
-                continue  # too large for memory, or no room left there
-            yield Path(temporary), staged
-            return
-    with tempfile.TemporaryDirectory(prefix="dicomguard-staged-", dir=on_disk[0]) as temporary:
+                pass  # too large for memory, or no room left there
+            else:
+                yield Path(temporary), staged
+                return
+    with tempfile.TemporaryDirectory(prefix="dicomguard-staged-") as temporary:
         yield Path(temporary), copy_staged_files(repository, Path(temporary), HEAD_BYTES,
                                                  stand_in_above)
 
 
-def _tree_locations() -> list[tuple[str | None, int | None]]:
-    """Where to write the staged tree, in order, with the most bytes it may take there: in
-    memory (/dev/shm) when the commit is small and TMPDIR does not say otherwise, since a disk
-    creates a file far more slowly than tmpfs; else the temporary directory."""
-    on_disk: tuple[str | None, int | None] = (None, None)
+def _memory_tree_allowed() -> bool:
+    """/dev/shm is writable with room to spare, and TMPDIR does not name another place."""
     if "TMPDIR" in os.environ or not os.path.isdir(SHARED_MEMORY):
-        return [on_disk]
+        return False
     try:
         status = os.statvfs(SHARED_MEMORY)
     except OSError:
-        return [on_disk]
-    if status.f_bavail * status.f_frsize < 4 * MEMORY_TREE_BYTES \
-            or not os.access(SHARED_MEMORY, os.W_OK):
-        return [on_disk]
-    return [(SHARED_MEMORY, MEMORY_TREE_BYTES), on_disk]
+        return False
+    return (status.f_bavail * status.f_frsize >= 4 * MEMORY_TREE_BYTES
+            and os.access(SHARED_MEMORY, os.W_OK))
 
 
 def changed_paths(repository: Path, given: list[str], staged: bool) -> list[str]:

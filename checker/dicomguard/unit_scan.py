@@ -117,10 +117,12 @@ def fact_digests(facts: Facts) -> list[FactDigest]:
 
 
 def _digest(fact: dict[str, Any]) -> bytes:
-    text = json.dumps(fact, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    return _blake2b(json.dumps(fact, sort_keys=True, ensure_ascii=False, default=str))
 
 
 def _key(kind: str, fact_id: str) -> bytes:
-    text = f"{kind}\0{fact_id}"
+    return _blake2b(f"{kind}\0{fact_id}")
+
+
+def _blake2b(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
